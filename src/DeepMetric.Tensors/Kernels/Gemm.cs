@@ -1,0 +1,103 @@
+using DeepMetric.Tensors.Interop;
+
+namespace DeepMetric.Tensors;
+
+/// <summary>
+/// Single-precision matrix multiply <c>C = α·op(A)·op(B) + β·C</c> on row-major spans, dispatched to
+/// OpenBLAS when present and to <see cref="ManagedGemm"/> otherwise. Set the environment variable
+/// <c>DEEPMETRIC_BLAS=managed</c> (or <see cref="Backend"/>) to force the managed kernel.
+/// </summary>
+public static class Gemm
+{
+    private static GemmBackend? s_backend;
+
+    /// <summary>The backend in use. Defaults to OpenBLAS when it loads, unless DEEPMETRIC_BLAS=managed.</summary>
+    public static GemmBackend Backend
+    {
+        get => s_backend ??= ChooseDefault();
+        set
+        {
+            if (value == GemmBackend.OpenBlas && !OpenBlasNative.IsAvailable)
+            {
+                throw new InvalidOperationException("OpenBLAS is not available on this machine (install libopenblas0-pthread); use GemmBackend.Managed.");
+            }
+            s_backend = value;
+        }
+    }
+
+    /// <summary>True when a CBLAS library could be loaded.</summary>
+    public static bool OpenBlasAvailable => OpenBlasNative.IsAvailable;
+
+    /// <summary>Name of the native library in use, if any.</summary>
+    public static string? NativeLibraryName => OpenBlasNative.IsAvailable ? OpenBlasNative.LoadedName : null;
+
+    private static GemmBackend ChooseDefault()
+    {
+        var env = Environment.GetEnvironmentVariable("DEEPMETRIC_BLAS");
+        if (string.Equals(env, "managed", StringComparison.OrdinalIgnoreCase))
+        {
+            return GemmBackend.Managed;
+        }
+        if (env is not null && !string.Equals(env, "openblas", StringComparison.OrdinalIgnoreCase) && !string.Equals(env, "auto", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException($"DEEPMETRIC_BLAS must be 'managed', 'openblas' or 'auto', got '{env}'.");
+        }
+        return OpenBlasNative.IsAvailable ? GemmBackend.OpenBlas : GemmBackend.Managed;
+    }
+
+    /// <summary>
+    /// Row-major SGEMM: C[m×n] = α·op(A)·op(B) + β·C where op(A) is m×k and op(B) is k×n.
+    /// </summary>
+    public static unsafe void Multiply(bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+    {
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+        CheckSize(a, transA ? k : m, transA ? m : k, lda, nameof(a));
+        CheckSize(b, transB ? n : k, transB ? k : n, ldb, nameof(b));
+        CheckSize(c, m, n, ldc, nameof(c));
+        if (k == 0)
+        {
+            ScaleC(c, m, n, ldc, beta);
+            return;
+        }
+        if (Backend == GemmBackend.OpenBlas)
+        {
+            fixed (float* pa = a)
+            fixed (float* pb = b)
+            fixed (float* pc = c)
+            {
+                OpenBlasNative.Sgemm(OpenBlasNative.RowMajor, transA ? OpenBlasNative.Trans : OpenBlasNative.NoTrans,
+                    transB ? OpenBlasNative.Trans : OpenBlasNative.NoTrans, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+            }
+            return;
+        }
+        ManagedGemm.Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+
+    private static void ScaleC(Span<float> c, int m, int n, int ldc, float beta)
+    {
+        for (int i = 0; i < m; i++)
+        {
+            var row = c.Slice(i * ldc, n);
+            if (beta == 0)
+            {
+                row.Clear();
+            }
+            else
+            {
+                System.Numerics.Tensors.TensorPrimitives.Multiply(row, beta, row);
+            }
+        }
+    }
+
+    private static void CheckSize(ReadOnlySpan<float> s, int rows, int cols, int ld, string name)
+    {
+        if (ld < Math.Max(1, cols) || (rows > 0 && s.Length < ((rows - 1) * ld) + cols))
+        {
+            throw new ArgumentException($"Gemm: matrix '{name}' ({rows}×{cols}, leading dimension {ld}) does not fit in {s.Length} elements.", name);
+        }
+    }
+}

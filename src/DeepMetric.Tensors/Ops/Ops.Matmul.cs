@@ -1,0 +1,116 @@
+namespace DeepMetric.Tensors;
+
+public static partial class Ops
+{
+    /// <summary>
+    /// Matrix product. Shapes: [m,k]·[k,n] → [m,n]; batched [B,m,k]·[B,k,n] → [B,m,n];
+    /// and [B,m,k]·[k,n] → [B,m,n] (the right operand shared by the batch).
+    /// </summary>
+    public static Tensor Matmul(Tensor a, Tensor b) => Matmul(a, b, transA: false, transB: false);
+
+    /// <summary>
+    /// Matrix product with optional transposition of either operand, without materialising the transpose:
+    /// <c>op(a)·op(b)</c> where op transposes the last two dimensions when its flag is set.
+    /// </summary>
+    public static Tensor Matmul(Tensor a, Tensor b, bool transA, bool transB)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        if (a.Rank is < 2 or > 3 || b.Rank is < 2 or > 3 || (a.Rank == 2 && b.Rank == 3))
+        {
+            throw new ArgumentException($"Matmul supports [m,k]·[k,n], [B,m,k]·[B,k,n] and [B,m,k]·[k,n]; got {ShapeUtil.Format(a.Dims)} and {ShapeUtil.Format(b.Dims)}.");
+        }
+        int batch = a.Rank == 3 ? a.Dims[0] : 1;
+        int ar = a.Dims[^2], ac = a.Dims[^1], br = b.Dims[^2], bc = b.Dims[^1];
+        int m = transA ? ac : ar, k = transA ? ar : ac;
+        int kb = transB ? bc : br, n = transB ? br : bc;
+        if (k != kb || (b.Rank == 3 && b.Dims[0] != batch))
+        {
+            throw new ArgumentException($"Matmul: shapes {ShapeUtil.Format(a.Dims)}{(transA ? "ᵀ" : "")} and {ShapeUtil.Format(b.Dims)}{(transB ? "ᵀ" : "")} do not align (inner dimensions {k} and {kb}).");
+        }
+        bool sharedB = b.Rank == 2;
+        int aStride = ar * ac, bStride = sharedB ? 0 : br * bc, cStride = m * n;
+        var c = GC.AllocateUninitializedArray<float>(batch * cStride);
+        if (sharedB && !transA && batch > 1)
+        {
+            // [B,m,k]·[k,n] is one [B·m,k]·[k,n] product.
+            Gemm.Multiply(false, transB, batch * m, n, k, 1f, a.ReadOnlySpan, ac, b.ReadOnlySpan, bc, 0f, c, n);
+        }
+        else
+        {
+            for (int i = 0; i < batch; i++)
+            {
+                Gemm.Multiply(transA, transB, m, n, k, 1f, a.ReadOnlySpan.Slice(i * aStride, aStride), ac,
+                    b.ReadOnlySpan.Slice(i * bStride, br * bc), bc, 0f, c.AsSpan(i * cStride, cStride), n);
+            }
+        }
+        int[] dims = a.Rank == 3 ? [batch, m, n] : [m, n];
+        return Tensor.Record(c, dims, "Matmul", [a, b], g =>
+        {
+            var gs = g.ReadOnlySpan;
+            if (a.RequiresGrad)
+            {
+                // dA = G·op(B)ᵀ (or its transpose when A was transposed).
+                var ga = GC.AllocateUninitializedArray<float>(a.Size);
+                if (sharedB && !transA && batch > 1)
+                {
+                    Gemm.Multiply(false, !transB, batch * m, k, n, 1f, gs, n, b.ReadOnlySpan, bc, 0f, ga, ac);
+                }
+                else
+                {
+                    for (int i = 0; i < batch; i++)
+                    {
+                        var gi = gs.Slice(i * cStride, cStride);
+                        var bi = b.ReadOnlySpan.Slice(i * bStride, br * bc);
+                        var dst = ga.AsSpan(i * aStride, aStride);
+                        if (!transA)
+                        {
+                            Gemm.Multiply(false, !transB, m, k, n, 1f, gi, n, bi, bc, 0f, dst, ac);
+                        }
+                        else
+                        {
+                            // A stored k×m: dA = op(B)·Gᵀ
+                            Gemm.Multiply(transB, true, k, m, n, 1f, bi, bc, gi, n, 0f, dst, ac);
+                        }
+                    }
+                }
+                a.AccumulateGrad(new Tensor(ga, (int[])a.Dims.Clone()));
+            }
+            if (b.RequiresGrad)
+            {
+                var gb = new float[b.Size];
+                for (int i = 0; i < batch; i++)
+                {
+                    var gi = gs.Slice(i * cStride, cStride);
+                    var ai = a.ReadOnlySpan.Slice(i * aStride, aStride);
+                    var dst = gb.AsSpan(i * bStride, br * bc);
+                    float beta = sharedB && i > 0 ? 1f : 0f;
+                    if (!transB)
+                    {
+                        // dB (k×n) = op(A)ᵀ·G
+                        Gemm.Multiply(!transA, false, k, n, m, 1f, ai, ac, gi, n, beta, dst, bc);
+                    }
+                    else
+                    {
+                        // B stored n×k: dB = Gᵀ·op(A)
+                        Gemm.Multiply(true, transA, n, k, m, 1f, gi, n, ai, ac, beta, dst, bc);
+                    }
+                }
+                b.AccumulateGrad(new Tensor(gb, (int[])b.Dims.Clone()));
+            }
+        });
+    }
+
+    /// <summary>Affine map <c>x·Wᵀ + b</c> with W of shape [out, in] (PyTorch's layout); x is [N, in].</summary>
+    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(weight);
+        if (x.Rank != 2 || weight.Rank != 2 || x.Dims[1] != weight.Dims[1])
+        {
+            throw new ArgumentException($"Linear: input {ShapeUtil.Format(x.Dims)} and weight {ShapeUtil.Format(weight.Dims)} do not match (expected [N, in] and [out, in]).");
+        }
+        var y = Matmul(x, weight, transA: false, transB: true);
+        return bias is null ? y : Add(y, bias);
+    }
+}
