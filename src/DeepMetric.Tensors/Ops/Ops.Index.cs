@@ -39,7 +39,7 @@ public static partial class Ops
             return Tensor.RecordView(x, x.Offset + first, dims, "Slice", g =>
             {
                 var dx = new float[x.Size];
-                g.ReadOnlySpan.CopyTo(dx.AsSpan(first, block));
+                g.ReadOnlySpan.CopyTo(dx.AsSpan(first));
                 x.AccumulateGrad(new Tensor(dx, (int[])srcDims.Clone()));
             });
         }
