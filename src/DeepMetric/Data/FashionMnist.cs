@@ -130,8 +130,15 @@ public static class FashionMnist
         {
             var gz = Path.Combine(dir, s_files[i] + ".gz");
             var raw = Path.Combine(dir, s_files[i]);
-            paths[i] = File.Exists(gz) ? gz : File.Exists(raw) ? raw : null!;
-            if (paths[i] is null)
+            if (File.Exists(gz))
+            {
+                paths[i] = gz;
+            }
+            else if (File.Exists(raw))
+            {
+                paths[i] = raw;
+            }
+            else
             {
                 return null;
             }
