@@ -1,0 +1,11 @@
+using DeepMetric.Cli.Commands;
+using Spectre.Console;
+
+namespace DeepMetric.Cli;
+
+/// <summary>What every command gets: where to write and the options shared across commands.</summary>
+/// <param name="Console">Spectre.Console surface over standard output, for tables.</param>
+/// <param name="Output">Standard output as plain text.</param>
+/// <param name="Error">Standard error.</param>
+/// <param name="Options">Options shared by several commands.</param>
+internal sealed record CliContext(IAnsiConsole Console, TextWriter Output, TextWriter Error, CommonOptions Options);

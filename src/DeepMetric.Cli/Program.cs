@@ -1,0 +1,3 @@
+using DeepMetric.Cli;
+
+return CliApp.Run(args, Console.Out, Console.Error);
