@@ -43,4 +43,19 @@ public sealed partial class Tensor
 
     /// <summary>See <see cref="Ops.Clamp"/>.</summary>
     public Tensor Clamp(float min = float.NegativeInfinity, float max = float.PositiveInfinity) => Ops.Clamp(this, min, max);
+
+    /// <summary>See <see cref="Ops.Softmax"/>.</summary>
+    public Tensor Softmax(int axis = -1) => Ops.Softmax(this, axis);
+
+    /// <summary>See <see cref="Ops.LogSoftmax"/>.</summary>
+    public Tensor LogSoftmax(int axis = -1) => Ops.LogSoftmax(this, axis);
+
+    /// <summary>See <see cref="Ops.L2Normalize"/>.</summary>
+    public Tensor L2Normalize(int axis = -1, float eps = 1e-12f) => Ops.L2Normalize(this, axis, eps);
+
+    /// <summary>See <see cref="Ops.IndexSelect"/>.</summary>
+    public Tensor IndexSelect(int axis, int[] indices) => Ops.IndexSelect(this, axis, indices);
+
+    /// <summary>See <see cref="Ops.Slice"/>.</summary>
+    public Tensor Slice(int axis, int start, int length) => Ops.Slice(this, axis, start, length);
 }
