@@ -365,7 +365,7 @@ public static class Safetensors
         if (e.DType == DType.F32 && BitConverter.IsLittleEndian)
         {
             stream.ReadExactly(MemoryMarshal.AsBytes(data.AsSpan()));
-            return Tensor.Wrap(data, e.Shape);
+            return new Tensor(data, e.Shape);
         }
         int size = DTypeSize(e.DType);
         var raw = new byte[checked(count * size)];
@@ -392,7 +392,7 @@ public static class Safetensors
                 _ => throw new InvalidOperationException($"Internal error: unhandled dtype {e.DType}."),
             };
         }
-        return Tensor.Wrap(data, e.Shape);
+        return new Tensor(data, e.Shape);
     }
 
     private static void WriteFloats(FileStream stream, ReadOnlySpan<float> values)

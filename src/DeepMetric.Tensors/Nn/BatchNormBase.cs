@@ -34,7 +34,7 @@ public abstract class BatchNormBase : Module
         RunningMean = RegisterBuffer("running_mean", Tensor.Zeros(numFeatures));
         RunningVar = RegisterBuffer("running_var", Tensor.Ones(numFeatures));
         _batchesTracked = [0f];
-        RegisterBuffer("num_batches_tracked", Tensor.Wrap(_batchesTracked, []));
+        RegisterBuffer("num_batches_tracked", new Tensor(_batchesTracked, []));
     }
 
     /// <summary>Number of channels C.</summary>
@@ -73,11 +73,12 @@ public abstract class BatchNormBase : Module
         {
             throw new ArgumentException($"{GetType().Name}({NumFeatures}) expects input of shape {ExpectedShape}, got {ShapeUtil.Format(x.Dims)}.", nameof(x));
         }
+        var y = Ops.BatchNorm(x, Weight, Bias, RunningMean, RunningVar, IsTraining, Momentum, Eps);
         if (IsTraining)
         {
             _batchesTracked[0]++;
         }
-        return Ops.BatchNorm(x, Weight, Bias, RunningMean, RunningVar, IsTraining, Momentum, Eps);
+        return y;
     }
 
     /// <inheritdoc/>

@@ -237,14 +237,27 @@ public abstract class Module
     protected T RegisterModule<T>(string name, T module) where T : Module
     {
         ArgumentNullException.ThrowIfNull(module);
-        if (ReferenceEquals(module, this))
+        if (ReferenceEquals(module, this) || module.HasDescendant(this))
         {
-            throw new ArgumentException("A module cannot be its own child.", nameof(module));
+            throw new ArgumentException($"Registering '{name}' would make {GetType().Name} its own descendant (a module cycle).", nameof(module));
         }
         CheckName(name);
         module.Train(IsTraining);
         _children.Add(new(name, module));
         return module;
+    }
+
+    // The tree is acyclic before every registration, so this search terminates.
+    private bool HasDescendant(Module target)
+    {
+        foreach (var (_, child) in _children)
+        {
+            if (ReferenceEquals(child, target) || child.HasDescendant(target))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void CheckName(string name)
@@ -275,16 +288,12 @@ public abstract class Module
     private List<KeyValuePair<string, Tensor>> Collect(bool includeParameters, bool includeBuffers)
     {
         var result = new List<KeyValuePair<string, Tensor>>();
-        CollectInto(result, "", includeParameters, includeBuffers, new HashSet<Module>(ReferenceEqualityComparer.Instance));
+        CollectInto(result, "", includeParameters, includeBuffers);
         return result;
     }
 
-    private void CollectInto(List<KeyValuePair<string, Tensor>> result, string prefix, bool includeParameters, bool includeBuffers, HashSet<Module> path)
+    private void CollectInto(List<KeyValuePair<string, Tensor>> result, string prefix, bool includeParameters, bool includeBuffers)
     {
-        if (!path.Add(this))
-        {
-            throw new InvalidOperationException($"Module cycle detected at '{prefix.TrimEnd('.')}': a module contains itself.");
-        }
         if (includeParameters)
         {
             foreach (var (name, p) in _parameters)
@@ -301,9 +310,8 @@ public abstract class Module
         }
         foreach (var (name, child) in _children)
         {
-            child.CollectInto(result, prefix + name + ".", includeParameters, includeBuffers, path);
+            child.CollectInto(result, prefix + name + ".", includeParameters, includeBuffers);
         }
-        path.Remove(this);
     }
 
     private static string Quote(List<string> names)
