@@ -70,8 +70,8 @@ public sealed class PerAnchorReducer : Reducer
                 scale.Add(1f / counts[index[i]]);
             }
         }
-        var kept = Ops.Mul(Ops.IndexSelect(values, 0, [.. keptIdx]), Tensor.Wrap([.. scale], scale.Count));
-        var perAnchor = Ops.ScatterAdd(Tensor.Zeros(a), 0, [.. slots], kept);
+        var keptValues = Ops.Mul(Ops.IndexSelect(values, 0, [.. keptIdx]), Tensor.Wrap([.. scale], scale.Count));
+        var perAnchor = Ops.ScatterAdd(Tensor.Zeros(a), 0, [.. slots], keptValues);
         return Inner.Reduce(new LossTerm(term.Name, perAnchor, LossTermKind.Element, owners), labels);
     }
 }
