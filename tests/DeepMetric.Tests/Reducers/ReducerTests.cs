@@ -20,7 +20,7 @@ public sealed class ReducerTests
         Assert.Equal(4f, new SumReducer().Reduce(Term(v), labels).Item(), 5);
         Assert.Equal(2.5f, new AvgNonZeroReducer().Reduce(Term(v), labels).Item(), 5);   // (2 + 3) / 2
         Assert.Equal(2f, new DivisorReducer(2f).Reduce(Term(v), labels).Item(), 5);
-        Assert.Equal(1f, new ThresholdReducer(low: -0.5f, high: 2.5f).Reduce(Term(v), labels).Item(), 5); // {0,2,0}
+        Assert.Equal(2f / 3f, new ThresholdReducer(low: -0.5f, high: 2.5f).Reduce(Term(v), labels).Item(), 5); // {0,2,0}
         Assert.Equal(2.5f, new ThresholdReducer(low: 1f).Reduce(Term(v), labels).Item(), 5);
     }
 
