@@ -1,0 +1,49 @@
+using DeepMetric.Tensors;
+
+namespace DeepMetric;
+
+/// <summary>
+/// The contrastive loss of Hadsell, Chopra &amp; LeCun, "Dimensionality Reduction by Learning an Invariant Mapping"
+/// (CVPR 2006), with a margin on each side: positive pairs are pulled until they are closer than
+/// <see cref="PosMargin"/>, negative pairs pushed until they are farther than <see cref="NegMargin"/>.
+/// For a distance d: [d − m⁺]₊ and [m⁻ − d]₊; for a similarity s: [m⁺ − s]₊ and [s − m⁻]₊.
+/// Defaults: Euclidean distance on normalised embeddings, m⁺ = 0, m⁻ = 1, average of non-zero losses.
+/// </summary>
+public sealed class ContrastiveLoss : MetricLoss
+{
+    /// <summary>Creates the loss.</summary>
+    /// <param name="posMargin">Positive pairs closer than this incur no loss.</param>
+    /// <param name="negMargin">Negative pairs farther than this incur no loss.</param>
+    /// <param name="distance">Distance (default <see cref="LpDistance"/>, L2, normalised).</param>
+    /// <param name="reducer">Reducer (default <see cref="AvgNonZeroReducer"/>).</param>
+    /// <param name="embeddingRegularizers">Optional embedding regularizers.</param>
+    public ContrastiveLoss(float posMargin = 0f, float negMargin = 1f, Distance? distance = null, Reducer? reducer = null,
+        IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
+        : base(distance ?? new LpDistance(), reducer ?? new AvgNonZeroReducer(), embeddingRegularizers)
+    {
+        if (!float.IsFinite(posMargin) || !float.IsFinite(negMargin))
+        {
+            throw new ArgumentOutOfRangeException(nameof(posMargin), "Margins must be finite.");
+        }
+        PosMargin = posMargin;
+        NegMargin = negMargin;
+    }
+
+    /// <summary>The positive margin m⁺.</summary>
+    public float PosMargin { get; }
+
+    /// <summary>The negative margin m⁻.</summary>
+    public float NegMargin { get; }
+
+    /// <inheritdoc/>
+    protected override IEnumerable<LossTerm> ComputeTerms(MetricBatch batch)
+    {
+        var pairs = batch.Pairs();
+        var d = batch.Matrix(Distance);
+        var pos = d[pairs.PosAnchors, pairs.Positives];
+        var neg = d[pairs.NegAnchors, pairs.Negatives];
+        // Positives should be closer than m⁺ (violation = −separation(pos, m⁺)); negatives farther than m⁻.
+        yield return new LossTerm("pos_loss", Ops.Relu(Ops.Neg(Distance.Separation(pos, PosMargin))), LossTermKind.PositivePair, pairs.PosAnchors);
+        yield return new LossTerm("neg_loss", Ops.Relu(Ops.Neg(Distance.Separation(NegMargin, neg))), LossTermKind.NegativePair, pairs.NegAnchors);
+    }
+}

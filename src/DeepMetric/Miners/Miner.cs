@@ -1,0 +1,45 @@
+using DeepMetric.Tensors;
+
+namespace DeepMetric;
+
+/// <summary>
+/// Base of the miners: chooses informative index tuples from a batch, without gradient, working on the
+/// distance matrix. Every miner works with distances and similarities (it asks the distance for the direction).
+/// </summary>
+public abstract class Miner
+{
+    /// <summary>Creates the miner.</summary>
+    /// <param name="distance">Distance used for mining (should usually match the loss's).</param>
+    protected Miner(Distance distance)
+    {
+        ArgumentNullException.ThrowIfNull(distance);
+        Distance = distance;
+    }
+
+    /// <summary>The distance mined with.</summary>
+    public Distance Distance { get; }
+
+    /// <summary>Number of tuples the last call returned (for progress displays).</summary>
+    public int LastTupleCount { get; private set; }
+
+    /// <summary>Mines tuples from a batch (and an optional separate reference set).</summary>
+    /// <param name="embeddings">Batch embeddings [N, D].</param>
+    /// <param name="labels">Labels of the batch.</param>
+    /// <param name="refEmbeddings">Optional reference embeddings [M, D]; positives/negatives index this set.</param>
+    /// <param name="refLabels">Labels of the reference set.</param>
+    public MinedTuples Mine(Tensor embeddings, int[] labels, Tensor? refEmbeddings = null, int[]? refLabels = null)
+    {
+        var batch = new MetricBatch(embeddings, labels, null, refEmbeddings, refLabels);
+        float[] matrix;
+        using (Tensor.NoGrad())
+        {
+            matrix = Distance.Pairwise(embeddings.Detach(), batch.SameSet ? null : batch.Reference.Detach()).ToArray();
+        }
+        var result = Mine(new MiningBatch(matrix, batch.Labels, batch.RefLabels, batch.SameSet, Distance));
+        LastTupleCount = result.Count;
+        return result;
+    }
+
+    /// <summary>Chooses tuples given the distance matrix and labels.</summary>
+    protected abstract MinedTuples Mine(MiningBatch batch);
+}

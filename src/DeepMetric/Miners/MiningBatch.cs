@@ -1,0 +1,49 @@
+namespace DeepMetric;
+
+/// <summary>
+/// What a miner sees: the N × M matrix of distance values (no gradient), batch and reference labels, and
+/// whether the reference set is the batch itself (then the diagonal is neither positive nor negative).
+/// </summary>
+public sealed class MiningBatch
+{
+    private readonly float[] _values;
+
+    internal MiningBatch(float[] values, int[] labels, int[] refLabels, bool sameSet, Distance distance)
+    {
+        _values = values;
+        Labels = labels;
+        RefLabels = refLabels;
+        SameSet = sameSet;
+        Distance = distance;
+    }
+
+    /// <summary>Labels of the batch (anchors), length N.</summary>
+    public int[] Labels { get; }
+
+    /// <summary>Labels of the reference set, length M.</summary>
+    public int[] RefLabels { get; }
+
+    /// <summary>True when the reference set is the batch itself.</summary>
+    public bool SameSet { get; }
+
+    /// <summary>The distance that produced the matrix (for its direction).</summary>
+    public Distance Distance { get; }
+
+    /// <summary>N.</summary>
+    public int Rows => Labels.Length;
+
+    /// <summary>M.</summary>
+    public int Cols => RefLabels.Length;
+
+    /// <summary>Row <paramref name="i"/> of the matrix.</summary>
+    public ReadOnlySpan<float> Row(int i) => _values.AsSpan(i * Cols, Cols);
+
+    /// <summary>The value between batch item <paramref name="i"/> and reference item <paramref name="j"/>.</summary>
+    public float this[int i, int j] => _values[(i * Cols) + j];
+
+    /// <summary>True when (i, j) is a positive pair (same label, not the item itself).</summary>
+    public bool IsPositive(int i, int j) => Labels[i] == RefLabels[j] && !(SameSet && i == j);
+
+    /// <summary>True when (i, j) is a negative pair (different labels).</summary>
+    public bool IsNegative(int i, int j) => Labels[i] != RefLabels[j];
+}

@@ -1,0 +1,10 @@
+using DeepMetric.Tensors;
+
+namespace DeepMetric;
+
+/// <summary>The mean of all values.</summary>
+public sealed class MeanReducer : Reducer
+{
+    /// <inheritdoc/>
+    protected override Tensor ReduceCore(Tensor values, LossTerm term, int[] labels) => Ops.Mean(values);
+}

@@ -1,0 +1,10 @@
+using DeepMetric.Tensors;
+
+namespace DeepMetric;
+
+/// <summary>The sum of all values.</summary>
+public sealed class SumReducer : Reducer
+{
+    /// <inheritdoc/>
+    protected override Tensor ReduceCore(Tensor values, LossTerm term, int[] labels) => Ops.Sum(values);
+}
