@@ -1,0 +1,51 @@
+using System.Text.Json;
+
+namespace DeepMetric.Benchmarks;
+
+/// <summary>
+/// The quick (Stopwatch) benchmarks: a name and a function producing records. To add one, write a static
+/// method returning <see cref="BenchRecord"/>s and add a line to <see cref="All"/>.
+/// </summary>
+public static class QuickRegistry
+{
+    /// <summary>Every quick benchmark, in the order they run.</summary>
+    public static IReadOnlyList<QuickBenchmark> All { get; } =
+    [
+        new("gemm", Gemm.GemmQuick.Run),
+    ];
+
+    /// <summary>Runs the benchmarks whose name contains <paramref name="filter"/> (all when null), printing each record as it is produced.</summary>
+    public static int Run(string? filter, TextWriter output)
+    {
+        int ran = 0;
+        foreach (var bench in All)
+        {
+            if (filter is not null && !bench.Name.Contains(filter, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+            ran++;
+            foreach (var record in bench.Run())
+            {
+                output.WriteLine(ToJson(record));
+                output.Flush();
+            }
+        }
+        return ran;
+    }
+
+    /// <summary>The record as a one-line JSON object: <c>{"name":…,"value":…,"unit":…}</c>.</summary>
+    public static string ToJson(BenchRecord record)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream))
+        {
+            w.WriteStartObject();
+            w.WriteString("name", record.Name);
+            w.WriteNumber("value", Math.Round(record.Value, 3));
+            w.WriteString("unit", record.Unit);
+            w.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+}
