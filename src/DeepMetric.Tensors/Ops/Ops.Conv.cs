@@ -7,6 +7,9 @@ public static partial class Ops
     // Upper bound on the floats of one im2col column matrix: several images share one GEMM up to this size.
     private const int ConvColumnBudget = 1 << 20;
 
+    // From this many output positions per image, per-image GEMMs are large enough and skip the [O, B·P] reordering.
+    private const int ConvDirectPositions = 400;
+
     /// <summary>2-D convolution (cross-correlation). x: [N, C, H, W]; weight: [O, C, kh, kw]; bias: [O].</summary>
     /// <remarks>
     /// Computed as im2col + GEMM over chunks of images (one [C·kh·kw, B·Ho·Wo] column matrix per chunk);
@@ -49,9 +52,14 @@ public static partial class Ops
         {
             int b = Math.Min(chunk, n - n0);
             var col = Columns(xs.Slice(n0 * c * geo.PlaneIn, b * c * geo.PlaneIn), b, geo);
-            if (b == 1)
+            if (b == 1 || p >= ConvDirectPositions)
             {
-                Gemm.Multiply(false, false, o, p, k, 1f, w, k, col, p, 0f, y.AsSpan(n0 * outPerImage, outPerImage), p);
+                // Large images: one GEMM per image straight into [O, P], no reordering copy.
+                int ld = b * p;
+                for (int i = 0; i < b; i++)
+                {
+                    Gemm.Multiply(false, false, o, p, k, 1f, w, k, col[(i * p)..], ld, 0f, y.AsSpan((n0 + i) * outPerImage, outPerImage), p);
+                }
             }
             else
             {
@@ -119,20 +127,18 @@ public static partial class Ops
         for (int n0 = 0; n0 < n; n0 += chunk)
         {
             int b = Math.Min(chunk, n - n0), ld = b * p;
-            // The output gradient of the chunk as [O, B·P].
-            ReadOnlySpan<float> gc;
-            if (b == 1)
-            {
-                gc = gs.Slice(n0 * outPerImage, outPerImage);
-            }
-            else
+            var gChunk = gs.Slice(n0 * outPerImage, b * outPerImage);
+            bool direct = b == 1 || p >= ConvDirectPositions;
+            // Batched mode needs the output gradient of the chunk as [O, B·P].
+            ReadOnlySpan<float> gc = default;
+            if (!direct)
             {
                 var tmp = Scratch.Get(Scratch.ConvOutput, o * ld);
                 for (int i = 0; i < b; i++)
                 {
                     for (int oc = 0; oc < o; oc++)
                     {
-                        gs.Slice(((n0 + i) * outPerImage) + (oc * p), p).CopyTo(tmp.AsSpan((oc * ld) + (i * p), p));
+                        gChunk.Slice((i * outPerImage) + (oc * p), p).CopyTo(tmp.AsSpan((oc * ld) + (i * p), p));
                     }
                 }
                 gc = tmp.AsSpan(0, o * ld);
@@ -141,13 +147,34 @@ public static partial class Ops
             {
                 // dW[O,K] += G[O,BP] · colᵀ
                 var col = Columns(xs.Slice(n0 * c * geo.PlaneIn, b * c * geo.PlaneIn), b, geo);
-                Gemm.Multiply(false, true, o, k, ld, 1f, gc, ld, col, ld, n0 == 0 ? 0f : 1f, dw, k);
+                if (direct)
+                {
+                    for (int i = 0; i < b; i++)
+                    {
+                        Gemm.Multiply(false, true, o, k, p, 1f, gChunk.Slice(i * outPerImage, outPerImage), p, col[(i * p)..], ld,
+                            n0 == 0 && i == 0 ? 0f : 1f, dw, k);
+                    }
+                }
+                else
+                {
+                    Gemm.Multiply(false, true, o, k, ld, 1f, gc, ld, col, ld, n0 == 0 ? 0f : 1f, dw, k);
+                }
             }
             if (dx is not null)
             {
                 // dcol[K,BP] = Wᵀ · G, then scattered back onto the (padded) images.
                 var dcol = Scratch.Get(Scratch.ConvColumns, k * ld);
-                Gemm.Multiply(true, false, k, ld, o, 1f, w, k, gc, ld, 0f, dcol, ld);
+                if (direct)
+                {
+                    for (int i = 0; i < b; i++)
+                    {
+                        Gemm.Multiply(true, false, k, p, o, 1f, w, k, gChunk.Slice(i * outPerImage, outPerImage), p, 0f, dcol.AsSpan(i * p), ld);
+                    }
+                }
+                else
+                {
+                    Gemm.Multiply(true, false, k, ld, o, 1f, w, k, gc, ld, 0f, dcol, ld);
+                }
                 var dxc = dx.AsSpan(n0 * c * geo.PlaneIn, b * c * geo.PlaneIn);
                 if (geo.Padding == 0)
                 {

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace DeepMetric.Tensors;
 
 public static partial class Ops
@@ -10,50 +13,28 @@ public static partial class Ops
     public static Tensor MaxPool2d(Tensor x, int kernel, int? stride = null, int padding = 0)
     {
         var geo = PoolGeometry("MaxPool2d", x, kernel, stride, padding);
-        int planes = x.Dims[0] * geo.C, ho = geo.Ho, wo = geo.Wo, h = geo.H, w = geo.W, s = geo.Stride, plane = geo.PlaneIn;
+        int planes = x.Dims[0] * geo.C, ho = geo.Ho, wo = geo.Wo;
         var y = GC.AllocateUninitializedArray<float>(planes * ho * wo);
         // Flat index into x of each output's winner, for the backward scatter.
         var arg = GC.AllocateUninitializedArray<int>(y.Length);
-        var xs = x.ReadOnlySpan;
-        int outIdx = 0;
-        for (int pl = 0; pl < planes; pl++)
+        if (padding == 0)
         {
-            int basePl = pl * plane;
-            for (int oh = 0; oh < ho; oh++)
-            {
-                int h0 = (oh * s) - padding, h1 = Math.Min(h0 + kernel, h), hs = Math.Max(h0, 0);
-                for (int ow = 0; ow < wo; ow++, outIdx++)
-                {
-                    int w0 = (ow * s) - padding, w1 = Math.Min(w0 + kernel, w), ws = Math.Max(w0, 0);
-                    float best = float.NegativeInfinity;
-                    int bestAt = basePl + (hs * w) + ws;
-                    for (int ih = hs; ih < h1; ih++)
-                    {
-                        int rowAt = basePl + (ih * w);
-                        for (int iw = ws; iw < w1; iw++)
-                        {
-                            float v = xs[rowAt + iw];
-                            // Strict > keeps the first maximum; a NaN wins and then stays (it propagates, as in PyTorch).
-                            if (v > best || (float.IsNaN(v) && !float.IsNaN(best)))
-                            {
-                                best = v;
-                                bestAt = rowAt + iw;
-                            }
-                        }
-                    }
-                    y[outIdx] = best;
-                    arg[outIdx] = bestAt;
-                }
-            }
+            MaxPoolInterior(x.ReadOnlySpan, planes, geo, y, arg);
+        }
+        else
+        {
+            MaxPoolPadded(x.ReadOnlySpan, planes, geo, y, arg);
         }
         int[] dims = [x.Dims[0], geo.C, ho, wo];
         return Tensor.Record(y, dims, "MaxPool2d", x, g =>
         {
             var dx = new float[x.Size];
             var gs = g.ReadOnlySpan;
+            ref float d0 = ref MemoryMarshal.GetArrayDataReference(dx);
             for (int i = 0; i < arg.Length; i++)
             {
-                dx[arg[i]] += gs[i];
+                // arg holds in-range indices computed in the forward pass.
+                Unsafe.Add(ref d0, arg[i]) += gs[i];
             }
             x.AccumulateGrad(new Tensor(dx, (int[])x.Dims.Clone()));
         });
@@ -152,6 +133,103 @@ public static partial class Ops
             }
             x.AccumulateGrad(new Tensor(dx, (int[])x.Dims.Clone()));
         });
+    }
+
+    private static void MaxPoolPadded(ReadOnlySpan<float> xs, int planes, in ConvGeometry geo, Span<float> y, Span<int> arg)
+    {
+        int ho = geo.Ho, wo = geo.Wo, h = geo.H, w = geo.W, s = geo.Stride, k = geo.Kh, padding = geo.Padding;
+        int outIdx = 0;
+        for (int pl = 0; pl < planes; pl++)
+        {
+            int basePl = pl * geo.PlaneIn;
+            for (int oh = 0; oh < ho; oh++)
+            {
+                int h0 = (oh * s) - padding, h1 = Math.Min(h0 + k, h), hs = Math.Max(h0, 0);
+                for (int ow = 0; ow < wo; ow++, outIdx++)
+                {
+                    int w0 = (ow * s) - padding, w1 = Math.Min(w0 + k, w), ws = Math.Max(w0, 0);
+                    float best = float.NegativeInfinity;
+                    int bestAt = basePl + (hs * w) + ws;
+                    for (int ih = hs; ih < h1; ih++)
+                    {
+                        int rowAt = basePl + (ih * w);
+                        for (int iw = ws; iw < w1; iw++)
+                        {
+                            float v = xs[rowAt + iw];
+                            // Strict > keeps the first maximum; a NaN wins (it propagates, as in PyTorch).
+                            if (v > best || float.IsNaN(v))
+                            {
+                                best = v;
+                                bestAt = rowAt + iw;
+                            }
+                        }
+                    }
+                    y[outIdx] = best;
+                    arg[outIdx] = bestAt;
+                }
+            }
+        }
+    }
+
+    // Without padding every window lies inside the image: no clipping, and a 2×2 fast path.
+    private static void MaxPoolInterior(ReadOnlySpan<float> xs, int planes, in ConvGeometry geo, Span<float> y, Span<int> arg)
+    {
+        int ho = geo.Ho, wo = geo.Wo, w = geo.W, s = geo.Stride, k = geo.Kh;
+        ref float x0 = ref MemoryMarshal.GetReference(xs);
+        ref float y0 = ref MemoryMarshal.GetReference(y);
+        ref int a0 = ref MemoryMarshal.GetReference(arg);
+        int outIdx = 0;
+        for (int pl = 0; pl < planes; pl++)
+        {
+            int basePl = pl * geo.PlaneIn;
+            for (int oh = 0; oh < ho; oh++)
+            {
+                int rowStart = basePl + (oh * s * w);
+                for (int ow = 0; ow < wo; ow++, outIdx++)
+                {
+                    int at = rowStart + (ow * s);
+                    float best = Unsafe.Add(ref x0, at);
+                    int bestAt = at;
+                    if (k == 2)
+                    {
+                        float v1 = Unsafe.Add(ref x0, at + 1), v2 = Unsafe.Add(ref x0, at + w), v3 = Unsafe.Add(ref x0, at + w + 1);
+                        if (v1 > best || float.IsNaN(v1))
+                        {
+                            best = v1;
+                            bestAt = at + 1;
+                        }
+                        if (v2 > best || float.IsNaN(v2))
+                        {
+                            best = v2;
+                            bestAt = at + w;
+                        }
+                        if (v3 > best || float.IsNaN(v3))
+                        {
+                            best = v3;
+                            bestAt = at + w + 1;
+                        }
+                    }
+                    else
+                    {
+                        for (int i = 0; i < k; i++)
+                        {
+                            int r = at + (i * w);
+                            for (int j = i == 0 ? 1 : 0; j < k; j++)
+                            {
+                                float v = Unsafe.Add(ref x0, r + j);
+                                if (v > best || float.IsNaN(v))
+                                {
+                                    best = v;
+                                    bestAt = r + j;
+                                }
+                            }
+                        }
+                    }
+                    Unsafe.Add(ref y0, outIdx) = best;
+                    Unsafe.Add(ref a0, outIdx) = bestAt;
+                }
+            }
+        }
     }
 
     private static ConvGeometry PoolGeometry(string op, Tensor x, int kernel, int? stride, int padding)

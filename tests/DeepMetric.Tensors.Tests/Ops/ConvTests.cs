@@ -52,6 +52,7 @@ public sealed class ConvTests
         { new[] { 2, 3, 10, 11, 5, 3, 3, 3, 0, 2 }, true },
         { new[] { 4, 1, 6, 6, 2, 1, 1, 1, 0, 1 }, true },
         { new[] { 2, 2, 5, 4, 3, 5, 4, 1, 0, 1 }, true },
+        { new[] { 2, 1, 22, 21, 2, 3, 3, 1, 1, 1 }, true }, // ≥ 400 positions: per-image GEMMs
     };
 
     [Theory]
@@ -68,16 +69,59 @@ public sealed class ConvTests
         Assertions.AllClose(expected, y.ToArray(), 1e-5, 1e-5);
     }
 
-    [Fact]
-    public void LargeBatchSpansSeveralChunks()
+    [Theory]
+    [InlineData(30, 64, 12, 12, 3)] // few positions per image: batched GEMMs over 3 chunks, the last one partial
+    [InlineData(5, 40, 24, 24, 2)] // many positions per image: per-image GEMMs on chunked columns
+    public void LargeInputsMatchReferenceForwardAndBackward(int n, int c, int h, int w, int o)
     {
-        // 40·3·3·24·24 column floats per image: the batch is split over several GEMM chunks.
-        var x = GradCheck.Random(4, [7, 40, 24, 24]);
-        var wt = GradCheck.Random(5, [3, 40, 3, 3]);
-        var b = GradCheck.Random(6, [3]);
+        var x = GradCheck.Random(4, [n, c, h, w]);
+        var wt = GradCheck.Random(5, [o, c, 3, 3]);
+        var b = GradCheck.Random(6, [o]);
+        x.RequiresGrad = true;
+        wt.RequiresGrad = true;
         var y = Ops.Conv2d(x, wt, b, padding: 1);
-        var expected = Reference(x.ToArray(), 7, 40, 24, 24, wt.ToArray(), 3, 3, 3, b.ToArray(), 1, 1, 1, out _, out _);
+        var xs = x.ToArray();
+        var ws = wt.ToArray();
+        var expected = Reference(xs, n, c, h, w, ws, o, 3, 3, b.ToArray(), 1, 1, 1, out _, out _);
         Assertions.AllClose(expected, y.ToArray(), 1e-4, 1e-4);
+
+        var g = GradCheck.Random(7, y.Shape);
+        y.Backward(g);
+        var gs = g.ToArray();
+        var dx = new double[xs.Length];
+        var dw = new double[ws.Length];
+        for (int ni = 0; ni < n; ni++)
+        {
+            for (int oc = 0; oc < o; oc++)
+            {
+                for (int oh = 0; oh < h; oh++)
+                {
+                    for (int ow = 0; ow < w; ow++)
+                    {
+                        double go = gs[(((ni * o) + oc) * h + oh) * w + ow];
+                        for (int ci = 0; ci < c; ci++)
+                        {
+                            for (int i = 0; i < 3; i++)
+                            {
+                                for (int j = 0; j < 3; j++)
+                                {
+                                    int ih = oh - 1 + i, iw = ow - 1 + j;
+                                    if (ih < 0 || ih >= h || iw < 0 || iw >= w)
+                                    {
+                                        continue;
+                                    }
+                                    int xi = (((ni * c) + ci) * h + ih) * w + iw, wi = (((oc * c) + ci) * 3 + i) * 3 + j;
+                                    dx[xi] += go * ws[wi];
+                                    dw[wi] += go * xs[xi];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Assertions.AllClose(dx, x.Grad!.ToArray(), 1e-4, 1e-4);
+        Assertions.AllClose(dw, wt.Grad!.ToArray(), 1e-3, 1e-4);
     }
 
     [Theory]
