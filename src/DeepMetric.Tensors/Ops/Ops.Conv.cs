@@ -1,0 +1,234 @@
+using System.Numerics.Tensors;
+
+namespace DeepMetric.Tensors;
+
+public static partial class Ops
+{
+    // Upper bound on the floats of one im2col column matrix: several images share one GEMM up to this size.
+    private const int ConvColumnBudget = 1 << 20;
+
+    // From this many output positions per image, per-image GEMMs are large enough and skip the [O, B·P] reordering.
+    private const int ConvDirectPositions = 400;
+
+    /// <summary>2-D convolution (cross-correlation). x: [N, C, H, W]; weight: [O, C, kh, kw]; bias: [O].</summary>
+    /// <remarks>
+    /// Computed as im2col + GEMM over chunks of images (one [C·kh·kw, B·Ho·Wo] column matrix per chunk);
+    /// the backward pass uses one GEMM for the weight gradient and one plus col2im for the input gradient.
+    /// </remarks>
+    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0, int dilation = 1)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(weight);
+        if (x.Rank != 4)
+        {
+            throw new ArgumentException($"Conv2d: input must be [N, C, H, W], got {ShapeUtil.Format(x.Dims)}.", nameof(x));
+        }
+        if (weight.Rank != 4)
+        {
+            throw new ArgumentException($"Conv2d: weight must be [O, C, kh, kw], got {ShapeUtil.Format(weight.Dims)}.", nameof(weight));
+        }
+        int n = x.Dims[0], c = x.Dims[1], o = weight.Dims[0];
+        if (weight.Dims[1] != c)
+        {
+            throw new ArgumentException($"Conv2d: weight {ShapeUtil.Format(weight.Dims)} expects {weight.Dims[1]} input channels but the input {ShapeUtil.Format(x.Dims)} has {c}.", nameof(weight));
+        }
+        if (bias is not null && (bias.Rank != 1 || bias.Dims[0] != o))
+        {
+            throw new ArgumentException($"Conv2d: bias must be [{o}], got {ShapeUtil.Format(bias.Dims)}.", nameof(bias));
+        }
+        CheckWindowArgs("Conv2d", stride, padding, dilation);
+        var geo = new ConvGeometry(c, x.Dims[2], x.Dims[3], weight.Dims[2], weight.Dims[3], stride, padding, dilation);
+        if (geo.Kh < 1 || geo.Kw < 1 || geo.EffKh > geo.Hp || geo.EffKw > geo.Wp)
+        {
+            throw new ArgumentException($"Conv2d: the kernel {geo.Kh}×{geo.Kw} (dilation {dilation}, extent {geo.EffKh}×{geo.EffKw}) does not fit the padded input {geo.Hp}×{geo.Wp}.", nameof(weight));
+        }
+
+        int k = geo.K, p = geo.P, outPerImage = o * p;
+        int chunk = ConvChunk(n, k, p);
+        var y = GC.AllocateUninitializedArray<float>(n * outPerImage);
+        var w = weight.ReadOnlySpan;
+        var xs = x.ReadOnlySpan;
+        for (int n0 = 0; n0 < n; n0 += chunk)
+        {
+            int b = Math.Min(chunk, n - n0);
+            var col = Columns(xs.Slice(n0 * c * geo.PlaneIn, b * c * geo.PlaneIn), b, geo);
+            if (b == 1 || p >= ConvDirectPositions)
+            {
+                // Large images: one GEMM per image straight into [O, P], no reordering copy.
+                int ld = b * p;
+                for (int i = 0; i < b; i++)
+                {
+                    Gemm.Multiply(false, false, o, p, k, 1f, w, k, col[(i * p)..], ld, 0f, y.AsSpan((n0 + i) * outPerImage, outPerImage), p);
+                }
+            }
+            else
+            {
+                // [O, B·P] → [B, O, P]: one contiguous row of P per (image, channel).
+                int ld = b * p;
+                var tmp = Scratch.Get(Scratch.ConvOutput, o * ld);
+                Gemm.Multiply(false, false, o, ld, k, 1f, w, k, col, ld, 0f, tmp, ld);
+                for (int i = 0; i < b; i++)
+                {
+                    for (int oc = 0; oc < o; oc++)
+                    {
+                        tmp.AsSpan((oc * ld) + (i * p), p).CopyTo(y.AsSpan(((n0 + i) * outPerImage) + (oc * p), p));
+                    }
+                }
+            }
+        }
+        if (bias is not null)
+        {
+            var bs = bias.ReadOnlySpan;
+            for (int i = 0; i < n; i++)
+            {
+                for (int oc = 0; oc < o; oc++)
+                {
+                    var row = y.AsSpan((i * outPerImage) + (oc * p), p);
+                    TensorPrimitives.Add(row, bs[oc], row);
+                }
+            }
+        }
+
+        int[] dims = [n, o, geo.Ho, geo.Wo];
+        Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
+        return Tensor.Record(y, dims, "Conv2d", inputs, g => Conv2dBackward(g, x, weight, bias, geo, chunk));
+    }
+
+    private static void Conv2dBackward(Tensor g, Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo, int chunk)
+    {
+        int n = x.Dims[0], c = geo.C, o = weight.Dims[0], k = geo.K, p = geo.P, outPerImage = o * p;
+        var gs = g.ReadOnlySpan;
+        if (bias is not null && bias.RequiresGrad)
+        {
+            var db = new double[o];
+            for (int i = 0; i < n; i++)
+            {
+                for (int oc = 0; oc < o; oc++)
+                {
+                    db[oc] += SumDouble(gs.Slice((i * outPerImage) + (oc * p), p));
+                }
+            }
+            var gb = new float[o];
+            for (int oc = 0; oc < o; oc++)
+            {
+                gb[oc] = (float)db[oc];
+            }
+            bias.AccumulateGrad(new Tensor(gb, [o]));
+        }
+        bool needW = weight.RequiresGrad, needX = x.RequiresGrad;
+        if (!needW && !needX)
+        {
+            return;
+        }
+        var dw = needW ? GC.AllocateUninitializedArray<float>(o * k) : null;
+        var dx = needX ? new float[x.Size] : null;
+        var w = weight.ReadOnlySpan;
+        var xs = x.ReadOnlySpan;
+        for (int n0 = 0; n0 < n; n0 += chunk)
+        {
+            int b = Math.Min(chunk, n - n0), ld = b * p;
+            var gChunk = gs.Slice(n0 * outPerImage, b * outPerImage);
+            bool direct = b == 1 || p >= ConvDirectPositions;
+            // Batched mode needs the output gradient of the chunk as [O, B·P].
+            ReadOnlySpan<float> gc = default;
+            if (!direct)
+            {
+                var tmp = Scratch.Get(Scratch.ConvOutput, o * ld);
+                for (int i = 0; i < b; i++)
+                {
+                    for (int oc = 0; oc < o; oc++)
+                    {
+                        gChunk.Slice((i * outPerImage) + (oc * p), p).CopyTo(tmp.AsSpan((oc * ld) + (i * p), p));
+                    }
+                }
+                gc = tmp.AsSpan(0, o * ld);
+            }
+            if (dw is not null)
+            {
+                // dW[O,K] += G[O,BP] · colᵀ
+                var col = Columns(xs.Slice(n0 * c * geo.PlaneIn, b * c * geo.PlaneIn), b, geo);
+                if (direct)
+                {
+                    for (int i = 0; i < b; i++)
+                    {
+                        Gemm.Multiply(false, true, o, k, p, 1f, gChunk.Slice(i * outPerImage, outPerImage), p, col[(i * p)..], ld,
+                            n0 == 0 && i == 0 ? 0f : 1f, dw, k);
+                    }
+                }
+                else
+                {
+                    Gemm.Multiply(false, true, o, k, ld, 1f, gc, ld, col, ld, n0 == 0 ? 0f : 1f, dw, k);
+                }
+            }
+            if (dx is not null)
+            {
+                // dcol[K,BP] = Wᵀ · G, then scattered back onto the (padded) images.
+                var dcol = Scratch.Get(Scratch.ConvColumns, k * ld);
+                if (direct)
+                {
+                    for (int i = 0; i < b; i++)
+                    {
+                        Gemm.Multiply(true, false, k, p, o, 1f, w, k, gChunk.Slice(i * outPerImage, outPerImage), p, 0f, dcol.AsSpan(i * p), ld);
+                    }
+                }
+                else
+                {
+                    Gemm.Multiply(true, false, k, ld, o, 1f, w, k, gc, ld, 0f, dcol, ld);
+                }
+                var dxc = dx.AsSpan(n0 * c * geo.PlaneIn, b * c * geo.PlaneIn);
+                if (geo.Padding == 0)
+                {
+                    ConvKernels.Col2Im(dcol, b, geo, dxc);
+                }
+                else
+                {
+                    var padded = Scratch.Get(Scratch.ConvPadded, b * c * geo.PlanePadded);
+                    padded.AsSpan(0, b * c * geo.PlanePadded).Clear();
+                    ConvKernels.Col2Im(dcol, b, geo, padded);
+                    ConvKernels.CropAdd(padded, b, geo, dxc);
+                }
+            }
+        }
+        if (dw is not null)
+        {
+            weight.AccumulateGrad(new Tensor(dw, (int[])weight.Dims.Clone()));
+        }
+        if (dx is not null)
+        {
+            x.AccumulateGrad(new Tensor(dx, (int[])x.Dims.Clone()));
+        }
+    }
+
+    /// <summary>The column matrix [K, B·P] of a chunk of images, in the thread's scratch buffer.</summary>
+    private static Span<float> Columns(ReadOnlySpan<float> images, int count, in ConvGeometry geo)
+    {
+        ReadOnlySpan<float> src = images;
+        if (geo.Padding > 0)
+        {
+            var padded = Scratch.Get(Scratch.ConvPadded, count * geo.C * geo.PlanePadded);
+            ConvKernels.Pad(images, count, geo, padded);
+            src = padded;
+        }
+        var col = Scratch.Get(Scratch.ConvColumns, geo.K * count * geo.P).AsSpan(0, geo.K * count * geo.P);
+        ConvKernels.Im2Col(src, count, geo, col);
+        return col;
+    }
+
+    private static int ConvChunk(int n, int k, int p) => (int)Math.Clamp(ConvColumnBudget / Math.Max(1L, (long)k * p), 1, Math.Max(1, n));
+
+    private static void CheckWindowArgs(string op, int stride, int padding, int dilation)
+    {
+        if (stride < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(stride), stride, $"{op}: stride must be at least 1.");
+        }
+        if (padding < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(padding), padding, $"{op}: padding must be non-negative.");
+        }
+        if (dilation < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(dilation), dilation, $"{op}: dilation must be at least 1.");
+        }
+    }
+}

@@ -1,0 +1,293 @@
+using System.Numerics.Tensors;
+
+namespace DeepMetric.Tensors;
+
+public static partial class Ops
+{
+    /// <summary>
+    /// Batch normalisation (Ioffe &amp; Szegedy, 2015) over [N, C] or [N, C, H, W]. In training, batch statistics are
+    /// used and the running statistics updated in place with <paramref name="momentum"/>; in evaluation the running ones.
+    /// </summary>
+    /// <remarks>
+    /// As in PyTorch, the batch variance used for normalising is biased (÷M) while the running variance is updated
+    /// with the unbiased one (÷(M−1)), M = N·H·W: <c>running = (1 − momentum)·running + momentum·batch</c>.
+    /// Running statistics receive no gradient.
+    /// </remarks>
+    public static Tensor BatchNorm(Tensor x, Tensor? weight, Tensor? bias, Tensor runningMean, Tensor runningVar, bool training,
+        float momentum = 0.1f, float eps = 1e-5f)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(runningMean);
+        ArgumentNullException.ThrowIfNull(runningVar);
+        if (x.Rank is not (2 or 4))
+        {
+            throw new ArgumentException($"BatchNorm: input must be [N, C] or [N, C, H, W], got {ShapeUtil.Format(x.Dims)}.", nameof(x));
+        }
+        int n = x.Dims[0], c = x.Dims[1], spatial = x.Rank == 4 ? x.Dims[2] * x.Dims[3] : 1, m = n * spatial;
+        CheckChannelVector("BatchNorm", runningMean, c, nameof(runningMean));
+        CheckChannelVector("BatchNorm", runningVar, c, nameof(runningVar));
+        CheckChannelVector("BatchNorm", weight, c, nameof(weight));
+        CheckChannelVector("BatchNorm", bias, c, nameof(bias));
+        if (!(momentum >= 0f && momentum <= 1f))
+        {
+            throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "BatchNorm: momentum must be in [0, 1].");
+        }
+        CheckEps("BatchNorm", eps);
+        if (training && m < 2)
+        {
+            throw new ArgumentException($"BatchNorm: training needs more than one value per channel, got input {ShapeUtil.Format(x.Dims)}.", nameof(x));
+        }
+
+        var xs = x.ReadOnlySpan;
+        // Per-channel centre and inverse standard deviation used by this call.
+        var mean = new float[c];
+        var invStd = new float[c];
+        if (training)
+        {
+            var rm = runningMean.Span;
+            var rv = runningVar.Span;
+            for (int ch = 0; ch < c; ch++)
+            {
+                double sum = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    sum += SumDouble(xs.Slice(((i * c) + ch) * spatial, spatial));
+                }
+                double mu = sum / m, sq = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    var row = xs.Slice(((i * c) + ch) * spatial, spatial);
+                    for (int s = 0; s < row.Length; s++)
+                    {
+                        double d = row[s] - mu;
+                        sq += d * d;
+                    }
+                }
+                double variance = sq / m;
+                mean[ch] = (float)mu;
+                invStd[ch] = (float)(1.0 / Math.Sqrt(variance + eps));
+                rm[ch] = (float)(((1.0 - momentum) * rm[ch]) + (momentum * mu));
+                rv[ch] = (float)(((1.0 - momentum) * rv[ch]) + (momentum * sq / (m - 1)));
+            }
+        }
+        else
+        {
+            runningMean.ReadOnlySpan.CopyTo(mean);
+            var rv = runningVar.ReadOnlySpan;
+            for (int ch = 0; ch < c; ch++)
+            {
+                invStd[ch] = (float)(1.0 / Math.Sqrt(rv[ch] + (double)eps));
+            }
+        }
+
+        var y = GC.AllocateUninitializedArray<float>(x.Size);
+        for (int ch = 0; ch < c; ch++)
+        {
+            float scale = invStd[ch] * (weight is null ? 1f : weight.ReadOnlySpan[ch]);
+            float shift = (bias is null ? 0f : bias.ReadOnlySpan[ch]) - (mean[ch] * scale);
+            for (int i = 0; i < n; i++)
+            {
+                int at = ((i * c) + ch) * spatial;
+                var yr = y.AsSpan(at, spatial);
+                TensorPrimitives.Multiply(xs.Slice(at, spatial), scale, yr);
+                TensorPrimitives.Add(yr, shift, yr);
+            }
+        }
+
+        Tensor[] inputs = (weight, bias) switch
+        {
+            (null, null) => [x],
+            (not null, null) => [x, weight],
+            (null, not null) => [x, bias],
+            _ => [x, weight, bias],
+        };
+        int[] dims = (int[])x.Dims.Clone();
+        return Tensor.Record(y, dims, "BatchNorm", inputs, g =>
+        {
+            var gs = g.ReadOnlySpan;
+            var xv = x.ReadOnlySpan;
+            var dx = x.RequiresGrad ? GC.AllocateUninitializedArray<float>(x.Size) : null;
+            var dGamma = new float[c];
+            var dBeta = new float[c];
+            for (int ch = 0; ch < c; ch++)
+            {
+                // Σg and Σg·(x − μ) over the channel.
+                double sg = 0, sgx = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    int at = ((i * c) + ch) * spatial;
+                    var gr = gs.Slice(at, spatial);
+                    sg += SumDouble(gr);
+                    sgx += TensorPrimitives.Dot(gr, xv.Slice(at, spatial));
+                }
+                sgx -= mean[ch] * sg;
+                double inv = invStd[ch], gamma = weight is null ? 1.0 : weight.ReadOnlySpan[ch];
+                dBeta[ch] = (float)sg;
+                dGamma[ch] = (float)(sgx * inv);
+                if (dx is null)
+                {
+                    continue;
+                }
+                // dx = a·g + b·x + k: the batch statistics add the two mean terms in training.
+                double a = gamma * inv, bx = 0, k = 0;
+                if (training)
+                {
+                    bx = -gamma * inv * inv * inv * sgx / m;
+                    k = (-gamma * inv * sg / m) - (bx * mean[ch]);
+                }
+                for (int i = 0; i < n; i++)
+                {
+                    int at = ((i * c) + ch) * spatial;
+                    var d = dx.AsSpan(at, spatial);
+                    TensorPrimitives.Multiply(gs.Slice(at, spatial), (float)a, d);
+                    if (training)
+                    {
+                        TensorPrimitives.MultiplyAdd(xv.Slice(at, spatial), (float)bx, d, d);
+                        TensorPrimitives.Add(d, (float)k, d);
+                    }
+                }
+            }
+            if (dx is not null)
+            {
+                x.AccumulateGrad(new Tensor(dx, dims));
+            }
+            weight?.AccumulateGrad(new Tensor(dGamma, [c]));
+            bias?.AccumulateGrad(new Tensor(dBeta, [c]));
+        });
+    }
+
+    /// <summary>Layer normalisation (Ba et al., 2016) over the last dimension.</summary>
+    /// <remarks>Uses the biased variance of each row; <paramref name="weight"/> and <paramref name="bias"/> are [D] (D = last dimension).</remarks>
+    public static Tensor LayerNorm(Tensor x, Tensor? weight, Tensor? bias, float eps = 1e-5f)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (x.Rank < 1 || x.Dims[^1] == 0)
+        {
+            throw new ArgumentException($"LayerNorm: input needs a non-empty last dimension, got {ShapeUtil.Format(x.Dims)}.", nameof(x));
+        }
+        int d = x.Dims[^1], rows = x.Size / d;
+        CheckChannelVector("LayerNorm", weight, d, nameof(weight));
+        CheckChannelVector("LayerNorm", bias, d, nameof(bias));
+        CheckEps("LayerNorm", eps);
+        var xs = x.ReadOnlySpan;
+        var y = GC.AllocateUninitializedArray<float>(x.Size);
+        var mean = new float[rows];
+        var invStd = new float[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            var row = xs.Slice(r * d, d);
+            double mu = SumDouble(row) / d, sq = 0;
+            for (int i = 0; i < d; i++)
+            {
+                double t = row[i] - mu;
+                sq += t * t;
+            }
+            mean[r] = (float)mu;
+            invStd[r] = (float)(1.0 / Math.Sqrt((sq / d) + eps));
+            var yr = y.AsSpan(r * d, d);
+            TensorPrimitives.Subtract(row, mean[r], yr);
+            TensorPrimitives.Multiply(yr, invStd[r], yr);
+            if (weight is not null)
+            {
+                TensorPrimitives.Multiply(yr, weight.ReadOnlySpan, yr);
+            }
+            if (bias is not null)
+            {
+                TensorPrimitives.Add(yr, bias.ReadOnlySpan, yr);
+            }
+        }
+
+        Tensor[] inputs = (weight, bias) switch
+        {
+            (null, null) => [x],
+            (not null, null) => [x, weight],
+            (null, not null) => [x, bias],
+            _ => [x, weight, bias],
+        };
+        int[] dims = (int[])x.Dims.Clone();
+        return Tensor.Record(y, dims, "LayerNorm", inputs, g =>
+        {
+            var gs = g.ReadOnlySpan;
+            var xv = x.ReadOnlySpan;
+            var dx = x.RequiresGrad ? GC.AllocateUninitializedArray<float>(x.Size) : null;
+            var dGamma = weight is not null && weight.RequiresGrad ? new double[d] : null;
+            var dBeta = bias is not null && bias.RequiresGrad ? new double[d] : null;
+            var xhat = new float[d];
+            var dxhat = new float[d];
+            for (int r = 0; r < rows; r++)
+            {
+                var gr = gs.Slice(r * d, d);
+                TensorPrimitives.Subtract(xv.Slice(r * d, d), mean[r], xhat);
+                TensorPrimitives.Multiply(xhat, invStd[r], xhat);
+                for (int i = 0; i < d; i++)
+                {
+                    if (dGamma is not null)
+                    {
+                        dGamma[i] += (double)gr[i] * xhat[i];
+                    }
+                    if (dBeta is not null)
+                    {
+                        dBeta[i] += gr[i];
+                    }
+                }
+                if (dx is null)
+                {
+                    continue;
+                }
+                if (weight is not null)
+                {
+                    TensorPrimitives.Multiply(gr, weight.ReadOnlySpan, dxhat);
+                }
+                else
+                {
+                    gr.CopyTo(dxhat);
+                }
+                // dx = invσ·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) with ĝ = g·γ.
+                double mg = SumDouble(dxhat) / d;
+                double mgx = TensorPrimitives.Dot(dxhat, xhat) / (double)d;
+                var dr = dx.AsSpan(r * d, d);
+                TensorPrimitives.MultiplyAdd(xhat, (float)-mgx, dxhat, dr);
+                TensorPrimitives.Add(dr, (float)-mg, dr);
+                TensorPrimitives.Multiply(dr, invStd[r], dr);
+            }
+            if (dx is not null)
+            {
+                x.AccumulateGrad(new Tensor(dx, dims));
+            }
+            if (dGamma is not null)
+            {
+                weight!.AccumulateGrad(new Tensor(ToFloat(dGamma), [d]));
+            }
+            if (dBeta is not null)
+            {
+                bias!.AccumulateGrad(new Tensor(ToFloat(dBeta), [d]));
+            }
+        });
+    }
+
+    private static float[] ToFloat(double[] values)
+    {
+        var r = new float[values.Length];
+        for (int i = 0; i < r.Length; i++)
+        {
+            r[i] = (float)values[i];
+        }
+        return r;
+    }
+
+    private static void CheckChannelVector(string op, Tensor? t, int length, string name)
+    {
+        if (t is not null && (t.Rank != 1 || t.Dims[0] != length))
+        {
+            throw new ArgumentException($"{op}: {name} must be [{length}], got {ShapeUtil.Format(t.Dims)}.", name);
+        }
+    }
+
+    private static void CheckEps(string op, float eps)
+    {
+        if (!(eps >= 0f) || float.IsInfinity(eps))
+        {
+            throw new ArgumentOutOfRangeException(nameof(eps), eps, $"{op}: eps must be a finite non-negative number.");
+        }
+    }
+}
