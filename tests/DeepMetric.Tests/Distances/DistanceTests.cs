@@ -17,8 +17,8 @@ public sealed class DistanceTests
     [InlineData(0.5f, false)]
     public void LpDistance_MatchesDoubleLoop(float p, bool normalize)
     {
-        var q = Data.RandomEmbeddings(1, N, D, false);
-        var r = Data.RandomEmbeddings(2, M, D, false);
+        var q = Fixtures.RandomEmbeddings(1, N, D, false);
+        var r = Fixtures.RandomEmbeddings(2, M, D, false);
         var dist = new LpDistance(p, normalize).Pairwise(q, r);
         Assert.Equal(new[] { N, M }, dist.Shape);
         var qa = Reference.Rows(q.ToArray(), N, D);
@@ -40,7 +40,7 @@ public sealed class DistanceTests
     [Fact]
     public void SquaredEuclidean_IsPowerTwo()
     {
-        var q = Data.RandomEmbeddings(3, N, D, false);
+        var q = Fixtures.RandomEmbeddings(3, N, D, false);
         var d2 = new LpDistance(normalizeEmbeddings: false, power: 2f).Pairwise(q);
         var qa = Reference.Rows(q.ToArray(), N, D);
         for (int i = 0; i < N; i++)
@@ -55,8 +55,8 @@ public sealed class DistanceTests
     [Fact]
     public void CosineAndDot_MatchDoubleLoop()
     {
-        var q = Data.RandomEmbeddings(4, N, D, false);
-        var r = Data.RandomEmbeddings(5, M, D, false);
+        var q = Fixtures.RandomEmbeddings(4, N, D, false);
+        var r = Fixtures.RandomEmbeddings(5, M, D, false);
         var cos = new CosineSimilarity().Pairwise(q, r);
         var dot = new DotProductSimilarity().Pairwise(q, r);
         var qa = Reference.Rows(q.ToArray(), N, D);
@@ -76,7 +76,7 @@ public sealed class DistanceTests
     [Fact]
     public void Snr_MatchesDefinition()
     {
-        var q = Data.RandomEmbeddings(6, N, D + 2, false);
+        var q = Fixtures.RandomEmbeddings(6, N, D + 2, false);
         var snr = new SnrDistance().Pairwise(q);
         var qa = Reference.Rows(q.ToArray(), N, D + 2);
         static double Var(double[] x)
@@ -132,7 +132,7 @@ public sealed class DistanceTests
         var d = new LpDistance(p, normalize).Pairwise(x);
         Assert.Equal(0f, d[0, 1], 3);
         Ops.Sum(d).Backward();
-        Data.AssertFinite(x.Grad);
+        Fixtures.AssertFinite(x.Grad);
     }
 
     [Fact]

@@ -39,7 +39,7 @@ public sealed class ContrastiveLossTests
     [InlineData(0.2f, 1.5f)]
     public void Value_MatchesDoubleLoop(float posMargin, float negMargin)
     {
-        var e = Data.RandomEmbeddings(1, Labels.Length, 4);
+        var e = Fixtures.RandomEmbeddings(1, Labels.Length, 4);
         var loss = new ContrastiveLoss(posMargin, negMargin).Compute(e, Labels);
         Assert.Equal(Expected(e.ToArray(), Labels, 4, posMargin, negMargin), loss.Item(), 4);
     }
@@ -47,7 +47,7 @@ public sealed class ContrastiveLossTests
     [Fact]
     public void WithCosineSimilarity_UsesSimilarityDirection()
     {
-        var e = Data.RandomEmbeddings(2, Labels.Length, 4);
+        var e = Fixtures.RandomEmbeddings(2, Labels.Length, 4);
         var loss = new ContrastiveLoss(posMargin: 1f, negMargin: 0f, distance: new CosineSimilarity()).Compute(e, Labels);
         var x = Reference.Rows(e.ToArray(), Labels.Length, 4).Select(Reference.Normalize).ToArray();
         List<double> pos = [], neg = [];
@@ -76,7 +76,7 @@ public sealed class ContrastiveLossTests
     [Fact]
     public void MinedPairs_AreUsedExactly()
     {
-        var e = Data.RandomEmbeddings(4, Labels.Length, 4);
+        var e = Fixtures.RandomEmbeddings(4, Labels.Length, 4);
         var pairs = new PairTuples([0], [1], [2], [3]);
         var loss = new ContrastiveLoss(0f, 1f, reducer: new SumReducer()).Compute(e, Labels, pairs);
         var dist = Reference.NormalizedEuclidean(e.ToArray(), Labels.Length, e.ToArray(), Labels.Length, 4);
@@ -86,8 +86,8 @@ public sealed class ContrastiveLossTests
     [Fact]
     public void SeparateReferenceSet_ComparesAgainstIt()
     {
-        var e = Data.RandomEmbeddings(5, 2, 3);
-        var r = Data.RandomEmbeddings(6, 3, 3);
+        var e = Fixtures.RandomEmbeddings(5, 2, 3);
+        var r = Fixtures.RandomEmbeddings(6, 3, 3);
         int[] labels = [0, 1], refLabels = [0, 1, 1];
         var loss = new ContrastiveLoss(0f, 2f, reducer: new SumReducer()).Compute(e, labels, refEmbeddings: r, refLabels: refLabels);
         var dist = Reference.NormalizedEuclidean(e.ToArray(), 2, r.ToArray(), 3, 3);
@@ -101,11 +101,11 @@ public sealed class ContrastiveLossTests
     [InlineData(new[] { 5, 5, 5 })]       // one class: no negative pair
     public void BatchesWithNothingToLearn_GiveZeroAndFiniteGradient(int[] labels)
     {
-        var e = Data.RandomEmbeddings(7, labels.Length, 3);
+        var e = Fixtures.RandomEmbeddings(7, labels.Length, 3);
         var loss = new ContrastiveLoss(posMargin: 5f, negMargin: 0f).Compute(e, labels);
         Assert.Equal(0f, loss.Item());
         loss.Backward();
-        Data.AssertAllZero(e.Grad);
+        Fixtures.AssertAllZero(e.Grad);
     }
 
     [Fact]
@@ -115,13 +115,13 @@ public sealed class ContrastiveLossTests
         e.RequiresGrad = true;
         var loss = new ContrastiveLoss().Compute(e, [0, 1, 0, 1]);
         loss.Backward();
-        Data.AssertFinite(e.Grad);
+        Fixtures.AssertFinite(e.Grad);
     }
 
     [Fact]
     public void BadInput_GivesClearErrors()
     {
-        var e = Data.RandomEmbeddings(8, 3, 2);
+        var e = Fixtures.RandomEmbeddings(8, 3, 2);
         var ex = Assert.Throws<ArgumentException>(() => new ContrastiveLoss().Compute(e, [0, 1]));
         Assert.Contains("labels", ex.Message, StringComparison.Ordinal);
         var nan = Tensor.FromArray([1f, float.NaN, 0f, 1f], 2, 2);

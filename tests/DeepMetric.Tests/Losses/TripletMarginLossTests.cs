@@ -35,7 +35,7 @@ public sealed class TripletMarginLossTests
     [InlineData(0.3f, true, true)]
     public void Value_MatchesDoubleLoop(float margin, bool swap, bool smooth)
     {
-        var e = Data.RandomEmbeddings(1, Labels.Length, 4);
+        var e = Fixtures.RandomEmbeddings(1, Labels.Length, 4);
         var loss = new TripletMarginLoss(margin, swap, smooth).Compute(e, Labels);
         var d = Reference.NormalizedEuclidean(e.ToArray(), Labels.Length, e.ToArray(), Labels.Length, 4);
         var values = AllTriplets(Labels).Select(t =>
@@ -50,7 +50,7 @@ public sealed class TripletMarginLossTests
     [Fact]
     public void WithSimilarity_UsesSimilarityDirection()
     {
-        var e = Data.RandomEmbeddings(2, Labels.Length, 4);
+        var e = Fixtures.RandomEmbeddings(2, Labels.Length, 4);
         var loss = new TripletMarginLoss(0.2f, distance: new CosineSimilarity(), reducer: new MeanReducer()).Compute(e, Labels);
         var x = Reference.Rows(e.ToArray(), Labels.Length, 4).Select(Reference.Normalize).ToArray();
         var values = AllTriplets(Labels).Select(t => Reference.Relu(Reference.Dot(x[t.A], x[t.N]) - Reference.Dot(x[t.A], x[t.P]) + 0.2)).ToArray();
@@ -67,7 +67,7 @@ public sealed class TripletMarginLossTests
     [Fact]
     public void TripletsPerAnchor_LimitsCount_Deterministically()
     {
-        var e = Data.RandomEmbeddings(4, Labels.Length, 4);
+        var e = Fixtures.RandomEmbeddings(4, Labels.Length, 4);
         var terms1 = new TripletMarginLoss(tripletsPerAnchor: 2, seed: 9).ComputeTerms(e, Labels);
         var terms2 = new TripletMarginLoss(tripletsPerAnchor: 2, seed: 9).ComputeTerms(e, Labels);
         // Anchors 0..4 have a positive; each keeps at most 2 triplets.
@@ -81,11 +81,11 @@ public sealed class TripletMarginLossTests
     [InlineData(new[] { 4, 4 })]
     public void BatchesWithNoTriplet_GiveZeroAndZeroGradient(int[] labels)
     {
-        var e = Data.RandomEmbeddings(5, labels.Length, 3);
+        var e = Fixtures.RandomEmbeddings(5, labels.Length, 3);
         var loss = new TripletMarginLoss(1f).Compute(e, labels);
         Assert.Equal(0f, loss.Item());
         loss.Backward();
-        Data.AssertAllZero(e.Grad);
+        Fixtures.AssertAllZero(e.Grad);
     }
 
     [Fact]
@@ -96,6 +96,6 @@ public sealed class TripletMarginLossTests
         var loss = new TripletMarginLoss(0.5f, swap: true).Compute(e, [0, 0, 1]);
         Assert.Equal(0.5f, loss.Item(), 4);
         loss.Backward();
-        Data.AssertFinite(e.Grad);
+        Fixtures.AssertFinite(e.Grad);
     }
 }

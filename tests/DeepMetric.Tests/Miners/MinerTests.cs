@@ -9,7 +9,7 @@ public sealed class MinerTests
     [Fact]
     public void BatchHard_PicksFarthestPositiveAndClosestNegative()
     {
-        var e = Data.RandomEmbeddings(1, Labels.Length, 4, false);
+        var e = Fixtures.RandomEmbeddings(1, Labels.Length, 4, false);
         var t = (TripletTuples)new BatchHardMiner().Mine(e, Labels);
         var d = Reference.NormalizedEuclidean(e.ToArray(), Labels.Length, e.ToArray(), Labels.Length, 4);
         Assert.Equal(Labels.Length, t.Count);
@@ -26,7 +26,7 @@ public sealed class MinerTests
     [Fact]
     public void BatchHard_WithSimilarity_InvertsDirection()
     {
-        var e = Data.RandomEmbeddings(2, Labels.Length, 4, false);
+        var e = Fixtures.RandomEmbeddings(2, Labels.Length, 4, false);
         var t = (TripletTuples)new BatchHardMiner(new CosineSimilarity()).Mine(e, Labels);
         var d = Reference.NormalizedEuclidean(e.ToArray(), Labels.Length, e.ToArray(), Labels.Length, 4);
         // On normalised vectors the most similar is the nearest in Euclidean distance.
@@ -46,7 +46,7 @@ public sealed class MinerTests
     public void TripletMargin_MatchesBruteForce(TripletKind kind)
     {
         const float Margin = 0.3f;
-        var e = Data.RandomEmbeddings(3, Labels.Length, 4, false);
+        var e = Fixtures.RandomEmbeddings(3, Labels.Length, 4, false);
         var t = (TripletTuples)new TripletMarginMiner(Margin, kind).Mine(e, Labels);
         var d = Reference.NormalizedEuclidean(e.ToArray(), Labels.Length, e.ToArray(), Labels.Length, 4);
         var expected = new List<(int, int, int)>();
@@ -82,22 +82,22 @@ public sealed class MinerTests
     [Fact]
     public void Miners_HandleBatchesWithoutTriplets()
     {
-        var e = Data.RandomEmbeddings(4, 3, 2, false);
+        var e = Fixtures.RandomEmbeddings(4, 3, 2, false);
         Assert.Equal(0, new BatchHardMiner().Mine(e, [0, 1, 2]).Count);
         Assert.Equal(0, new TripletMarginMiner().Mine(e, [1, 1, 1]).Count);
-        var one = Data.RandomEmbeddings(5, 1, 2, false);
+        var one = Fixtures.RandomEmbeddings(5, 1, 2, false);
         Assert.Equal(0, new BatchHardMiner().Mine(one, [0]).Count);
     }
 
     [Fact]
     public void Miner_OutputFeedsLoss()
     {
-        var e = Data.RandomEmbeddings(6, Labels.Length, 4);
+        var e = Fixtures.RandomEmbeddings(6, Labels.Length, 4);
         var miner = new TripletMarginMiner(0.2f, TripletKind.SemiHard);
         var tuples = miner.Mine(e, Labels);
         Assert.Equal(tuples.Count, miner.LastTupleCount);
         var loss = new TripletMarginLoss(0.2f).Compute(e, Labels, tuples);
         loss.Backward();
-        Data.AssertFinite(e.Grad);
+        Fixtures.AssertFinite(e.Grad);
     }
 }

@@ -3,7 +3,7 @@ using DeepMetric.Tensors.Random;
 
 namespace DeepMetric.Tests.TestUtil;
 
-internal static class Data
+internal static class Fixtures
 {
     public static Tensor RandomEmbeddings(ulong seed, int n, int d, bool requiresGrad = true)
     {
