@@ -12,6 +12,8 @@ public static class QuickRegistry
     public static IReadOnlyList<QuickBenchmark> All { get; } =
     [
         new("gemm", Gemm.GemmQuick.Run),
+        new("mlp", Training.TrainStepQuick.RunMlp),
+        new("cnn", Training.TrainStepQuick.RunCnn),
     ];
 
     /// <summary>Runs the benchmarks whose name contains <paramref name="filter"/> (all when null), printing each record as it is produced.</summary>
