@@ -74,7 +74,8 @@ public sealed partial class Tensor
         }
         if (!PendingOwned)
         {
-            var copy = PendingGrad.ToArray();
+            var copy = TensorBuffers.Uninitialized(Size);
+            PendingGrad.ReadOnlySpan.CopyTo(copy);
             PendingGrad = new Tensor(copy, Dims);
             PendingOwned = true;
         }
@@ -128,7 +129,16 @@ public sealed partial class Tensor
                     {
                         if (t.Grad is null)
                         {
-                            t.Grad = owned ? g : new Tensor(g.ToArray(), (int[])t.Dims.Clone());
+                            if (owned)
+                            {
+                                // The leaf keeps this buffer beyond any open TensorScope.
+                                TensorBuffers.Persist(g.Buffer);
+                                t.Grad = g;
+                            }
+                            else
+                            {
+                                t.Grad = new Tensor(g.ToArray(), (int[])t.Dims.Clone());
+                            }
                         }
                         else
                         {

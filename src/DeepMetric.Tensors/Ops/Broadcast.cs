@@ -15,13 +15,13 @@ internal static class Broadcast
     {
         if (ShapeUtil.SameShape(a.Dims, b.Dims))
         {
-            var d = GC.AllocateUninitializedArray<float>(a.Size);
+            var d = TensorBuffers.Uninitialized(a.Size);
             TKernel.Run(a.ReadOnlySpan, b.ReadOnlySpan, d);
             return new Tensor(d, (int[])a.Dims.Clone());
         }
         var outDims = ShapeUtil.Broadcast(a.Dims, b.Dims, op);
         int size = ShapeUtil.Product(outDims);
-        var data = GC.AllocateUninitializedArray<float>(size);
+        var data = TensorBuffers.Uninitialized(size);
         if (b.Size == 1 && size == a.Size)
         {
             TKernel.Run(a.ReadOnlySpan, b.Buffer[b.Offset], data);
@@ -69,7 +69,7 @@ internal static class Broadcast
     {
         var outDims = ShapeUtil.Broadcast(a.Dims, b.Dims, op);
         int size = ShapeUtil.Product(outDims);
-        var data = GC.AllocateUninitializedArray<float>(size);
+        var data = TensorBuffers.Uninitialized(size);
         int inner = outDims.Length == 0 ? 1 : outDims[^1];
         var sa = ShapeUtil.BroadcastStrides(a.Dims, outDims);
         var sb = ShapeUtil.BroadcastStrides(b.Dims, outDims);
@@ -93,7 +93,7 @@ internal static class Broadcast
         {
             return grad;
         }
-        var result = new float[ShapeUtil.Product(target)];
+        var result = TensorBuffers.Zeroed(ShapeUtil.Product(target));
         if (result.Length == 1)
         {
             result[0] = System.Numerics.Tensors.TensorPrimitives.Sum(grad.ReadOnlySpan);

@@ -111,7 +111,7 @@ public static partial class Ops
     public static Tensor Add(Tensor x, float c)
     {
         ArgumentNullException.ThrowIfNull(x);
-        var d = GC.AllocateUninitializedArray<float>(x.Size);
+        var d = TensorBuffers.Uninitialized(x.Size);
         TensorPrimitives.Add(x.ReadOnlySpan, c, d);
         return Tensor.Record(d, (int[])x.Dims.Clone(), "AddScalar", x, g => x.AccumulateGrad(g));
     }
@@ -120,7 +120,7 @@ public static partial class Ops
     public static Tensor Mul(Tensor x, float c)
     {
         ArgumentNullException.ThrowIfNull(x);
-        var d = GC.AllocateUninitializedArray<float>(x.Size);
+        var d = TensorBuffers.Uninitialized(x.Size);
         TensorPrimitives.Multiply(x.ReadOnlySpan, c, d);
         return Tensor.Record(d, (int[])x.Dims.Clone(), "MulScalar", x, g => x.AccumulateGrad(Scale(g, c)));
     }
@@ -129,7 +129,7 @@ public static partial class Ops
     public static Tensor RSub(float c, Tensor x)
     {
         ArgumentNullException.ThrowIfNull(x);
-        var d = GC.AllocateUninitializedArray<float>(x.Size);
+        var d = TensorBuffers.Uninitialized(x.Size);
         TensorPrimitives.Subtract(c, x.ReadOnlySpan, d);
         return Tensor.Record(d, (int[])x.Dims.Clone(), "RSubScalar", x, g => x.AccumulateGrad(Scale(g, -1f)));
     }
@@ -138,13 +138,13 @@ public static partial class Ops
     public static Tensor RDiv(float c, Tensor x)
     {
         ArgumentNullException.ThrowIfNull(x);
-        var d = GC.AllocateUninitializedArray<float>(x.Size);
+        var d = TensorBuffers.Uninitialized(x.Size);
         TensorPrimitives.Divide(c, x.ReadOnlySpan, d);
         var r = new Tensor(d, (int[])x.Dims.Clone());
         return Tensor.Record(d, r.Dims, "RDivScalar", x, g =>
         {
             // d(c/x)/dx = −(c/x)/x
-            var t = GC.AllocateUninitializedArray<float>(x.Size);
+            var t = TensorBuffers.Uninitialized(x.Size);
             TensorPrimitives.Divide(r.ReadOnlySpan, x.ReadOnlySpan, t);
             TensorPrimitives.Multiply(t, g.ReadOnlySpan, t);
             TensorPrimitives.Negate(t, t);
@@ -155,7 +155,7 @@ public static partial class Ops
     /// <summary>A new, untracked tensor <c>t · c</c> (used inside backward closures).</summary>
     internal static Tensor Scale(Tensor t, float c)
     {
-        var d = GC.AllocateUninitializedArray<float>(t.Size);
+        var d = TensorBuffers.Uninitialized(t.Size);
         TensorPrimitives.Multiply(t.ReadOnlySpan, c, d);
         return new Tensor(d, (int[])t.Dims.Clone());
     }

@@ -73,7 +73,7 @@ public static partial class Ops
         var m = ExpandTo(mask, outDims);
         var av = ExpandTo(a, outDims);
         var bv = ExpandTo(b, outDims);
-        var data = GC.AllocateUninitializedArray<float>(size);
+        var data = TensorBuffers.Uninitialized(size);
         for (int i = 0; i < data.Length; i++)
         {
             data[i] = m[i] != 0 ? av[i] : bv[i];
@@ -84,7 +84,7 @@ public static partial class Ops
             var gs = g.ReadOnlySpan;
             if (a.RequiresGrad)
             {
-                var ga = GC.AllocateUninitializedArray<float>(size);
+                var ga = TensorBuffers.Uninitialized(size);
                 for (int i = 0; i < ga.Length; i++)
                 {
                     ga[i] = keep[i] != 0 ? gs[i] : 0f;
@@ -93,7 +93,7 @@ public static partial class Ops
             }
             if (b.RequiresGrad)
             {
-                var gb = GC.AllocateUninitializedArray<float>(size);
+                var gb = TensorBuffers.Uninitialized(size);
                 for (int i = 0; i < gb.Length; i++)
                 {
                     gb[i] = keep[i] != 0 ? 0f : gs[i];
@@ -115,7 +115,7 @@ public static partial class Ops
         where TCompare : IComparison
     {
         ArgumentNullException.ThrowIfNull(x);
-        var d = GC.AllocateUninitializedArray<float>(x.Size);
+        var d = TensorBuffers.Uninitialized(x.Size);
         CompareKernels.Kernel<TCompare>.Run(x.ReadOnlySpan, c, d);
         return new Tensor(d, (int[])x.Dims.Clone());
     }
@@ -132,7 +132,7 @@ public static partial class Ops
         {
             return [];
         }
-        var r = GC.AllocateUninitializedArray<float>(size);
+        var r = TensorBuffers.Uninitialized(size);
         var src = t.ReadOnlySpan;
         if (t.Size == 1)
         {

@@ -45,7 +45,7 @@ public static partial class Ops
 
         int k = geo.K, p = geo.P, outPerImage = o * p;
         int chunk = ConvChunk(n, k, p);
-        var y = GC.AllocateUninitializedArray<float>(n * outPerImage);
+        var y = TensorBuffers.Uninitialized(n * outPerImage);
         var w = weight.ReadOnlySpan;
         var xs = x.ReadOnlySpan;
         for (int n0 = 0; n0 < n; n0 += chunk)
@@ -108,7 +108,7 @@ public static partial class Ops
                     db[oc] += SumDouble(gs.Slice((i * outPerImage) + (oc * p), p));
                 }
             }
-            var gb = new float[o];
+            var gb = TensorBuffers.Zeroed(o);
             for (int oc = 0; oc < o; oc++)
             {
                 gb[oc] = (float)db[oc];
@@ -120,8 +120,8 @@ public static partial class Ops
         {
             return;
         }
-        var dw = needW ? GC.AllocateUninitializedArray<float>(o * k) : null;
-        var dx = needX ? new float[x.Size] : null;
+        var dw = needW ? TensorBuffers.Uninitialized(o * k) : null;
+        var dx = needX ? TensorBuffers.Zeroed(x.Size) : null;
         var w = weight.ReadOnlySpan;
         var xs = x.ReadOnlySpan;
         for (int n0 = 0; n0 < n; n0 += chunk)

@@ -24,17 +24,17 @@ public static partial class Ops
             return x;
         }
         float keepScale = 1f / (1f - p);
-        var mask = GC.AllocateUninitializedArray<float>(x.Size);
+        var mask = TensorBuffers.Uninitialized(x.Size);
         for (int i = 0; i < mask.Length; i++)
         {
             mask[i] = rng.NextFloat() < p ? 0f : keepScale;
         }
-        var y = GC.AllocateUninitializedArray<float>(x.Size);
+        var y = TensorBuffers.Uninitialized(x.Size);
         TensorPrimitives.Multiply(x.ReadOnlySpan, mask, y);
         int[] dims = (int[])x.Dims.Clone();
         return Tensor.Record(y, dims, "Dropout", x, g =>
         {
-            var dx = GC.AllocateUninitializedArray<float>(x.Size);
+            var dx = TensorBuffers.Uninitialized(x.Size);
             TensorPrimitives.Multiply(g.ReadOnlySpan, mask, dx);
             x.AccumulateGrad(new Tensor(dx, dims));
         });

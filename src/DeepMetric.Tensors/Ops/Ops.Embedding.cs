@@ -24,7 +24,7 @@ public static partial class Ops
             }
         }
         var idx = (int[])indices.Clone();
-        var y = GC.AllocateUninitializedArray<float>(idx.Length * d);
+        var y = TensorBuffers.Uninitialized(idx.Length * d);
         var ws = weight.ReadOnlySpan;
         for (int i = 0; i < idx.Length; i++)
         {
@@ -32,7 +32,7 @@ public static partial class Ops
         }
         return Tensor.Record(y, [idx.Length, d], "Embedding", weight, g =>
         {
-            var dw = new float[weight.Size];
+            var dw = TensorBuffers.Zeroed(weight.Size);
             var gs = g.ReadOnlySpan;
             for (int i = 0; i < idx.Length; i++)
             {

@@ -38,12 +38,12 @@ public static partial class Ops
             int first = start * inner;
             return Tensor.RecordView(x, x.Offset + first, dims, "Slice", g =>
             {
-                var dx = new float[x.Size];
+                var dx = TensorBuffers.Zeroed(x.Size);
                 g.ReadOnlySpan.CopyTo(dx.AsSpan(first));
                 x.AccumulateGrad(new Tensor(dx, (int[])srcDims.Clone()));
             });
         }
-        var data = GC.AllocateUninitializedArray<float>(outer * block);
+        var data = TensorBuffers.Uninitialized(outer * block);
         var xs = x.ReadOnlySpan;
         for (int o = 0; o < outer; o++)
         {
@@ -51,7 +51,7 @@ public static partial class Ops
         }
         return Tensor.Record(data, dims, "Slice", x, g =>
         {
-            var dx = new float[x.Size];
+            var dx = TensorBuffers.Zeroed(x.Size);
             var gs = g.ReadOnlySpan;
             for (int o = 0; o < outer; o++)
             {
@@ -139,7 +139,7 @@ public static partial class Ops
         var srcDims = x.Dims;
         return Tensor.Record(data, dims, "IndexSelect", x, g =>
         {
-            var dx = new float[x.Size];
+            var dx = TensorBuffers.Zeroed(x.Size);
             AddBlocks(dx, outer, n, inner, indices, g.ReadOnlySpan);
             x.AccumulateGrad(new Tensor(dx, (int[])srcDims.Clone()));
         });
@@ -170,7 +170,7 @@ public static partial class Ops
         int r = matrix.Dims[0], c = matrix.Dims[1];
         CheckIndices(rows, r, nameof(rows), "Gather2D");
         CheckIndices(cols, c, nameof(cols), "Gather2D");
-        var data = GC.AllocateUninitializedArray<float>(rows.Length);
+        var data = TensorBuffers.Uninitialized(rows.Length);
         var m = matrix.ReadOnlySpan;
         for (int i = 0; i < data.Length; i++)
         {
@@ -178,7 +178,7 @@ public static partial class Ops
         }
         return Tensor.Record(data, [rows.Length], "Gather2D", matrix, g =>
         {
-            var dx = new float[matrix.Size];
+            var dx = TensorBuffers.Zeroed(matrix.Size);
             var gs = g.ReadOnlySpan;
             for (int i = 0; i < gs.Length; i++)
             {
@@ -218,7 +218,7 @@ public static partial class Ops
         int k = lanes == 0 ? 0 : index.Length / lanes;
         var dims = (int[])x.Dims.Clone();
         dims[a] = k;
-        var data = GC.AllocateUninitializedArray<float>(index.Length);
+        var data = TensorBuffers.Uninitialized(index.Length);
         var xs = x.ReadOnlySpan;
         for (int o = 0, p = 0; o < outer; o++)
         {
@@ -234,7 +234,7 @@ public static partial class Ops
         var srcDims = x.Dims;
         return Tensor.Record(data, dims, "GatherAlongAxis", x, g =>
         {
-            var dx = new float[x.Size];
+            var dx = TensorBuffers.Zeroed(x.Size);
             var gs = g.ReadOnlySpan;
             for (int o = 0, p = 0; o < outer; o++)
             {
@@ -326,7 +326,7 @@ public static partial class Ops
         {
             total += b;
         }
-        var data = GC.AllocateUninitializedArray<float>(outer * total);
+        var data = TensorBuffers.Uninitialized(outer * total);
         for (int o = 0, off = 0; o < outer; o++)
         {
             for (int t = 0; t < inputs.Length; t++)
@@ -345,7 +345,7 @@ public static partial class Ops
                 {
                     continue;
                 }
-                var dx = GC.AllocateUninitializedArray<float>(x.Size);
+                var dx = TensorBuffers.Uninitialized(x.Size);
                 for (int o = 0; o < outer; o++)
                 {
                     gs.Slice((o * total) + start, blocks[t]).CopyTo(dx.AsSpan(o * blocks[t]));
@@ -359,7 +359,7 @@ public static partial class Ops
     private static float[] SelectBlocks(ReadOnlySpan<float> src, int outer, int n, int inner, int[] indices)
     {
         int k = indices.Length;
-        var data = GC.AllocateUninitializedArray<float>(outer * k * inner);
+        var data = TensorBuffers.Uninitialized(outer * k * inner);
         for (int o = 0; o < outer; o++)
         {
             for (int j = 0; j < k; j++)

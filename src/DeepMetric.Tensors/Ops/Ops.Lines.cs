@@ -27,9 +27,9 @@ public static partial class Ops
             }
             return;
         }
-        var sa = new float[n];
-        var sb = hasB ? new float[n] : [];
-        var sd = new float[n];
+        var sa = TensorBuffers.Zeroed(n);
+        var sb = hasB ? TensorBuffers.Zeroed(n) : [];
+        var sd = TensorBuffers.Zeroed(n);
         for (int o = 0; o < outer; o++)
         {
             int block = o * n * inner;

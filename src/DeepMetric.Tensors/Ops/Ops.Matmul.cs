@@ -30,7 +30,7 @@ public static partial class Ops
         }
         bool sharedB = b.Rank == 2;
         int aStride = ar * ac, bStride = sharedB ? 0 : br * bc, cStride = m * n;
-        var c = GC.AllocateUninitializedArray<float>(batch * cStride);
+        var c = TensorBuffers.Uninitialized(batch * cStride);
         if (sharedB && !transA && batch > 1)
         {
             // [B,m,k]·[k,n] is one [B·m,k]·[k,n] product.
@@ -51,7 +51,7 @@ public static partial class Ops
             if (a.RequiresGrad)
             {
                 // dA = G·op(B)ᵀ (or its transpose when A was transposed).
-                var ga = GC.AllocateUninitializedArray<float>(a.Size);
+                var ga = TensorBuffers.Uninitialized(a.Size);
                 if (sharedB && !transA && batch > 1)
                 {
                     Gemm.Multiply(false, !transB, batch * m, k, n, 1f, gs, n, b.ReadOnlySpan, bc, 0f, ga, ac);
@@ -78,7 +78,7 @@ public static partial class Ops
             }
             if (b.RequiresGrad)
             {
-                var gb = new float[b.Size];
+                var gb = TensorBuffers.Zeroed(b.Size);
                 for (int i = 0; i < batch; i++)
                 {
                     var gi = gs.Slice(i * cStride, cStride);

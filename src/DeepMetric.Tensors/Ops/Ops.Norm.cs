@@ -40,8 +40,8 @@ public static partial class Ops
 
         var xs = x.ReadOnlySpan;
         // Per-channel centre and inverse standard deviation used by this call.
-        var mean = new float[c];
-        var invStd = new float[c];
+        var mean = TensorBuffers.Zeroed(c);
+        var invStd = TensorBuffers.Zeroed(c);
         if (training)
         {
             var rm = runningMean.Span;
@@ -80,7 +80,7 @@ public static partial class Ops
             }
         }
 
-        var y = GC.AllocateUninitializedArray<float>(x.Size);
+        var y = TensorBuffers.Uninitialized(x.Size);
         for (int ch = 0; ch < c; ch++)
         {
             float scale = invStd[ch] * (weight is null ? 1f : weight.ReadOnlySpan[ch]);
@@ -106,9 +106,9 @@ public static partial class Ops
         {
             var gs = g.ReadOnlySpan;
             var xv = x.ReadOnlySpan;
-            var dx = x.RequiresGrad ? GC.AllocateUninitializedArray<float>(x.Size) : null;
-            var dGamma = new float[c];
-            var dBeta = new float[c];
+            var dx = x.RequiresGrad ? TensorBuffers.Uninitialized(x.Size) : null;
+            var dGamma = TensorBuffers.Zeroed(c);
+            var dBeta = TensorBuffers.Zeroed(c);
             for (int ch = 0; ch < c; ch++)
             {
                 // Σg and Σg·(x − μ) over the channel.
@@ -170,9 +170,9 @@ public static partial class Ops
         CheckChannelVector("LayerNorm", bias, d, nameof(bias));
         CheckEps("LayerNorm", eps);
         var xs = x.ReadOnlySpan;
-        var y = GC.AllocateUninitializedArray<float>(x.Size);
-        var mean = new float[rows];
-        var invStd = new float[rows];
+        var y = TensorBuffers.Uninitialized(x.Size);
+        var mean = TensorBuffers.Zeroed(rows);
+        var invStd = TensorBuffers.Zeroed(rows);
         for (int r = 0; r < rows; r++)
         {
             var row = xs.Slice(r * d, d);
@@ -209,11 +209,11 @@ public static partial class Ops
         {
             var gs = g.ReadOnlySpan;
             var xv = x.ReadOnlySpan;
-            var dx = x.RequiresGrad ? GC.AllocateUninitializedArray<float>(x.Size) : null;
+            var dx = x.RequiresGrad ? TensorBuffers.Uninitialized(x.Size) : null;
             var dGamma = weight is not null && weight.RequiresGrad ? new double[d] : null;
             var dBeta = bias is not null && bias.RequiresGrad ? new double[d] : null;
-            var xhat = new float[d];
-            var dxhat = new float[d];
+            var xhat = TensorBuffers.Zeroed(d);
+            var dxhat = TensorBuffers.Zeroed(d);
             for (int r = 0; r < rows; r++)
             {
                 var gr = gs.Slice(r * d, d);
@@ -267,7 +267,7 @@ public static partial class Ops
 
     private static float[] ToFloat(double[] values)
     {
-        var r = new float[values.Length];
+        var r = TensorBuffers.Zeroed(values.Length);
         for (int i = 0; i < r.Length; i++)
         {
             r[i] = (float)values[i];

@@ -14,7 +14,7 @@ public static partial class Ops
     {
         var geo = PoolGeometry("MaxPool2d", x, kernel, stride, padding);
         int planes = x.Dims[0] * geo.C, ho = geo.Ho, wo = geo.Wo;
-        var y = GC.AllocateUninitializedArray<float>(planes * ho * wo);
+        var y = TensorBuffers.Uninitialized(planes * ho * wo);
         // Flat index into x of each output's winner, for the backward scatter.
         var arg = GC.AllocateUninitializedArray<int>(y.Length);
         if (padding == 0)
@@ -28,7 +28,7 @@ public static partial class Ops
         int[] dims = [x.Dims[0], geo.C, ho, wo];
         return Tensor.Record(y, dims, "MaxPool2d", x, g =>
         {
-            var dx = new float[x.Size];
+            var dx = TensorBuffers.Zeroed(x.Size);
             var gs = g.ReadOnlySpan;
             ref float d0 = ref MemoryMarshal.GetArrayDataReference(dx);
             for (int i = 0; i < arg.Length; i++)
@@ -47,7 +47,7 @@ public static partial class Ops
         var geo = PoolGeometry("AvgPool2d", x, kernel, stride, padding);
         int planes = x.Dims[0] * geo.C, ho = geo.Ho, wo = geo.Wo, h = geo.H, w = geo.W, s = geo.Stride, plane = geo.PlaneIn;
         float inv = 1f / (kernel * kernel);
-        var y = GC.AllocateUninitializedArray<float>(planes * ho * wo);
+        var y = TensorBuffers.Uninitialized(planes * ho * wo);
         var xs = x.ReadOnlySpan;
         int outIdx = 0;
         for (int pl = 0; pl < planes; pl++)
@@ -75,7 +75,7 @@ public static partial class Ops
         int[] dims = [x.Dims[0], geo.C, ho, wo];
         return Tensor.Record(y, dims, "AvgPool2d", x, g =>
         {
-            var dx = new float[x.Size];
+            var dx = TensorBuffers.Zeroed(x.Size);
             var gs = g.ReadOnlySpan;
             int at = 0;
             for (int pl = 0; pl < planes; pl++)
@@ -116,7 +116,7 @@ public static partial class Ops
         {
             throw new ArgumentException($"GlobalAvgPool2d: the spatial size of {ShapeUtil.Format(x.Dims)} is empty.", nameof(x));
         }
-        var y = GC.AllocateUninitializedArray<float>(n * c);
+        var y = TensorBuffers.Uninitialized(n * c);
         var xs = x.ReadOnlySpan;
         for (int i = 0; i < y.Length; i++)
         {
@@ -124,7 +124,7 @@ public static partial class Ops
         }
         return Tensor.Record(y, [n, c], "GlobalAvgPool2d", x, g =>
         {
-            var dx = GC.AllocateUninitializedArray<float>(x.Size);
+            var dx = TensorBuffers.Uninitialized(x.Size);
             var gs = g.ReadOnlySpan;
             float inv = 1f / plane;
             for (int i = 0; i < gs.Length; i++)

@@ -125,11 +125,11 @@ public static partial class Ops
         int n = x.Dims[^1];
         int rows = n == 0 ? ShapeUtil.ProductRange(x.Dims, 0, x.Rank - 1) : x.Size / n;
         var outDims = ShapeUtil.RemoveAxis(x.Dims, x.Rank - 1, keepDim: false);
-        var y = new float[rows];
+        var y = TensorBuffers.Zeroed(rows);
         var xs = x.ReadOnlySpan;
         ReadOnlySpan<float> ms = mask is null ? default : mask.ReadOnlySpan;
         int[]? argIdx = kind is ReduceKind.Max or ReduceKind.Min ? new int[rows] : null;
-        float[]? counts = kind == ReduceKind.Mean ? new float[rows] : null;
+        float[]? counts = kind == ReduceKind.Mean ? TensorBuffers.Zeroed(rows) : null;
         for (int r = 0; r < rows; r++)
         {
             var row = xs.Slice(r * n, n);
@@ -173,7 +173,7 @@ public static partial class Ops
         var maskCopy = mask;
         return Tensor.Record(y, outDims, kind.ToString(), x, g =>
         {
-            var gx = new float[x.Size];
+            var gx = TensorBuffers.Zeroed(x.Size);
             var gs = g.ReadOnlySpan;
             var xv = x.ReadOnlySpan;
             ReadOnlySpan<float> mv = maskCopy is null ? default : maskCopy.ReadOnlySpan;

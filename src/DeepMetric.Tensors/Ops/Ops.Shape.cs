@@ -146,7 +146,7 @@ public static partial class Ops
             dims[i] = x.Dims[axes[i]];
             strides[i] = srcStrides[axes[i]];
         }
-        var data = GC.AllocateUninitializedArray<float>(x.Size);
+        var data = TensorBuffers.Uninitialized(x.Size);
         var src = x.ReadOnlySpan;
         if (rank == 2)
         {

@@ -17,12 +17,12 @@ public static partial class Ops
         ArgumentNullException.ThrowIfNull(x);
         int a = LineAxis(x, axis, "Softmax");
         var (outer, n, inner) = SplitAxis(x.Dims, a);
-        var y = GC.AllocateUninitializedArray<float>(x.Size);
+        var y = TensorBuffers.Uninitialized(x.Size);
         ForEachLine(outer, n, inner, x.ReadOnlySpan, default, y, static (_, xs, _, ys) => SoftmaxLine(xs, ys));
         var dims = (int[])x.Dims.Clone();
         return Tensor.Record(y, dims, "Softmax", x, g =>
         {
-            var dx = GC.AllocateUninitializedArray<float>(y.Length);
+            var dx = TensorBuffers.Uninitialized(y.Length);
             ForEachLine(outer, n, inner, y, g.ReadOnlySpan, dx, static (_, ys, gs, dxs) =>
             {
                 // dx = y ⊙ (g − ⟨g, y⟩); zero where y is 0, so −∞ entries and empty lines get no gradient.
@@ -46,13 +46,13 @@ public static partial class Ops
         ArgumentNullException.ThrowIfNull(x);
         int a = LineAxis(x, axis, "LogSoftmax");
         var (outer, n, inner) = SplitAxis(x.Dims, a);
-        var y = GC.AllocateUninitializedArray<float>(x.Size);
+        var y = TensorBuffers.Uninitialized(x.Size);
         var empty = new bool[outer * inner];
         ForEachLine(outer, n, inner, x.ReadOnlySpan, default, y, (line, xs, _, ys) => empty[line] = !LogSoftmaxLine(xs, ys));
         var dims = (int[])x.Dims.Clone();
         return Tensor.Record(y, dims, "LogSoftmax", x, g =>
         {
-            var dx = GC.AllocateUninitializedArray<float>(y.Length);
+            var dx = TensorBuffers.Uninitialized(y.Length);
             ForEachLine(outer, n, inner, y, g.ReadOnlySpan, dx, (line, ys, gs, dxs) =>
             {
                 if (empty[line])
@@ -109,9 +109,9 @@ public static partial class Ops
         }
 
         var xs = logits.ReadOnlySpan;
-        var rowMax = new float[rows];
-        var rowLogSum = new float[rows];
-        var scratch = new float[classes];
+        var rowMax = TensorBuffers.Zeroed(rows);
+        var rowLogSum = TensorBuffers.Zeroed(rows);
+        var scratch = TensorBuffers.Zeroed(classes);
         double eps = labelSmoothing, onHot = 1.0 - labelSmoothing;
         double total = 0;
         for (int r = 0; r < rows; r++)
@@ -135,7 +135,7 @@ public static partial class Ops
         float value = rows == 0 ? 0f : (float)(total / rows);
         return Tensor.Record([value], [], "CrossEntropy", logits, g =>
         {
-            var dx = GC.AllocateUninitializedArray<float>(logits.Size);
+            var dx = TensorBuffers.Uninitialized(logits.Size);
             if (rows > 0)
             {
                 float scale = g.Item() / rows;
@@ -173,8 +173,8 @@ public static partial class Ops
         }
         int a = LineAxis(x, axis, "L2Normalize");
         var (outer, n, inner) = SplitAxis(x.Dims, a);
-        var y = GC.AllocateUninitializedArray<float>(x.Size);
-        var norms = new float[outer * inner];
+        var y = TensorBuffers.Uninitialized(x.Size);
+        var norms = TensorBuffers.Zeroed(outer * inner);
         ForEachLine(outer, n, inner, x.ReadOnlySpan, default, y, (line, xs, _, ys) =>
         {
             float norm = (float)Math.Sqrt(SumOfSquaresDouble(xs));
@@ -184,7 +184,7 @@ public static partial class Ops
         var dims = (int[])x.Dims.Clone();
         return Tensor.Record(y, dims, "L2Normalize", x, g =>
         {
-            var dx = GC.AllocateUninitializedArray<float>(y.Length);
+            var dx = TensorBuffers.Uninitialized(y.Length);
             ForEachLine(outer, n, inner, y, g.ReadOnlySpan, dx, (line, ys, gs, dxs) =>
             {
                 float norm = norms[line];

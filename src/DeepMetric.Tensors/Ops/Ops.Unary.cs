@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace DeepMetric.Tensors;
@@ -12,12 +13,12 @@ public static partial class Ops
     private static Tensor Unary(Tensor x, string name, SpanMap forward, UnaryGrad backward)
     {
         ArgumentNullException.ThrowIfNull(x);
-        var d = GC.AllocateUninitializedArray<float>(x.Size);
+        var d = TensorBuffers.Uninitialized(x.Size);
         forward(x.ReadOnlySpan, d);
         var dims = (int[])x.Dims.Clone();
         return Tensor.Record(d, dims, name, x, g =>
         {
-            var dx = GC.AllocateUninitializedArray<float>(x.Size);
+            var dx = TensorBuffers.Uninitialized(x.Size);
             backward(x.ReadOnlySpan, d, g.ReadOnlySpan, dx);
             x.AccumulateGrad(new Tensor(dx, dims));
         });
@@ -95,13 +96,25 @@ public static partial class Ops
     }
 
     /// <summary>max(x, 0); the gradient at 0 is 0.</summary>
-    public static Tensor Relu(Tensor x) => Unary(x, "Relu", (s, d) => TensorPrimitives.Max(s, 0f, d), (x, _, g, dx) =>
+    public static Tensor Relu(Tensor x) => Unary(x, "Relu", (s, d) => TensorPrimitives.Max(s, 0f, d), ReluGrad);
+
+    private static void ReluGrad(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> g, Span<float> dx)
     {
-        for (int i = 0; i < dx.Length; i++)
+        int i = 0, n = dx.Length;
+        if (Vector.IsHardwareAccelerated)
+        {
+            int w = Vector<float>.Count;
+            for (; i <= n - w; i += w)
+            {
+                var positive = Vector.GreaterThan(new Vector<float>(x.Slice(i, w)), Vector<float>.Zero);
+                Vector.ConditionalSelect(positive, new Vector<float>(g.Slice(i, w)), Vector<float>.Zero).CopyTo(dx.Slice(i, w));
+            }
+        }
+        for (; i < n; i++)
         {
             dx[i] = x[i] > 0 ? g[i] : 0f;
         }
-    });
+    }
 
     /// <summary>x for x &gt; 0, slope·x otherwise.</summary>
     public static Tensor LeakyRelu(Tensor x, float slope = 0.01f) => Unary(x, "LeakyRelu", (s, d) =>

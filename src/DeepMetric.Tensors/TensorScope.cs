@@ -1,0 +1,98 @@
+namespace DeepMetric.Tensors;
+
+/// <summary>
+/// An opt-in arena for training loops: while a scope is open on a thread, the large buffers that ops allocate
+/// (activations, gradients, scratch) come from a per-thread pool, and disposing the scope hands them all back,
+/// so the next step reuses the same memory instead of asking the GC for tens of megabytes of fresh pages.
+/// </summary>
+/// <remarks>
+/// <para>Everything an op computed inside the scope is invalid after <see cref="Dispose"/> unless it was passed to
+/// <see cref="Keep"/> (or copied with <see cref="Tensor.Clone"/>). Read what you need (<c>loss.Item()</c>,
+/// <c>ToArray()</c>) before the scope ends. Parameters, optimizer state, module buffers and tensors created
+/// with <see cref="Tensor"/> factory methods are never pooled, and leaf gradients are kept.</para>
+/// <para>The same idea as TorchSharp's dispose scopes; without a scope, memory is managed by the GC as usual.</para>
+/// </remarks>
+/// <example><code>
+/// using (var scope = TensorScope.Enter())
+/// {
+///     var loss = lossFn.Compute(model.Forward(x), labels);
+///     loss.Backward();
+///     optimizer.Step();
+///     total += loss.Item();
+/// }
+/// </code></example>
+public sealed class TensorScope : IDisposable
+{
+    [ThreadStatic]
+    private static TensorScope? t_current;
+
+    private readonly TensorScope? _parent;
+    private readonly List<float[]> _owned = [];
+    private readonly HashSet<float[]> _kept = new(ReferenceEqualityComparer.Instance);
+    private readonly int _threadId;
+    private bool _disposed;
+
+    private TensorScope(TensorScope? parent)
+    {
+        _parent = parent;
+        _threadId = Environment.CurrentManagedThreadId;
+    }
+
+    /// <summary>The innermost open scope of this thread, or null.</summary>
+    internal static TensorScope? Current => t_current;
+
+    /// <summary>Opens a scope on the current thread (scopes nest).</summary>
+    public static TensorScope Enter() => t_current = new TensorScope(t_current);
+
+    /// <summary>Number of pooled buffers this scope will hand back.</summary>
+    public int BufferCount => _owned.Count;
+
+    /// <summary>
+    /// Keeps <paramref name="tensor"/>'s storage alive past this scope (it moves to the enclosing scope, if any).
+    /// Returns the tensor for chaining.
+    /// </summary>
+    public Tensor Keep(Tensor tensor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        _kept.Add(tensor.Buffer);
+        return tensor;
+    }
+
+    internal void Track(float[] buffer) => _owned.Add(buffer);
+
+    /// <summary>Stops tracking <paramref name="buffer"/> (it now belongs to a long-lived tensor such as a leaf gradient).</summary>
+    internal void Release(float[] buffer)
+    {
+        for (var s = this; s is not null; s = s._parent)
+        {
+            s._kept.Add(buffer);
+        }
+    }
+
+    /// <summary>Returns every pooled buffer not kept to the pool and closes the scope.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        if (Environment.CurrentManagedThreadId != _threadId || !ReferenceEquals(t_current, this))
+        {
+            throw new InvalidOperationException("TensorScope must be disposed on the thread that opened it, innermost scope first.");
+        }
+        _disposed = true;
+        t_current = _parent;
+        foreach (var buffer in _owned)
+        {
+            if (_kept.Contains(buffer))
+            {
+                _parent?.Track(buffer);
+            }
+            else
+            {
+                TensorBuffers.Return(buffer);
+            }
+        }
+        _owned.Clear();
+    }
+}
