@@ -133,14 +133,36 @@ public static class Init
     /// <summary>Fills with ones.</summary>
     public static Tensor Ones(Tensor tensor) => Constant(tensor, 1f);
 
+    private const ulong InitialDefaultSeed = 0x5EED_DEE9_0001UL;
+
+    // Per thread, so parallel code (and parallel tests) cannot perturb each other's default initialisation.
+    [ThreadStatic]
+    private static ulong? t_defaultSeed;
+
+    [ThreadStatic]
+    private static long t_constructed;
+
     /// <summary>
-    /// The generator a module uses when none is passed: seeded from a fixed constant mixed with the layer kind
-    /// and its sizes, so construction is deterministic and layers of different shapes do not start identical.
+    /// Resets this thread's default initialisation stream (as <c>torch.manual_seed</c>): modules built without an explicit
+    /// <see cref="Prng"/> after this call start from the same weights on every run and machine.
+    /// </summary>
+    public static void ManualSeed(ulong seed)
+    {
+        t_constructed = 0;
+        t_defaultSeed = seed;
+    }
+
+    /// <summary>
+    /// The generator a module uses when none is passed: the default seed mixed with the layer kind, its sizes and a
+    /// construction counter, so construction is deterministic for a given program and two layers of the same shape
+    /// do not start identical.
     /// </summary>
     internal static Prng DefaultRng(int kind, params ReadOnlySpan<int> sizes)
     {
-        // FNV-1a over the ints; string.GetHashCode is randomised per process, so it cannot be used here.
+        // FNV-1a over the values; string.GetHashCode is randomised per process, so it cannot be used here.
         ulong h = 0xCBF29CE484222325UL;
+        h = (h ^ (t_defaultSeed ?? InitialDefaultSeed)) * 0x100000001B3UL;
+        h = (h ^ (ulong)++t_constructed) * 0x100000001B3UL;
         h = (h ^ (uint)kind) * 0x100000001B3UL;
         foreach (int s in sizes)
         {
