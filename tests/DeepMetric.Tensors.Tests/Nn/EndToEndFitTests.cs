@@ -7,6 +7,26 @@ namespace DeepMetric.Tensors.Tests.Nn;
 /// <summary>Whole-engine checks: a small MLP and a small CNN must actually learn a toy problem.</summary>
 public sealed class EndToEndFitTests
 {
+    /// <summary>Full-batch Adam on cross-entropy; returns the first and the last loss.</summary>
+    private static (float First, float Last) Fit(Module model, Tensor input, int[] labels, int steps)
+    {
+        var opt = new Adam(model.Parameters(), lr: 0.02f);
+        float first = 0, last = 0;
+        for (int step = 0; step < steps; step++)
+        {
+            opt.ZeroGrad();
+            var loss = Ops.CrossEntropy(model.Forward(input), labels);
+            loss.Backward();
+            opt.Step();
+            if (step == 0)
+            {
+                first = loss.Item();
+            }
+            last = loss.Item();
+        }
+        return (first, last);
+    }
+
     [Fact]
     public void Mlp_FitsConcentricRings()
     {
@@ -24,20 +44,7 @@ public sealed class EndToEndFitTests
         }
         var input = Tensor.FromArray(x, N, 2);
         var model = new Sequential(new Linear(2, 32, rng: rng), new Tanh(), new Linear(32, 32, rng: rng), new ReLU(), new Linear(32, 2, rng: rng));
-        var opt = new Adam(model.Parameters(), lr: 0.02f);
-        float first = 0, last = 0;
-        for (int step = 0; step < 200; step++)
-        {
-            opt.ZeroGrad();
-            var loss = Ops.CrossEntropy(model.Forward(input), y);
-            loss.Backward();
-            opt.Step();
-            if (step == 0)
-            {
-                first = loss.Item();
-            }
-            last = loss.Item();
-        }
+        var (first, last) = Fit(model, input, y, steps: 200);
         Assert.InRange(first, 0.5f, 1.2f);
         Assert.True(last < 0.1f, $"MLP loss only fell from {first} to {last}.");
     }
@@ -68,20 +75,7 @@ public sealed class EndToEndFitTests
             new Conv2d(1, 8, 3, padding: 1, rng: rng), new ReLU(), new MaxPool2d(2),
             new Conv2d(8, 8, 3, padding: 1, rng: rng), new ReLU(), new GlobalAvgPool2d(),
             new Linear(8, 2, rng: rng));
-        var opt = new Adam(model.Parameters(), lr: 0.02f);
-        float first = 0, last = 0;
-        for (int step = 0; step < 120; step++)
-        {
-            opt.ZeroGrad();
-            var loss = Ops.CrossEntropy(model.Forward(input), y);
-            loss.Backward();
-            opt.Step();
-            if (step == 0)
-            {
-                first = loss.Item();
-            }
-            last = loss.Item();
-        }
+        var (first, last) = Fit(model, input, y, steps: 120);
         Assert.True(last < 0.15f, $"CNN loss only fell from {first} to {last}.");
     }
 }
