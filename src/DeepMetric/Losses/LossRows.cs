@@ -53,6 +53,20 @@ internal static class LossRows
         }
     }
 
+    /// <summary>
+    /// The neighbourhood-component loss of each anchor with a positive, −log Σ_{p∈P(i)} softmax_{a∈A(i)}(logits)[p]
+    /// = log Σ_A exp(logits) − log Σ_P exp(logits), with A(i) = P(i) ∪ N(i); returns the values and their anchors.
+    /// </summary>
+    public static (Tensor Values, int[] Anchors) NeighbourhoodLoss(Tensor logits, Tensor pos, Tensor neg)
+    {
+        var rows = RowsWithAll(pos);
+        var z = Rows(logits, rows);
+        var p = MaskRows(pos, rows);
+        var all = Union(p, MaskRows(neg, rows));
+        var values = Ops.Sub(Ops.LogSumExp(z, 1, mask: all), Ops.LogSumExp(z, 1, mask: p));
+        return (values, rows);
+    }
+
     private static bool AnyKept(ReadOnlySpan<float> row)
     {
         foreach (float v in row)

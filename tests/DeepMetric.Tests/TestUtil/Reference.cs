@@ -133,4 +133,37 @@ internal static class Reference
 
     /// <summary>log(1 + e^x) without overflow.</summary>
     public static double Softplus(double x) => x > 0 ? x + Math.Log(1 + Math.Exp(-x)) : Math.Log(1 + Math.Exp(x));
+
+    /// <summary>
+    /// NCA values −log(Σ_{same class} e^{z_ij} / Σ_{candidates} e^{z_ij}) with plain exponentials, for anchors with a
+    /// same-class candidate; <paramref name="excluded"/>(i, j) removes candidates (e.g. self).
+    /// </summary>
+    public static List<double> NcaValues(double[,] z, int[] labels, int[] refLabels, Func<int, int, bool> excluded)
+    {
+        List<double> values = [];
+        for (int i = 0; i < labels.Length; i++)
+        {
+            double num = 0, den = 0;
+            bool any = false;
+            for (int j = 0; j < refLabels.Length; j++)
+            {
+                if (excluded(i, j))
+                {
+                    continue;
+                }
+                double e = Math.Exp(z[i, j]);
+                den += e;
+                if (refLabels[j] == labels[i])
+                {
+                    num += e;
+                    any = true;
+                }
+            }
+            if (any)
+            {
+                values.Add(-Math.Log(num / den));
+            }
+        }
+        return values;
+    }
 }
