@@ -132,6 +132,17 @@ public sealed class NTXentLossTests
     }
 
     [Fact]
+    public void MinedPairs_AreUsedExactly()
+    {
+        var e = Fixtures.RandomEmbeddings(11, 4, 3);
+        var s = Reference.Similarities(e.ToArray(), 4, e.ToArray(), 4, 3, normalize: true);
+        // Positive (0, 1) against the mined negative (0, 2) only; (3, 2) is a positive pair of an anchor without negatives.
+        var pairs = new PairTuples([0, 3], [1, 2], [0], [2]);
+        var loss = new NTXentLoss(0.5f, reducer: new SumReducer()).Compute(e, [0, 0, 1, 1], pairs);
+        Assert.Equal(Reference.Softplus((s[0, 2] - s[0, 1]) / 0.5), loss.Item(), 4);
+    }
+
+    [Fact]
     public void BadTemperature_IsRejected()
     {
         Assert.Equal("temperature", Assert.Throws<ArgumentOutOfRangeException>(() => new NTXentLoss(float.NaN)).ParamName);
