@@ -76,4 +76,94 @@ internal static class Reference
         var pos = values.Where(v => v > 0).ToArray();
         return pos.Length == 0 ? 0 : pos.Average();
     }
+
+    /// <summary>Pairwise dot products (cosine similarities when <paramref name="normalize"/>) of rows, N × M.</summary>
+    public static double[,] Similarities(float[] q, int n, float[] r, int m, int d, bool normalize)
+    {
+        var qa = Rows(q, n, d);
+        var ra = Rows(r, m, d);
+        if (normalize)
+        {
+            qa = qa.Select(Normalize).ToArray();
+            ra = ra.Select(Normalize).ToArray();
+        }
+        var res = new double[n, m];
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < m; j++)
+            {
+                res[i, j] = Dot(qa[i], ra[j]);
+            }
+        }
+        return res;
+    }
+
+    /// <summary>Pairwise Euclidean distances of rows (normalised first when asked), N × M.</summary>
+    public static double[,] Euclidean(float[] q, int n, float[] r, int m, int d, bool normalize)
+    {
+        var qa = Rows(q, n, d);
+        var ra = Rows(r, m, d);
+        if (normalize)
+        {
+            qa = qa.Select(Normalize).ToArray();
+            ra = ra.Select(Normalize).ToArray();
+        }
+        var res = new double[n, m];
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < m; j++)
+            {
+                res[i, j] = Lp(qa[i], ra[j], 2);
+            }
+        }
+        return res;
+    }
+
+    /// <summary>log Σ exp(x) in double, −∞ for an empty list.</summary>
+    public static double LogSumExp(IEnumerable<double> xs)
+    {
+        var a = xs.ToArray();
+        if (a.Length == 0)
+        {
+            return double.NegativeInfinity;
+        }
+        double mx = a.Max();
+        return mx + Math.Log(a.Sum(v => Math.Exp(v - mx)));
+    }
+
+    /// <summary>log(1 + e^x) without overflow.</summary>
+    public static double Softplus(double x) => x > 0 ? x + Math.Log(1 + Math.Exp(-x)) : Math.Log(1 + Math.Exp(x));
+
+    /// <summary>
+    /// NCA values −log(Σ_{same class} e^{z_ij} / Σ_{candidates} e^{z_ij}) with plain exponentials, for anchors with a
+    /// same-class candidate; <paramref name="excluded"/>(i, j) removes candidates (e.g. self).
+    /// </summary>
+    public static List<double> NcaValues(double[,] z, int[] labels, int[] refLabels, Func<int, int, bool> excluded)
+    {
+        List<double> values = [];
+        for (int i = 0; i < labels.Length; i++)
+        {
+            double num = 0, den = 0;
+            bool any = false;
+            for (int j = 0; j < refLabels.Length; j++)
+            {
+                if (excluded(i, j))
+                {
+                    continue;
+                }
+                double e = Math.Exp(z[i, j]);
+                den += e;
+                if (refLabels[j] == labels[i])
+                {
+                    num += e;
+                    any = true;
+                }
+            }
+            if (any)
+            {
+                values.Add(-Math.Log(num / den));
+            }
+        }
+        return values;
+    }
 }

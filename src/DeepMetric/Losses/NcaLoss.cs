@@ -1,0 +1,46 @@
+using DeepMetric.Tensors;
+
+namespace DeepMetric;
+
+/// <summary>
+/// The neighbourhood components analysis loss of Goldberger, Roweis, Hinton &amp; Salakhutdinov, "Neighbourhood
+/// Components Analysis" (NeurIPS 2004), log form: each sample i picks a neighbour j ≠ i with
+/// p_ij = exp(−c·d_ij) / Σ_{k≠i} exp(−c·d_ik), d the squared Euclidean distance and c the softmax scale, and
+/// Lᵢ = −log Σ_{j∈C(i)} p_ij, the log-probability of choosing a neighbour of its own class.
+/// </summary>
+/// <remarks>
+/// Defaults: squared Euclidean distance on unnormalised embeddings (the paper's ‖Ax − Ay‖²), c = 1,
+/// <see cref="MeanReducer"/> over anchors. Anchors without a same-class neighbour are excluded. With a similarity
+/// the logits are c·s. Computed as a difference of masked log-sum-exps (no overflow, no log 0). With a separate
+/// reference set the neighbours are chosen from it; mined tuples restrict C(i) and the candidates.
+/// </remarks>
+public sealed class NcaLoss : MetricLoss
+{
+    /// <summary>Creates the loss.</summary>
+    /// <param name="softmaxScale">c, the factor on the logits (&gt; 0); 1/temperature.</param>
+    /// <param name="distance">Distance (default squared Euclidean, unnormalised).</param>
+    /// <param name="reducer">Reducer over anchors (default <see cref="MeanReducer"/>).</param>
+    /// <param name="embeddingRegularizers">Optional embedding regularizers.</param>
+    public NcaLoss(float softmaxScale = 1f, Distance? distance = null, Reducer? reducer = null,
+        IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
+        : base(distance ?? new LpDistance(normalizeEmbeddings: false, power: 2f), reducer ?? new MeanReducer(), embeddingRegularizers)
+    {
+        if (!(softmaxScale > 0) || float.IsInfinity(softmaxScale))
+        {
+            throw new ArgumentOutOfRangeException(nameof(softmaxScale), softmaxScale, "softmaxScale must be a finite number > 0.");
+        }
+        SoftmaxScale = softmaxScale;
+    }
+
+    /// <summary>The softmax scale c.</summary>
+    public float SoftmaxScale { get; }
+
+    /// <inheritdoc/>
+    protected override IEnumerable<LossTerm> ComputeTerms(MetricBatch batch)
+    {
+        var (pos, neg) = batch.Masks();
+        var logits = Ops.Mul(LossRows.AsSimilarity(Distance, batch.Matrix(Distance)), SoftmaxScale);
+        var (values, anchors) = LossRows.NeighbourhoodLoss(logits, pos, neg);
+        yield return new LossTerm("loss", values, LossTermKind.Element, anchors);
+    }
+}

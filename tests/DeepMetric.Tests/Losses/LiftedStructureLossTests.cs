@@ -1,0 +1,144 @@
+using DeepMetric.Tensors;
+using DeepMetric.Tensors.Tests.TestUtil;
+using DeepMetric.Tests.TestUtil;
+
+namespace DeepMetric.Tests.Losses;
+
+public sealed class LiftedStructureLossTests
+{
+    private static readonly int[] Labels = [0, 0, 1, 1, 2, 0, 1];
+
+    /// <summary>The paper's formula over unordered positive pairs: 1/(2|P|) Σ [J_ij]₊².</summary>
+    private static double Expected(double[,] d, double[,] dRef, int[] labels, int[] refLabels, bool sameSet, double alpha)
+    {
+        int n = labels.Length, m = refLabels.Length;
+        double total = 0;
+        int count = 0;
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < m; j++)
+            {
+                if ((sameSet && j <= i) || labels[i] != refLabels[j])
+                {
+                    continue;
+                }
+                double s = 0;
+                for (int k = 0; k < m; k++)
+                {
+                    if (refLabels[k] != labels[i])
+                    {
+                        s += Math.Exp(alpha - d[i, k]);
+                    }
+                }
+                for (int l = 0; l < m; l++)
+                {
+                    if (refLabels[l] != refLabels[j])
+                    {
+                        s += Math.Exp(alpha - dRef[j, l]);
+                    }
+                }
+                double jij = Math.Log(s) + d[i, j];
+                total += Math.Pow(Math.Max(0, jij), 2);
+                count++;
+            }
+        }
+        return count == 0 ? 0 : total / (2 * count);
+    }
+
+    [Theory]
+    [InlineData(1UL, 1f)]
+    [InlineData(2UL, 0.3f)]
+    [InlineData(3UL, 4f)]
+    public void Value_MatchesPaperFormula(ulong seed, float margin)
+    {
+        var e = Fixtures.RandomEmbeddings(seed, Labels.Length, 4);
+        var d = Reference.Euclidean(e.ToArray(), Labels.Length, e.ToArray(), Labels.Length, 4, normalize: false);
+        var loss = new LiftedStructureLoss(margin).Compute(e, Labels);
+        Assert.Equal(Expected(d, d, Labels, Labels, true, margin), loss.Item(), 3);
+    }
+
+    [Fact]
+    public void WithCosineSimilarity_UsesNegatedSimilarityAsDistance()
+    {
+        var e = Fixtures.RandomEmbeddings(4, Labels.Length, 3);
+        var s = Reference.Similarities(e.ToArray(), Labels.Length, e.ToArray(), Labels.Length, 3, normalize: true);
+        var d = new double[Labels.Length, Labels.Length];
+        for (int i = 0; i < Labels.Length; i++)
+        {
+            for (int j = 0; j < Labels.Length; j++)
+            {
+                d[i, j] = -s[i, j];
+            }
+        }
+        var loss = new LiftedStructureLoss(0.5f, distance: new CosineSimilarity()).Compute(e, Labels);
+        Assert.Equal(Expected(d, d, Labels, Labels, true, 0.5), loss.Item(), 4);
+    }
+
+    [Fact]
+    public void SeparateReferenceSet_UsesReferenceNegativesOfThePositive()
+    {
+        var e = Fixtures.RandomEmbeddings(5, 3, 3);
+        var r = Fixtures.RandomEmbeddings(6, 5, 3);
+        int[] labels = [0, 1, 2], refLabels = [0, 1, 1, 0, 3];
+        var d = Reference.Euclidean(e.ToArray(), 3, r.ToArray(), 5, 3, normalize: false);
+        var dr = Reference.Euclidean(r.ToArray(), 5, r.ToArray(), 5, 3, normalize: false);
+        var loss = new LiftedStructureLoss().Compute(e, labels, refEmbeddings: r, refLabels: refLabels);
+        Assert.Equal(Expected(d, dr, labels, refLabels, false, 1), loss.Item(), 4);
+    }
+
+    [Fact]
+    public void Gradient_MatchesFiniteDifferences()
+    {
+        var loss = new LiftedStructureLoss(2f);
+        GradCheck.Check(x => loss.Compute(x[0], [0, 1, 0, 1, 2, 2]), [GradCheck.Random(7, [6, 3])]);
+    }
+
+    [Fact]
+    public void Gradient_WithReferenceSet_MatchesFiniteDifferences()
+    {
+        var loss = new LiftedStructureLoss(2f);
+        GradCheck.Check(x => loss.Compute(x[0], [0, 1], refEmbeddings: x[1], refLabels: [0, 1, 1, 0]),
+            [GradCheck.Random(8, [2, 3]), GradCheck.Random(9, [4, 3])]);
+    }
+
+    [Theory]
+    [InlineData(new[] { 3 })]
+    [InlineData(new[] { 1, 2, 3, 4 })]
+    public void BatchesWithNothingToLearn_GiveZeroAndZeroGradient(int[] labels)
+    {
+        var e = Fixtures.RandomEmbeddings(10, labels.Length, 3);
+        var loss = new LiftedStructureLoss().Compute(e, labels);
+        Assert.Equal(0f, loss.Item());
+        loss.Backward();
+        Fixtures.AssertAllZero(e.Grad);
+    }
+
+    [Fact]
+    public void OneClass_HasNoNegatives_GivesZero()
+    {
+        // With N(i) = N(j) = ∅ the paper's J_ij = log 0 + D_ij = −∞, so the squared hinge is 0.
+        var e = Fixtures.RandomEmbeddings(11, 3, 2);
+        var loss = new LiftedStructureLoss().Compute(e, [4, 4, 4]);
+        Assert.Equal(0f, loss.Item());
+        loss.Backward();
+        Fixtures.AssertAllZero(e.Grad);
+    }
+
+    [Fact]
+    public void DuplicatedEmbeddings_GiveFiniteGradient()
+    {
+        var e = Tensor.FromArray([1f, 0f, 1f, 0f, 1f, 0f, 1f, 0f], 4, 2);
+        e.RequiresGrad = true;
+        var loss = new LiftedStructureLoss().Compute(e, [0, 0, 1, 1]);
+        loss.Backward();
+        Assert.Equal(0.5 * Math.Pow(1 + Math.Log(4), 2), loss.Item(), 4);
+        Fixtures.AssertFinite(e.Grad);
+    }
+
+    [Fact]
+    public void BadMargin_IsRejected()
+    {
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new LiftedStructureLoss(float.NaN));
+        Assert.Equal("margin", ex.ParamName);
+    }
+}
