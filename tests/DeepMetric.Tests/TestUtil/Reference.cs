@@ -166,4 +166,33 @@ internal static class Reference
         }
         return values;
     }
+
+    /// <summary>Cosine similarities of rows, N × M.</summary>
+    public static double[,] Cosine(float[] q, int n, float[] r, int m, int d)
+    {
+        var qa = Rows(q, n, d).Select(Normalize).ToArray();
+        var ra = Rows(r, m, d).Select(Normalize).ToArray();
+        var res = new double[n, m];
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < m; j++)
+            {
+                res[i, j] = Dot(qa[i], ra[j]);
+            }
+        }
+        return res;
+    }
+
+    /// <summary>log(1 + Σ eˣ), stabilised.</summary>
+    public static double Log1PSumExp(IEnumerable<double> xs)
+    {
+        var a = xs.ToArray();
+        double max = Math.Max(0, a.Length == 0 ? 0 : a.Max());
+        double s = Math.Exp(-max);
+        foreach (double x in a)
+        {
+            s += Math.Exp(x - max);
+        }
+        return max + Math.Log(s);
+    }
 }

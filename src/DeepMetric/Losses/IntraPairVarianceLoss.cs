@@ -1,0 +1,75 @@
+using DeepMetric.Tensors;
+
+namespace DeepMetric;
+
+/// <summary>
+/// The intra-pair variance loss of Kim, Kim, Cho &amp; Kwak, "Deep Metric Learning Beyond Binary Supervision"
+/// (CVPR 2019), in the form of PyTorch Metric Learning: it penalises pairs that stray from the mean of their kind,
+/// squeezing the spread of positive and of negative similarities. With a similarity s and the batch means μ⁺, μ⁻:
+/// positives [(1 − ε⁺)μ⁺ − s]₊², negatives [s − (1 + ε⁻)μ⁻]₊².
+/// </summary>
+/// <remarks>
+/// The means are detached (constants of the step). For a distance d the directions flip:
+/// positives [d − (1 + ε⁺)μ⁺]₊², negatives [(1 − ε⁻)μ⁻ − d]₊². Pairs come from the mined tuples or all valid pairs;
+/// a side without pairs contributes 0. It is meant to be combined with another loss (e.g. a triplet loss).
+/// Defaults: ε⁺ = ε⁻ = 0.01, <see cref="CosineSimilarity"/>, mean of each term.
+/// </remarks>
+public sealed class IntraPairVarianceLoss : MetricLoss
+{
+    /// <summary>Creates the loss.</summary>
+    /// <param name="posEps">Relative slack ε⁺ around the mean positive value (≥ 0).</param>
+    /// <param name="negEps">Relative slack ε⁻ around the mean negative value (≥ 0).</param>
+    /// <param name="distance">Distance (default <see cref="CosineSimilarity"/>).</param>
+    /// <param name="reducer">Reducer (default <see cref="MeanReducer"/>).</param>
+    /// <param name="embeddingRegularizers">Optional embedding regularizers.</param>
+    public IntraPairVarianceLoss(float posEps = 0.01f, float negEps = 0.01f, Distance? distance = null, Reducer? reducer = null,
+        IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
+        : base(distance ?? new CosineSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers)
+    {
+        if (!float.IsFinite(posEps) || posEps < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(posEps), posEps, "posEps must be finite and ≥ 0.");
+        }
+        if (!float.IsFinite(negEps) || negEps < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(negEps), negEps, "negEps must be finite and ≥ 0.");
+        }
+        PosEps = posEps;
+        NegEps = negEps;
+    }
+
+    /// <summary>The positive slack ε⁺.</summary>
+    public float PosEps { get; }
+
+    /// <summary>The negative slack ε⁻.</summary>
+    public float NegEps { get; }
+
+    /// <inheritdoc/>
+    protected override IEnumerable<LossTerm> ComputeTerms(MetricBatch batch)
+    {
+        var pairs = batch.Pairs();
+        var d = batch.Matrix(Distance);
+        var pos = d[pairs.PosAnchors, pairs.Positives];
+        var neg = d[pairs.NegAnchors, pairs.Negatives];
+        bool sim = Distance.IsInverted;
+        // Positives should be at least as close as the (slightly relaxed) mean positive, negatives at least as far
+        // as the relaxed mean negative.
+        float posBound = (sim ? 1f - PosEps : 1f + PosEps) * DetachedMean(pos);
+        float negBound = (sim ? 1f + NegEps : 1f - NegEps) * DetachedMean(neg);
+        var posViolation = Ops.Relu(Ops.Neg(Distance.Separation(pos, posBound)));
+        var negViolation = Ops.Relu(Ops.Neg(Distance.Separation(negBound, neg)));
+        yield return new LossTerm("pos_loss", Ops.Mul(posViolation, posViolation), LossTermKind.PositivePair, pairs.PosAnchors);
+        yield return new LossTerm("neg_loss", Ops.Mul(negViolation, negViolation), LossTermKind.NegativePair, pairs.NegAnchors);
+    }
+
+    private static float DetachedMean(Tensor values)
+    {
+        var v = values.ReadOnlySpan;
+        double s = 0;
+        for (int i = 0; i < v.Length; i++)
+        {
+            s += v[i];
+        }
+        return v.Length == 0 ? 0f : (float)(s / v.Length);
+    }
+}

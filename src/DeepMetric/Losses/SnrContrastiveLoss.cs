@@ -1,0 +1,71 @@
+using DeepMetric.Tensors;
+
+namespace DeepMetric;
+
+/// <summary>
+/// The signal-to-noise-ratio contrastive loss of Yuan, Chen, Wang, Ye &amp; Wang, "Signal-to-Noise Ratio: A Robust
+/// Distance Metric for Deep Metric Learning" (CVPR 2019): the contrastive loss on the SNR distance
+/// d(a, r) = Var(r − a) / Var(a), i.e. [d − m⁺]₊ for positive pairs and [m⁻ − d]₊ for negative pairs, plus an
+/// optional regulariser λ · (1/N) Σᵢ |Σₖ xᵢₖ| that drives each embedding towards zero mean (the paper's
+/// assumption that features have zero-mean noise).
+/// </summary>
+/// <remarks>
+/// The regulariser is the term "zero_mean_reg" (already reduced), present only when λ &gt; 0; it is computed on the
+/// batch embeddings only. The SNR distance is not symmetric: d(a, r) uses the anchor's variance as the signal.
+/// Defaults: m⁺ = 0, m⁻ = 1, λ = 0, <see cref="SnrDistance"/>, average of non-zero losses of each term.
+/// </remarks>
+public sealed class SnrContrastiveLoss : MetricLoss
+{
+    /// <summary>Creates the loss.</summary>
+    /// <param name="posMargin">Positive pairs closer than this incur no loss.</param>
+    /// <param name="negMargin">Negative pairs farther than this incur no loss.</param>
+    /// <param name="regularizerWeight">Weight λ ≥ 0 of the zero-mean regulariser (0 = off).</param>
+    /// <param name="distance">Distance (default <see cref="SnrDistance"/>).</param>
+    /// <param name="reducer">Reducer (default <see cref="AvgNonZeroReducer"/>).</param>
+    /// <param name="embeddingRegularizers">Optional embedding regularizers.</param>
+    public SnrContrastiveLoss(float posMargin = 0f, float negMargin = 1f, float regularizerWeight = 0f, Distance? distance = null,
+        Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
+        : base(distance ?? new SnrDistance(), reducer ?? new AvgNonZeroReducer(), embeddingRegularizers)
+    {
+        if (!float.IsFinite(posMargin))
+        {
+            throw new ArgumentOutOfRangeException(nameof(posMargin), posMargin, "The positive margin must be finite.");
+        }
+        if (!float.IsFinite(negMargin))
+        {
+            throw new ArgumentOutOfRangeException(nameof(negMargin), negMargin, "The negative margin must be finite.");
+        }
+        if (!float.IsFinite(regularizerWeight) || regularizerWeight < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(regularizerWeight), regularizerWeight, "The regularizer weight must be finite and ≥ 0.");
+        }
+        PosMargin = posMargin;
+        NegMargin = negMargin;
+        RegularizerWeight = regularizerWeight;
+    }
+
+    /// <summary>The positive margin m⁺.</summary>
+    public float PosMargin { get; }
+
+    /// <summary>The negative margin m⁻.</summary>
+    public float NegMargin { get; }
+
+    /// <summary>The zero-mean regulariser weight λ.</summary>
+    public float RegularizerWeight { get; }
+
+    /// <inheritdoc/>
+    protected override IEnumerable<LossTerm> ComputeTerms(MetricBatch batch)
+    {
+        var pairs = batch.Pairs();
+        var d = batch.Matrix(Distance);
+        var pos = d[pairs.PosAnchors, pairs.Positives];
+        var neg = d[pairs.NegAnchors, pairs.Negatives];
+        yield return new LossTerm("pos_loss", Ops.Relu(Ops.Neg(Distance.Separation(pos, PosMargin))), LossTermKind.PositivePair, pairs.PosAnchors);
+        yield return new LossTerm("neg_loss", Ops.Relu(Ops.Neg(Distance.Separation(NegMargin, neg))), LossTermKind.NegativePair, pairs.NegAnchors);
+        if (RegularizerWeight > 0)
+        {
+            var rowSums = Ops.Abs(Ops.Sum(batch.Embeddings, 1));
+            yield return new LossTerm("zero_mean_reg", Ops.Mul(Ops.Mean(rowSums), RegularizerWeight), LossTermKind.AlreadyReduced);
+        }
+    }
+}
