@@ -35,7 +35,9 @@ public abstract class Miner
         {
             matrix = Distance.Pairwise(embeddings.Detach(), batch.SameSet ? null : batch.Reference.Detach()).ToArray();
         }
-        var result = Mine(new MiningBatch(matrix, batch.Labels, batch.RefLabels, batch.SameSet, Distance));
+        var emb = embeddings.ToArray();
+        var refEmb = batch.SameSet ? emb : batch.Reference.ToArray();
+        var result = Mine(new MiningBatch(matrix, batch.Labels, batch.RefLabels, batch.SameSet, Distance, emb, refEmb, embeddings.Dim(1)));
         LastTupleCount = result.Count;
         return result;
     }

@@ -7,10 +7,16 @@ namespace DeepMetric;
 public sealed class MiningBatch
 {
     private readonly float[] _values;
+    private readonly float[] _embeddings;
+    private readonly float[] _refEmbeddings;
 
-    internal MiningBatch(float[] values, int[] labels, int[] refLabels, bool sameSet, Distance distance)
+    internal MiningBatch(float[] values, int[] labels, int[] refLabels, bool sameSet, Distance distance,
+        float[] embeddings, float[] refEmbeddings, int dimension)
     {
         _values = values;
+        _embeddings = embeddings;
+        _refEmbeddings = refEmbeddings;
+        Dimension = dimension;
         Labels = labels;
         RefLabels = refLabels;
         SameSet = sameSet;
@@ -28,6 +34,15 @@ public sealed class MiningBatch
 
     /// <summary>The distance that produced the matrix (for its direction).</summary>
     public Distance Distance { get; }
+
+    /// <summary>D, the embedding dimension (for miners whose rule depends on it or on the raw vectors).</summary>
+    public int Dimension { get; }
+
+    /// <summary>The raw (not normalised) embedding of batch item <paramref name="i"/>.</summary>
+    public ReadOnlySpan<float> Embedding(int i) => _embeddings.AsSpan(i * Dimension, Dimension);
+
+    /// <summary>The raw (not normalised) embedding of reference item <paramref name="j"/>.</summary>
+    public ReadOnlySpan<float> RefEmbedding(int j) => _refEmbeddings.AsSpan(j * Dimension, Dimension);
 
     /// <summary>N.</summary>
     public int Rows => Labels.Length;
