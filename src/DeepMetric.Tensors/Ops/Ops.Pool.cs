@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -14,6 +15,10 @@ public static partial class Ops
     {
         var geo = PoolGeometry("MaxPool2d", x, kernel, stride, padding);
         int planes = x.Dims[0] * geo.C, ho = geo.Ho, wo = geo.Wo;
+        if (kernel == 2 && geo.Stride == 2 && padding == 0)
+        {
+            return MaxPool2x2(x, geo, planes);
+        }
         var y = TensorBuffers.Uninitialized(planes * ho * wo);
         // Flat index into x of each output's winner, for the backward scatter.
         var arg = GC.AllocateUninitializedArray<int>(y.Length);
@@ -38,6 +43,61 @@ public static partial class Ops
             }
             x.AccumulateGrad(new Tensor(dx, (int[])x.Dims.Clone()));
         });
+    }
+
+    /// <summary>
+    /// The common 2×2, stride-2 case: a SIMD vertical max of row pairs, then a max of column pairs. The backward pass
+    /// finds each window's first maximal element again instead of storing winner indices (which would cost a
+    /// buffer as large as the output and its memory traffic).
+    /// </summary>
+    private static Tensor MaxPool2x2(Tensor x, ConvGeometry geo, int planes)
+    {
+        int ho = geo.Ho, wo = geo.Wo, w = geo.W, plane = geo.PlaneIn;
+        var y = TensorBuffers.Uninitialized(planes * ho * wo);
+        var xs = x.ReadOnlySpan;
+        Span<float> rowMax = w <= 1024 ? stackalloc float[w] : new float[w];
+        int outAt = 0;
+        for (int pl = 0; pl < planes; pl++)
+        {
+            for (int oh = 0; oh < ho; oh++, outAt += wo)
+            {
+                int r0 = (pl * plane) + (2 * oh * w);
+                // TensorPrimitives.Max propagates NaN, as the general path does.
+                TensorPrimitives.Max(xs.Slice(r0, w), xs.Slice(r0 + w, w), rowMax);
+                var yrow = y.AsSpan(outAt, wo);
+                for (int ow = 0; ow < wo; ow++)
+                {
+                    float a = rowMax[2 * ow], b = rowMax[(2 * ow) + 1];
+                    yrow[ow] = b > a || float.IsNaN(b) ? b : a;
+                }
+            }
+        }
+        int[] dims = [x.Dims[0], geo.C, ho, wo];
+        return Tensor.Record(y, dims, "MaxPool2d", x, g =>
+        {
+            var dx = TensorBuffers.Zeroed(x.Size);
+            var gs = g.ReadOnlySpan;
+            var xv = x.ReadOnlySpan;
+            int at = 0;
+            for (int pl = 0; pl < planes; pl++)
+            {
+                for (int oh = 0; oh < ho; oh++)
+                {
+                    int r0 = (pl * plane) + (2 * oh * w);
+                    for (int ow = 0; ow < wo; ow++, at++)
+                    {
+                        // Same order and tie rule as the forward of the general path: first maximum wins.
+                        int c = r0 + (2 * ow);
+                        float m = y[at];
+                        int win = Matches(xv[c], m) ? c : Matches(xv[c + 1], m) ? c + 1 : Matches(xv[c + w], m) ? c + w : c + w + 1;
+                        dx[win] = gs[at];
+                    }
+                }
+            }
+            x.AccumulateGrad(new Tensor(dx, (int[])x.Dims.Clone()));
+        });
+
+        static bool Matches(float v, float max) => v == max || (float.IsNaN(max) && float.IsNaN(v));
     }
 
     /// <summary>Average pooling over kernel×kernel windows (stride defaults to the kernel size). x: [N, C, H, W].</summary>
