@@ -17,7 +17,8 @@ namespace DeepMetric;
 /// embeddings. The centres are the registered buffer <c>centers</c> (saved in checkpoints, not a parameter). The
 /// update copies the embedding values, so the batch tensor may be recycled afterwards; it is skipped in evaluation mode
 /// (<see cref="DeepMetric.Tensors.Nn.Module.Eval"/>). Used alone the loss has a trivial minimum (all features and
-/// centres at 0); the paper always combines it with softmax cross-entropy.</para>
+/// centres at 0); the paper always combines it with softmax cross-entropy. Mined tuples are ignored and a separate
+/// reference set is rejected.</para>
 /// </remarks>
 public sealed class CenterLoss : MetricLoss
 {
