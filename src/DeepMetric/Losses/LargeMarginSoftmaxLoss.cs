@@ -31,16 +31,8 @@ public sealed class LargeMarginSoftmaxLoss : WeightedClassifierLoss
         : base(numClasses, embeddingSize, "weight", NewMatrix(numClasses, 1, embeddingSize, seed, static (t, rng) => Init.Normal(t, rng)),
             new CosineSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers)
     {
-        if (margin < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(margin), margin, "The L-Softmax margin must be an integer ≥ 1.");
-        }
-        if (!(scale > 0f) || !float.IsFinite(scale))
-        {
-            throw new ArgumentOutOfRangeException(nameof(scale), scale, "The scale must be a finite number > 0.");
-        }
-        Margin = margin;
-        Scale = scale;
+        Margin = CheckMargin(margin);
+        Scale = CheckScale(scale);
         NormalizeWeights = normalizeWeights;
     }
 
@@ -57,21 +49,34 @@ public sealed class LargeMarginSoftmaxLoss : WeightedClassifierLoss
     protected override IEnumerable<LossTerm> ComputeTerms(MetricBatch batch)
     {
         CheckBatch(batch);
+        yield return ElementTerm("loss", LossPerRow(batch, Weight, WeightMatrix(batch), Margin, Scale, NormalizeWeights));
+    }
+
+    /// <summary>
+    /// The L-Softmax / A-Softmax loss of each embedding, [N] (shared with <see cref="SphereFaceLoss"/>).
+    /// </summary>
+    /// <param name="batch">The validated batch.</param>
+    /// <param name="weight">Class weights [C, D].</param>
+    /// <param name="cos">Cosines between the batch and the class weights [N, C].</param>
+    /// <param name="margin">Integer m ≥ 1.</param>
+    /// <param name="scale">Logit scale s.</param>
+    /// <param name="normalizeWeights">Use ‖W_c‖ = 1 (A-Softmax).</param>
+    internal static Tensor LossPerRow(MetricBatch batch, Tensor weight, Tensor cos, int margin, float scale, bool normalizeWeights)
+    {
         int n = batch.Count;
         var labels = batch.Labels;
-        var cos = WeightMatrix(batch);
         var xNorm = Ops.Sqrt(Ops.Sum(Ops.Mul(batch.Embeddings, batch.Embeddings), 1));
-        var wNorm = NormalizeWeights ? Tensor.Ones(NumClasses) : Ops.Sqrt(Ops.Sum(Ops.Mul(Weight, Weight), 1));
+        var wNorm = normalizeWeights ? Tensor.Ones(weight.Dim(0)) : Ops.Sqrt(Ops.Sum(Ops.Mul(weight, weight), 1));
         var plain = Ops.Mul(Ops.Mul(cos, Ops.Reshape(xNorm, n, 1)), wNorm);
         var target = Ops.Gather2D(cos, Iota(n), labels);
-        var psi = Psi(target);
+        var psi = Psi(target, margin);
         var targetLogit = Ops.Mul(Ops.Mul(psi, xNorm), Ops.IndexSelect(wNorm, 0, labels));
-        var logits = Ops.Mul(ReplaceTargets(plain, labels, targetLogit), Scale);
-        yield return ElementTerm("loss", CrossEntropyPerRow(logits, labels));
+        var logits = Ops.Mul(ReplaceTargets(plain, labels, targetLogit), scale);
+        return CrossEntropyPerRow(logits, labels);
     }
 
     /// <summary>ψ(θ) = (−1)ᵏ T_m(cos θ) − 2k with k = ⌊mθ/π⌋ (constant per row).</summary>
-    private Tensor Psi(Tensor cos)
+    private static Tensor Psi(Tensor cos, int margin)
     {
         var c = cos.ReadOnlySpan;
         var sign = new float[c.Length];
@@ -79,13 +84,13 @@ public sealed class LargeMarginSoftmaxLoss : WeightedClassifierLoss
         for (int i = 0; i < c.Length; i++)
         {
             double theta = Math.Acos(Math.Clamp((double)c[i], -1.0, 1.0));
-            int k = Math.Min(Margin - 1, (int)Math.Floor(theta * Margin / Math.PI));
+            int k = Math.Min(margin - 1, (int)Math.Floor(theta * margin / Math.PI));
             sign[i] = (k & 1) == 0 ? 1f : -1f;
             shift[i] = -2f * k;
         }
         // T_0 = 1, T_1 = c, T_{j+1} = 2c·T_j − T_{j−1}.
         Tensor prev = Tensor.OnesLike(cos), cur = cos;
-        for (int j = 1; j < Margin; j++)
+        for (int j = 1; j < margin; j++)
         {
             var next = Ops.Sub(Ops.Mul(Ops.Mul(cos, cur), 2f), prev);
             prev = cur;
@@ -93,4 +98,12 @@ public sealed class LargeMarginSoftmaxLoss : WeightedClassifierLoss
         }
         return Ops.Add(Ops.Mul(cur, Tensor.Wrap(sign, c.Length)), Tensor.Wrap(shift, c.Length));
     }
+
+    internal static int CheckMargin(int margin) => margin >= 1
+        ? margin
+        : throw new ArgumentOutOfRangeException(nameof(margin), margin, "The L-Softmax / SphereFace margin must be an integer ≥ 1.");
+
+    internal static float CheckScale(float scale) => scale > 0f && float.IsFinite(scale)
+        ? scale
+        : throw new ArgumentOutOfRangeException(nameof(scale), scale, "The scale must be a finite number > 0.");
 }

@@ -75,12 +75,18 @@ public abstract class WeightedClassifierLoss : MetricLoss
         {
             throw new ArgumentException($"{GetType().Name} was created for embeddings of size {EmbeddingSize}, got [{batch.Count}, {batch.Embeddings.Dim(1)}].", "embeddings");
         }
-        var labels = batch.Labels;
+        CheckLabels(GetType().Name, batch.Labels, NumClasses);
+    }
+
+    /// <summary>Throws unless every label is a class index in [0, <paramref name="numClasses"/>).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A label is outside [0, numClasses).</exception>
+    internal static void CheckLabels(string lossName, int[] labels, int numClasses)
+    {
         for (int i = 0; i < labels.Length; i++)
         {
-            if ((uint)labels[i] >= (uint)NumClasses)
+            if ((uint)labels[i] >= (uint)numClasses)
             {
-                throw new ArgumentOutOfRangeException("labels", labels[i], $"{GetType().Name}: labels[{i}] = {labels[i]} is not a class index in [0, {NumClasses}) (numClasses = {NumClasses}).");
+                throw new ArgumentOutOfRangeException("labels", labels[i], $"{lossName}: labels[{i}] = {labels[i]} is not a class index in [0, {numClasses}) (numClasses = {numClasses}).");
             }
         }
     }

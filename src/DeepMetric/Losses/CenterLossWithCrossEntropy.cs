@@ -1,0 +1,91 @@
+using DeepMetric.Tensors;
+using DeepMetric.Tensors.Nn;
+using DeepMetric.Tensors.Random;
+
+namespace DeepMetric;
+
+/// <summary>
+/// The joint supervision of Wen et al., "A Discriminative Feature Learning Approach for Deep Face Recognition"
+/// (ECCV 2016): softmax cross-entropy through a linear classifier plus λ times the center loss,
+/// ℓᵢ = −log softmax(W xᵢ + b)_yᵢ + λ·½‖xᵢ − c_yᵢ‖²,
+/// with the centres updated after each computation by the paper's rule (see <see cref="CenterLoss"/>).
+/// </summary>
+/// <remarks>
+/// <para>Defaults: λ = 0.003 and α = 0.5 (the values of the paper's face-recognition experiments), classifier W [C, D]
+/// and b [C] initialised as PyTorch's <c>nn.Linear</c> (U(±1/√D)), centres [C, D] at 0, mean over the batch for both
+/// terms (the paper sums both over the mini-batch, so their ratio, and λ, are unchanged).</para>
+/// <para>Terms: "softmax_loss" and "center_loss" (the latter already multiplied by λ), one value per embedding each.
+/// Parameters: <c>weight</c>, <c>bias</c> (trained); buffer: <c>centers</c> (updated in place in training mode only,
+/// from a copy of the embedding values).</para>
+/// </remarks>
+public sealed class CenterLossWithCrossEntropy : WeightedClassifierLoss
+{
+    /// <summary>Creates the loss.</summary>
+    /// <param name="numClasses">Number of classes C.</param>
+    /// <param name="embeddingSize">Embedding dimension D.</param>
+    /// <param name="lambda">λ ≥ 0, the weight of the center loss.</param>
+    /// <param name="alpha">α in [0, 1], the centre learning rate.</param>
+    /// <param name="bias">Whether the classifier has a bias.</param>
+    /// <param name="seed">Seed of the classifier initialisation.</param>
+    /// <param name="reducer">Reducer (default <see cref="MeanReducer"/>).</param>
+    /// <param name="embeddingRegularizers">Optional embedding regularizers.</param>
+    public CenterLossWithCrossEntropy(int numClasses, int embeddingSize, float lambda = 0.003f, float alpha = 0.5f, bool bias = true, ulong seed = 0,
+        Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
+        : base(numClasses, embeddingSize, "weight",
+            NewMatrix(numClasses, 1, embeddingSize, seed, static (t, rng) => Init.KaimingUniform(t, rng, a: Math.Sqrt(5))),
+            new DotProductSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers)
+    {
+        if (!(lambda >= 0f) || !float.IsFinite(lambda))
+        {
+            throw new ArgumentOutOfRangeException(nameof(lambda), lambda, "The center-loss weight λ must be a finite number ≥ 0.");
+        }
+        Lambda = lambda;
+        Alpha = CenterLoss.CheckAlpha(alpha);
+        if (bias)
+        {
+            // A second stream so the bias does not repeat the weight's draws.
+            var rng = new Prng(seed ^ 0x9E3779B97F4A7C15UL);
+            double bound = 1.0 / Math.Sqrt(embeddingSize);
+            Bias = RegisterParameter("bias", Init.Uniform(Tensor.Zeros(numClasses), rng, -bound, bound));
+        }
+        Centers = RegisterBuffer("centers", CenterLoss.NewCenters(numClasses, embeddingSize));
+    }
+
+    /// <summary>The weight λ of the center loss.</summary>
+    public float Lambda { get; }
+
+    /// <summary>The centre learning rate α.</summary>
+    public float Alpha { get; }
+
+    /// <summary>The classifier bias [C], or null without one.</summary>
+    public Tensor? Bias { get; }
+
+    /// <summary>The class centres [C, D] (a buffer, updated in place).</summary>
+    public Tensor Centers { get; }
+
+    /// <summary>The classifier logits x·Wᵀ (+ b) [N, C] of a batch.</summary>
+    public Tensor Logits(Tensor embeddings)
+    {
+        ArgumentNullException.ThrowIfNull(embeddings);
+        return Ops.Linear(embeddings, Weight, Bias);
+    }
+
+    /// <inheritdoc/>
+    protected override IEnumerable<LossTerm> ComputeTerms(MetricBatch batch)
+    {
+        // Not an iterator: the centre update must happen during this call, after the loss has read the old centres.
+        CheckBatch(batch);
+        var logits = WeightMatrix(batch);
+        if (Bias is not null)
+        {
+            logits = Ops.Add(logits, Bias);
+        }
+        var softmax = CrossEntropyPerRow(logits, batch.Labels);
+        var center = Ops.Mul(CenterLoss.HalfSquaredDistances(batch.Embeddings, batch.Labels, Centers), Lambda);
+        if (IsTraining)
+        {
+            CenterLoss.UpdateCenters(Centers, batch.Embeddings, batch.Labels, Alpha);
+        }
+        return [ElementTerm("softmax_loss", softmax), ElementTerm("center_loss", center)];
+    }
+}
