@@ -59,6 +59,59 @@ public abstract class Distance
         return PairwiseIncludesPower ? m : ApplyPower(m);
     }
 
+    /// <summary>
+    /// The same values as <see cref="Pairwise"/>, computed <paramref name="maxRowsPerBlock"/> query rows at a time for
+    /// sets whose full N × M matrix would not fit in memory (e.g. evaluating retrieval on a large gallery).
+    /// Each block is a [rows, M] tensor with no gradient (computed under <see cref="Tensor.NoGrad"/>), yielded with
+    /// the index of its first query row; the blocks cover the query rows in order.
+    /// </summary>
+    /// <param name="query">Query embeddings [N, D].</param>
+    /// <param name="reference">Reference embeddings [M, D], or null to compare the query set with itself.</param>
+    /// <param name="maxRowsPerBlock">Largest number of query rows per block (≥ 1).</param>
+    /// <exception cref="ArgumentException">Shapes are not [N, D] / [M, D] with equal D.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxRowsPerBlock"/> is below 1.</exception>
+    public IEnumerable<(int RowStart, Tensor Block)> PairwiseBlocks(Tensor query, Tensor? reference, int maxRowsPerBlock)
+    {
+        CheckEmbeddings(query, nameof(query));
+        if (reference is not null)
+        {
+            CheckEmbeddings(reference, nameof(reference));
+            if (reference.Dim(1) != query.Dim(1))
+            {
+                throw new ArgumentException($"The reference embeddings have dimension {reference.Dim(1)} but the query embeddings {query.Dim(1)}.", nameof(reference));
+            }
+        }
+        if (maxRowsPerBlock < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxRowsPerBlock), maxRowsPerBlock, "At least one query row per block is needed.");
+        }
+        return PairwiseBlocksCore(query, reference, maxRowsPerBlock);
+    }
+
+    private IEnumerable<(int RowStart, Tensor Block)> PairwiseBlocksCore(Tensor query, Tensor? reference, int maxRowsPerBlock)
+    {
+        Tensor q, r;
+        using (Tensor.NoGrad())
+        {
+            // Normalise each side once, not once per block.
+            q = Prepare(query);
+            r = reference is null ? q : Prepare(reference);
+        }
+        int n = query.Dim(0);
+        for (int start = 0; start < n; start += maxRowsPerBlock)
+        {
+            Tensor block;
+            // The scope ends before the yield, so the caller's code between blocks keeps its own gradient mode.
+            using (Tensor.NoGrad())
+            {
+                var rows = Ops.Slice(q, 0, start, Math.Min(maxRowsPerBlock, n - start));
+                var m = ComputePairwise(rows, r, sameSet: false);
+                block = PairwiseIncludesPower ? m : ApplyPower(m);
+            }
+            yield return (start, block);
+        }
+    }
+
     /// <summary>Values between matching rows of <paramref name="a"/> and <paramref name="b"/> (both [N, D]) → [N].</summary>
     public Tensor Paired(Tensor a, Tensor b)
     {
