@@ -209,7 +209,7 @@ internal static class TrainCommand
             IReadOnlyList<EpochResult> results = [];
             console.Progress()
                 .AutoClear(false)
-                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                 .Start(ctx =>
                 {
                     var task = ctx.AddTask("training", maxValue: epochs * (double)Math.Min(trainer.IterationsPerEpoch ?? int.MaxValue, trainer.Sampler.BatchesPerEpoch));
@@ -235,7 +235,7 @@ internal static class TrainCommand
     }
 
     private static string Describe(TrainingProgress p) => Invariant(
-        $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F4}{(p.MinedTuples is int t ? $" tuples/batch {t:N0}" : "")} {p.SamplesPerSecond:N0} samples/s");
+        $"{p.Epoch}/{p.Epochs} loss {p.Loss:F4}{(p.MinedTuples is int t ? $" · {t:N0} tuples" : "")} · {p.SamplesPerSecond:N0}/s");
 
     private static Table MetricsTable(Metrics untrained, Metrics trained)
     {
