@@ -60,6 +60,8 @@ public sealed class TrainCommandTests
             Assert.Equal(1000, root.GetProperty("queries").GetInt32());
             Assert.InRange(root.GetProperty("precision_at_1").GetDouble(), 0.3, 1.0);
             Assert.True(root.GetProperty("train_samples_per_s").GetDouble() > 0);
+            Assert.InRange(root.GetProperty("nmi").GetDouble(), 0.05, 1.0);
+            Assert.InRange(root.GetProperty("ami").GetDouble(), 0.05, 1.0);
 
             Assert.True(File.Exists(Path.Combine(dir, "model.safetensors")));
             using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "config.json")));

@@ -131,12 +131,14 @@ internal static class TrainCommand
 
         var results = Fit(trainer, train, s.Epochs, chatty, output);
         long e1 = Stopwatch.GetTimestamp();
-        var trained = trainer.Evaluate(test);
+        var testEmbeddings = trainer.Embed(test);
+        var trained = RetrievalMetrics.Compute(testEmbeddings, test.Labels, s_ks);
         double evalSeconds = Stopwatch.GetElapsedTime(e1).TotalSeconds;
+        var clustering = s.Json || s.RunDir is not null ? ClusteringMetrics.Compute(testEmbeddings, test.Labels, s.Seed) : null;
         double trainSeconds = results.Sum(r => r.TrainSeconds);
         double samplesPerSecond = results.Sum(r => r.Iterations * (double)s.BatchSize) / Math.Max(results.Sum(r => r.Iterations * (double)s.BatchSize / r.SamplesPerSecond), 1e-9);
 
-        var metricsJson = MetricsJson(s, trained, untrained, trainSeconds, samplesPerSecond, evalSeconds, results[^1].MeanLoss);
+        var metricsJson = MetricsJson(s, trained, clustering, untrained, trainSeconds, samplesPerSecond, evalSeconds, results[^1].MeanLoss);
         if (s.RunDir is not null)
         {
             embeddingModel.Save(Path.Combine(s.RunDir, "model.safetensors"), new Dictionary<string, string>
@@ -254,7 +256,7 @@ internal static class TrainCommand
         return table;
     }
 
-    private static string MetricsJson(TrainSettings s, Metrics m, Metrics untrained, double trainSeconds, double samplesPerSecond, double evalSeconds, double finalLoss) =>
+    private static string MetricsJson(TrainSettings s, Metrics m, ClusteringScores? clustering, Metrics untrained, double trainSeconds, double samplesPerSecond, double evalSeconds, double finalLoss) =>
         Json(w =>
         {
             w.WriteString("model", s.Model);
@@ -276,6 +278,11 @@ internal static class TrainCommand
             w.WriteNumber("map_at_r", Round(m.MapAtR));
             w.WriteNumber("map", Round(m.Map));
             w.WriteNumber("mrr", Round(m.Mrr));
+            if (clustering is not null)
+            {
+                w.WriteNumber("nmi", Round(clustering.Nmi));
+                w.WriteNumber("ami", Round(clustering.Ami));
+            }
             w.WriteNumber("untrained_precision_at_1", Round(untrained.PrecisionAt1));
             w.WriteNumber("untrained_map_at_r", Round(untrained.MapAtR));
         });
