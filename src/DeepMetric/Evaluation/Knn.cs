@@ -73,7 +73,7 @@ public static class Knn
         {
             throw new ArgumentException("Leave-one-out needs the queries to be the references.", nameof(leaveOneOut));
         }
-        int available = leaveOneOut ? referenceCount - 1 : referenceCount;
+        int available = leaveOneOut ? Math.Max(referenceCount - 1, 0) : referenceCount;
         if (k < 0 || k > available)
         {
             throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be in [0, {available}] ({referenceCount} references{(leaveOneOut ? ", one left out" : "")}).");

@@ -115,6 +115,13 @@ public sealed class RetrievalMetricsTests
     }
 
     [Fact]
+    public void EmptyAndSingleInputsGiveNaN()
+    {
+        Assert.Equal(0, RetrievalMetrics.Compute(Tensor.Zeros(0, 3), []).QueryCount);
+        Assert.True(double.IsNaN(RetrievalMetrics.Compute(Tensor.Zeros(1, 3), [4]).MapAtR));
+    }
+
+    [Fact]
     public void BadArguments()
     {
         var x = Tensor.FromArray([0f, 1f], 2, 1);
