@@ -1,0 +1,7 @@
+namespace DeepMetric.Cli.Commands;
+
+/// <summary>Hyperparameters from the command line handed to loss and miner factories; null means "the default".</summary>
+/// <param name="Margin">The loss margin (<c>--margin</c>).</param>
+/// <param name="MinerMargin">The miner margin (<c>--miner-margin</c>).</param>
+/// <param name="Seed">The run seed, for losses and miners that sample.</param>
+internal sealed record LossSettings(float? Margin, float? MinerMargin, ulong Seed);

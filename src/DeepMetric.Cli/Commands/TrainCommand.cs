@@ -1,0 +1,347 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using DeepMetric.Data;
+using DeepMetric.Tensors.Optim;
+using Spectre.Console;
+
+namespace DeepMetric.Cli.Commands;
+
+/// <summary>
+/// <c>deepmetric train</c>: trains an embedding model on the training classes of Fashion-MNIST (0–4) and reports
+/// retrieval metrics on the unseen test classes (5–9), beside the untrained network's as a baseline.
+/// </summary>
+internal static class TrainCommand
+{
+    internal const string Mlp = "mlp";
+    internal const string Cnn = "cnn";
+
+    private static readonly int[] s_ks = [1, 2, 4, 8];
+
+    internal static Command Create(CliContext context)
+    {
+        var model = new Option<string>("--model") { Description = "Network: 'mlp' (784-256-256) or 'cnn' (the reference CNN)", DefaultValueFactory = _ => Mlp, HelpName = "name" };
+        model.AcceptOnlyFromAmong(Mlp, Cnn);
+        var loss = new Option<string>("--loss")
+        {
+            Description = "Loss: " + string.Join("; ", LossRegistry.Losses.Select(l => $"'{l.Name}' {l.Description}")),
+            DefaultValueFactory = _ => "triplet",
+            HelpName = "name",
+        };
+        loss.AcceptOnlyFromAmong(LossRegistry.LossNames);
+        var miner = new Option<string>("--miner")
+        {
+            Description = "Miner: " + string.Join("; ", LossRegistry.Miners.Select(m => $"'{m.Name}' {m.Description}")),
+            DefaultValueFactory = _ => "semihard",
+            HelpName = "name",
+        };
+        miner.AcceptOnlyFromAmong(LossRegistry.MinerNames);
+        var margin = new Option<float?>("--margin") { Description = "Loss margin (default: the loss's, see --loss)", HelpName = "value" };
+        var minerMargin = new Option<float?>("--miner-margin") { Description = "Miner margin (default: the miner's, see --miner)", HelpName = "value" };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs", DefaultValueFactory = _ => 3, HelpName = "n" };
+        var iterations = new Option<int>("--iterations-per-epoch")
+        {
+            Description = "Iterations per epoch at most; 0 for a whole epoch (training images / batch size)",
+            DefaultValueFactory = _ => 100,
+            HelpName = "n",
+        };
+        var batchSize = new Option<int>("--batch-size") { Description = "Images per batch", DefaultValueFactory = _ => 128, HelpName = "n" };
+        var mPerClass = new Option<int>("--m-per-class") { Description = "Images per class in a batch (batch size / m classes per batch)", DefaultValueFactory = _ => 32, HelpName = "m" };
+        var embeddingSize = new Option<int>("--embedding-size") { Description = "Embedding dimension (L2-normalised)", DefaultValueFactory = _ => 64, HelpName = "n" };
+        var lr = new Option<float>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => 1e-3f, HelpName = "rate" };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of initialisation and sampling", DefaultValueFactory = _ => 0UL, HelpName = "n" };
+        var runDir = new Option<DirectoryInfo?>("--run-dir") { Description = "Directory for config.json, metrics.json and model.safetensors", HelpName = "dir" };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the metrics table" };
+        var json = new Option<bool>("--json") { Description = "Print only one JSON line with the final metrics" };
+
+        var command = new Command("train", "Train an embedding model on Fashion-MNIST classes 0-4 and evaluate retrieval on the unseen classes 5-9.")
+        {
+            model, loss, miner, margin, minerMargin, epochs, iterations, batchSize, mPerClass, embeddingSize, lr, seed, runDir, quiet, json,
+        };
+        command.SetAction(parseResult => Run(context, parseResult, new TrainSettings(
+            parseResult.GetValue(model) ?? Mlp,
+            parseResult.GetValue(loss) ?? "triplet",
+            parseResult.GetValue(miner) ?? "semihard",
+            parseResult.GetValue(margin),
+            parseResult.GetValue(minerMargin),
+            parseResult.GetValue(epochs),
+            parseResult.GetValue(iterations),
+            parseResult.GetValue(batchSize),
+            parseResult.GetValue(mPerClass),
+            parseResult.GetValue(embeddingSize),
+            parseResult.GetValue(lr),
+            parseResult.GetValue(seed),
+            parseResult.GetValue(runDir)?.FullName,
+            parseResult.GetValue(quiet),
+            parseResult.GetValue(json))));
+        return command;
+    }
+
+    private static int Run(CliContext context, ParseResult parseResult, TrainSettings s)
+    {
+        Validate(s);
+        var location = context.Options.LocateData(parseResult);
+        var split = FashionMnist.Load(location).OpenSetSplit();
+        var train = split.Train;
+        var test = split.Test;
+        int classes = train.ClassCounts.Count(c => c > 0);
+        if (s.BatchSize / s.MPerClass > classes)
+        {
+            throw new UsageException($"--batch-size {s.BatchSize} with --m-per-class {s.MPerClass} needs {s.BatchSize / s.MPerClass} classes per batch but training has {classes}.");
+        }
+        if (s.BatchSize > train.Count)
+        {
+            throw new UsageException($"--batch-size {s.BatchSize} exceeds the {train.Count} training images.");
+        }
+
+        var embeddingModel = s.Model == Cnn
+            ? Models.Cnn(s.EmbeddingSize, seed: s.Seed)
+            : Models.Mlp(s.EmbeddingSize, seed: s.Seed);
+        var lossSettings = new LossSettings(s.Margin, s.MinerMargin, s.Seed);
+        var loss = LossRegistry.CreateLoss(s.Loss, lossSettings);
+        var miner = LossRegistry.CreateMiner(s.Miner, lossSettings);
+        var sampler = new MPerClassSampler(train.Labels, s.MPerClass, s.BatchSize, s.Seed);
+        var trainer = new Trainer(embeddingModel, loss, miner, p => new Adam(p, lr: s.Lr), sampler)
+        {
+            IterationsPerEpoch = s.IterationsPerEpoch == 0 ? null : s.IterationsPerEpoch,
+            RecallKs = s_ks,
+        };
+        int iterationsPerEpoch = Math.Min(trainer.IterationsPerEpoch ?? int.MaxValue, sampler.BatchesPerEpoch);
+
+        bool chatty = !s.Quiet && !s.Json;
+        var output = context.Output;
+        if (chatty)
+        {
+            output.WriteLine($"Fashion-MNIST from {DatasetSummary.Describe(location)}");
+            output.WriteLine(Invariant($"train: classes 0-4, {train.Count:N0} images; test: unseen classes 5-9, {test.Count:N0} images"));
+            output.WriteLine(Invariant(
+                $"{s.Model} ({embeddingModel.ParameterCount:N0} parameters, embedding {s.EmbeddingSize}), loss {s.Loss}, miner {s.Miner}, batch {s.BatchSize} ({s.BatchSize / s.MPerClass} classes × {s.MPerClass}), Adam lr {s.Lr:G}, {s.Epochs} epoch(s) × {iterationsPerEpoch} iterations, seed {s.Seed}"));
+        }
+        if (s.RunDir is not null)
+        {
+            Directory.CreateDirectory(s.RunDir);
+            WriteAtomically(Path.Combine(s.RunDir, "config.json"), ConfigJson(s, location, iterationsPerEpoch));
+        }
+
+        long e0 = Stopwatch.GetTimestamp();
+        var untrained = trainer.Evaluate(test);
+        double baselineSeconds = Stopwatch.GetElapsedTime(e0).TotalSeconds;
+
+        var results = Fit(trainer, train, s.Epochs, chatty, output);
+        long e1 = Stopwatch.GetTimestamp();
+        var testEmbeddings = trainer.Embed(test);
+        var trained = RetrievalMetrics.Compute(testEmbeddings, test.Labels, s_ks);
+        double evalSeconds = Stopwatch.GetElapsedTime(e1).TotalSeconds;
+        var clustering = s.Json || s.RunDir is not null ? ClusteringMetrics.Compute(testEmbeddings, test.Labels, s.Seed) : null;
+        double trainSeconds = results.Sum(r => r.TrainSeconds);
+        double samplesPerSecond = results.Sum(r => r.Iterations * (double)s.BatchSize) / Math.Max(results.Sum(r => r.Iterations * (double)s.BatchSize / r.SamplesPerSecond), 1e-9);
+
+        var metricsJson = MetricsJson(s, trained, clustering, untrained, trainSeconds, samplesPerSecond, evalSeconds, results[^1].MeanLoss);
+        if (s.RunDir is not null)
+        {
+            embeddingModel.Save(Path.Combine(s.RunDir, "model.safetensors"), new Dictionary<string, string>
+            {
+                ["model"] = s.Model,
+                ["embedding_size"] = s.EmbeddingSize.ToString(CultureInfo.InvariantCulture),
+            });
+            WriteAtomically(Path.Combine(s.RunDir, "metrics.json"), metricsJson);
+        }
+
+        if (s.Json)
+        {
+            output.WriteLine(metricsJson);
+            return CliApp.Success;
+        }
+        context.Console.Write(MetricsTable(untrained, trained));
+        if (!s.Quiet)
+        {
+            output.WriteLine(Invariant(
+                $"trained in {trainSeconds:F1} s ({samplesPerSecond:N0} samples/s); evaluation of {trained.QueryCount:N0} unseen-class queries in {evalSeconds:F2} s (untrained baseline {baselineSeconds:F2} s)"));
+            if (s.RunDir is not null)
+            {
+                output.WriteLine($"run directory: {s.RunDir}");
+            }
+        }
+        return CliApp.Success;
+    }
+
+    private static void Validate(TrainSettings s)
+    {
+        static void Positive(int v, string name)
+        {
+            if (v <= 0)
+            {
+                throw new UsageException($"{name} must be positive, got {v}.");
+            }
+        }
+        Positive(s.Epochs, "--epochs");
+        Positive(s.BatchSize, "--batch-size");
+        Positive(s.MPerClass, "--m-per-class");
+        Positive(s.EmbeddingSize, "--embedding-size");
+        if (s.IterationsPerEpoch < 0)
+        {
+            throw new UsageException($"--iterations-per-epoch must be positive or 0 (whole epochs), got {s.IterationsPerEpoch}.");
+        }
+        if (s.BatchSize % s.MPerClass != 0)
+        {
+            throw new UsageException($"--batch-size ({s.BatchSize}) must be a multiple of --m-per-class ({s.MPerClass}).");
+        }
+        if (!float.IsFinite(s.Lr) || s.Lr <= 0)
+        {
+            throw new UsageException(Invariant($"--lr must be a positive number, got {s.Lr}."));
+        }
+        if (s.Margin is float m && !float.IsFinite(m))
+        {
+            throw new UsageException("--margin must be finite.");
+        }
+        if (s.MinerMargin is float mm && !float.IsFinite(mm))
+        {
+            throw new UsageException("--miner-margin must be finite.");
+        }
+    }
+
+    private static IReadOnlyList<EpochResult> Fit(Trainer trainer, ImageDataset train, int epochs, bool chatty, TextWriter output)
+    {
+        // A live bar only when stderr is a terminal; otherwise one plain line per epoch on stdout.
+        if (chatty && !Console.IsErrorRedirected && ReferenceEquals(output, Console.Out))
+        {
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+            IReadOnlyList<EpochResult> results = [];
+            console.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .Start(ctx =>
+                {
+                    var task = ctx.AddTask("training", maxValue: epochs * (double)Math.Min(trainer.IterationsPerEpoch ?? int.MaxValue, trainer.Sampler.BatchesPerEpoch));
+                    results = trainer.Fit(train, epochs, progress: new Reporter(p =>
+                    {
+                        if (p.EpochEnd is null)
+                        {
+                            task.Value = ((p.Epoch - 1) * (double)p.IterationsPerEpoch) + p.Iteration;
+                            task.Description = Markup.Escape(Describe(p));
+                        }
+                    }));
+                });
+            return results;
+        }
+        return trainer.Fit(train, epochs, progress: new Reporter(p =>
+        {
+            if (chatty && p.EpochEnd is { } e)
+            {
+                output.WriteLine(Invariant(
+                    $"epoch {e.Epoch}/{p.Epochs}: mean loss {e.MeanLoss:F4}{(e.MeanMinedTuples is double t ? $", {t:N0} tuples/batch" : "")}, {e.SamplesPerSecond:N0} samples/s, {e.TrainSeconds:F1} s"));
+            }
+        }));
+    }
+
+    private static string Describe(TrainingProgress p) => Invariant(
+        $"{p.Epoch}/{p.Epochs} loss {p.Loss:F4}{(p.MinedTuples is int t ? $" · {t:N0} tuples" : "")} · {p.SamplesPerSecond:N0}/s");
+
+    private static Table MetricsTable(Metrics untrained, Metrics trained)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title("unseen classes 5-9");
+        table.AddColumn("metric");
+        table.AddColumn(new TableColumn("untrained").RightAligned());
+        table.AddColumn(new TableColumn("trained").RightAligned());
+        void Row(string name, double before, double after) => table.AddRow(name, Invariant($"{before:F4}"), Invariant($"{after:F4}"));
+        Row("P@1", untrained.PrecisionAt1, trained.PrecisionAt1);
+        foreach (int k in s_ks)
+        {
+            Row($"R@{k}", untrained.Recall(k), trained.Recall(k));
+        }
+        Row("R-Precision", untrained.RPrecision, trained.RPrecision);
+        Row("MAP@R", untrained.MapAtR, trained.MapAtR);
+        return table;
+    }
+
+    private static string MetricsJson(TrainSettings s, Metrics m, ClusteringScores? clustering, Metrics untrained, double trainSeconds, double samplesPerSecond, double evalSeconds, double finalLoss) =>
+        Json(w =>
+        {
+            w.WriteString("model", s.Model);
+            w.WriteString("loss", s.Loss);
+            w.WriteString("miner", s.Miner);
+            w.WriteNumber("epochs", s.Epochs);
+            w.WriteNumber("seed", s.Seed);
+            w.WriteNumber("final_loss", Round(finalLoss));
+            w.WriteNumber("train_seconds", Round(trainSeconds));
+            w.WriteNumber("train_samples_per_s", Math.Round(samplesPerSecond, 1));
+            w.WriteNumber("eval_seconds", Round(evalSeconds));
+            w.WriteNumber("queries", m.QueryCount);
+            w.WriteNumber("precision_at_1", Round(m.PrecisionAt1));
+            foreach (int k in s_ks)
+            {
+                w.WriteNumber($"recall_at_{k}", Round(m.Recall(k)));
+            }
+            w.WriteNumber("r_precision", Round(m.RPrecision));
+            w.WriteNumber("map_at_r", Round(m.MapAtR));
+            w.WriteNumber("map", Round(m.Map));
+            w.WriteNumber("mrr", Round(m.Mrr));
+            if (clustering is not null)
+            {
+                w.WriteNumber("nmi", Round(clustering.Nmi));
+                w.WriteNumber("ami", Round(clustering.Ami));
+            }
+            w.WriteNumber("untrained_precision_at_1", Round(untrained.PrecisionAt1));
+            w.WriteNumber("untrained_map_at_r", Round(untrained.MapAtR));
+        });
+
+    private static string ConfigJson(TrainSettings s, DatasetLocation location, int iterationsPerEpoch) =>
+        Json(w =>
+        {
+            w.WriteString("data_dir", location.Directory);
+            w.WriteString("data_origin", location.Origin.ToString());
+            w.WriteString("split", "open-set: train classes 0-4 of the train split, test classes 5-9 of the test split");
+            w.WriteString("model", s.Model);
+            w.WriteString("loss", s.Loss);
+            w.WriteString("miner", s.Miner);
+            if (s.Margin is float m)
+            {
+                w.WriteNumber("margin", m);
+            }
+            if (s.MinerMargin is float mm)
+            {
+                w.WriteNumber("miner_margin", mm);
+            }
+            w.WriteNumber("epochs", s.Epochs);
+            w.WriteNumber("iterations_per_epoch", iterationsPerEpoch);
+            w.WriteNumber("batch_size", s.BatchSize);
+            w.WriteNumber("m_per_class", s.MPerClass);
+            w.WriteNumber("embedding_size", s.EmbeddingSize);
+            w.WriteString("optimizer", "adam");
+            w.WriteNumber("lr", s.Lr);
+            w.WriteNumber("seed", s.Seed);
+        });
+
+    private static string Json(Action<Utf8JsonWriter> body)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            writer.WriteStartObject();
+            body(writer);
+            writer.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static double Round(double v) => double.IsFinite(v) ? Math.Round(v, 6) : 0;
+
+    private static void WriteAtomically(string path, string content)
+    {
+        var temp = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        File.WriteAllText(temp, content + "\n");
+        File.Move(temp, path, overwrite: true);
+    }
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+
+    private sealed record TrainSettings(string Model, string Loss, string Miner, float? Margin, float? MinerMargin, int Epochs, int IterationsPerEpoch,
+        int BatchSize, int MPerClass, int EmbeddingSize, float Lr, ulong Seed, string? RunDir, bool Quiet, bool Json);
+
+    private sealed class Reporter(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+}

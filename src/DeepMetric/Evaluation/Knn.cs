@@ -1,0 +1,230 @@
+using System.Numerics.Tensors;
+using DeepMetric.Tensors;
+using Tensor = DeepMetric.Tensors.Tensor;
+
+namespace DeepMetric;
+
+/// <summary>
+/// Exact k-nearest-neighbour search: distances through one matrix product (GEMM) per chunk of queries, so memory
+/// stays bounded (about <see cref="ChunkBytes"/> for the distance block) whatever the number of queries, then a
+/// linear-time selection of the k closest per query.
+/// </summary>
+/// <remarks>
+/// Ties are broken by the lower reference index, so results are deterministic. Squared Euclidean distances are
+/// computed as ‖q‖² + ‖r‖² − 2 q·r and clamped at 0; cosine ranks by 1 − cos on L2-normalised copies.
+/// </remarks>
+public static class Knn
+{
+    /// <summary>Target size of one query chunk's distance block, in bytes.</summary>
+    public const int ChunkBytes = 32 << 20;
+
+    /// <summary>The <paramref name="k"/> nearest references of each query.</summary>
+    /// <param name="queries">Queries [Q, D].</param>
+    /// <param name="references">References [R, D]; null searches the queries themselves, leaving each query out of its own list.</param>
+    /// <param name="k">Neighbours per query; at most R (R − 1 when leaving one out).</param>
+    /// <param name="metric">Euclidean or cosine.</param>
+    /// <exception cref="ArgumentException">Shapes do not match or k is out of range.</exception>
+    public static KnnResult Search(Tensor queries, Tensor? references, int k, KnnMetric metric = KnnMetric.Euclidean)
+    {
+        ArgumentNullException.ThrowIfNull(queries);
+        if (queries.Rank != 2)
+        {
+            throw new ArgumentException($"Queries must be [Q, D], got [{string.Join(", ", queries.Shape)}].", nameof(queries));
+        }
+        if (references is not null && (references.Rank != 2 || references.Dim(1) != queries.Dim(1)))
+        {
+            throw new ArgumentException($"References must be [R, {queries.Dim(1)}], got [{string.Join(", ", references.Shape)}].", nameof(references));
+        }
+        var r = references ?? queries;
+        return Search(queries.ToArray(), queries.Dim(0), r.ToArray(), r.Dim(0), queries.Dim(1), k, metric, references is null);
+    }
+
+    /// <summary>The <paramref name="k"/> nearest references of each query, on row-major float arrays.</summary>
+    /// <param name="queries">Queries, row-major [queryCount, dim].</param>
+    /// <param name="queryCount">Number of queries.</param>
+    /// <param name="references">References, row-major [referenceCount, dim].</param>
+    /// <param name="referenceCount">Number of references.</param>
+    /// <param name="dim">Embedding dimension.</param>
+    /// <param name="k">Neighbours per query.</param>
+    /// <param name="metric">Euclidean or cosine.</param>
+    /// <param name="leaveOneOut">Queries are the references: query i never lists reference i.</param>
+    public static KnnResult Search(float[] queries, int queryCount, float[] references, int referenceCount, int dim, int k,
+        KnnMetric metric = KnnMetric.Euclidean, bool leaveOneOut = false) =>
+        Search(queries, queryCount, references, referenceCount, dim, k, metric, leaveOneOut, ChunkBytes);
+
+    /// <summary>The search with the chunk size passed in, so tests can exercise several chunks on small inputs.</summary>
+    internal static KnnResult Search(float[] queries, int queryCount, float[] references, int referenceCount, int dim, int k,
+        KnnMetric metric, bool leaveOneOut, long chunkBytes)
+    {
+        ArgumentNullException.ThrowIfNull(queries);
+        ArgumentNullException.ThrowIfNull(references);
+        ArgumentOutOfRangeException.ThrowIfNegative(queryCount);
+        ArgumentOutOfRangeException.ThrowIfNegative(referenceCount);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dim);
+        if (queries.Length != (long)queryCount * dim)
+        {
+            throw new ArgumentException($"Expected {queryCount}×{dim} query values, got {queries.Length}.", nameof(queries));
+        }
+        if (references.Length != (long)referenceCount * dim)
+        {
+            throw new ArgumentException($"Expected {referenceCount}×{dim} reference values, got {references.Length}.", nameof(references));
+        }
+        if (leaveOneOut && queryCount != referenceCount)
+        {
+            throw new ArgumentException("Leave-one-out needs the queries to be the references.", nameof(leaveOneOut));
+        }
+        int available = leaveOneOut ? Math.Max(referenceCount - 1, 0) : referenceCount;
+        if (k < 0 || k > available)
+        {
+            throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be in [0, {available}] ({referenceCount} references{(leaveOneOut ? ", one left out" : "")}).");
+        }
+        if (!Enum.IsDefined(metric))
+        {
+            throw new ArgumentOutOfRangeException(nameof(metric), metric, "Unknown metric.");
+        }
+
+        var q = queries;
+        var refs = references;
+        if (metric == KnnMetric.Cosine)
+        {
+            q = Normalized(queries, queryCount, dim);
+            refs = leaveOneOut ? q : Normalized(references, referenceCount, dim);
+        }
+        var refNorms = metric == KnnMetric.Euclidean ? SquaredNorms(refs, referenceCount, dim) : [];
+
+        var indices = GC.AllocateUninitializedArray<int>(checked(queryCount * k));
+        var distances = GC.AllocateUninitializedArray<float>(queryCount * k);
+        if (k == 0 || queryCount == 0)
+        {
+            return new KnnResult(indices, distances, k);
+        }
+
+        int chunk = (int)Math.Clamp(chunkBytes / (4L * Math.Max(referenceCount, 1)), 1, queryCount);
+        var block = GC.AllocateUninitializedArray<float>(chunk * referenceCount);
+        var keys = GC.AllocateUninitializedArray<ulong>(referenceCount);
+        for (int start = 0; start < queryCount; start += chunk)
+        {
+            int rows = Math.Min(chunk, queryCount - start);
+            var blockSpan = block.AsSpan(0, rows * referenceCount);
+            // block = Q_chunk · Rᵀ
+            Gemm.Multiply(false, true, rows, referenceCount, dim, 1f, q.AsSpan(start * dim, rows * dim), dim, refs, dim, 0f, blockSpan, referenceCount);
+            for (int i = 0; i < rows; i++)
+            {
+                int query = start + i;
+                var row = blockSpan.Slice(i * referenceCount, referenceCount);
+                if (metric == KnnMetric.Euclidean)
+                {
+                    float qn = TensorPrimitives.SumOfSquares(q.AsSpan(query * dim, dim));
+                    // d² = ‖q‖² + ‖r‖² − 2 q·r
+                    TensorPrimitives.MultiplyAdd(row, -2f, refNorms, row);
+                    TensorPrimitives.Add(row, qn, row);
+                    TensorPrimitives.Max(row, 0f, row);
+                }
+                else
+                {
+                    // 1 − cos, clamped to be non-negative so the float bits sort like the values.
+                    TensorPrimitives.Subtract(1f, row, row);
+                    TensorPrimitives.Max(row, 0f, row);
+                }
+                for (int j = 0; j < referenceCount; j++)
+                {
+                    float v = float.IsNaN(row[j]) ? float.PositiveInfinity : row[j];
+                    // Non-negative float bits order like the floats; the low word breaks ties by index.
+                    keys[j] = ((ulong)BitConverter.SingleToUInt32Bits(v) << 32) | (uint)j;
+                }
+                if (leaveOneOut)
+                {
+                    keys[query] = ulong.MaxValue;
+                }
+                SelectSmallest(keys, k);
+                Array.Sort(keys, 0, k);
+                var outIdx = indices.AsSpan(query * k, k);
+                var outDist = distances.AsSpan(query * k, k);
+                for (int t = 0; t < k; t++)
+                {
+                    outIdx[t] = (int)(uint)keys[t];
+                    float v = BitConverter.UInt32BitsToSingle((uint)(keys[t] >> 32));
+                    outDist[t] = metric == KnnMetric.Euclidean ? MathF.Sqrt(v) : v;
+                }
+            }
+        }
+        return new KnnResult(indices, distances, k);
+    }
+
+    // Rearranges keys so the k smallest occupy [0, k) (Hoare quickselect with median-of-three; keys are distinct).
+    private static void SelectSmallest(ulong[] keys, int k)
+    {
+        int lo = 0, hi = keys.Length - 1;
+        if (k >= keys.Length)
+        {
+            return;
+        }
+        while (hi > lo)
+        {
+            int mid = lo + ((hi - lo) >> 1);
+            ulong a = keys[lo], b = keys[mid], c = keys[hi];
+            ulong pivot = a < b ? (b < c ? b : Math.Max(a, c)) : (a < c ? a : Math.Max(b, c));
+            int i = lo, j = hi;
+            while (i <= j)
+            {
+                while (keys[i] < pivot)
+                {
+                    i++;
+                }
+                while (keys[j] > pivot)
+                {
+                    j--;
+                }
+                if (i <= j)
+                {
+                    (keys[i], keys[j]) = (keys[j], keys[i]);
+                    i++;
+                    j--;
+                }
+            }
+            // Now [lo, j] ≤ pivot ≤ [i, hi]; continue in the part holding position k − 1.
+            if (k - 1 <= j)
+            {
+                hi = j;
+            }
+            else if (k - 1 >= i)
+            {
+                lo = i;
+            }
+            else
+            {
+                return;
+            }
+        }
+    }
+
+    private static float[] Normalized(float[] x, int n, int dim)
+    {
+        var result = GC.AllocateUninitializedArray<float>(x.Length);
+        for (int i = 0; i < n; i++)
+        {
+            var src = x.AsSpan(i * dim, dim);
+            var dst = result.AsSpan(i * dim, dim);
+            float norm = TensorPrimitives.Norm(src);
+            if (norm > 0f)
+            {
+                TensorPrimitives.Divide(src, norm, dst);
+            }
+            else
+            {
+                dst.Clear();
+            }
+        }
+        return result;
+    }
+
+    private static float[] SquaredNorms(float[] x, int n, int dim)
+    {
+        var result = new float[n];
+        for (int i = 0; i < n; i++)
+        {
+            result[i] = TensorPrimitives.SumOfSquares(x.AsSpan(i * dim, dim));
+        }
+        return result;
+    }
+}

@@ -1,0 +1,220 @@
+using DeepMetric.Tensors;
+
+namespace DeepMetric;
+
+/// <summary>
+/// Retrieval accuracy of embeddings, as metric-learning papers report it. For a query with label y and R relevant
+/// references (same label; the query itself excluded when queries are the references), with the references ranked
+/// closest first (ties broken by lower reference index):
+/// <list type="bullet">
+/// <item>Precision@1: 1 if the first neighbour is relevant.</item>
+/// <item>Recall@K (the metric-learning definition): 1 if any of the first K neighbours is relevant.</item>
+/// <item>R-Precision: relevant items among the first R, divided by R.</item>
+/// <item>MAP@R (Musgrave, Belongie and Lim, "A Metric Learning Reality Check", ECCV 2020):
+/// (1/R) Σ_{i≤R} P(i)·rel(i), where P(i) is the precision of the first i neighbours.</item>
+/// <item>MAP: (1/R) Σ_{i≤K} P(i)·rel(i) over the retrieved list of K = max(largest requested K, largest R)
+/// neighbours; a relevant item ranked beyond K adds nothing.</item>
+/// <item>MRR: 1 / rank of the first relevant item within the list (0 if none).</item>
+/// </list>
+/// Each metric is averaged over queries; queries with R = 0 (their class has no other member) are excluded.
+/// </summary>
+public static class RetrievalMetrics
+{
+    /// <summary>The Ks of Recall@K used when none are given: 1, 2, 4, 8.</summary>
+    public static IReadOnlyList<int> DefaultKs { get; } = Array.AsReadOnly([1, 2, 4, 8]);
+
+    /// <summary>Leave-one-out metrics: every embedding is a query against all the others.</summary>
+    /// <param name="embeddings">Embeddings [N, D].</param>
+    /// <param name="labels">Labels, length N.</param>
+    /// <param name="ks">Ks of Recall@K (default 1, 2, 4, 8).</param>
+    /// <param name="metric">Distance used for ranking.</param>
+    public static Metrics Compute(Tensor embeddings, ReadOnlySpan<int> labels, IReadOnlyList<int>? ks = null, KnnMetric metric = KnnMetric.Euclidean)
+    {
+        ArgumentNullException.ThrowIfNull(embeddings);
+        CheckEmbeddings(embeddings, labels.Length, nameof(embeddings));
+        var l = labels.ToArray();
+        var counts = Counts(l);
+        int maxR = 0;
+        foreach (int y in l)
+        {
+            maxR = Math.Max(maxR, counts[y] - 1);
+        }
+        var kList = CheckKs(ks);
+        int k = Math.Min(Math.Max(maxR, kList[^1]), l.Length - 1);
+        var knn = Knn.Search(embeddings, null, Math.Max(k, 0), metric);
+        return FromKnn(l, l, knn, y => counts[y] - 1, kList);
+    }
+
+    /// <summary>Metrics of separate query and reference sets.</summary>
+    /// <param name="queries">Query embeddings [Q, D].</param>
+    /// <param name="queryLabels">Query labels, length Q.</param>
+    /// <param name="references">Reference embeddings [M, D].</param>
+    /// <param name="referenceLabels">Reference labels, length M.</param>
+    /// <param name="ks">Ks of Recall@K (default 1, 2, 4, 8).</param>
+    /// <param name="metric">Distance used for ranking.</param>
+    public static Metrics Compute(Tensor queries, ReadOnlySpan<int> queryLabels, Tensor references, ReadOnlySpan<int> referenceLabels,
+        IReadOnlyList<int>? ks = null, KnnMetric metric = KnnMetric.Euclidean)
+    {
+        ArgumentNullException.ThrowIfNull(queries);
+        ArgumentNullException.ThrowIfNull(references);
+        CheckEmbeddings(queries, queryLabels.Length, nameof(queries));
+        CheckEmbeddings(references, referenceLabels.Length, nameof(references));
+        var ql = queryLabels.ToArray();
+        var rl = referenceLabels.ToArray();
+        var counts = Counts(rl);
+        int maxR = 0;
+        foreach (int y in ql)
+        {
+            maxR = Math.Max(maxR, counts.GetValueOrDefault(y));
+        }
+        var kList = CheckKs(ks);
+        int k = Math.Min(Math.Max(maxR, kList[^1]), rl.Length);
+        var knn = Knn.Search(queries, references, k, metric);
+        return FromKnn(ql, rl, knn, y => counts.GetValueOrDefault(y), kList);
+    }
+
+    /// <summary>
+    /// Metrics from ranked neighbour labels (for a search done elsewhere).
+    /// </summary>
+    /// <param name="queryLabels">Label of each query.</param>
+    /// <param name="rankedLabels">For each query, the labels of its retrieved references, closest first.</param>
+    /// <param name="relevantCounts">For each query, R: how many references share its label (excluding itself).</param>
+    /// <param name="ks">Ks of Recall@K (default 1, 2, 4, 8).</param>
+    /// <exception cref="ArgumentException">Lengths differ, R is negative, or a list is shorter than min(R, largest K) while R &gt; 0 — the message names the query.</exception>
+    public static Metrics FromRankedLabels(IReadOnlyList<int> queryLabels, IReadOnlyList<int[]> rankedLabels, IReadOnlyList<int> relevantCounts,
+        IReadOnlyList<int>? ks = null)
+    {
+        ArgumentNullException.ThrowIfNull(queryLabels);
+        ArgumentNullException.ThrowIfNull(rankedLabels);
+        ArgumentNullException.ThrowIfNull(relevantCounts);
+        if (rankedLabels.Count != queryLabels.Count || relevantCounts.Count != queryLabels.Count)
+        {
+            throw new ArgumentException(
+                $"Expected one ranked list and one relevant count per query ({queryLabels.Count}), got {rankedLabels.Count} and {relevantCounts.Count}.",
+                nameof(rankedLabels));
+        }
+        var kList = CheckKs(ks);
+        var acc = new Accumulator(kList);
+        for (int q = 0; q < queryLabels.Count; q++)
+        {
+            int r = relevantCounts[q];
+            if (r < 0)
+            {
+                throw new ArgumentException($"Query {q} has a negative relevant count {r}.", nameof(relevantCounts));
+            }
+            var list = rankedLabels[q] ?? throw new ArgumentException($"Query {q} has no ranked list.", nameof(rankedLabels));
+            if (r > 0 && list.Length < r)
+            {
+                throw new ArgumentException($"Query {q} has R = {r} but only {list.Length} ranked labels; MAP@R needs at least R.", nameof(rankedLabels));
+            }
+            acc.Add(queryLabels[q], list, r);
+        }
+        return acc.Result();
+    }
+
+    private static Metrics FromKnn(int[] queryLabels, int[] referenceLabels, KnnResult knn, Func<int, int> relevant, int[] ks)
+    {
+        var acc = new Accumulator(ks);
+        var ranked = new int[knn.K];
+        for (int q = 0; q < queryLabels.Length; q++)
+        {
+            var nb = knn.Neighbours(q);
+            for (int t = 0; t < nb.Length; t++)
+            {
+                ranked[t] = referenceLabels[nb[t]];
+            }
+            acc.Add(queryLabels[q], ranked, relevant(queryLabels[q]));
+        }
+        return acc.Result();
+    }
+
+    private static void CheckEmbeddings(Tensor x, int labelCount, string name)
+    {
+        if (x.Rank != 2 || x.Dim(0) != labelCount)
+        {
+            throw new ArgumentException($"Expected embeddings [{labelCount}, D] matching the labels, got [{string.Join(", ", x.Shape)}].", name);
+        }
+    }
+
+    private static int[] CheckKs(IReadOnlyList<int>? ks)
+    {
+        var list = (ks ?? DefaultKs).Distinct().Order().ToArray();
+        if (list.Length == 0 || list[0] <= 0)
+        {
+            throw new ArgumentException("The Ks of Recall@K must be positive and at least one must be given.", nameof(ks));
+        }
+        return list;
+    }
+
+    private static Dictionary<int, int> Counts(int[] labels)
+    {
+        var counts = new Dictionary<int, int>();
+        foreach (int y in labels)
+        {
+            counts[y] = counts.GetValueOrDefault(y) + 1;
+        }
+        return counts;
+    }
+
+    // Sums per-query metrics in double.
+    private sealed class Accumulator(int[] ks)
+    {
+        private readonly double[] _recall = new double[ks.Length];
+        private double _p1, _rPrecision, _mapAtR, _map, _mrr;
+        private int _n;
+
+        public void Add(int label, ReadOnlySpan<int> ranked, int r)
+        {
+            if (r == 0)
+            {
+                return;
+            }
+            _n++;
+            int hits = 0, first = -1;
+            double apR = 0, ap = 0;
+            for (int i = 0; i < ranked.Length; i++)
+            {
+                if (ranked[i] != label)
+                {
+                    continue;
+                }
+                hits++;
+                if (first < 0)
+                {
+                    first = i;
+                }
+                double precision = hits / (double)(i + 1);
+                ap += precision;
+                if (i < r)
+                {
+                    apR += precision;
+                }
+            }
+            int hitsAtR = 0;
+            for (int i = 0; i < Math.Min(r, ranked.Length); i++)
+            {
+                hitsAtR += ranked[i] == label ? 1 : 0;
+            }
+            _p1 += first == 0 ? 1 : 0;
+            for (int j = 0; j < ks.Length; j++)
+            {
+                _recall[j] += first >= 0 && first < ks[j] ? 1 : 0;
+            }
+            _rPrecision += hitsAtR / (double)r;
+            _mapAtR += apR / r;
+            _map += ap / r;
+            _mrr += first >= 0 ? 1.0 / (first + 1) : 0;
+        }
+
+        public Metrics Result()
+        {
+            double n = _n;
+            var recall = new SortedDictionary<int, double>();
+            for (int j = 0; j < ks.Length; j++)
+            {
+                recall[ks[j]] = _recall[j] / n;
+            }
+            return new Metrics(_p1 / n, recall, _rPrecision / n, _mapAtR / n, _map / n, _mrr / n, _n);
+        }
+    }
+}

@@ -1,0 +1,13 @@
+namespace DeepMetric;
+
+/// <summary>The summary of one training epoch.</summary>
+/// <param name="Epoch">Epoch, 1-based.</param>
+/// <param name="Iterations">Iterations run.</param>
+/// <param name="MeanLoss">Mean batch loss (accumulated in double).</param>
+/// <param name="MeanMinedTuples">Mean tuples per batch returned by the miner (null without a miner).</param>
+/// <param name="SamplesPerSecond">Training throughput (batch assembly and validation excluded).</param>
+/// <param name="TrainSeconds">Wall time of the training iterations.</param>
+/// <param name="Validation">Retrieval metrics on the validation set (null without one).</param>
+/// <param name="ValidationSeconds">Wall time of embedding and evaluating the validation set.</param>
+public sealed record EpochResult(int Epoch, int Iterations, double MeanLoss, double? MeanMinedTuples, double SamplesPerSecond,
+    double TrainSeconds, Metrics? Validation, double ValidationSeconds);

@@ -1,0 +1,121 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace DeepMetric.Cli.Tests;
+
+public sealed class TrainCommandTests
+{
+    private static readonly string s_subset = Path.Combine(AppContext.BaseDirectory, "data", "fashion-mnist-subset");
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        int code = CliApp.Run(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    private static double TableValue(string output, string metric, int column)
+    {
+        var line = output.Split('\n').Single(l => l.Contains($"│ {metric} ", StringComparison.Ordinal));
+        var cells = line.Split('│', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return double.Parse(cells[column], CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public void TinyRunPrintsTheTableAboveChance()
+    {
+        var (code, output, err) = Run("train", "--data-dir", s_subset, "--epochs", "1", "--iterations-per-epoch", "5", "--batch-size", "64", "--m-per-class", "16");
+        Assert.Equal("", err);
+        Assert.Equal(0, code);
+        Assert.Contains("(--data-dir)", output, StringComparison.Ordinal);
+        Assert.Contains("epoch 1/1: mean loss", output, StringComparison.Ordinal);
+        Assert.Contains("1 epoch(s) × 5 iterations", output, StringComparison.Ordinal);
+        foreach (var metric in new[] { "P@1", "R@1", "R@2", "R@4", "R@8", "R-Precision", "MAP@R" })
+        {
+            Assert.Contains($"│ {metric} ", output, StringComparison.Ordinal);
+        }
+        // Five unseen classes of equal size: chance P@1 is about 0.2 and MAP@R about 0.2 or below.
+        Assert.True(TableValue(output, "P@1", 2) > 0.4, output);
+        Assert.True(TableValue(output, "MAP@R", 2) > 0.2, output);
+        Assert.True(TableValue(output, "R@8", 2) >= TableValue(output, "R@1", 2));
+        Assert.DoesNotContain("\u001b[", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void JsonRunWritesOneLineAndTheRunDirectory()
+    {
+        var dir = Directory.CreateTempSubdirectory("deepmetric-train-").FullName;
+        try
+        {
+            var (code, output, err) = Run("train", "--data-dir", s_subset, "--epochs", "1", "--iterations-per-epoch", "3", "--miner", "batch-hard",
+                "--loss", "contrastive", "--embedding-size", "16", "--json", "--run-dir", dir);
+            Assert.Equal("", err);
+            Assert.Equal(0, code);
+            var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Single(lines);
+            using var doc = JsonDocument.Parse(lines[0]);
+            var root = doc.RootElement;
+            Assert.Equal("contrastive", root.GetProperty("loss").GetString());
+            Assert.Equal(1000, root.GetProperty("queries").GetInt32());
+            Assert.InRange(root.GetProperty("precision_at_1").GetDouble(), 0.3, 1.0);
+            Assert.True(root.GetProperty("train_samples_per_s").GetDouble() > 0);
+            Assert.InRange(root.GetProperty("nmi").GetDouble(), 0.05, 1.0);
+            Assert.InRange(root.GetProperty("ami").GetDouble(), 0.05, 1.0);
+
+            Assert.True(File.Exists(Path.Combine(dir, "model.safetensors")));
+            using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "config.json")));
+            Assert.Equal(16, config.RootElement.GetProperty("embedding_size").GetInt32());
+            Assert.Equal(lines[0], File.ReadAllText(Path.Combine(dir, "metrics.json")).TrimEnd());
+            Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
+
+            var model = Models.Mlp(embeddingSize: 16);
+            model.Load(Path.Combine(dir, "model.safetensors"));   // strict: every tensor name and shape matches
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void QuietPrintsOnlyTheTable()
+    {
+        var (code, output, _) = Run("train", "--data-dir", s_subset, "--epochs", "1", "--iterations-per-epoch", "1", "--miner", "none", "--quiet");
+        Assert.Equal(0, code);
+        Assert.DoesNotContain("epoch", output, StringComparison.Ordinal);
+        Assert.Contains("MAP@R", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HelpListsTheOptions()
+    {
+        var (code, output, _) = Run("train", "--help");
+        Assert.Equal(0, code);
+        foreach (var option in new[] { "--model", "--loss", "--miner", "--margin", "--epochs", "--iterations-per-epoch", "--batch-size",
+                     "--m-per-class", "--embedding-size", "--lr", "--seed", "--run-dir", "--quiet", "--json", "triplet", "semihard" })
+        {
+            Assert.Contains(option, output, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData(new[] { "--model", "resnet" }, "'resnet'")]
+    [InlineData(new[] { "--loss", "nope" }, "'nope'")]
+    [InlineData(new[] { "--epochs", "0" }, "--epochs must be positive")]
+    [InlineData(new[] { "--epochs", "x" }, "'x'")]
+    [InlineData(new[] { "--batch-size", "100", "--m-per-class", "32" }, "multiple of --m-per-class")]
+    [InlineData(new[] { "--batch-size", "192", "--m-per-class", "32" }, "needs 6 classes")]
+    [InlineData(new[] { "--lr", "-1" }, "--lr must be a positive number")]
+    [InlineData(new[] { "--iterations-per-epoch", "-2" }, "--iterations-per-epoch")]
+    public void BadArgumentsGiveOneLineAndExitCode2(string[] args, string expected)
+    {
+        var (code, output, err) = Run(["train", "--data-dir", s_subset, .. args]);
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.StartsWith("deepmetric: error: ", lines[0], StringComparison.Ordinal);
+        Assert.Contains(expected, lines[0], StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,103 @@
+using DeepMetric.Data;
+using DeepMetric.Tensors;
+using DeepMetric.Tensors.Optim;
+using DeepMetric.Tensors.Random;
+
+namespace DeepMetric.Tests.Training;
+
+public sealed class TrainerTests
+{
+    // Four classes of 4×4 "images": a class centre plus strong noise, so the raw inputs overlap.
+    private static ImageDataset Clustered(int perClass, ulong seed)
+    {
+        const int classes = 4, size = 16;
+        var centreRng = new Prng(100);   // the same centres for every set; the noise depends on the seed
+        var rng = new Prng(seed);
+        var centres = new float[classes * size];
+        for (int i = 0; i < centres.Length; i++)
+        {
+            centres[i] = (float)centreRng.NextNormal();
+        }
+        var pixels = new float[classes * perClass * size];
+        var labels = new int[classes * perClass];
+        for (int n = 0; n < labels.Length; n++)
+        {
+            int c = n % classes;
+            labels[n] = c;
+            for (int t = 0; t < size; t++)
+            {
+                pixels[(n * size) + t] = centres[(c * size) + t] + (1.5f * (float)rng.NextNormal());
+            }
+        }
+        return new ImageDataset(pixels, labels, 1, 4, 4, ["a", "b", "c", "d"]);
+    }
+
+    private static Trainer MakeTrainer(ImageDataset data, Miner? miner, int? iterations = null) =>
+        new(Models.Mlp(embeddingSize: 8, seed: 1, inputSize: 16, hidden: 32), new TripletMarginLoss(margin: 0.2f, reducer: new MeanReducer()), miner,
+            p => new Adam(p, lr: 1e-2f), new MPerClassSampler(data.Labels, m: 8, batchSize: 32, seed: 2))
+        { IterationsPerEpoch = iterations };
+
+    [Fact]
+    public void FewIterationsLowerTheLossAndImproveRetrieval()
+    {
+        var train = Clustered(64, 3);
+        var test = Clustered(32, 4);
+        var trainer = MakeTrainer(train, null);
+        var before = trainer.Evaluate(train);
+        var fixedBatch = train.Batch([.. Enumerable.Range(0, 64)]);
+        float FixedLoss()
+        {
+            using (Tensor.NoGrad())
+            {
+                return trainer.Loss.Compute(trainer.Model.Forward(fixedBatch.Images), fixedBatch.Labels).Item();
+            }
+        }
+        float lossBefore = FixedLoss();
+        var reports = new List<TrainingProgress>();
+        var results = trainer.Fit(train, epochs: 4, validation: train, progress: new Collect(reports));
+
+        Assert.Equal(4, results.Count);
+        Assert.True(results[^1].MeanLoss < results[0].MeanLoss * 0.7, $"{results[0].MeanLoss} → {results[^1].MeanLoss}");
+        Assert.True(FixedLoss() < lossBefore * 0.5, $"{lossBefore} → {FixedLoss()}");
+        Assert.True(results[^1].Validation!.MapAtR > before.MapAtR, $"{before.MapAtR} → {results[^1].Validation!.MapAtR}");
+        Assert.Equal(4 * (8 + 1), reports.Count);   // 256 / 32 = 8 iterations per epoch, plus one epoch-end report each
+        Assert.All(reports, r => Assert.True(float.IsFinite(r.Loss) && r.SamplesPerSecond > 0));
+        Assert.NotNull(reports[8].EpochEnd);
+        Assert.Null(reports[0].EpochEnd);
+        Assert.Null(reports[0].MinedTuples);
+        Assert.True(trainer.Evaluate(test).PrecisionAt1 > 0.5);
+    }
+
+    [Fact]
+    public void MinerCountsAndIterationCapAndDeterminism()
+    {
+        var data = Clustered(32, 5);
+        var a = MakeTrainer(data, new BatchHardMiner(), iterations: 2);
+        var b = MakeTrainer(data, new BatchHardMiner(), iterations: 2);
+        var ra = a.Fit(data, 2);
+        var rb = b.Fit(data, 2);
+        Assert.All(ra, r => Assert.Equal(2, r.Iterations));
+        Assert.Equal(32, ra[0].MeanMinedTuples);   // batch-hard: one triplet per anchor
+        Assert.Equal(ra.Select(r => r.MeanLoss), rb.Select(r => r.MeanLoss));
+        Assert.Equal(a.Embed(data).ToArray(), b.Embed(data).ToArray());
+        Assert.Equal(2 * a.Sampler.BatchesPerEpoch, a.Sampler.Position);   // each capped epoch ends at the sampler's epoch boundary
+        Assert.Null(ra[0].Validation);
+    }
+
+    [Fact]
+    public void OptimizerCoversLossParametersAndBadArguments()
+    {
+        var data = Clustered(8, 6);
+        var trainer = MakeTrainer(data, null);
+        Assert.Equal(trainer.Model.Parameters().Count(), trainer.Optimizer.ParamGroups.Sum(g => g.Parameters.Count));
+        Assert.Throws<ArgumentOutOfRangeException>("epochs", () => trainer.Fit(data, 0));
+        Assert.Throws<ArgumentNullException>("sampler", () => new Trainer(trainer.Model, trainer.Loss, null, null, null!));
+        var capped = MakeTrainer(data, null, iterations: 0);
+        Assert.Throws<InvalidOperationException>(() => capped.Fit(data, 1));
+    }
+
+    private sealed class Collect(List<TrainingProgress> list) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => list.Add(value);
+    }
+}
