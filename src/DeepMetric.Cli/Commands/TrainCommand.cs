@@ -99,7 +99,7 @@ internal static class TrainCommand
         var embeddingModel = s.Model == Cnn
             ? Models.Cnn(s.EmbeddingSize, seed: s.Seed)
             : Models.Mlp(s.EmbeddingSize, seed: s.Seed);
-        var lossSettings = new LossSettings(s.Margin, s.MinerMargin, s.Seed);
+        var lossSettings = new LossSettings(s.Margin, s.MinerMargin, s.Seed, NumClasses: train.Labels.ToArray().Max() + 1, s.EmbeddingSize);
         var loss = LossRegistry.CreateLoss(s.Loss, lossSettings);
         var miner = LossRegistry.CreateMiner(s.Miner, lossSettings);
         var sampler = new MPerClassSampler(train.Labels, s.MPerClass, s.BatchSize, s.Seed);
