@@ -102,6 +102,11 @@ public static partial class Ops
     }
 
     /// <summary>Affine map <c>x·Wᵀ + b</c> with W of shape [out, in] (PyTorch's layout); x is [N, in].</summary>
+    /// <remarks>
+    /// One fused node: the bias is written into the output first and the product accumulated onto it (β = 1), so no
+    /// separate broadcast-add pass or intermediate tensor is needed; the backward gives dx = G·W, dW = Gᵀ·x and
+    /// db = column sums of G.
+    /// </remarks>
     public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null)
     {
         ArgumentNullException.ThrowIfNull(x);
@@ -110,7 +115,57 @@ public static partial class Ops
         {
             throw new ArgumentException($"Linear: input {ShapeUtil.Format(x.Dims)} and weight {ShapeUtil.Format(weight.Dims)} do not match (expected [N, in] and [out, in]).");
         }
-        var y = Matmul(x, weight, transA: false, transB: true);
-        return bias is null ? y : Add(y, bias);
+        int n = x.Dims[0], k = x.Dims[1], o = weight.Dims[0];
+        if (bias is not null && (bias.Rank != 1 || bias.Dims[0] != o))
+        {
+            throw new ArgumentException($"Linear: bias must be [{o}], got {ShapeUtil.Format(bias.Dims)}.", nameof(bias));
+        }
+        var y = TensorBuffers.Uninitialized(n * o);
+        float beta = 0f;
+        if (bias is not null)
+        {
+            var b = bias.ReadOnlySpan;
+            for (int i = 0; i < n; i++)
+            {
+                b.CopyTo(y.AsSpan(i * o, o));
+            }
+            beta = 1f;
+        }
+        Gemm.Multiply(false, true, n, o, k, 1f, x.ReadOnlySpan, k, weight.ReadOnlySpan, k, beta, y, o);
+        Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
+        return Tensor.Record(y, [n, o], "Linear", inputs, g =>
+        {
+            var gs = g.ReadOnlySpan;
+            if (x.RequiresGrad)
+            {
+                var dx = TensorBuffers.Uninitialized(n * k);
+                Gemm.Multiply(false, false, n, k, o, 1f, gs, o, weight.ReadOnlySpan, k, 0f, dx, k);
+                x.AccumulateGrad(new Tensor(dx, [n, k]));
+            }
+            if (weight.RequiresGrad)
+            {
+                var dw = TensorBuffers.Uninitialized(o * k);
+                Gemm.Multiply(true, false, o, k, n, 1f, gs, o, x.ReadOnlySpan, k, 0f, dw, k);
+                weight.AccumulateGrad(new Tensor(dw, [o, k]));
+            }
+            if (bias is not null && bias.RequiresGrad)
+            {
+                var db = new double[o];
+                for (int i = 0; i < n; i++)
+                {
+                    var row = gs.Slice(i * o, o);
+                    for (int j = 0; j < o; j++)
+                    {
+                        db[j] += row[j];
+                    }
+                }
+                var dbf = TensorBuffers.Uninitialized(o);
+                for (int j = 0; j < o; j++)
+                {
+                    dbf[j] = (float)db[j];
+                }
+                bias.AccumulateGrad(new Tensor(dbf, [o]));
+            }
+        });
     }
 }
