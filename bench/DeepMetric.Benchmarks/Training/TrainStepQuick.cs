@@ -44,7 +44,7 @@ public static class TrainStepQuick
             long a0 = GC.GetAllocatedBytesForCurrentThread();
             long t0 = Stopwatch.GetTimestamp();
             using var scope = TensorScope.Enter();
-            opt.ZeroGrad();
+            opt.ZeroGrad(setToNone: false);
             var loss = Ops.CrossEntropy(model.Forward(x), targets);
             long t1 = Stopwatch.GetTimestamp();
             loss.Backward();
