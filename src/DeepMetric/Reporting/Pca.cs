@@ -1,13 +1,20 @@
+using System.Numerics.Tensors;
+using DeepMetric.Tensors;
+
 namespace DeepMetric.Reporting;
 
 /// <summary>
 /// Principal component analysis (Pearson 1901; Hotelling 1933): the top-k eigenvectors of the sample covariance,
-/// computed in double precision by cyclic Jacobi rotations on the D×D covariance. The sign of each axis is fixed
-/// so its largest-magnitude entry is positive, making results reproducible. Cost O(N·D² + D³): meant for
-/// embeddings of a few hundred dimensions.
+/// computed in double precision on the D×D covariance: by cyclic Jacobi rotations for D ≤ 64, otherwise by
+/// orthogonal (block power) iteration with a Rayleigh–Ritz step. The sign of each axis is fixed so its
+/// largest-magnitude entry is positive, making results reproducible. Cost O(N·D²) for the covariance plus the
+/// eigen-solver: meant for embeddings of up to a few thousand dimensions.
 /// </summary>
 public static class Pca
 {
+    // Above this dimension the full Jacobi decomposition (O(D³) per sweep) gives way to subspace iteration.
+    private const int JacobiLimit = 64;
+
     /// <summary>Fits PCA to <paramref name="rows"/> row-major points of dimension <paramref name="cols"/>.</summary>
     /// <param name="data">rows×cols values.</param>
     /// <param name="rows">Number of points (≥ 1).</param>
@@ -42,28 +49,28 @@ public static class Pca
             mean[j] /= rows;
         }
 
-        // Upper triangle of the scatter matrix, accumulated in double.
+        // Scatter matrix XᵀX of the centred data: float GEMM over blocks of rows, each block's partial sum
+        // added into a double accumulator so long sums do not lose precision.
+        const int blockRows = 256;
         var cov = new double[cols * cols];
-        var centred = new double[cols];
-        for (int i = 0; i < rows; i++)
+        float[] block = GC.AllocateUninitializedArray<float>(Math.Min(rows, blockRows) * cols);
+        float[] partial = GC.AllocateUninitializedArray<float>(cols * cols);
+        var meanF = new float[cols];
+        for (int j = 0; j < cols; j++)
         {
-            ReadOnlySpan<float> x = data.Slice(i * cols, cols);
-            for (int j = 0; j < cols; j++)
+            meanF[j] = (float)mean[j];
+        }
+        for (int start = 0; start < rows; start += blockRows)
+        {
+            int count = Math.Min(blockRows, rows - start);
+            for (int i = 0; i < count; i++)
             {
-                centred[j] = x[j] - mean[j];
+                TensorPrimitives.Subtract(data.Slice((start + i) * cols, cols), meanF, block.AsSpan(i * cols, cols));
             }
-            for (int a = 0; a < cols; a++)
+            Gemm.Multiply(true, false, cols, cols, count, 1f, block, cols, block, cols, 0f, partial, cols);
+            for (int k = 0; k < cov.Length; k++)
             {
-                double ca = centred[a];
-                if (ca == 0)
-                {
-                    continue;
-                }
-                Span<double> row = cov.AsSpan(a * cols, cols);
-                for (int b = a; b < cols; b++)
-                {
-                    row[b] += ca * centred[b];
-                }
+                cov[k] += partial[k];
             }
         }
         double divisor = Math.Max(1, rows - 1);
@@ -72,14 +79,17 @@ public static class Pca
         {
             for (int b = a; b < cols; b++)
             {
-                double v = cov[(a * cols) + b] / divisor;
+                // Average the two triangles so the matrix is exactly symmetric.
+                double v = (cov[(a * cols) + b] + cov[(b * cols) + a]) / (2 * divisor);
                 cov[(a * cols) + b] = v;
                 cov[(b * cols) + a] = v;
             }
             trace += cov[(a * cols) + a];
         }
 
-        (double[] values, double[] vectors) = SymmetricEigen.Decompose(cov, cols);
+        (double[] values, double[] vectors) = cols <= JacobiLimit
+            ? SymmetricEigen.Decompose(cov, cols)
+            : SymmetricEigen.TopSubspace(cov, cols, components);
         var variance = new double[components];
         var axes = new double[components * cols];
         for (int c = 0; c < components; c++)

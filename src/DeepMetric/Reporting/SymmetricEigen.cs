@@ -1,3 +1,6 @@
+using System.Numerics.Tensors;
+using DeepMetric.Tensors.Random;
+
 namespace DeepMetric.Reporting;
 
 /// <summary>Eigen-decomposition of a small dense symmetric matrix by cyclic Jacobi rotations (Golub &amp; Van Loan, §8.5).</summary>
@@ -89,5 +92,122 @@ internal static class SymmetricEigen
             }
         }
         return (sortedValues, vectors);
+    }
+
+    /// <summary>
+    /// The top <paramref name="k"/> eigenpairs of the symmetric row-major <paramref name="a"/> (n×n, kept) by orthogonal
+    /// iteration on k + 8 vectors (Golub &amp; Van Loan, §8.2.4) followed by a Rayleigh–Ritz step. The start block is
+    /// drawn from a fixed seed, so results are deterministic. Returns values descending and unit vectors as rows.
+    /// </summary>
+    public static (double[] Values, double[] Vectors) TopSubspace(double[] a, int n, int k, int maxIterations = 500)
+    {
+        int p = Math.Min(n, k + 8);
+        var rng = new Prng(0x5EED_9CA0UL);
+        var q = new double[p * n];
+        for (int i = 0; i < q.Length; i++)
+        {
+            q[i] = rng.NextNormal();
+        }
+        Orthonormalise(q, p, n, rng);
+        var z = new double[p * n];
+        var ritz = new double[p];
+        double scale = 0;
+        for (int i = 0; i < n; i++)
+        {
+            scale = Math.Max(scale, Math.Abs(a[(i * n) + i]));
+        }
+        for (int iter = 0; iter < maxIterations; iter++)
+        {
+            double change = 0;
+            for (int j = 0; j < p; j++)
+            {
+                ReadOnlySpan<double> qj = q.AsSpan(j * n, n);
+                Span<double> zj = z.AsSpan(j * n, n);
+                for (int r = 0; r < n; r++)
+                {
+                    zj[r] = TensorPrimitives.Dot(a.AsSpan(r * n, n), qj);
+                }
+                double value = TensorPrimitives.Dot(qj, zj);
+                if (j < k)
+                {
+                    change = Math.Max(change, Math.Abs(value - ritz[j]));
+                }
+                ritz[j] = value;
+            }
+            (q, z) = (z, q);
+            Orthonormalise(q, p, n, rng);
+            if (iter > 2 && change <= 1e-13 * Math.Max(scale, 1e-300))
+            {
+                break;
+            }
+        }
+
+        // Rayleigh–Ritz: diagonalise QAQᵀ (p×p) and rotate the block by its eigenvectors.
+        var t = new double[p * p];
+        for (int j = 0; j < p; j++)
+        {
+            ReadOnlySpan<double> qj = q.AsSpan(j * n, n);
+            Span<double> zj = z.AsSpan(j * n, n);
+            for (int r = 0; r < n; r++)
+            {
+                zj[r] = TensorPrimitives.Dot(a.AsSpan(r * n, n), qj);
+            }
+        }
+        for (int i = 0; i < p; i++)
+        {
+            for (int j = 0; j < p; j++)
+            {
+                t[(i * p) + j] = 0.5 * (TensorPrimitives.Dot(q.AsSpan(i * n, n), z.AsSpan(j * n, n))
+                    + TensorPrimitives.Dot(q.AsSpan(j * n, n), z.AsSpan(i * n, n)));
+            }
+        }
+        (double[] values, double[] w) = Decompose(t, p);
+        var vectors = new double[k * n];
+        for (int c = 0; c < k; c++)
+        {
+            Span<double> v = vectors.AsSpan(c * n, n);
+            for (int j = 0; j < p; j++)
+            {
+                TensorPrimitives.MultiplyAdd(q.AsSpan(j * n, n), w[(c * p) + j], v, v);
+            }
+            TensorPrimitives.Divide(v, TensorPrimitives.Norm(v), v);
+        }
+        return (values.AsSpan(0, k).ToArray(), vectors);
+    }
+
+    // Modified Gram–Schmidt, applied twice for orthogonality to working precision; a vector that collapses
+    // (rank-deficient matrix) is replaced by a fresh random one.
+    private static void Orthonormalise(double[] q, int p, int n, Prng rng)
+    {
+        for (int j = 0; j < p; j++)
+        {
+            Span<double> v = q.AsSpan(j * n, n);
+            for (int attempt = 0; ; attempt++)
+            {
+                double before = TensorPrimitives.Norm(v);
+                for (int pass = 0; pass < 2; pass++)
+                {
+                    for (int i = 0; i < j; i++)
+                    {
+                        ReadOnlySpan<double> u = q.AsSpan(i * n, n);
+                        TensorPrimitives.MultiplyAdd(u, -TensorPrimitives.Dot(u, v), v, v);
+                    }
+                }
+                double norm = TensorPrimitives.Norm(v);
+                if (norm > 1e-10 * before && norm > 1e-300)
+                {
+                    TensorPrimitives.Divide(v, norm, v);
+                    break;
+                }
+                if (attempt > 10)
+                {
+                    throw new InvalidOperationException("Could not build an orthonormal basis.");
+                }
+                for (int r = 0; r < n; r++)
+                {
+                    v[r] = rng.NextNormal();
+                }
+            }
+        }
     }
 }

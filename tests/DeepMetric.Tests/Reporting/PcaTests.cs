@@ -53,10 +53,12 @@ public sealed class PcaTests
         Assert.Equal([3f, 0f, -3f, 0f, 0f, 1f, 0f, -1f], Pca.FitTransform(data, 4, 2));
     }
 
-    [Fact]
-    public void RandomData_ComponentsAreOrthonormalEigenvectorsOfTheCovariance()
+    [Theory]
+    [InlineData(200, 12)] // Jacobi path
+    [InlineData(300, 100)] // subspace-iteration path
+    public void RandomData_ComponentsAreOrthonormalEigenvectorsOfTheCovariance(int n, int d)
     {
-        const int n = 200, d = 12, k = 4;
+        const int k = 4;
         var rng = new Prng(7);
         var data = new float[n * d];
         for (int i = 0; i < n; i++)
@@ -64,7 +66,7 @@ public sealed class PcaTests
             for (int j = 0; j < d; j++)
             {
                 // Anisotropic: feature j has scale 1 + j/3, plus a correlated pair.
-                data[(i * d) + j] = (float)(rng.NextNormal() * (1 + (j / 3.0)));
+                data[(i * d) + j] = (float)(rng.NextNormal() * (j < 12 ? 1 + (j / 3.0) : 0.5));
             }
             data[(i * d) + 1] += data[(i * d) + 11];
         }
@@ -95,7 +97,8 @@ public sealed class PcaTests
         {
             trace += cov[a, a];
         }
-        Assert.Equal(trace, pca.TotalVariance, 6);
+        // The code sums blocks of 256 rows in float (GEMM) before accumulating in double: allow 1e-6 relative.
+        Assert.Equal(trace, pca.TotalVariance, trace * 1e-6);
         for (int c = 0; c < k; c++)
         {
             double[] v = pca.Component(c);
@@ -107,7 +110,7 @@ public sealed class PcaTests
                 {
                     cv += cov[a, b] * v[b];
                 }
-                Assert.Equal(lambda * v[a], cv, 6);
+                Assert.Equal(lambda * v[a], cv, 1e-5 * pca.ExplainedVariance[0]);
             }
             for (int c2 = 0; c2 < k; c2++)
             {
@@ -129,6 +132,25 @@ public sealed class PcaTests
         {
             Assert.True(cov[a, a] <= pca.ExplainedVariance[0] + 1e-9);
         }
+    }
+
+    [Fact]
+    public void HighDimensionalLine_SubspacePathFindsIt()
+    {
+        // 80-D points on a line along e₅ + e₇₀ (normalised), t = 0..9: variance of t is 55/6.
+        const int n = 10, d = 80;
+        var data = new float[n * d];
+        for (int i = 0; i < n; i++)
+        {
+            data[(i * d) + 5] = (float)(i / Math.Sqrt(2));
+            data[(i * d) + 70] = (float)(i / Math.Sqrt(2));
+        }
+        PcaResult pca = Pca.Fit(data, n, d, 2);
+        double[] c0 = pca.Component(0);
+        Assert.Equal(1 / Math.Sqrt(2), c0[5], 5);
+        Assert.Equal(1 / Math.Sqrt(2), c0[70], 5);
+        Assert.Equal(55 / 6.0, pca.ExplainedVariance[0], 3);
+        Assert.Equal(0, pca.ExplainedVariance[1], 4);
     }
 
     [Fact]
