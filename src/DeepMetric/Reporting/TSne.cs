@@ -69,25 +69,34 @@ public static class TSne
         var dist = new double[n];
         var row = new double[n];
         double targetEntropy = Math.Log(perplexity);
+        // Squared distances first (each pair once, mirrored); row i is then replaced by p_·|i in place,
+        // which leaves the other rows' distances untouched.
         for (int i = 0; i < n; i++)
         {
             ReadOnlySpan<float> xi = data.Slice(i * d, d);
+            for (int j = i + 1; j < n; j++)
+            {
+                float e = TensorPrimitives.Distance(xi, data.Slice(j * d, d));
+                p[(i * n) + j] = e * e;
+                p[(j * n) + i] = e * e;
+            }
+        }
+        for (int i = 0; i < n; i++)
+        {
+            Span<float> prow = p.AsSpan(i * n, n);
             double minDist = double.PositiveInfinity;
             for (int j = 0; j < n; j++)
             {
-                if (j == i)
+                dist[j] = prow[j];
+                if (j != i)
                 {
-                    dist[j] = 0;
-                    continue;
+                    minDist = Math.Min(minDist, dist[j]);
                 }
-                double e = TensorPrimitives.Distance(xi, data.Slice(j * d, d));
-                dist[j] = e * e;
-                minDist = Math.Min(minDist, dist[j]);
             }
             ConditionalRow(dist, i, minDist, targetEntropy, row);
             for (int j = 0; j < n; j++)
             {
-                p[(i * n) + j] = (float)row[j];
+                prow[j] = (float)row[j];
             }
         }
         float scale = 1f / (2f * n);
