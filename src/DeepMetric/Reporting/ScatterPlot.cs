@@ -37,20 +37,13 @@ public sealed class ScatterPlot
     }
 
     /// <summary>Creates a plot from an N×2 row-major coordinate array such as t-SNE or PCA output.</summary>
-    public static ScatterPlot FromPairs(ReadOnlySpan<float> xy, ReadOnlySpan<int> labels, IReadOnlyList<string>? classNames = null)
+    /// <param name="xy">Coordinates (x₀, y₀, x₁, y₁, …).</param>
+    /// <param name="labels">Class of each point, ≥ 0.</param>
+    /// <param name="classNames">Optional name per class, indexed by label.</param>
+    /// <exception cref="ArgumentException"><paramref name="xy"/> is not twice as long as <paramref name="labels"/>, or a label is invalid.</exception>
+    public ScatterPlot(ReadOnlySpan<float> xy, ReadOnlySpan<int> labels, IReadOnlyList<string>? classNames = null)
+        : this(Column(xy, labels.Length, 0), Column(xy, labels.Length, 1), labels, classNames)
     {
-        if (xy.Length != 2 * labels.Length)
-        {
-            throw new ArgumentException($"Expected {2 * labels.Length} coordinates (N×2) for {labels.Length} labels, got {xy.Length}.", nameof(xy));
-        }
-        var x = new double[labels.Length];
-        var y = new double[labels.Length];
-        for (int i = 0; i < labels.Length; i++)
-        {
-            x[i] = xy[2 * i];
-            y[i] = xy[(2 * i) + 1];
-        }
-        return new ScatterPlot(x, y, labels, classNames);
     }
 
     /// <summary>Title above the plot.</summary>
@@ -70,6 +63,20 @@ public sealed class ScatterPlot
 
     /// <summary>Dot radius in pixels.</summary>
     public double PointRadius { get; init; } = 2.5;
+
+    private static double[] Column(ReadOnlySpan<float> xy, int n, int column)
+    {
+        if (xy.Length != 2L * n)
+        {
+            throw new ArgumentException($"Expected {2L * n} coordinates (N×2) for {n} labels, got {xy.Length}.", nameof(xy));
+        }
+        var result = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            result[i] = xy[(2 * i) + column];
+        }
+        return result;
+    }
 
     /// <summary>Renders the plot as an SVG document (deterministic; non-finite points are left out).</summary>
     public string ToSvg()

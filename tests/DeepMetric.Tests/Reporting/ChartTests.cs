@@ -96,7 +96,7 @@ public sealed class ChartTests
     {
         float[] xy = [0, 0, 1, 1, 2, 0, 3, 3, float.NaN, 1];
         int[] labels = [0, 1, 1, 2, 0];
-        XDocument doc = Parse(ScatterPlot.FromPairs(xy, labels, ["cat", "dog", "bird"]).ToSvg());
+        XDocument doc = Parse(new ScatterPlot(xy, labels, ["cat", "dog", "bird"]) { Title = "map" }.ToSvg());
         List<XElement> points = WithClass(doc, "point");
         Assert.Equal(4, points.Count);
         Assert.Equal(ChartPalette.Color(1), (string)points[1].Attribute("fill")!);
@@ -105,7 +105,7 @@ public sealed class ChartTests
         Assert.Equal(["cat", "dog", "bird"], WithClass(doc, "legend-label").Select(e => e.Value));
         Assert.Throws<ArgumentException>(() => new ScatterPlot([0.0], [0.0], [3], ["a"]));
         Assert.Throws<ArgumentException>(() => new ScatterPlot([0.0], [0.0], [-1]));
-        Assert.Throws<ArgumentException>(() => ScatterPlot.FromPairs([0f, 1f, 2f], [0, 0]));
+        Assert.Throws<ArgumentException>(() => new ScatterPlot([0f, 1f, 2f], [0, 0]));
     }
 
     [Fact]
