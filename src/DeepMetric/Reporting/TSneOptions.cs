@@ -1,0 +1,36 @@
+namespace DeepMetric.Reporting;
+
+/// <summary>
+/// Settings of <see cref="TSne"/>. Schedule defaults follow van der Maaten &amp; Hinton (2008) — 1 000 iterations,
+/// momentum 0.5 then 0.8 after iteration 250 — with the stronger early exaggeration (12 for 250 iterations) and
+/// learning rate 200 that later practice settled on.
+/// </summary>
+public sealed record TSneOptions
+{
+    /// <summary>Target perplexity of each conditional distribution, roughly the number of effective neighbours.</summary>
+    public double Perplexity { get; init; } = 30;
+
+    /// <summary>Gradient-descent iterations.</summary>
+    public int Iterations { get; init; } = 1000;
+
+    /// <summary>Step size η.</summary>
+    public double LearningRate { get; init; } = 200;
+
+    /// <summary>Factor multiplying P during the first <see cref="ExaggerationIterations"/> iterations.</summary>
+    public double EarlyExaggeration { get; init; } = 12;
+
+    /// <summary>Iterations with exaggerated P.</summary>
+    public int ExaggerationIterations { get; init; } = 250;
+
+    /// <summary>Momentum before <see cref="MomentumSwitchIteration"/>.</summary>
+    public double InitialMomentum { get; init; } = 0.5;
+
+    /// <summary>Momentum from <see cref="MomentumSwitchIteration"/> on.</summary>
+    public double FinalMomentum { get; init; } = 0.8;
+
+    /// <summary>Iteration at which momentum switches.</summary>
+    public int MomentumSwitchIteration { get; init; } = 250;
+
+    /// <summary>Seed of the initial map, drawn from N(0, 10⁻⁴ I).</summary>
+    public ulong Seed { get; init; }
+}

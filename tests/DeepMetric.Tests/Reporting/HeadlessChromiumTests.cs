@@ -1,0 +1,80 @@
+using DeepMetric.Reporting;
+
+namespace DeepMetric.Tests.Reporting;
+
+public sealed class HeadlessChromiumTests
+{
+    [Fact]
+    public void Arguments_IsolateTheBrowser()
+    {
+        IReadOnlyList<string> args = HeadlessChromium.BuildArguments("/tmp/r/report.html", "/tmp/r/out.png", 800, 600, "/tmp/profile");
+        Assert.Contains("--headless", args);
+        Assert.Contains("--no-sandbox", args);
+        Assert.Contains("--disable-gpu", args);
+        Assert.Contains("--disable-background-networking", args);
+        Assert.Contains("--no-first-run", args);
+        Assert.Contains("--user-data-dir=/tmp/profile", args);
+        Assert.Contains("--screenshot=/tmp/r/out.png", args);
+        Assert.Contains("--window-size=800,600", args);
+        Assert.Equal("file:///tmp/r/report.html", args[^1]);
+    }
+
+    [Fact]
+    public void MissingBrowser_ReturnsFalse()
+    {
+        string html = Path.Combine(Path.GetTempPath(), $"dm-chromium-{Environment.ProcessId}.html");
+        File.WriteAllText(html, "<html><body>hi</body></html>");
+        try
+        {
+            Assert.False(HeadlessChromium.TryScreenshot(html, html + ".png", 100, 100, executable: "/nonexistent/chromium"));
+            if (HeadlessChromium.FindExecutable() is null)
+            {
+                Assert.False(HeadlessChromium.TryScreenshot(html, html + ".png", 100, 100));
+            }
+        }
+        finally
+        {
+            File.Delete(html);
+        }
+        Assert.Throws<FileNotFoundException>(() => HeadlessChromium.TryScreenshot("/nonexistent/x.html", "/tmp/x.png", 10, 10));
+    }
+
+    [Fact]
+    public void FakeBrowser_WritesScreenshot_AndGetsAFreshProfile()
+    {
+        if (OperatingSystem.IsWindows() || !File.Exists("/bin/sh"))
+        {
+            return;
+        }
+        string dir = Directory.CreateTempSubdirectory("dm-fake-chromium-").FullName;
+        try
+        {
+            // Stand-in for Chromium: writes the --screenshot target and records the profile dir it was given.
+            string fake = Path.Combine(dir, "chromium");
+            File.WriteAllText(fake, """
+                #!/bin/sh
+                for a in "$@"; do
+                  case "$a" in
+                    --screenshot=*) out="${a#--screenshot=}" ;;
+                    --user-data-dir=*) prof="${a#--user-data-dir=}" ;;
+                  esac
+                done
+                [ -d "$prof" ] || exit 3
+                printf 'png' > "$out"
+                echo "$prof" > "$out.profile"
+                """);
+            File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            string html = Path.Combine(dir, "page.html");
+            File.WriteAllText(html, "<html></html>");
+            string png = Path.Combine(dir, "shot.png");
+            Assert.True(HeadlessChromium.TryScreenshot(html, png, 320, 200, fake));
+            Assert.True(File.Exists(png));
+            string profile = File.ReadAllText(png + ".profile").Trim();
+            Assert.False(Directory.Exists(profile), "the temporary profile should be removed");
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+}
