@@ -29,11 +29,12 @@ public sealed class CenterLossWithCrossEntropy : WeightedClassifierLoss
     /// <param name="seed">Seed of the classifier initialisation.</param>
     /// <param name="reducer">Reducer (default <see cref="MeanReducer"/>).</param>
     /// <param name="embeddingRegularizers">Optional embedding regularizers.</param>
+    /// <param name="weightRegularizers">Optional regularizers of the class matrix (see <see cref="IHasClassWeights"/>).</param>
     public CenterLossWithCrossEntropy(int numClasses, int embeddingSize, float lambda = 0.003f, float alpha = 0.5f, bool bias = true, ulong seed = 0,
-        Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
+        Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null, IEnumerable<WeightRegularizer>? weightRegularizers = null)
         : base(numClasses, embeddingSize, "weight",
             NewMatrix(numClasses, 1, embeddingSize, seed, static (t, rng) => Init.KaimingUniform(t, rng, a: Math.Sqrt(5))),
-            new DotProductSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers)
+            new DotProductSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers, weightRegularizers)
     {
         if (!(lambda >= 0f) || !float.IsFinite(lambda))
         {
@@ -71,7 +72,7 @@ public sealed class CenterLossWithCrossEntropy : WeightedClassifierLoss
     }
 
     /// <inheritdoc/>
-    protected override IEnumerable<LossTerm> ComputeTerms(MetricBatch batch)
+    protected override IEnumerable<LossTerm> ComputeClassifierTerms(MetricBatch batch)
     {
         // Not an iterator: the centre update must happen during this call, after the loss has read the old centres.
         CheckBatch(batch);

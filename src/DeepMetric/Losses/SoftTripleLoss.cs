@@ -39,12 +39,13 @@ public sealed class SoftTripleLoss : WeightedClassifierLoss
     /// <param name="seed">Seed of the initialisation.</param>
     /// <param name="reducer">Reducer (default <see cref="MeanReducer"/>).</param>
     /// <param name="embeddingRegularizers">Optional embedding regularizers.</param>
+    /// <param name="weightRegularizers">Optional regularizers of the class matrix (see <see cref="IHasClassWeights"/>).</param>
     public SoftTripleLoss(int numClasses, int embeddingSize, int centersPerClass = 10, float lambda = 20f, float gamma = 0.1f,
         float margin = 0.01f, float regularizerWeight = 0.2f, ulong seed = 0, Reducer? reducer = null,
-        IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
+        IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null, IEnumerable<WeightRegularizer>? weightRegularizers = null)
         : base(numClasses, embeddingSize, "centers",
             NewMatrix(numClasses, CheckCenters(centersPerClass), embeddingSize, seed, static (t, rng) => Init.Normal(t, rng)),
-            new CosineSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers)
+            new CosineSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers, weightRegularizers)
     {
         Lambda = CheckPositive(lambda, nameof(lambda), "λ");
         Gamma = CheckPositive(gamma, nameof(gamma), "γ");
@@ -103,7 +104,7 @@ public sealed class SoftTripleLoss : WeightedClassifierLoss
     }
 
     /// <inheritdoc/>
-    protected override IEnumerable<LossTerm> ComputeTerms(MetricBatch batch)
+    protected override IEnumerable<LossTerm> ComputeClassifierTerms(MetricBatch batch)
     {
         CheckBatch(batch);
         var labels = batch.Labels;

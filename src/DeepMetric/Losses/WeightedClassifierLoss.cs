@@ -13,9 +13,10 @@ namespace DeepMetric;
 /// </summary>
 /// <remarks>
 /// These losses compare each embedding with the class rows, not with other embeddings, so mined tuples are ignored
-/// and a separate reference set is rejected.
+/// and a separate reference set is rejected. Optional <see cref="WeightRegularizer"/>s penalise <see cref="Weight"/>:
+/// each adds its already-reduced term after the subclass's terms (see <see cref="IHasClassWeights"/>).
 /// </remarks>
-public abstract class WeightedClassifierLoss : MetricLoss
+public abstract class WeightedClassifierLoss : MetricLoss, IHasClassWeights
 {
     /// <summary>Creates the loss and registers <paramref name="weight"/> as the parameter <paramref name="weightName"/>.</summary>
     /// <param name="numClasses">Number of classes C (labels must be in [0, C)).</param>
@@ -25,8 +26,9 @@ public abstract class WeightedClassifierLoss : MetricLoss
     /// <param name="distance">The distance between embeddings and rows.</param>
     /// <param name="reducer">The reducer.</param>
     /// <param name="embeddingRegularizers">Optional embedding regularizers.</param>
+    /// <param name="weightRegularizers">Optional regularizers of the class matrix.</param>
     protected WeightedClassifierLoss(int numClasses, int embeddingSize, string weightName, Tensor weight, Distance distance, Reducer reducer,
-        IEnumerable<EmbeddingRegularizer>? embeddingRegularizers)
+        IEnumerable<EmbeddingRegularizer>? embeddingRegularizers, IEnumerable<WeightRegularizer>? weightRegularizers)
         : base(distance, reducer, embeddingRegularizers)
     {
         CheckSizes(numClasses, embeddingSize);
@@ -38,6 +40,14 @@ public abstract class WeightedClassifierLoss : MetricLoss
         NumClasses = numClasses;
         EmbeddingSize = embeddingSize;
         Weight = RegisterParameter(weightName, weight);
+        WeightRegularizers = weightRegularizers?.ToArray() ?? [];
+        for (int i = 0; i < WeightRegularizers.Count; i++)
+        {
+            if (WeightRegularizers[i] is null)
+            {
+                throw new ArgumentException($"weightRegularizers[{i}] is null.", nameof(weightRegularizers));
+            }
+        }
     }
 
     /// <summary>Number of classes C.</summary>
@@ -48,6 +58,27 @@ public abstract class WeightedClassifierLoss : MetricLoss
 
     /// <summary>The trainable class matrix [rows, D] (rows = C, or C·K with K sub-centres per class).</summary>
     public Tensor Weight { get; }
+
+    /// <inheritdoc/>
+    public Tensor ClassWeights => Weight;
+
+    /// <summary>Regularizers of <see cref="Weight"/>, each adding an already-reduced term to the loss.</summary>
+    public IReadOnlyList<WeightRegularizer> WeightRegularizers { get; }
+
+    /// <summary>The subclass's terms followed by one term per weight regularizer.</summary>
+    /// <remarks>Collected eagerly: some subclasses update state (e.g. centres) during the call.</remarks>
+    protected sealed override IEnumerable<LossTerm> ComputeTerms(MetricBatch batch)
+    {
+        var terms = new List<LossTerm>(ComputeClassifierTerms(batch));
+        foreach (var regularizer in WeightRegularizers)
+        {
+            terms.Add(regularizer.Term(Weight));
+        }
+        return terms;
+    }
+
+    /// <summary>The loss's own unreduced terms on a batch (the weight-regularizer terms are appended by the base).</summary>
+    protected abstract IEnumerable<LossTerm> ComputeClassifierTerms(MetricBatch batch);
 
     /// <summary>
     /// Creates a [rows, D] matrix initialised by <paramref name="init"/> from a <see cref="Prng"/> seeded with
