@@ -26,14 +26,8 @@ public abstract class AngularMarginLoss : WeightedClassifierLoss
         IEnumerable<EmbeddingRegularizer>? embeddingRegularizers, IEnumerable<WeightRegularizer>? weightRegularizers)
         : base(numClasses, embeddingSize, "weight", weight, new CosineSimilarity(), reducer, embeddingRegularizers, weightRegularizers)
     {
-        if (!(scale > 0f) || !float.IsFinite(scale))
-        {
-            throw new ArgumentOutOfRangeException(nameof(scale), scale, "The scale s must be a finite number > 0.");
-        }
-        if (!float.IsFinite(margin))
-        {
-            throw new ArgumentOutOfRangeException(nameof(margin), margin, "The margin must be finite.");
-        }
+        Guard.Positive(scale);
+        Guard.Finite(margin);
         Scale = scale;
         Margin = margin;
     }

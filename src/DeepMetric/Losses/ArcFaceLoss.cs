@@ -57,12 +57,5 @@ public sealed class ArcFaceLoss : AngularMarginLoss
         return Ops.Where(Ops.Gt(cos, MathF.Cos(MathF.PI - margin)), phi, Ops.Add(cos, -margin * sinM));
     }
 
-    internal static float CheckArcMargin(float margin)
-    {
-        if (!(margin >= 0f && margin <= MathF.PI / 2))
-        {
-            throw new ArgumentOutOfRangeException(nameof(margin), margin, "The ArcFace margin must be an angle in [0, π/2] radians.");
-        }
-        return margin;
-    }
+    internal static float CheckArcMargin(float margin) => Guard.InRange(margin, 0f, MathF.PI / 2);
 }

@@ -36,10 +36,7 @@ public sealed class CenterLossWithCrossEntropy : WeightedClassifierLoss
             NewMatrix(numClasses, 1, embeddingSize, seed, static (t, rng) => Init.KaimingUniform(t, rng, a: Math.Sqrt(5))),
             new DotProductSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers, weightRegularizers)
     {
-        if (!(lambda >= 0f) || !float.IsFinite(lambda))
-        {
-            throw new ArgumentOutOfRangeException(nameof(lambda), lambda, "The center-loss weight λ must be a finite number ≥ 0.");
-        }
+        Guard.NonNegative(lambda);
         Lambda = lambda;
         Alpha = CenterLoss.CheckAlpha(alpha);
         if (bias)

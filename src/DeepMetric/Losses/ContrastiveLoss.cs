@@ -21,12 +21,8 @@ public sealed class ContrastiveLoss : MetricLoss
         IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
         : base(distance ?? new LpDistance(), reducer ?? new AvgNonZeroReducer(), embeddingRegularizers)
     {
-        if (!float.IsFinite(posMargin) || !float.IsFinite(negMargin))
-        {
-            throw new ArgumentOutOfRangeException(nameof(posMargin), "Margins must be finite.");
-        }
-        PosMargin = posMargin;
-        NegMargin = negMargin;
+        PosMargin = Guard.Finite(posMargin);
+        NegMargin = Guard.Finite(negMargin);
     }
 
     /// <summary>The positive margin m⁺.</summary>

@@ -32,10 +32,7 @@ public sealed class CrossEntropyLoss : WeightedClassifierLoss
             NewMatrix(numClasses, 1, embeddingSize, seed, static (t, rng) => Init.KaimingUniform(t, rng, a: Math.Sqrt(5))),
             new DotProductSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers, weightRegularizers)
     {
-        if (!(labelSmoothing >= 0f && labelSmoothing <= 1f))
-        {
-            throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, "Label smoothing must be in [0, 1].");
-        }
+        Guard.InRange(labelSmoothing, 0f, 1f);
         LabelSmoothing = labelSmoothing;
         if (bias)
         {

@@ -32,10 +32,7 @@ public sealed class InstanceLoss : WeightedClassifierLoss
             NewMatrix(numClasses, 1, embeddingSize, seed, static (t, rng) => Tensor.RandN(rng, [t.Dim(0), t.Dim(1)])),
             distance ?? new CosineSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers, weightRegularizers)
     {
-        if (!(gamma > 0) || float.IsInfinity(gamma))
-        {
-            throw new ArgumentOutOfRangeException(nameof(gamma), gamma, "gamma must be a finite number > 0.");
-        }
+        Guard.Positive(gamma);
         Gamma = gamma;
     }
 

@@ -32,8 +32,8 @@ public sealed class LargeMarginSoftmaxLoss : WeightedClassifierLoss
         : base(numClasses, embeddingSize, "weight", NewMatrix(numClasses, 1, embeddingSize, seed, static (t, rng) => Init.Normal(t, rng)),
             new CosineSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers, weightRegularizers)
     {
-        Margin = CheckMargin(margin);
-        Scale = CheckScale(scale);
+        Margin = Guard.AtLeast(margin, 1);
+        Scale = Guard.Positive(scale);
         NormalizeWeights = normalizeWeights;
     }
 
@@ -99,12 +99,4 @@ public sealed class LargeMarginSoftmaxLoss : WeightedClassifierLoss
         }
         return Ops.Add(Ops.Mul(cur, Tensor.Wrap(sign, c.Length)), Tensor.Wrap(shift, c.Length));
     }
-
-    internal static int CheckMargin(int margin) => margin >= 1
-        ? margin
-        : throw new ArgumentOutOfRangeException(nameof(margin), margin, "The L-Softmax / SphereFace margin must be an integer ≥ 1.");
-
-    internal static float CheckScale(float scale) => scale > 0f && float.IsFinite(scale)
-        ? scale
-        : throw new ArgumentOutOfRangeException(nameof(scale), scale, "The scale must be a finite number > 0.");
 }

@@ -29,10 +29,7 @@ public sealed class NormalizedSoftmaxLoss : WeightedClassifierLoss
         : base(numClasses, embeddingSize, "weight", NewMatrix(numClasses, 1, embeddingSize, seed, static (t, rng) => Init.Normal(t, rng)),
             distance ?? new CosineSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers, weightRegularizers)
     {
-        if (!(temperature > 0f) || !float.IsFinite(temperature))
-        {
-            throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "The temperature must be a finite number > 0.");
-        }
+        Guard.Positive(temperature);
         Temperature = temperature;
     }
 

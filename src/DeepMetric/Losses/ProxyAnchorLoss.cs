@@ -35,14 +35,8 @@ public sealed class ProxyAnchorLoss : WeightedClassifierLoss
             NewMatrix(numClasses, 1, embeddingSize, seed, static (t, rng) => Init.KaimingNormal(t, rng, mode: FanMode.FanOut)),
             distance ?? new CosineSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers, weightRegularizers)
     {
-        if (!(alpha > 0f) || !float.IsFinite(alpha))
-        {
-            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "α must be a finite number > 0.");
-        }
-        if (!float.IsFinite(delta))
-        {
-            throw new ArgumentOutOfRangeException(nameof(delta), delta, "δ must be finite.");
-        }
+        Guard.Positive(alpha);
+        Guard.Finite(delta);
         Alpha = alpha;
         Delta = delta;
     }

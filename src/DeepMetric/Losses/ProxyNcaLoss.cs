@@ -31,10 +31,7 @@ public sealed class ProxyNcaLoss : WeightedClassifierLoss
         : base(numClasses, embeddingSize, "proxies", NewMatrix(numClasses, 1, embeddingSize, seed, static (t, rng) => Init.Normal(t, rng)),
             distance ?? new LpDistance(power: 2f), reducer ?? new MeanReducer(), embeddingRegularizers, weightRegularizers)
     {
-        if (!(softmaxScale > 0f) || !float.IsFinite(softmaxScale))
-        {
-            throw new ArgumentOutOfRangeException(nameof(softmaxScale), softmaxScale, "The softmax scale must be a finite number > 0.");
-        }
+        Guard.Positive(softmaxScale);
         SoftmaxScale = softmaxScale;
     }
 

@@ -27,18 +27,9 @@ public sealed class SnrContrastiveLoss : MetricLoss
         Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
         : base(distance ?? new SnrDistance(), reducer ?? new AvgNonZeroReducer(), embeddingRegularizers)
     {
-        if (!float.IsFinite(posMargin))
-        {
-            throw new ArgumentOutOfRangeException(nameof(posMargin), posMargin, "The positive margin must be finite.");
-        }
-        if (!float.IsFinite(negMargin))
-        {
-            throw new ArgumentOutOfRangeException(nameof(negMargin), negMargin, "The negative margin must be finite.");
-        }
-        if (!float.IsFinite(regularizerWeight) || regularizerWeight < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(regularizerWeight), regularizerWeight, "The regularizer weight must be finite and ≥ 0.");
-        }
+        Guard.Finite(posMargin);
+        Guard.Finite(negMargin);
+        Guard.NonNegative(regularizerWeight);
         PosMargin = posMargin;
         NegMargin = negMargin;
         RegularizerWeight = regularizerWeight;

@@ -32,8 +32,8 @@ public sealed class SphereFaceLoss : WeightedClassifierLoss
         : base(numClasses, embeddingSize, "weight", NewMatrix(numClasses, 1, embeddingSize, seed, static (t, rng) => Init.Normal(t, rng)),
             new CosineSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers, weightRegularizers)
     {
-        Margin = LargeMarginSoftmaxLoss.CheckMargin(margin);
-        Scale = LargeMarginSoftmaxLoss.CheckScale(scale);
+        Margin = Guard.AtLeast(margin, 1);
+        Scale = Guard.Positive(scale);
     }
 
     /// <summary>The integer margin m.</summary>

@@ -88,7 +88,7 @@ public abstract class WeightedClassifierLoss : MetricLoss, IHasClassWeights
     {
         ArgumentNullException.ThrowIfNull(init);
         CheckSizes(numClasses, embeddingSize);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rowsPerClass);
+        Guard.AtLeast(rowsPerClass, 1);
         return init(Tensor.Zeros(checked(numClasses * rowsPerClass), embeddingSize), new Prng(seed));
     }
 
@@ -168,13 +168,7 @@ public abstract class WeightedClassifierLoss : MetricLoss, IHasClassWeights
 
     private static void CheckSizes(int numClasses, int embeddingSize)
     {
-        if (numClasses < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "numClasses must be ≥ 1.");
-        }
-        if (embeddingSize < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(embeddingSize), embeddingSize, "embeddingSize must be ≥ 1.");
-        }
+        Guard.AtLeast(numClasses, 1);
+        Guard.AtLeast(embeddingSize, 1);
     }
 }

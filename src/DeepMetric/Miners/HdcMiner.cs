@@ -13,10 +13,7 @@ public sealed class HdcMiner : Miner
     /// <param name="distance">Distance (default <see cref="LpDistance"/>).</param>
     public HdcMiner(float filterPercentage = 0.5f, Distance? distance = null) : base(distance ?? new LpDistance())
     {
-        if (!(filterPercentage > 0 && filterPercentage <= 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(filterPercentage), filterPercentage, "filterPercentage must be in (0, 1].");
-        }
+        Guard.InRange(filterPercentage, 0, 1, minExclusive: true);
         FilterPercentage = filterPercentage;
     }
 

@@ -22,9 +22,9 @@ public sealed class UniformHistogramMiner : Miner
     public UniformHistogramMiner(int numBins = 100, int posPerBin = 25, int negPerBin = 33, Distance? distance = null, ulong seed = 0)
         : base(distance ?? new LpDistance())
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(numBins, 1);
-        ArgumentOutOfRangeException.ThrowIfNegative(posPerBin);
-        ArgumentOutOfRangeException.ThrowIfNegative(negPerBin);
+        Guard.AtLeast(numBins, 1);
+        Guard.AtLeast(posPerBin, 0);
+        Guard.AtLeast(negPerBin, 0);
         NumBins = numBins;
         PosPerBin = posPerBin;
         NegPerBin = negPerBin;
