@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 
 namespace DeepMetric;
@@ -26,33 +27,25 @@ internal static class Guard
     /// Throws unless <paramref name="value"/> lies in the interval from <paramref name="min"/> to <paramref name="max"/>,
     /// each end included unless marked exclusive.
     /// </summary>
-    public static float InRange(float value, float min, float max, bool minExclusive = false, bool maxExclusive = false,
+    public static T InRange<T>(T value, T min, T max, bool minExclusive = false, bool maxExclusive = false,
         [CallerArgumentExpression(nameof(value))] string? paramName = null)
+        where T : INumber<T>
     {
         bool aboveMin = minExclusive ? value > min : value >= min;
         bool belowMax = maxExclusive ? value < max : value <= max;
-        return aboveMin && belowMax
-            ? value
-            : throw Fail(paramName, value, Interval(min.ToString(CultureInfo.InvariantCulture), max.ToString(CultureInfo.InvariantCulture), minExclusive, maxExclusive));
-    }
-
-    /// <inheritdoc cref="InRange(float, float, float, bool, bool, string?)"/>
-    public static double InRange(double value, double min, double max, bool minExclusive = false, bool maxExclusive = false,
-        [CallerArgumentExpression(nameof(value))] string? paramName = null)
-    {
-        bool aboveMin = minExclusive ? value > min : value >= min;
-        bool belowMax = maxExclusive ? value < max : value <= max;
-        return aboveMin && belowMax
-            ? value
-            : throw Fail(paramName, value, Interval(min.ToString(CultureInfo.InvariantCulture), max.ToString(CultureInfo.InvariantCulture), minExclusive, maxExclusive));
+        if (aboveMin && belowMax)
+        {
+            return value;
+        }
+        string interval = $"{(minExclusive ? '(' : '[')}{Format(min)}, {Format(max)}{(maxExclusive ? ')' : ']')}";
+        throw Fail(paramName, value, $"in {interval}");
     }
 
     /// <summary>Throws unless <paramref name="value"/> ≥ <paramref name="min"/>.</summary>
     public static int AtLeast(int value, int min, [CallerArgumentExpression(nameof(value))] string? paramName = null) =>
         value >= min ? value : throw Fail(paramName, value, $"≥ {min}");
 
-    private static string Interval(string min, string max, bool minExclusive, bool maxExclusive) =>
-        $"in {(minExclusive ? '(' : '[')}{min}, {max}{(maxExclusive ? ')' : ']')}";
+    private static string Format<T>(T x) where T : INumber<T> => x.ToString(null, CultureInfo.InvariantCulture);
 
     private static ArgumentOutOfRangeException Fail(string? paramName, object value, string expected) =>
         new(paramName, value, $"{paramName} must be {expected}.");

@@ -1,6 +1,4 @@
 using DeepMetric.Tensors;
-using DeepMetric.Tensors.Nn;
-using DeepMetric.Tensors.Random;
 
 namespace DeepMetric;
 
@@ -33,7 +31,7 @@ public sealed class CenterLossWithCrossEntropy : WeightedClassifierLoss
     public CenterLossWithCrossEntropy(int numClasses, int embeddingSize, float lambda = 0.003f, float alpha = 0.5f, bool bias = true, ulong seed = 0,
         Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null, IEnumerable<WeightRegularizer>? weightRegularizers = null)
         : base(numClasses, embeddingSize, "weight",
-            NewMatrix(numClasses, 1, embeddingSize, seed, static (t, rng) => Init.KaimingUniform(t, rng, a: Math.Sqrt(5))),
+            LinearWeight(numClasses, embeddingSize, seed),
             new DotProductSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers, weightRegularizers)
     {
         Guard.NonNegative(lambda);
@@ -41,10 +39,7 @@ public sealed class CenterLossWithCrossEntropy : WeightedClassifierLoss
         Alpha = CenterLoss.CheckAlpha(alpha);
         if (bias)
         {
-            // A second stream so the bias does not repeat the weight's draws.
-            var rng = new Prng(seed ^ 0x9E3779B97F4A7C15UL);
-            double bound = 1.0 / Math.Sqrt(embeddingSize);
-            Bias = RegisterParameter("bias", Init.Uniform(Tensor.Zeros(numClasses), rng, -bound, bound));
+            Bias = RegisterParameter("bias", LinearBias(numClasses, embeddingSize, seed));
         }
         Centers = RegisterBuffer("centers", CenterLoss.NewCenters(numClasses, embeddingSize));
     }
@@ -73,11 +68,7 @@ public sealed class CenterLossWithCrossEntropy : WeightedClassifierLoss
     {
         // Not an iterator: the centre update must happen during this call, after the loss has read the old centres.
         CheckBatch(batch);
-        var logits = WeightMatrix(batch);
-        if (Bias is not null)
-        {
-            logits = Ops.Add(logits, Bias);
-        }
+        var logits = LinearLogits(batch, Bias);
         var softmax = CrossEntropyPerRow(logits, batch.Labels);
         var center = Ops.Mul(CenterLoss.HalfSquaredDistances(batch.Embeddings, batch.Labels, Centers), Lambda);
         if (IsTraining)

@@ -1,6 +1,4 @@
 using DeepMetric.Tensors;
-using DeepMetric.Tensors.Nn;
-using DeepMetric.Tensors.Random;
 
 namespace DeepMetric;
 
@@ -29,17 +27,14 @@ public sealed class CrossEntropyLoss : WeightedClassifierLoss
     public CrossEntropyLoss(int numClasses, int embeddingSize, bool bias = true, float labelSmoothing = 0f, ulong seed = 0,
         Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null, IEnumerable<WeightRegularizer>? weightRegularizers = null)
         : base(numClasses, embeddingSize, "weight",
-            NewMatrix(numClasses, 1, embeddingSize, seed, static (t, rng) => Init.KaimingUniform(t, rng, a: Math.Sqrt(5))),
+            LinearWeight(numClasses, embeddingSize, seed),
             new DotProductSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers, weightRegularizers)
     {
         Guard.InRange(labelSmoothing, 0f, 1f);
         LabelSmoothing = labelSmoothing;
         if (bias)
         {
-            // A second stream so the bias does not repeat the weight's draws.
-            var rng = new Prng(seed ^ 0x9E3779B97F4A7C15UL);
-            double bound = 1.0 / Math.Sqrt(embeddingSize);
-            Bias = RegisterParameter("bias", Init.Uniform(Tensor.Zeros(numClasses), rng, -bound, bound));
+            Bias = RegisterParameter("bias", LinearBias(numClasses, embeddingSize, seed));
         }
     }
 
@@ -60,11 +55,7 @@ public sealed class CrossEntropyLoss : WeightedClassifierLoss
     protected override IEnumerable<LossTerm> ComputeClassifierTerms(MetricBatch batch)
     {
         CheckBatch(batch);
-        var logits = WeightMatrix(batch);
-        if (Bias is not null)
-        {
-            logits = Ops.Add(logits, Bias);
-        }
+        var logits = LinearLogits(batch, Bias);
         var loss = CrossEntropyPerRow(logits, batch.Labels);
         if (LabelSmoothing > 0f)
         {

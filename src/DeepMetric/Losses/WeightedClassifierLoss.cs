@@ -129,6 +129,26 @@ public abstract class WeightedClassifierLoss : MetricLoss, IHasClassWeights
         return Distance.Pairwise(batch.Embeddings, Weight);
     }
 
+    /// <summary>A classifier weight [C, D] initialised as PyTorch's <c>nn.Linear</c> (Kaiming-uniform with a = √5, i.e. U(±1/√D)).</summary>
+    private protected static Tensor LinearWeight(int numClasses, int embeddingSize, ulong seed) =>
+        NewMatrix(numClasses, 1, embeddingSize, seed, static (t, rng) => Init.KaimingUniform(t, rng, a: Math.Sqrt(5)));
+
+    /// <summary>A classifier bias [C] ~ U(±1/√D), as PyTorch's <c>nn.Linear</c>.</summary>
+    private protected static Tensor LinearBias(int numClasses, int embeddingSize, ulong seed)
+    {
+        // A second stream so the bias does not repeat the weight's draws.
+        var rng = new Prng(seed ^ 0x9E3779B97F4A7C15UL);
+        double bound = 1.0 / Math.Sqrt(embeddingSize);
+        return Init.Uniform(Tensor.Zeros(numClasses), rng, -bound, bound);
+    }
+
+    /// <summary>The logits x·Wᵀ (+ b) [N, C] of a validated batch, with <see cref="MetricLoss.Distance"/> a dot product.</summary>
+    private protected Tensor LinearLogits(MetricBatch batch, Tensor? bias)
+    {
+        var logits = WeightMatrix(batch);
+        return bias is null ? logits : Ops.Add(logits, bias);
+    }
+
     /// <summary>−log softmax(logits)[i, yᵢ] for every row, as [N]: logsumexp(row) − row[yᵢ] (stable for any scale).</summary>
     protected static Tensor CrossEntropyPerRow(Tensor logits, int[] labels)
     {

@@ -23,22 +23,7 @@ public sealed class HdcMiner : Miner
     /// <inheritdoc/>
     protected override MinedTuples Mine(MiningBatch batch)
     {
-        List<(float V, int I, int J)> pos = [], neg = [];
-        for (int i = 0; i < batch.Rows; i++)
-        {
-            var row = batch.Row(i);
-            for (int j = 0; j < row.Length; j++)
-            {
-                if (batch.IsPositive(i, j))
-                {
-                    pos.Add((row[j], i, j));
-                }
-                else if (batch.IsNegative(i, j))
-                {
-                    neg.Add((row[j], i, j));
-                }
-            }
-        }
+        var (pos, neg) = batch.ValuedPairs();
         var d = batch.Distance;
         // Hardest first: positives farthest first, negatives closest first; List.Sort is unstable, so tie-break by index.
         pos.Sort((x, y) => Order(d.IsCloser(x.V, y.V), d.IsCloser(y.V, x.V), x, y));
