@@ -24,10 +24,7 @@ public sealed class AngularLoss : MetricLoss
     public AngularLoss(float alphaDegrees = 40f, Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
         : base(new CosineSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers)
     {
-        if (!(alphaDegrees > 0 && alphaDegrees < 90))
-        {
-            throw new ArgumentOutOfRangeException(nameof(alphaDegrees), alphaDegrees, "alpha must be in (0, 90) degrees.");
-        }
+        Guard.InRange(alphaDegrees, 0, 90, minExclusive: true, maxExclusive: true);
         AlphaDegrees = alphaDegrees;
     }
 

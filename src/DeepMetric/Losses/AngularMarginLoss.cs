@@ -21,18 +21,13 @@ public abstract class AngularMarginLoss : WeightedClassifierLoss
     /// <param name="margin">m (finite).</param>
     /// <param name="reducer">Reducer.</param>
     /// <param name="embeddingRegularizers">Optional embedding regularizers.</param>
+    /// <param name="weightRegularizers">Optional regularizers of the class matrix (see <see cref="IHasClassWeights"/>).</param>
     protected AngularMarginLoss(int numClasses, int embeddingSize, Tensor weight, float scale, float margin, Reducer reducer,
-        IEnumerable<EmbeddingRegularizer>? embeddingRegularizers)
-        : base(numClasses, embeddingSize, "weight", weight, new CosineSimilarity(), reducer, embeddingRegularizers)
+        IEnumerable<EmbeddingRegularizer>? embeddingRegularizers, IEnumerable<WeightRegularizer>? weightRegularizers)
+        : base(numClasses, embeddingSize, "weight", weight, new CosineSimilarity(), reducer, embeddingRegularizers, weightRegularizers)
     {
-        if (!(scale > 0f) || !float.IsFinite(scale))
-        {
-            throw new ArgumentOutOfRangeException(nameof(scale), scale, "The scale s must be a finite number > 0.");
-        }
-        if (!float.IsFinite(margin))
-        {
-            throw new ArgumentOutOfRangeException(nameof(margin), margin, "The margin must be finite.");
-        }
+        Guard.Positive(scale);
+        Guard.Finite(margin);
         Scale = scale;
         Margin = margin;
     }
@@ -57,7 +52,7 @@ public abstract class AngularMarginLoss : WeightedClassifierLoss
     protected abstract Tensor ApplyMargin(Tensor targetCosines);
 
     /// <inheritdoc/>
-    protected override IEnumerable<LossTerm> ComputeTerms(MetricBatch batch)
+    protected override IEnumerable<LossTerm> ComputeClassifierTerms(MetricBatch batch)
     {
         CheckBatch(batch);
         var cos = ClassCosines(WeightMatrix(batch));

@@ -29,10 +29,11 @@ public sealed class ArcFaceLoss : AngularMarginLoss
     /// <param name="seed">Seed of the initialisation.</param>
     /// <param name="reducer">Reducer (default <see cref="MeanReducer"/>).</param>
     /// <param name="embeddingRegularizers">Optional embedding regularizers.</param>
+    /// <param name="weightRegularizers">Optional regularizers of the class matrix (see <see cref="IHasClassWeights"/>).</param>
     public ArcFaceLoss(int numClasses, int embeddingSize, float margin = 0.5f, float scale = 64f, bool easyMargin = false, ulong seed = 0,
-        Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
+        Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null, IEnumerable<WeightRegularizer>? weightRegularizers = null)
         : base(numClasses, embeddingSize, NewMatrix(numClasses, 1, embeddingSize, seed, static (t, rng) => Init.Normal(t, rng)),
-            scale, CheckArcMargin(margin), reducer ?? new MeanReducer(), embeddingRegularizers)
+            scale, CheckArcMargin(margin), reducer ?? new MeanReducer(), embeddingRegularizers, weightRegularizers)
     {
         EasyMargin = easyMargin;
     }
@@ -56,12 +57,5 @@ public sealed class ArcFaceLoss : AngularMarginLoss
         return Ops.Where(Ops.Gt(cos, MathF.Cos(MathF.PI - margin)), phi, Ops.Add(cos, -margin * sinM));
     }
 
-    internal static float CheckArcMargin(float margin)
-    {
-        if (!(margin >= 0f && margin <= MathF.PI / 2))
-        {
-            throw new ArgumentOutOfRangeException(nameof(margin), margin, "The ArcFace margin must be an angle in [0, π/2] radians.");
-        }
-        return margin;
-    }
+    internal static float CheckArcMargin(float margin) => Guard.InRange(margin, 0f, MathF.PI / 2);
 }

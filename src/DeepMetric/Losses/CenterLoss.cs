@@ -69,23 +69,14 @@ public sealed class CenterLoss : MetricLoss
     /// <summary>A zero [C, D] centre matrix after checking the sizes.</summary>
     internal static Tensor NewCenters(int numClasses, int embeddingSize)
     {
-        if (numClasses < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "numClasses must be ≥ 1.");
-        }
-        if (embeddingSize < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(embeddingSize), embeddingSize, "embeddingSize must be ≥ 1.");
-        }
+        Guard.AtLeast(numClasses, 1);
+        Guard.AtLeast(embeddingSize, 1);
         return Tensor.Zeros(numClasses, embeddingSize);
     }
 
     internal static float CheckAlpha(float alpha)
     {
-        if (!(alpha >= 0f && alpha <= 1f))
-        {
-            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "The centre learning rate α must be in [0, 1].");
-        }
+        Guard.InRange(alpha, 0f, 1f);
         return alpha;
     }
 

@@ -1,6 +1,4 @@
 using DeepMetric.Tensors;
-using DeepMetric.Tensors.Nn;
-using DeepMetric.Tensors.Random;
 
 namespace DeepMetric;
 
@@ -29,24 +27,19 @@ public sealed class CenterLossWithCrossEntropy : WeightedClassifierLoss
     /// <param name="seed">Seed of the classifier initialisation.</param>
     /// <param name="reducer">Reducer (default <see cref="MeanReducer"/>).</param>
     /// <param name="embeddingRegularizers">Optional embedding regularizers.</param>
+    /// <param name="weightRegularizers">Optional regularizers of the class matrix (see <see cref="IHasClassWeights"/>).</param>
     public CenterLossWithCrossEntropy(int numClasses, int embeddingSize, float lambda = 0.003f, float alpha = 0.5f, bool bias = true, ulong seed = 0,
-        Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
+        Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null, IEnumerable<WeightRegularizer>? weightRegularizers = null)
         : base(numClasses, embeddingSize, "weight",
-            NewMatrix(numClasses, 1, embeddingSize, seed, static (t, rng) => Init.KaimingUniform(t, rng, a: Math.Sqrt(5))),
-            new DotProductSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers)
+            LinearWeight(numClasses, embeddingSize, seed),
+            new DotProductSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers, weightRegularizers)
     {
-        if (!(lambda >= 0f) || !float.IsFinite(lambda))
-        {
-            throw new ArgumentOutOfRangeException(nameof(lambda), lambda, "The center-loss weight λ must be a finite number ≥ 0.");
-        }
+        Guard.NonNegative(lambda);
         Lambda = lambda;
         Alpha = CenterLoss.CheckAlpha(alpha);
         if (bias)
         {
-            // A second stream so the bias does not repeat the weight's draws.
-            var rng = new Prng(seed ^ 0x9E3779B97F4A7C15UL);
-            double bound = 1.0 / Math.Sqrt(embeddingSize);
-            Bias = RegisterParameter("bias", Init.Uniform(Tensor.Zeros(numClasses), rng, -bound, bound));
+            Bias = RegisterParameter("bias", LinearBias(numClasses, embeddingSize, seed));
         }
         Centers = RegisterBuffer("centers", CenterLoss.NewCenters(numClasses, embeddingSize));
     }
@@ -71,15 +64,11 @@ public sealed class CenterLossWithCrossEntropy : WeightedClassifierLoss
     }
 
     /// <inheritdoc/>
-    protected override IEnumerable<LossTerm> ComputeTerms(MetricBatch batch)
+    protected override IEnumerable<LossTerm> ComputeClassifierTerms(MetricBatch batch)
     {
         // Not an iterator: the centre update must happen during this call, after the loss has read the old centres.
         CheckBatch(batch);
-        var logits = WeightMatrix(batch);
-        if (Bias is not null)
-        {
-            logits = Ops.Add(logits, Bias);
-        }
+        var logits = LinearLogits(batch, Bias);
         var softmax = CrossEntropyPerRow(logits, batch.Labels);
         var center = Ops.Mul(CenterLoss.HalfSquaredDistances(batch.Embeddings, batch.Labels, Centers), Lambda);
         if (IsTraining)

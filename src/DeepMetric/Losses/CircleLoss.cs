@@ -26,14 +26,8 @@ public sealed class CircleLoss : MetricLoss
         IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
         : base(distance ?? new CosineSimilarity(), reducer ?? new AvgNonZeroReducer(), embeddingRegularizers)
     {
-        if (!float.IsFinite(margin))
-        {
-            throw new ArgumentOutOfRangeException(nameof(margin), margin, "The margin must be finite.");
-        }
-        if (!(gamma > 0) || float.IsInfinity(gamma))
-        {
-            throw new ArgumentOutOfRangeException(nameof(gamma), gamma, "gamma must be a finite number > 0.");
-        }
+        Guard.Finite(margin);
+        Guard.Positive(gamma);
         Margin = margin;
         Gamma = gamma;
     }

@@ -21,12 +21,8 @@ public sealed class ContrastiveLoss : MetricLoss
         IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
         : base(distance ?? new LpDistance(), reducer ?? new AvgNonZeroReducer(), embeddingRegularizers)
     {
-        if (!float.IsFinite(posMargin) || !float.IsFinite(negMargin))
-        {
-            throw new ArgumentOutOfRangeException(nameof(posMargin), "Margins must be finite.");
-        }
-        PosMargin = posMargin;
-        NegMargin = negMargin;
+        PosMargin = Guard.Finite(posMargin);
+        NegMargin = Guard.Finite(negMargin);
     }
 
     /// <summary>The positive margin m⁺.</summary>
@@ -36,14 +32,23 @@ public sealed class ContrastiveLoss : MetricLoss
     public float NegMargin { get; }
 
     /// <inheritdoc/>
-    protected override IEnumerable<LossTerm> ComputeTerms(MetricBatch batch)
+    protected override IEnumerable<LossTerm> ComputeTerms(MetricBatch batch) => HingeTerms(batch, Distance, PosMargin, NegMargin);
+
+    /// <summary>
+    /// The contrastive hinges on the batch's pairs under <paramref name="distance"/>: "pos_loss" = [−separation(pos, m⁺)]₊
+    /// and "neg_loss" = [−separation(m⁻, neg)]₊ (shared with <see cref="SnrContrastiveLoss"/>).
+    /// </summary>
+    internal static LossTerm[] HingeTerms(MetricBatch batch, Distance distance, float posMargin, float negMargin)
     {
         var pairs = batch.Pairs();
-        var d = batch.Matrix(Distance);
+        var d = batch.Matrix(distance);
         var pos = d[pairs.PosAnchors, pairs.Positives];
         var neg = d[pairs.NegAnchors, pairs.Negatives];
         // Positives should be closer than m⁺ (violation = −separation(pos, m⁺)); negatives farther than m⁻.
-        yield return new LossTerm("pos_loss", Ops.Relu(Ops.Neg(Distance.Separation(pos, PosMargin))), LossTermKind.PositivePair, pairs.PosAnchors);
-        yield return new LossTerm("neg_loss", Ops.Relu(Ops.Neg(Distance.Separation(NegMargin, neg))), LossTermKind.NegativePair, pairs.NegAnchors);
+        return
+        [
+            new LossTerm("pos_loss", Ops.Relu(Ops.Neg(distance.Separation(pos, posMargin))), LossTermKind.PositivePair, pairs.PosAnchors),
+            new LossTerm("neg_loss", Ops.Relu(Ops.Neg(distance.Separation(negMargin, neg))), LossTermKind.NegativePair, pairs.NegAnchors),
+        ];
     }
 }

@@ -21,10 +21,11 @@ public sealed class CosFaceLoss : AngularMarginLoss
     /// <param name="seed">Seed of the initialisation.</param>
     /// <param name="reducer">Reducer (default <see cref="MeanReducer"/>).</param>
     /// <param name="embeddingRegularizers">Optional embedding regularizers.</param>
+    /// <param name="weightRegularizers">Optional regularizers of the class matrix (see <see cref="IHasClassWeights"/>).</param>
     public CosFaceLoss(int numClasses, int embeddingSize, float margin = 0.35f, float scale = 64f, ulong seed = 0, Reducer? reducer = null,
-        IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
+        IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null, IEnumerable<WeightRegularizer>? weightRegularizers = null)
         : base(numClasses, embeddingSize, NewMatrix(numClasses, 1, embeddingSize, seed, static (t, rng) => Init.Normal(t, rng)),
-            scale, margin, reducer ?? new MeanReducer(), embeddingRegularizers)
+            scale, margin, reducer ?? new MeanReducer(), embeddingRegularizers, weightRegularizers)
     {
     }
 

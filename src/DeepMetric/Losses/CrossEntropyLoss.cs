@@ -1,6 +1,4 @@
 using DeepMetric.Tensors;
-using DeepMetric.Tensors.Nn;
-using DeepMetric.Tensors.Random;
 
 namespace DeepMetric;
 
@@ -25,23 +23,18 @@ public sealed class CrossEntropyLoss : WeightedClassifierLoss
     /// <param name="seed">Seed of the initialisation.</param>
     /// <param name="reducer">Reducer (default <see cref="MeanReducer"/>).</param>
     /// <param name="embeddingRegularizers">Optional embedding regularizers.</param>
+    /// <param name="weightRegularizers">Optional regularizers of the class matrix (see <see cref="IHasClassWeights"/>).</param>
     public CrossEntropyLoss(int numClasses, int embeddingSize, bool bias = true, float labelSmoothing = 0f, ulong seed = 0,
-        Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
+        Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null, IEnumerable<WeightRegularizer>? weightRegularizers = null)
         : base(numClasses, embeddingSize, "weight",
-            NewMatrix(numClasses, 1, embeddingSize, seed, static (t, rng) => Init.KaimingUniform(t, rng, a: Math.Sqrt(5))),
-            new DotProductSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers)
+            LinearWeight(numClasses, embeddingSize, seed),
+            new DotProductSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers, weightRegularizers)
     {
-        if (!(labelSmoothing >= 0f && labelSmoothing <= 1f))
-        {
-            throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, "Label smoothing must be in [0, 1].");
-        }
+        Guard.InRange(labelSmoothing, 0f, 1f);
         LabelSmoothing = labelSmoothing;
         if (bias)
         {
-            // A second stream so the bias does not repeat the weight's draws.
-            var rng = new Prng(seed ^ 0x9E3779B97F4A7C15UL);
-            double bound = 1.0 / Math.Sqrt(embeddingSize);
-            Bias = RegisterParameter("bias", Init.Uniform(Tensor.Zeros(numClasses), rng, -bound, bound));
+            Bias = RegisterParameter("bias", LinearBias(numClasses, embeddingSize, seed));
         }
     }
 
@@ -59,14 +52,10 @@ public sealed class CrossEntropyLoss : WeightedClassifierLoss
     }
 
     /// <inheritdoc/>
-    protected override IEnumerable<LossTerm> ComputeTerms(MetricBatch batch)
+    protected override IEnumerable<LossTerm> ComputeClassifierTerms(MetricBatch batch)
     {
         CheckBatch(batch);
-        var logits = WeightMatrix(batch);
-        if (Bias is not null)
-        {
-            logits = Ops.Add(logits, Bias);
-        }
+        var logits = LinearLogits(batch, Bias);
         var loss = CrossEntropyPerRow(logits, batch.Labels);
         if (LabelSmoothing > 0f)
         {

@@ -36,14 +36,8 @@ public sealed class DynamicSoftMarginLoss : MetricLoss
         {
             throw new ArgumentOutOfRangeException(nameof(minVal), minVal, "minVal must be a finite number < 0.");
         }
-        if (numBins < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(numBins), numBins, "numBins must be ≥ 1.");
-        }
-        if (!(momentum > 0 && momentum <= 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "momentum must be in (0, 1].");
-        }
+        Guard.AtLeast(numBins, 1);
+        Guard.InRange(momentum, 0, 1, minExclusive: true);
         MinVal = minVal;
         NumBins = numBins;
         Momentum = momentum;

@@ -33,14 +33,8 @@ public sealed class FStatisticLoss : MetricLoss
         IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
         : base(new LpDistance(normalizeEmbeddings: false), reducer ?? new MeanReducer(), embeddingRegularizers)
     {
-        if (keptDimensions < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(keptDimensions), keptDimensions, "keptDimensions (d′) must be at least 1.");
-        }
-        if (!(clipEpsilon > 0 && clipEpsilon < 0.5))
-        {
-            throw new ArgumentOutOfRangeException(nameof(clipEpsilon), clipEpsilon, "clipEpsilon must be in (0, 0.5).");
-        }
+        Guard.AtLeast(keptDimensions, 1);
+        Guard.InRange(clipEpsilon, 0, 0.5, minExclusive: true, maxExclusive: true);
         KeptDimensions = keptDimensions;
         ClipEpsilon = clipEpsilon;
     }

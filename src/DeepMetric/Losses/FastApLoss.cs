@@ -28,10 +28,7 @@ public sealed class FastApLoss : MetricLoss
     public FastApLoss(int numBins = 10, Distance? distance = null, Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
         : base(distance ?? new LpDistance(power: 2f), reducer ?? new MeanReducer(), embeddingRegularizers)
     {
-        if (numBins < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(numBins), numBins, "numBins must be at least 1.");
-        }
+        Guard.AtLeast(numBins, 1);
         NumBins = numBins;
     }
 

@@ -24,14 +24,8 @@ public sealed class GeneralizedLiftedStructureLoss : MetricLoss
         IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
         : base(distance ?? new LpDistance(), reducer ?? new MeanReducer(), embeddingRegularizers)
     {
-        if (!float.IsFinite(posMargin))
-        {
-            throw new ArgumentOutOfRangeException(nameof(posMargin), posMargin, "The positive margin must be finite.");
-        }
-        if (!float.IsFinite(negMargin))
-        {
-            throw new ArgumentOutOfRangeException(nameof(negMargin), negMargin, "The negative margin must be finite.");
-        }
+        Guard.Finite(posMargin);
+        Guard.Finite(negMargin);
         PosMargin = posMargin;
         NegMargin = negMargin;
     }

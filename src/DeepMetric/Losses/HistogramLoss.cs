@@ -29,10 +29,7 @@ public sealed class HistogramLoss : MetricLoss
     public HistogramLoss(int numBins = 100, Distance? distance = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
         : base(distance ?? new CosineSimilarity(), new MeanReducer(), embeddingRegularizers)
     {
-        if (numBins < 2)
-        {
-            throw new ArgumentOutOfRangeException(nameof(numBins), numBins, "The histogram needs at least 2 nodes.");
-        }
+        Guard.AtLeast(numBins, 2);
         if (!Distance.IsInverted)
         {
             throw new ArgumentException($"HistogramLoss needs a similarity in [-1, 1] (e.g. CosineSimilarity); {Distance.GetType().Name} is a distance.", nameof(distance));

@@ -1,5 +1,4 @@
 using DeepMetric.Tensors;
-using DeepMetric.Tensors.Random;
 
 namespace DeepMetric;
 
@@ -16,10 +15,8 @@ namespace DeepMetric;
 /// ignores mined tuples and the reference set. The log-softmax is max-stabilised, so γ = 64 does not overflow.
 /// Defaults: γ = 64, <see cref="CosineSimilarity"/>, mean over embeddings.
 /// </remarks>
-public sealed class InstanceLoss : MetricLoss
+public sealed class InstanceLoss : WeightedClassifierLoss
 {
-    private readonly Tensor _weights;
-
     /// <summary>Creates the loss.</summary>
     /// <param name="numClasses">Number of instances (classes) C.</param>
     /// <param name="embeddingSize">Embedding dimension D.</param>
@@ -28,52 +25,41 @@ public sealed class InstanceLoss : MetricLoss
     /// <param name="reducer">Reducer (default <see cref="MeanReducer"/>).</param>
     /// <param name="embeddingRegularizers">Optional embedding regularizers.</param>
     /// <param name="seed">Seed of the classifier initialisation.</param>
+    /// <param name="weightRegularizers">Optional regularizers of the class matrix (see <see cref="IHasClassWeights"/>).</param>
     public InstanceLoss(int numClasses, int embeddingSize, float gamma = 64f, Distance? distance = null, Reducer? reducer = null,
-        IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null, ulong seed = 0)
-        : base(distance ?? new CosineSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers)
+        IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null, ulong seed = 0, IEnumerable<WeightRegularizer>? weightRegularizers = null)
+        : base(numClasses, embeddingSize, "weights",
+            NewMatrix(numClasses, 1, embeddingSize, seed, static (t, rng) => Tensor.RandN(rng, [t.Dim(0), t.Dim(1)])),
+            distance ?? new CosineSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers, weightRegularizers)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(numClasses);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(embeddingSize);
-        if (!(gamma > 0) || float.IsInfinity(gamma))
-        {
-            throw new ArgumentOutOfRangeException(nameof(gamma), gamma, "gamma must be a finite number > 0.");
-        }
-        NumClasses = numClasses;
-        EmbeddingSize = embeddingSize;
+        Guard.Positive(gamma);
         Gamma = gamma;
-        _weights = RegisterParameter("weights", Tensor.RandN(new Prng(seed), [numClasses, embeddingSize]));
     }
-
-    /// <summary>Number of classes C.</summary>
-    public int NumClasses { get; }
-
-    /// <summary>Embedding dimension D.</summary>
-    public int EmbeddingSize { get; }
 
     /// <summary>The scale γ.</summary>
     public float Gamma { get; }
 
-    /// <summary>The classifier weights [C, D].</summary>
-    public Tensor Weights => _weights;
+    /// <summary>The classifier weights [C, D] (the same tensor as <see cref="WeightedClassifierLoss.Weight"/>).</summary>
+    public Tensor Weights => Weight;
 
     /// <inheritdoc/>
-    protected override IEnumerable<LossTerm> ComputeTerms(MetricBatch batch)
+    protected override IEnumerable<LossTerm> ComputeClassifierTerms(MetricBatch batch)
     {
+        // Own checks rather than CheckBatch: this loss ignores a reference set instead of rejecting it.
         if (batch.Embeddings.Dim(1) != EmbeddingSize)
         {
             throw new ArgumentException($"The embeddings have dimension {batch.Embeddings.Dim(1)} but InstanceLoss was created for {EmbeddingSize}.", "embeddings");
         }
         var labels = batch.Labels;
-        var rows = new int[labels.Length];
+        var rows = Iota(labels.Length);
         for (int i = 0; i < labels.Length; i++)
         {
             if ((uint)labels[i] >= (uint)NumClasses)
             {
                 throw new ArgumentException($"Label {labels[i]} is outside [0, {NumClasses}) (InstanceLoss has {NumClasses} classes).", "labels");
             }
-            rows[i] = i;
         }
-        var values = Distance.Pairwise(batch.Embeddings, _weights);
+        var values = Distance.Pairwise(batch.Embeddings, Weight);
         var logits = Ops.Mul(values, Distance.IsInverted ? Gamma : -Gamma);
         var nll = Ops.Neg(Ops.Gather2D(Ops.LogSoftmax(logits, 1), rows, labels));
         yield return new LossTerm("instance_loss", nll, LossTermKind.Element, rows);

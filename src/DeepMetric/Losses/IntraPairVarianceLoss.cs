@@ -26,14 +26,8 @@ public sealed class IntraPairVarianceLoss : MetricLoss
         IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
         : base(distance ?? new CosineSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers)
     {
-        if (!float.IsFinite(posEps) || posEps < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(posEps), posEps, "posEps must be finite and ≥ 0.");
-        }
-        if (!float.IsFinite(negEps) || negEps < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(negEps), negEps, "negEps must be finite and ≥ 0.");
-        }
+        Guard.NonNegative(posEps);
+        Guard.NonNegative(negEps);
         PosEps = posEps;
         NegEps = negEps;
     }

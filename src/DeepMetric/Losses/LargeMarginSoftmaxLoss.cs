@@ -26,13 +26,14 @@ public sealed class LargeMarginSoftmaxLoss : WeightedClassifierLoss
     /// <param name="seed">Seed of the initialisation.</param>
     /// <param name="reducer">Reducer (default <see cref="MeanReducer"/>).</param>
     /// <param name="embeddingRegularizers">Optional embedding regularizers.</param>
+    /// <param name="weightRegularizers">Optional regularizers of the class matrix (see <see cref="IHasClassWeights"/>).</param>
     public LargeMarginSoftmaxLoss(int numClasses, int embeddingSize, int margin = 4, float scale = 1f, bool normalizeWeights = false, ulong seed = 0,
-        Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
+        Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null, IEnumerable<WeightRegularizer>? weightRegularizers = null)
         : base(numClasses, embeddingSize, "weight", NewMatrix(numClasses, 1, embeddingSize, seed, static (t, rng) => Init.Normal(t, rng)),
-            new CosineSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers)
+            new CosineSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers, weightRegularizers)
     {
-        Margin = CheckMargin(margin);
-        Scale = CheckScale(scale);
+        Margin = Guard.AtLeast(margin, 1);
+        Scale = Guard.Positive(scale);
         NormalizeWeights = normalizeWeights;
     }
 
@@ -46,7 +47,7 @@ public sealed class LargeMarginSoftmaxLoss : WeightedClassifierLoss
     public bool NormalizeWeights { get; }
 
     /// <inheritdoc/>
-    protected override IEnumerable<LossTerm> ComputeTerms(MetricBatch batch)
+    protected override IEnumerable<LossTerm> ComputeClassifierTerms(MetricBatch batch)
     {
         CheckBatch(batch);
         yield return ElementTerm("loss", LossPerRow(batch, Weight, WeightMatrix(batch), Margin, Scale, NormalizeWeights));
@@ -98,12 +99,4 @@ public sealed class LargeMarginSoftmaxLoss : WeightedClassifierLoss
         }
         return Ops.Add(Ops.Mul(cur, Tensor.Wrap(sign, c.Length)), Tensor.Wrap(shift, c.Length));
     }
-
-    internal static int CheckMargin(int margin) => margin >= 1
-        ? margin
-        : throw new ArgumentOutOfRangeException(nameof(margin), margin, "The L-Softmax / SphereFace margin must be an integer ≥ 1.");
-
-    internal static float CheckScale(float scale) => scale > 0f && float.IsFinite(scale)
-        ? scale
-        : throw new ArgumentOutOfRangeException(nameof(scale), scale, "The scale must be a finite number > 0.");
 }

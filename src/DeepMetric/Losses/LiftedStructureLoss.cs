@@ -27,10 +27,7 @@ public sealed class LiftedStructureLoss : MetricLoss
         IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
         : base(distance ?? new LpDistance(normalizeEmbeddings: false), reducer ?? new MeanReducer(), embeddingRegularizers)
     {
-        if (!float.IsFinite(margin))
-        {
-            throw new ArgumentOutOfRangeException(nameof(margin), margin, "The margin must be finite.");
-        }
+        Guard.Finite(margin);
         Margin = margin;
     }
 

@@ -33,18 +33,9 @@ public sealed class MarginLoss : MetricLoss
         Distance? distance = null, Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
         : base(distance ?? new LpDistance(), reducer ?? new AvgNonZeroReducer(), embeddingRegularizers)
     {
-        if (!float.IsFinite(margin) || margin < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(margin), margin, "The margin must be finite and ≥ 0.");
-        }
-        if (!float.IsFinite(beta))
-        {
-            throw new ArgumentOutOfRangeException(nameof(beta), beta, "The initial beta must be finite.");
-        }
-        if (!float.IsFinite(nu) || nu < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(nu), nu, "nu must be finite and ≥ 0.");
-        }
+        Guard.NonNegative(margin);
+        Guard.Finite(beta);
+        Guard.NonNegative(nu);
         if (numClasses is <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "numClasses must be positive (or null for one shared beta).");

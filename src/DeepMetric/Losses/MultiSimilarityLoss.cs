@@ -26,18 +26,9 @@ public sealed class MultiSimilarityLoss : MetricLoss
         IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
         : base(distance ?? new CosineSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers)
     {
-        if (!(alpha > 0) || float.IsInfinity(alpha))
-        {
-            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must be a finite number > 0.");
-        }
-        if (!(beta > 0) || float.IsInfinity(beta))
-        {
-            throw new ArgumentOutOfRangeException(nameof(beta), beta, "beta must be a finite number > 0.");
-        }
-        if (!float.IsFinite(baseValue))
-        {
-            throw new ArgumentOutOfRangeException(nameof(baseValue), baseValue, "baseValue must be finite.");
-        }
+        Guard.Positive(alpha);
+        Guard.Positive(beta);
+        Guard.Finite(baseValue);
         Alpha = alpha;
         Beta = beta;
         Base = baseValue;

@@ -70,10 +70,7 @@ public sealed class NPairsLoss : MetricLoss
 
     private static IEnumerable<EmbeddingRegularizer>? WithL2(float l2Regularization, IEnumerable<EmbeddingRegularizer>? others)
     {
-        if (!float.IsFinite(l2Regularization) || l2Regularization < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(l2Regularization), l2Regularization, "l2Regularization must be finite and ≥ 0.");
-        }
+        Guard.NonNegative(l2Regularization);
         if (l2Regularization == 0)
         {
             return others;

@@ -24,10 +24,7 @@ public sealed class NTXentLoss : MetricLoss
         IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
         : base(distance ?? new CosineSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers)
     {
-        if (!(temperature > 0) || float.IsInfinity(temperature))
-        {
-            throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "The temperature must be a finite number > 0.");
-        }
+        Guard.Positive(temperature);
         Temperature = temperature;
     }
 

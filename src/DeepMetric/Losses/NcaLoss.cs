@@ -25,10 +25,7 @@ public sealed class NcaLoss : MetricLoss
         IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
         : base(distance ?? new LpDistance(normalizeEmbeddings: false, power: 2f), reducer ?? new MeanReducer(), embeddingRegularizers)
     {
-        if (!(softmaxScale > 0) || float.IsInfinity(softmaxScale))
-        {
-            throw new ArgumentOutOfRangeException(nameof(softmaxScale), softmaxScale, "softmaxScale must be a finite number > 0.");
-        }
+        Guard.Positive(softmaxScale);
         SoftmaxScale = softmaxScale;
     }
 

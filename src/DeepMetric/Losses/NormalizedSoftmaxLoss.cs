@@ -23,15 +23,13 @@ public sealed class NormalizedSoftmaxLoss : WeightedClassifierLoss
     /// <param name="distance">Distance between embeddings and class weights (default <see cref="CosineSimilarity"/>).</param>
     /// <param name="reducer">Reducer (default <see cref="MeanReducer"/>).</param>
     /// <param name="embeddingRegularizers">Optional embedding regularizers.</param>
+    /// <param name="weightRegularizers">Optional regularizers of the class matrix (see <see cref="IHasClassWeights"/>).</param>
     public NormalizedSoftmaxLoss(int numClasses, int embeddingSize, float temperature = 0.05f, ulong seed = 0, Distance? distance = null,
-        Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
+        Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null, IEnumerable<WeightRegularizer>? weightRegularizers = null)
         : base(numClasses, embeddingSize, "weight", NewMatrix(numClasses, 1, embeddingSize, seed, static (t, rng) => Init.Normal(t, rng)),
-            distance ?? new CosineSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers)
+            distance ?? new CosineSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers, weightRegularizers)
     {
-        if (!(temperature > 0f) || !float.IsFinite(temperature))
-        {
-            throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "The temperature must be a finite number > 0.");
-        }
+        Guard.Positive(temperature);
         Temperature = temperature;
     }
 
@@ -39,7 +37,7 @@ public sealed class NormalizedSoftmaxLoss : WeightedClassifierLoss
     public float Temperature { get; }
 
     /// <inheritdoc/>
-    protected override IEnumerable<LossTerm> ComputeTerms(MetricBatch batch)
+    protected override IEnumerable<LossTerm> ComputeClassifierTerms(MetricBatch batch)
     {
         CheckBatch(batch);
         float scale = Distance.IsInverted ? 1f / Temperature : -1f / Temperature;

@@ -24,10 +24,11 @@ public sealed class P2SGradLoss : WeightedClassifierLoss
     /// <param name="seed">Seed of the initialisation.</param>
     /// <param name="reducer">Reducer (default <see cref="MeanReducer"/>).</param>
     /// <param name="embeddingRegularizers">Optional embedding regularizers.</param>
+    /// <param name="weightRegularizers">Optional regularizers of the class matrix (see <see cref="IHasClassWeights"/>).</param>
     public P2SGradLoss(int numClasses, int embeddingSize, ulong seed = 0, Reducer? reducer = null,
-        IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
+        IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null, IEnumerable<WeightRegularizer>? weightRegularizers = null)
         : base(numClasses, embeddingSize, "weight", NewMatrix(numClasses, 1, embeddingSize, seed, static (t, rng) => Init.Normal(t, rng)),
-            new CosineSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers)
+            new CosineSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers, weightRegularizers)
     {
     }
 
@@ -39,7 +40,7 @@ public sealed class P2SGradLoss : WeightedClassifierLoss
     }
 
     /// <inheritdoc/>
-    protected override IEnumerable<LossTerm> ComputeTerms(MetricBatch batch)
+    protected override IEnumerable<LossTerm> ComputeClassifierTerms(MetricBatch batch)
     {
         CheckBatch(batch);
         int n = batch.Count, c = NumClasses;

@@ -28,20 +28,15 @@ public sealed class ProxyAnchorLoss : WeightedClassifierLoss
     /// <param name="distance">Distance (default <see cref="CosineSimilarity"/>).</param>
     /// <param name="reducer">Reducer (default <see cref="MeanReducer"/>).</param>
     /// <param name="embeddingRegularizers">Optional embedding regularizers.</param>
+    /// <param name="weightRegularizers">Optional regularizers of the class matrix (see <see cref="IHasClassWeights"/>).</param>
     public ProxyAnchorLoss(int numClasses, int embeddingSize, float alpha = 32f, float delta = 0.1f, ulong seed = 0, Distance? distance = null,
-        Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
+        Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null, IEnumerable<WeightRegularizer>? weightRegularizers = null)
         : base(numClasses, embeddingSize, "proxies",
             NewMatrix(numClasses, 1, embeddingSize, seed, static (t, rng) => Init.KaimingNormal(t, rng, mode: FanMode.FanOut)),
-            distance ?? new CosineSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers)
+            distance ?? new CosineSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers, weightRegularizers)
     {
-        if (!(alpha > 0f) || !float.IsFinite(alpha))
-        {
-            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "α must be a finite number > 0.");
-        }
-        if (!float.IsFinite(delta))
-        {
-            throw new ArgumentOutOfRangeException(nameof(delta), delta, "δ must be finite.");
-        }
+        Guard.Positive(alpha);
+        Guard.Finite(delta);
         Alpha = alpha;
         Delta = delta;
     }
@@ -56,7 +51,7 @@ public sealed class ProxyAnchorLoss : WeightedClassifierLoss
     public Tensor Proxies => Weight;
 
     /// <inheritdoc/>
-    protected override IEnumerable<LossTerm> ComputeTerms(MetricBatch batch)
+    protected override IEnumerable<LossTerm> ComputeClassifierTerms(MetricBatch batch)
     {
         CheckBatch(batch);
         int c = NumClasses, n = batch.Count;

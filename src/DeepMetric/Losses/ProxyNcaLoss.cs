@@ -25,15 +25,13 @@ public sealed class ProxyNcaLoss : WeightedClassifierLoss
     /// <param name="distance">Distance (default <see cref="LpDistance"/>, normalised, power 2).</param>
     /// <param name="reducer">Reducer (default <see cref="MeanReducer"/>).</param>
     /// <param name="embeddingRegularizers">Optional embedding regularizers.</param>
+    /// <param name="weightRegularizers">Optional regularizers of the class matrix (see <see cref="IHasClassWeights"/>).</param>
     public ProxyNcaLoss(int numClasses, int embeddingSize, float softmaxScale = 1f, ulong seed = 0, Distance? distance = null,
-        Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
+        Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null, IEnumerable<WeightRegularizer>? weightRegularizers = null)
         : base(numClasses, embeddingSize, "proxies", NewMatrix(numClasses, 1, embeddingSize, seed, static (t, rng) => Init.Normal(t, rng)),
-            distance ?? new LpDistance(power: 2f), reducer ?? new MeanReducer(), embeddingRegularizers)
+            distance ?? new LpDistance(power: 2f), reducer ?? new MeanReducer(), embeddingRegularizers, weightRegularizers)
     {
-        if (!(softmaxScale > 0f) || !float.IsFinite(softmaxScale))
-        {
-            throw new ArgumentOutOfRangeException(nameof(softmaxScale), softmaxScale, "The softmax scale must be a finite number > 0.");
-        }
+        Guard.Positive(softmaxScale);
         SoftmaxScale = softmaxScale;
     }
 
@@ -44,7 +42,7 @@ public sealed class ProxyNcaLoss : WeightedClassifierLoss
     public Tensor Proxies => Weight;
 
     /// <inheritdoc/>
-    protected override IEnumerable<LossTerm> ComputeTerms(MetricBatch batch)
+    protected override IEnumerable<LossTerm> ComputeClassifierTerms(MetricBatch batch)
     {
         CheckBatch(batch);
         var logits = Ops.Mul(WeightMatrix(batch), Distance.IsInverted ? SoftmaxScale : -SoftmaxScale);

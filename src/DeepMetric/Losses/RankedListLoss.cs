@@ -34,26 +34,11 @@ public sealed class RankedListLoss : MetricLoss
         Distance? distance = null, Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
         : base(distance ?? new LpDistance(), reducer ?? new MeanReducer(), embeddingRegularizers)
     {
-        if (!float.IsFinite(margin) || margin < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(margin), margin, "The margin must be finite and ≥ 0.");
-        }
-        if (!float.IsFinite(alpha))
-        {
-            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must be finite.");
-        }
-        if (!float.IsFinite(tn) || tn < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(tn), tn, "tn must be finite and ≥ 0.");
-        }
-        if (!float.IsFinite(tp) || tp < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(tp), tp, "tp must be finite and ≥ 0.");
-        }
-        if (!float.IsFinite(negativeWeight) || negativeWeight < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(negativeWeight), negativeWeight, "negativeWeight must be finite and ≥ 0.");
-        }
+        Guard.NonNegative(margin);
+        Guard.Finite(alpha);
+        Guard.NonNegative(tn);
+        Guard.NonNegative(tp);
+        Guard.NonNegative(negativeWeight);
         Margin = margin;
         Alpha = alpha;
         Tn = tn;

@@ -27,10 +27,7 @@ public sealed class SmoothApLoss : MetricLoss
     public SmoothApLoss(float temperature = 0.01f, Distance? distance = null, Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
         : base(distance ?? new CosineSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers)
     {
-        if (!(temperature > 0) || !float.IsFinite(temperature))
-        {
-            throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "The temperature must be positive and finite.");
-        }
+        Guard.Positive(temperature);
         Temperature = temperature;
     }
 

@@ -36,15 +36,9 @@ public sealed class SncaLoss : MetricLoss
         Distance? distance = null, Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
         : base(distance ?? new CosineSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers)
     {
-        if (!(temperature > 0) || float.IsInfinity(temperature))
-        {
-            throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "The temperature must be a finite number > 0.");
-        }
-        ArgumentOutOfRangeException.ThrowIfNegative(memorySize);
-        if (!(momentum >= 0 && momentum < 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "The momentum must be in [0, 1).");
-        }
+        Guard.Positive(temperature);
+        Guard.AtLeast(memorySize, 0);
+        Guard.InRange(momentum, 0, 1, maxExclusive: true);
         if (memorySize > 0)
         {
             if (embeddingSize <= 0)

@@ -27,21 +27,9 @@ public sealed class SnrContrastiveLoss : MetricLoss
         Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
         : base(distance ?? new SnrDistance(), reducer ?? new AvgNonZeroReducer(), embeddingRegularizers)
     {
-        if (!float.IsFinite(posMargin))
-        {
-            throw new ArgumentOutOfRangeException(nameof(posMargin), posMargin, "The positive margin must be finite.");
-        }
-        if (!float.IsFinite(negMargin))
-        {
-            throw new ArgumentOutOfRangeException(nameof(negMargin), negMargin, "The negative margin must be finite.");
-        }
-        if (!float.IsFinite(regularizerWeight) || regularizerWeight < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(regularizerWeight), regularizerWeight, "The regularizer weight must be finite and ≥ 0.");
-        }
-        PosMargin = posMargin;
-        NegMargin = negMargin;
-        RegularizerWeight = regularizerWeight;
+        PosMargin = Guard.Finite(posMargin);
+        NegMargin = Guard.Finite(negMargin);
+        RegularizerWeight = Guard.NonNegative(regularizerWeight);
     }
 
     /// <summary>The positive margin m⁺.</summary>
@@ -56,12 +44,11 @@ public sealed class SnrContrastiveLoss : MetricLoss
     /// <inheritdoc/>
     protected override IEnumerable<LossTerm> ComputeTerms(MetricBatch batch)
     {
-        var pairs = batch.Pairs();
-        var d = batch.Matrix(Distance);
-        var pos = d[pairs.PosAnchors, pairs.Positives];
-        var neg = d[pairs.NegAnchors, pairs.Negatives];
-        yield return new LossTerm("pos_loss", Ops.Relu(Ops.Neg(Distance.Separation(pos, PosMargin))), LossTermKind.PositivePair, pairs.PosAnchors);
-        yield return new LossTerm("neg_loss", Ops.Relu(Ops.Neg(Distance.Separation(NegMargin, neg))), LossTermKind.NegativePair, pairs.NegAnchors);
+        // The contrastive hinge on the SNR distance, plus the optional zero-mean regulariser.
+        foreach (var term in ContrastiveLoss.HingeTerms(batch, Distance, PosMargin, NegMargin))
+        {
+            yield return term;
+        }
         if (RegularizerWeight > 0)
         {
             var rowSums = Ops.Abs(Ops.Sum(batch.Embeddings, 1));

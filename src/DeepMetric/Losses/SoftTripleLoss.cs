@@ -39,23 +39,18 @@ public sealed class SoftTripleLoss : WeightedClassifierLoss
     /// <param name="seed">Seed of the initialisation.</param>
     /// <param name="reducer">Reducer (default <see cref="MeanReducer"/>).</param>
     /// <param name="embeddingRegularizers">Optional embedding regularizers.</param>
+    /// <param name="weightRegularizers">Optional regularizers of the class matrix (see <see cref="IHasClassWeights"/>).</param>
     public SoftTripleLoss(int numClasses, int embeddingSize, int centersPerClass = 10, float lambda = 20f, float gamma = 0.1f,
         float margin = 0.01f, float regularizerWeight = 0.2f, ulong seed = 0, Reducer? reducer = null,
-        IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
+        IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null, IEnumerable<WeightRegularizer>? weightRegularizers = null)
         : base(numClasses, embeddingSize, "centers",
-            NewMatrix(numClasses, CheckCenters(centersPerClass), embeddingSize, seed, static (t, rng) => Init.Normal(t, rng)),
-            new CosineSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers)
+            NewMatrix(numClasses, Guard.AtLeast(centersPerClass, 1), embeddingSize, seed, static (t, rng) => Init.Normal(t, rng)),
+            new CosineSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers, weightRegularizers)
     {
-        Lambda = CheckPositive(lambda, nameof(lambda), "λ");
-        Gamma = CheckPositive(gamma, nameof(gamma), "γ");
-        if (!(margin >= 0f) || !float.IsFinite(margin))
-        {
-            throw new ArgumentOutOfRangeException(nameof(margin), margin, "The margin δ must be a finite number ≥ 0.");
-        }
-        if (!(regularizerWeight >= 0f) || !float.IsFinite(regularizerWeight))
-        {
-            throw new ArgumentOutOfRangeException(nameof(regularizerWeight), regularizerWeight, "The regulariser weight τ must be a finite number ≥ 0.");
-        }
+        Lambda = Guard.Positive(lambda);
+        Gamma = Guard.Positive(gamma);
+        Guard.NonNegative(margin);
+        Guard.NonNegative(regularizerWeight);
         CentersPerClass = centersPerClass;
         Margin = margin;
         RegularizerWeight = regularizerWeight;
@@ -103,7 +98,7 @@ public sealed class SoftTripleLoss : WeightedClassifierLoss
     }
 
     /// <inheritdoc/>
-    protected override IEnumerable<LossTerm> ComputeTerms(MetricBatch batch)
+    protected override IEnumerable<LossTerm> ComputeClassifierTerms(MetricBatch batch)
     {
         CheckBatch(batch);
         var labels = batch.Labels;
@@ -135,23 +130,5 @@ public sealed class SoftTripleLoss : WeightedClassifierLoss
         var dist = Ops.Sqrt(Ops.Add(Ops.Sum(Ops.Mul(diff, diff), 1), RegularizerEpsilon));
         int k = CentersPerClass;
         return Ops.Mul(Ops.Sum(dist), (float)(RegularizerWeight / ((double)NumClasses * k * (k - 1))));
-    }
-
-    private static int CheckCenters(int k)
-    {
-        if (k < 1)
-        {
-            throw new ArgumentOutOfRangeException("centersPerClass", k, "The number of centres per class K must be ≥ 1.");
-        }
-        return k;
-    }
-
-    private static float CheckPositive(float value, string name, string symbol)
-    {
-        if (!(value > 0f) || !float.IsFinite(value))
-        {
-            throw new ArgumentOutOfRangeException(name, value, $"{symbol} must be a finite number > 0.");
-        }
-        return value;
     }
 }

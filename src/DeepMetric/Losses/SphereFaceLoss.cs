@@ -26,13 +26,14 @@ public sealed class SphereFaceLoss : WeightedClassifierLoss
     /// <param name="seed">Seed of the initialisation.</param>
     /// <param name="reducer">Reducer (default <see cref="MeanReducer"/>).</param>
     /// <param name="embeddingRegularizers">Optional embedding regularizers.</param>
+    /// <param name="weightRegularizers">Optional regularizers of the class matrix (see <see cref="IHasClassWeights"/>).</param>
     public SphereFaceLoss(int numClasses, int embeddingSize, int margin = 4, float scale = 1f, ulong seed = 0,
-        Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
+        Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null, IEnumerable<WeightRegularizer>? weightRegularizers = null)
         : base(numClasses, embeddingSize, "weight", NewMatrix(numClasses, 1, embeddingSize, seed, static (t, rng) => Init.Normal(t, rng)),
-            new CosineSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers)
+            new CosineSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers, weightRegularizers)
     {
-        Margin = LargeMarginSoftmaxLoss.CheckMargin(margin);
-        Scale = LargeMarginSoftmaxLoss.CheckScale(scale);
+        Margin = Guard.AtLeast(margin, 1);
+        Scale = Guard.Positive(scale);
     }
 
     /// <summary>The integer margin m.</summary>
@@ -42,7 +43,7 @@ public sealed class SphereFaceLoss : WeightedClassifierLoss
     public float Scale { get; }
 
     /// <inheritdoc/>
-    protected override IEnumerable<LossTerm> ComputeTerms(MetricBatch batch)
+    protected override IEnumerable<LossTerm> ComputeClassifierTerms(MetricBatch batch)
     {
         CheckBatch(batch);
         yield return ElementTerm("loss", LargeMarginSoftmaxLoss.LossPerRow(batch, Weight, WeightMatrix(batch), Margin, Scale, normalizeWeights: true));

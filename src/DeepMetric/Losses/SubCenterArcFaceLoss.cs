@@ -24,11 +24,12 @@ public sealed class SubCenterArcFaceLoss : AngularMarginLoss
     /// <param name="seed">Seed of the initialisation.</param>
     /// <param name="reducer">Reducer (default <see cref="MeanReducer"/>).</param>
     /// <param name="embeddingRegularizers">Optional embedding regularizers.</param>
+    /// <param name="weightRegularizers">Optional regularizers of the class matrix (see <see cref="IHasClassWeights"/>).</param>
     public SubCenterArcFaceLoss(int numClasses, int embeddingSize, int subCenters = 3, float margin = 0.5f, float scale = 64f, ulong seed = 0,
-        Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
+        Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null, IEnumerable<WeightRegularizer>? weightRegularizers = null)
         : base(numClasses, embeddingSize,
-            NewMatrix(numClasses, CheckSubCenters(subCenters), embeddingSize, seed, static (t, rng) => Init.Normal(t, rng)),
-            scale, ArcFaceLoss.CheckArcMargin(margin), reducer ?? new MeanReducer(), embeddingRegularizers)
+            NewMatrix(numClasses, Guard.AtLeast(subCenters, 1), embeddingSize, seed, static (t, rng) => Init.Normal(t, rng)),
+            scale, ArcFaceLoss.CheckArcMargin(margin), reducer ?? new MeanReducer(), embeddingRegularizers, weightRegularizers)
     {
         SubCenters = subCenters;
     }
@@ -50,13 +51,4 @@ public sealed class SubCenterArcFaceLoss : AngularMarginLoss
 
     /// <inheritdoc/>
     protected override Tensor ApplyMargin(Tensor targetCosines) => ArcFaceLoss.AdditiveAngularMargin(targetCosines, Margin, easyMargin: false);
-
-    private static int CheckSubCenters(int k)
-    {
-        if (k < 1)
-        {
-            throw new ArgumentOutOfRangeException("subCenters", k, "The number of sub-centres per class must be ≥ 1.");
-        }
-        return k;
-    }
 }

@@ -23,10 +23,7 @@ public sealed class SupConLoss : MetricLoss
         IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
         : base(distance ?? new CosineSimilarity(), reducer ?? new AvgNonZeroReducer(), embeddingRegularizers)
     {
-        if (!(temperature > 0) || float.IsInfinity(temperature))
-        {
-            throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "The temperature must be a finite number > 0.");
-        }
+        Guard.Positive(temperature);
         Temperature = temperature;
     }
 

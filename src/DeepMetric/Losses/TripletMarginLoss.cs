@@ -27,10 +27,7 @@ public sealed class TripletMarginLoss : MetricLoss
         Distance? distance = null, Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null, ulong seed = 0)
         : base(distance ?? new LpDistance(), reducer ?? new AvgNonZeroReducer(), embeddingRegularizers)
     {
-        if (!float.IsFinite(margin))
-        {
-            throw new ArgumentOutOfRangeException(nameof(margin), margin, "The margin must be finite.");
-        }
+        Guard.Finite(margin);
         if (tripletsPerAnchor is <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(tripletsPerAnchor), tripletsPerAnchor, "tripletsPerAnchor must be positive (or null for all).");

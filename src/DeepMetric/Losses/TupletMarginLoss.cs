@@ -28,14 +28,8 @@ public sealed class TupletMarginLoss : MetricLoss
         IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
         : base(new CosineSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers)
     {
-        if (!(marginDegrees >= 0 && marginDegrees < 180))
-        {
-            throw new ArgumentOutOfRangeException(nameof(marginDegrees), marginDegrees, "The margin must be in [0, 180) degrees.");
-        }
-        if (!(scale > 0) || float.IsInfinity(scale))
-        {
-            throw new ArgumentOutOfRangeException(nameof(scale), scale, "The scale must be a finite number > 0.");
-        }
+        Guard.InRange(marginDegrees, 0, 180, maxExclusive: true);
+        Guard.Positive(scale);
         MarginDegrees = marginDegrees;
         Scale = scale;
     }

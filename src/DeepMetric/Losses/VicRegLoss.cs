@@ -34,14 +34,11 @@ public sealed class VicRegLoss : MetricLoss
         IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
         : base(new LpDistance(normalizeEmbeddings: false), new MeanReducer(), embeddingRegularizers)
     {
-        CheckNonNegative(invarianceWeight, nameof(invarianceWeight));
-        CheckNonNegative(varianceWeight, nameof(varianceWeight));
-        CheckNonNegative(covarianceWeight, nameof(covarianceWeight));
-        CheckNonNegative(gamma, nameof(gamma));
-        if (!(epsilon > 0) || !float.IsFinite(epsilon))
-        {
-            throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "epsilon must be positive and finite.");
-        }
+        Guard.NonNegative(invarianceWeight);
+        Guard.NonNegative(varianceWeight);
+        Guard.NonNegative(covarianceWeight);
+        Guard.NonNegative(gamma);
+        Guard.Positive(epsilon);
         InvarianceWeight = invarianceWeight;
         VarianceWeight = varianceWeight;
         CovarianceWeight = covarianceWeight;
@@ -121,13 +118,5 @@ public sealed class VicRegLoss : MetricLoss
         }
         var covTerm = Ops.Mul(Ops.Sum(Ops.Mul(Ops.Mul(cov, cov), Tensor.Wrap(offDiagonal, d, d))), 1f / d);
         return (hinge, covTerm);
-    }
-
-    private static void CheckNonNegative(float value, string name)
-    {
-        if (!(value >= 0) || !float.IsFinite(value))
-        {
-            throw new ArgumentOutOfRangeException(name, value, $"{name} must be non-negative and finite.");
-        }
     }
 }

@@ -13,9 +13,10 @@ namespace DeepMetric;
 /// </summary>
 /// <remarks>
 /// These losses compare each embedding with the class rows, not with other embeddings, so mined tuples are ignored
-/// and a separate reference set is rejected.
+/// and a separate reference set is rejected. Optional <see cref="WeightRegularizer"/>s penalise <see cref="Weight"/>:
+/// each adds its already-reduced term after the subclass's terms (see <see cref="IHasClassWeights"/>).
 /// </remarks>
-public abstract class WeightedClassifierLoss : MetricLoss
+public abstract class WeightedClassifierLoss : MetricLoss, IHasClassWeights
 {
     /// <summary>Creates the loss and registers <paramref name="weight"/> as the parameter <paramref name="weightName"/>.</summary>
     /// <param name="numClasses">Number of classes C (labels must be in [0, C)).</param>
@@ -25,8 +26,9 @@ public abstract class WeightedClassifierLoss : MetricLoss
     /// <param name="distance">The distance between embeddings and rows.</param>
     /// <param name="reducer">The reducer.</param>
     /// <param name="embeddingRegularizers">Optional embedding regularizers.</param>
+    /// <param name="weightRegularizers">Optional regularizers of the class matrix.</param>
     protected WeightedClassifierLoss(int numClasses, int embeddingSize, string weightName, Tensor weight, Distance distance, Reducer reducer,
-        IEnumerable<EmbeddingRegularizer>? embeddingRegularizers)
+        IEnumerable<EmbeddingRegularizer>? embeddingRegularizers, IEnumerable<WeightRegularizer>? weightRegularizers)
         : base(distance, reducer, embeddingRegularizers)
     {
         CheckSizes(numClasses, embeddingSize);
@@ -38,6 +40,14 @@ public abstract class WeightedClassifierLoss : MetricLoss
         NumClasses = numClasses;
         EmbeddingSize = embeddingSize;
         Weight = RegisterParameter(weightName, weight);
+        WeightRegularizers = weightRegularizers?.ToArray() ?? [];
+        for (int i = 0; i < WeightRegularizers.Count; i++)
+        {
+            if (WeightRegularizers[i] is null)
+            {
+                throw new ArgumentException($"weightRegularizers[{i}] is null.", nameof(weightRegularizers));
+            }
+        }
     }
 
     /// <summary>Number of classes C.</summary>
@@ -49,6 +59,27 @@ public abstract class WeightedClassifierLoss : MetricLoss
     /// <summary>The trainable class matrix [rows, D] (rows = C, or C·K with K sub-centres per class).</summary>
     public Tensor Weight { get; }
 
+    /// <inheritdoc/>
+    public Tensor ClassWeights => Weight;
+
+    /// <summary>Regularizers of <see cref="Weight"/>, each adding an already-reduced term to the loss.</summary>
+    public IReadOnlyList<WeightRegularizer> WeightRegularizers { get; }
+
+    /// <summary>The subclass's terms followed by one term per weight regularizer.</summary>
+    /// <remarks>Collected eagerly: some subclasses update state (e.g. centres) during the call.</remarks>
+    protected sealed override IEnumerable<LossTerm> ComputeTerms(MetricBatch batch)
+    {
+        var terms = new List<LossTerm>(ComputeClassifierTerms(batch));
+        foreach (var regularizer in WeightRegularizers)
+        {
+            terms.Add(regularizer.Term(Weight));
+        }
+        return terms;
+    }
+
+    /// <summary>The loss's own unreduced terms on a batch (the weight-regularizer terms are appended by the base).</summary>
+    protected abstract IEnumerable<LossTerm> ComputeClassifierTerms(MetricBatch batch);
+
     /// <summary>
     /// Creates a [rows, D] matrix initialised by <paramref name="init"/> from a <see cref="Prng"/> seeded with
     /// <paramref name="seed"/>, after checking the sizes (so subclasses can call it in their base-constructor call).
@@ -57,7 +88,7 @@ public abstract class WeightedClassifierLoss : MetricLoss
     {
         ArgumentNullException.ThrowIfNull(init);
         CheckSizes(numClasses, embeddingSize);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rowsPerClass);
+        Guard.AtLeast(rowsPerClass, 1);
         return init(Tensor.Zeros(checked(numClasses * rowsPerClass), embeddingSize), new Prng(seed));
     }
 
@@ -96,6 +127,26 @@ public abstract class WeightedClassifierLoss : MetricLoss
     {
         ArgumentNullException.ThrowIfNull(batch);
         return Distance.Pairwise(batch.Embeddings, Weight);
+    }
+
+    /// <summary>A classifier weight [C, D] initialised as PyTorch's <c>nn.Linear</c> (Kaiming-uniform with a = √5, i.e. U(±1/√D)).</summary>
+    private protected static Tensor LinearWeight(int numClasses, int embeddingSize, ulong seed) =>
+        NewMatrix(numClasses, 1, embeddingSize, seed, static (t, rng) => Init.KaimingUniform(t, rng, a: Math.Sqrt(5)));
+
+    /// <summary>A classifier bias [C] ~ U(±1/√D), as PyTorch's <c>nn.Linear</c>.</summary>
+    private protected static Tensor LinearBias(int numClasses, int embeddingSize, ulong seed)
+    {
+        // A second stream so the bias does not repeat the weight's draws.
+        var rng = new Prng(seed ^ 0x9E3779B97F4A7C15UL);
+        double bound = 1.0 / Math.Sqrt(embeddingSize);
+        return Init.Uniform(Tensor.Zeros(numClasses), rng, -bound, bound);
+    }
+
+    /// <summary>The logits x·Wᵀ (+ b) [N, C] of a validated batch, with <see cref="MetricLoss.Distance"/> a dot product.</summary>
+    private protected Tensor LinearLogits(MetricBatch batch, Tensor? bias)
+    {
+        var logits = WeightMatrix(batch);
+        return bias is null ? logits : Ops.Add(logits, bias);
     }
 
     /// <summary>−log softmax(logits)[i, yᵢ] for every row, as [N]: logsumexp(row) − row[yᵢ] (stable for any scale).</summary>
@@ -137,13 +188,7 @@ public abstract class WeightedClassifierLoss : MetricLoss
 
     private static void CheckSizes(int numClasses, int embeddingSize)
     {
-        if (numClasses < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "numClasses must be ≥ 1.");
-        }
-        if (embeddingSize < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(embeddingSize), embeddingSize, "embeddingSize must be ≥ 1.");
-        }
+        Guard.AtLeast(numClasses, 1);
+        Guard.AtLeast(embeddingSize, 1);
     }
 }

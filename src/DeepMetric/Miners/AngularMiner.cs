@@ -17,10 +17,7 @@ public sealed class AngularMiner : Miner
     /// <param name="normalizeEmbeddings">L2-normalise embeddings first.</param>
     public AngularMiner(float angle = 20f, bool normalizeEmbeddings = true) : base(new LpDistance(normalizeEmbeddings: normalizeEmbeddings))
     {
-        if (!(angle > 0 && angle < 90))
-        {
-            throw new ArgumentOutOfRangeException(nameof(angle), angle, "The angle must be in (0, 90) degrees.");
-        }
+        Guard.InRange(angle, 0, 90, minExclusive: true, maxExclusive: true);
         Angle = angle;
     }
 

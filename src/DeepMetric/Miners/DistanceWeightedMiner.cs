@@ -27,10 +27,7 @@ public sealed class DistanceWeightedMiner : Miner
     /// <param name="seed">Seed of the sampler.</param>
     public DistanceWeightedMiner(float cutoff = 0.5f, float nonzeroLossCutoff = 1.4f, ulong seed = 0) : base(new LpDistance())
     {
-        if (!(cutoff > 0) || !float.IsFinite(cutoff))
-        {
-            throw new ArgumentOutOfRangeException(nameof(cutoff), cutoff, "cutoff must be a finite number > 0.");
-        }
+        Guard.Positive(cutoff);
         if (!(nonzeroLossCutoff > cutoff) || nonzeroLossCutoff > 2f)
         {
             throw new ArgumentOutOfRangeException(nameof(nonzeroLossCutoff), nonzeroLossCutoff, "nonzeroLossCutoff must be > cutoff and ≤ 2 (the diameter of the unit sphere).");

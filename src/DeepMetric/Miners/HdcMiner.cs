@@ -13,10 +13,7 @@ public sealed class HdcMiner : Miner
     /// <param name="distance">Distance (default <see cref="LpDistance"/>).</param>
     public HdcMiner(float filterPercentage = 0.5f, Distance? distance = null) : base(distance ?? new LpDistance())
     {
-        if (!(filterPercentage > 0 && filterPercentage <= 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(filterPercentage), filterPercentage, "filterPercentage must be in (0, 1].");
-        }
+        Guard.InRange(filterPercentage, 0, 1, minExclusive: true);
         FilterPercentage = filterPercentage;
     }
 
@@ -26,22 +23,7 @@ public sealed class HdcMiner : Miner
     /// <inheritdoc/>
     protected override MinedTuples Mine(MiningBatch batch)
     {
-        List<(float V, int I, int J)> pos = [], neg = [];
-        for (int i = 0; i < batch.Rows; i++)
-        {
-            var row = batch.Row(i);
-            for (int j = 0; j < row.Length; j++)
-            {
-                if (batch.IsPositive(i, j))
-                {
-                    pos.Add((row[j], i, j));
-                }
-                else if (batch.IsNegative(i, j))
-                {
-                    neg.Add((row[j], i, j));
-                }
-            }
-        }
+        var (pos, neg) = batch.ValuedPairs();
         var d = batch.Distance;
         // Hardest first: positives farthest first, negatives closest first; List.Sort is unstable, so tie-break by index.
         pos.Sort((x, y) => Order(d.IsCloser(x.V, y.V), d.IsCloser(y.V, x.V), x, y));

@@ -61,4 +61,29 @@ public sealed class MiningBatch
 
     /// <summary>True when (i, j) is a negative pair (different labels).</summary>
     public bool IsNegative(int i, int j) => Labels[i] != RefLabels[j];
+
+    /// <summary>
+    /// Every positive and every negative pair with its value, in pair order (anchor, then reference index), for miners
+    /// that rank or bin all pairs.
+    /// </summary>
+    internal (List<(float V, int I, int J)> Positives, List<(float V, int I, int J)> Negatives) ValuedPairs()
+    {
+        List<(float V, int I, int J)> pos = [], neg = [];
+        for (int i = 0; i < Rows; i++)
+        {
+            var row = Row(i);
+            for (int j = 0; j < row.Length; j++)
+            {
+                if (IsPositive(i, j))
+                {
+                    pos.Add((row[j], i, j));
+                }
+                else if (IsNegative(i, j))
+                {
+                    neg.Add((row[j], i, j));
+                }
+            }
+        }
+        return (pos, neg);
+    }
 }

@@ -15,10 +15,7 @@ public sealed class MultiSimilarityMiner : Miner
     /// <param name="distance">Distance (default <see cref="CosineSimilarity"/>).</param>
     public MultiSimilarityMiner(float epsilon = 0.1f, Distance? distance = null) : base(distance ?? new CosineSimilarity())
     {
-        if (!float.IsFinite(epsilon) || epsilon < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "epsilon must be finite and ≥ 0.");
-        }
+        Guard.NonNegative(epsilon);
         Epsilon = epsilon;
     }
 

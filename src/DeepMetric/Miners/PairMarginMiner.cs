@@ -14,14 +14,8 @@ public sealed class PairMarginMiner : Miner
     /// <param name="distance">Distance (default <see cref="LpDistance"/>).</param>
     public PairMarginMiner(float posMargin = 0.2f, float negMargin = 0.8f, Distance? distance = null) : base(distance ?? new LpDistance())
     {
-        if (!float.IsFinite(posMargin))
-        {
-            throw new ArgumentOutOfRangeException(nameof(posMargin), posMargin, "posMargin must be finite.");
-        }
-        if (!float.IsFinite(negMargin))
-        {
-            throw new ArgumentOutOfRangeException(nameof(negMargin), negMargin, "negMargin must be finite.");
-        }
+        Guard.Finite(posMargin);
+        Guard.Finite(negMargin);
         PosMargin = posMargin;
         NegMargin = negMargin;
     }

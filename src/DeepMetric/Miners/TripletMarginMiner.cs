@@ -13,10 +13,7 @@ public sealed class TripletMarginMiner : Miner
     /// <param name="distance">Distance (default <see cref="LpDistance"/>).</param>
     public TripletMarginMiner(float margin = 0.2f, TripletKind kind = TripletKind.All, Distance? distance = null) : base(distance ?? new LpDistance())
     {
-        if (!float.IsFinite(margin))
-        {
-            throw new ArgumentOutOfRangeException(nameof(margin), margin, "The margin must be finite.");
-        }
+        Guard.Finite(margin);
         if (!Enum.IsDefined(kind))
         {
             throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown triplet kind.");

@@ -22,9 +22,9 @@ public sealed class UniformHistogramMiner : Miner
     public UniformHistogramMiner(int numBins = 100, int posPerBin = 25, int negPerBin = 33, Distance? distance = null, ulong seed = 0)
         : base(distance ?? new LpDistance())
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(numBins, 1);
-        ArgumentOutOfRangeException.ThrowIfNegative(posPerBin);
-        ArgumentOutOfRangeException.ThrowIfNegative(negPerBin);
+        Guard.AtLeast(numBins, 1);
+        Guard.AtLeast(posPerBin, 0);
+        Guard.AtLeast(negPerBin, 0);
         NumBins = numBins;
         PosPerBin = posPerBin;
         NegPerBin = negPerBin;
@@ -43,22 +43,7 @@ public sealed class UniformHistogramMiner : Miner
     /// <inheritdoc/>
     protected override MinedTuples Mine(MiningBatch batch)
     {
-        List<(float V, int I, int J)> pos = [], neg = [];
-        for (int i = 0; i < batch.Rows; i++)
-        {
-            var row = batch.Row(i);
-            for (int j = 0; j < row.Length; j++)
-            {
-                if (batch.IsPositive(i, j))
-                {
-                    pos.Add((row[j], i, j));
-                }
-                else if (batch.IsNegative(i, j))
-                {
-                    neg.Add((row[j], i, j));
-                }
-            }
-        }
+        var (pos, neg) = batch.ValuedPairs();
         var (a1, p) = Sample(pos, PosPerBin);
         var (a2, n) = Sample(neg, NegPerBin);
         return new PairTuples(a1, p, a2, n);

@@ -10,10 +10,7 @@ public abstract class EmbeddingRegularizer
     /// <param name="reducer">Reducer of the per-embedding penalties (default mean).</param>
     protected EmbeddingRegularizer(float weight, Reducer? reducer)
     {
-        if (!float.IsFinite(weight) || weight < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(weight), weight, "The regularizer weight must be finite and ≥ 0.");
-        }
+        Guard.NonNegative(weight);
         Weight = weight;
         Reducer = reducer ?? new MeanReducer();
     }

@@ -11,6 +11,7 @@ namespace DeepMetric;
 /// weightRegularizers</c> constructor argument, keep it as a <c>WeightRegularizers</c> list, implement this
 /// interface, and at the end of <c>ComputeTerms</c> yield <c>r.Term(ClassWeights)</c> for each regularizer (an
 /// <see cref="LossTermKind.AlreadyReduced"/> term, so the loss's reducer leaves it as it is).
+/// <see cref="WeightedClassifierLoss"/> does all of this for every loss derived from it.
 /// </remarks>
 public interface IHasClassWeights
 {

@@ -15,14 +15,8 @@ public sealed class LpRegularizer : EmbeddingRegularizer
     /// <param name="reducer">Reducer over embeddings (default mean).</param>
     public LpRegularizer(float p = 2f, float power = 1f, float weight = 1f, Reducer? reducer = null) : base(weight, reducer)
     {
-        if (!(p > 0) || float.IsInfinity(p))
-        {
-            throw new ArgumentOutOfRangeException(nameof(p), p, "p must be a finite number > 0.");
-        }
-        if (!(power > 0) || float.IsInfinity(power))
-        {
-            throw new ArgumentOutOfRangeException(nameof(power), power, "power must be a finite number > 0.");
-        }
+        Guard.Positive(p);
+        Guard.Positive(power);
         P = p;
         Power = power;
     }

@@ -19,8 +19,8 @@ public sealed class SparseCentersRegularizer : WeightRegularizer
     /// <param name="weight">Multiplier of the penalty.</param>
     public SparseCentersRegularizer(int numClasses, int centersPerClass, float weight = 1f) : base(weight)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(centersPerClass, 1);
+        Guard.AtLeast(numClasses, 1);
+        Guard.AtLeast(centersPerClass, 1);
         NumClasses = numClasses;
         CentersPerClass = centersPerClass;
     }

@@ -12,10 +12,7 @@ public abstract class WeightRegularizer
     /// <param name="weight">Multiplier of the penalty (finite, ≥ 0).</param>
     protected WeightRegularizer(float weight)
     {
-        if (!float.IsFinite(weight) || weight < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(weight), weight, "The regularizer weight must be finite and ≥ 0.");
-        }
+        Guard.NonNegative(weight);
         Weight = weight;
     }
 

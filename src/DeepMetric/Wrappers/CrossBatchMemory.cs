@@ -32,7 +32,7 @@ public sealed class CrossBatchMemory : MetricLoss
     public CrossBatchMemory(MetricLoss loss, int memorySize = 1024, Miner? miner = null)
         : base(loss?.Distance ?? throw new ArgumentNullException(nameof(loss)), loss.Reducer)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(memorySize, 1);
+        Guard.AtLeast(memorySize, 1);
         _loss = RegisterModule("loss", loss);
         MemorySize = memorySize;
         Miner = miner;
