@@ -2,7 +2,7 @@ namespace DeepMetric.Search;
 
 /// <summary>
 /// A searchable collection of fixed-dimension float32 vectors with string ids and integer labels.
-/// <see cref="FlatIndex"/> (exact) and HnswIndex (approximate) implement it, so callers switch with one option.
+/// <see cref="FlatIndex"/> (exact) and <see cref="HnswIndex"/> (approximate) implement it, so callers switch with one option.
 /// Instances are not safe for concurrent use from several threads.
 /// </summary>
 public interface IVectorIndex
