@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using System.Text;
 using DeepMetric.Tensors.Random;
 
@@ -63,6 +65,7 @@ public sealed class HnswIndex : IVectorIndex
     private int[] _neighbours = [];
     private int[] _discarded = [];
     private int[] _duplicates = [];
+    private readonly int[] _batch;
 
     /// <summary>Creates an empty index.</summary>
     public HnswIndex(int dimension, VectorMetric metric, HnswOptions? options = null)
@@ -81,6 +84,7 @@ public sealed class HnswIndex : IVectorIndex
         _rng = new Prng(_options.Seed);
         EfSearch = _options.EfSearch;
         _query = new float[dimension];
+        _batch = new int[_m0 + 1];
     }
 
     /// <inheritdoc/>
@@ -568,14 +572,22 @@ public sealed class HnswIndex : IVectorIndex
             candidates.Pop();
             var links = Links(c, level);
             int count = links[0];
+            // First the unvisited neighbours, with their vectors prefetched (graph hops are cache misses), then the distances.
+            var batch = _batch;
+            int fresh = 0;
             for (int i = 1; i <= count; i++)
             {
                 int e = links[i];
-                if (visited[e] == stamp)
+                if (visited[e] != stamp)
                 {
-                    continue;
+                    visited[e] = stamp;
+                    batch[fresh++] = e;
+                    Prefetch(e);
                 }
-                visited[e] = stamp;
+            }
+            for (int i = 0; i < fresh; i++)
+            {
+                int e = batch[i];
                 float d = Distance(q, e);
                 if (results.Count < ef || d < results.TopKey)
                 {
@@ -585,6 +597,20 @@ public sealed class HnswIndex : IVectorIndex
                         results.PushBounded(d, e, ef);
                     }
                 }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private unsafe void Prefetch(int node)
+    {
+        if (Sse.IsSupported)
+        {
+            byte* p = (byte*)Unsafe.AsPointer(ref _vectors[node * Dimension]);
+            int bytes = Math.Min(Dimension * sizeof(float), 512);
+            for (int offset = 0; offset < bytes; offset += 64)
+            {
+                Sse.Prefetch0(p + offset);
             }
         }
     }
@@ -670,7 +696,10 @@ public sealed class HnswIndex : IVectorIndex
                 throw new InvalidOperationException($"An HNSW index of dimension {Dimension} and M = {_m} cannot hold {needed} vectors.");
             }
         }
-        Array.Resize(ref _vectors, (int)floats);
+        // Pinned, so neighbour vectors can be prefetched by address during search.
+        var vectors = GC.AllocateUninitializedArray<float>((int)floats, pinned: true);
+        _vectors.CopyTo(vectors, 0);
+        _vectors = vectors;
         Array.Resize(ref _links0, (int)links);
         Array.Resize(ref _upper, capacity);
         Array.Resize(ref _levels, capacity);
