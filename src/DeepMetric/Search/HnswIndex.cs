@@ -17,7 +17,8 @@ namespace DeepMetric.Search;
 /// </summary>
 /// <remarks>
 /// <para>Levels are drawn as ⌊−ln(u)·mL⌋ with mL = 1/ln(M) from a seeded <see cref="Prng"/>, so the same options and the
-/// same insertion order build the same graph on every machine. Vectors live in one contiguous float array, distances use
+/// same insertion order build the same graph (on every machine with the same SIMD width: distances are summed in float
+/// across vector lanes, so a CPU with another vector width may round a near-tie differently). Vectors live in one contiguous float array, distances use
 /// SIMD kernels, and the visited set is a generation-stamped int array, so a query allocates only its result.</para>
 /// <para><see cref="Remove"/> marks a node deleted: it is skipped in results but still used to navigate, so recall does not
 /// collapse; its memory is kept until the index is rebuilt. Algorithm 4's <c>extendCandidates</c> option is not

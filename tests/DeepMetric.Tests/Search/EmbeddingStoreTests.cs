@@ -79,6 +79,11 @@ public sealed class EmbeddingStoreTests
         }
         Assert.Throws<InvalidDataException>(() => EmbeddingStore.Open(path, verifyChecksum: true));
         Assert.Throws<InvalidDataException>(() => FlatIndex.Load(path));
+        // The last byte (metadata) is covered too.
+        bytes[200] ^= 0x10;
+        bytes[^1] ^= 0x01;
+        File.WriteAllBytes(path, bytes);
+        Assert.Throws<InvalidDataException>(() => EmbeddingStore.Open(path, verifyChecksum: true));
     }
 
     [Fact]
