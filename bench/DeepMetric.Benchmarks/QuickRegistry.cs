@@ -14,6 +14,7 @@ public static class QuickRegistry
         new("gemm", Gemm.GemmQuick.Run),
         new("mlp", Training.TrainStepQuick.RunMlp),
         new("cnn", Training.TrainStepQuick.RunCnn),
+        new("ann", Search.AnnQuick.Run),
     ];
 
     /// <summary>Runs the benchmarks whose name contains <paramref name="filter"/> (all when null), printing each record as it is produced.</summary>

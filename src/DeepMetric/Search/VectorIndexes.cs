@@ -1,0 +1,40 @@
+namespace DeepMetric.Search;
+
+/// <summary>Creates and loads indexes behind <see cref="IVectorIndex"/>, so callers pick exact or approximate search with one option.</summary>
+public static class VectorIndexes
+{
+    /// <summary>An empty index of the given kind (<paramref name="hnswOptions"/> is used only for <see cref="VectorIndexKind.Hnsw"/>).</summary>
+    public static IVectorIndex Create(VectorIndexKind kind, int dimension, VectorMetric metric, HnswOptions? hnswOptions = null) => kind switch
+    {
+        VectorIndexKind.Flat => new FlatIndex(dimension, metric),
+        VectorIndexKind.Hnsw => new HnswIndex(dimension, metric, hnswOptions),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), $"Unknown index kind {kind}."),
+    };
+
+    /// <summary>An index of the given kind holding every row of <paramref name="store"/>, searched with the store's metric.</summary>
+    public static IVectorIndex Build(VectorIndexKind kind, EmbeddingStore store, HnswOptions? hnswOptions = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var index = Create(kind, store.Dimension, store.Metadata.Metric, hnswOptions);
+        index.Add(store.GetIds(), store.Vectors, store.Labels);
+        return index;
+    }
+
+    /// <summary>Loads a file written by <see cref="IVectorIndex.Save"/>: the kind is recognised from its magic bytes.</summary>
+    /// <exception cref="InvalidDataException">The file is neither a saved HNSW index nor an embedding store, or is corrupt.</exception>
+    public static IVectorIndex Load(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        Span<byte> magic = stackalloc byte[8];
+        using (var stream = File.OpenRead(path))
+        {
+            SearchIO.Check(stream.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false) == magic.Length, path, "file is truncated (shorter than its magic bytes).");
+        }
+        if (magic.SequenceEqual("DMHNSWIX"u8))
+        {
+            return HnswIndex.Load(path);
+        }
+        SearchIO.Check(magic.SequenceEqual("DMEMBSTR"u8), path, "neither an HNSW index nor an embedding store (unknown magic bytes).");
+        return FlatIndex.Load(path);
+    }
+}
