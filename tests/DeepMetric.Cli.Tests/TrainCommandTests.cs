@@ -118,4 +118,49 @@ public sealed class TrainCommandTests
         Assert.StartsWith("deepmetric: error: ", lines[0], StringComparison.Ordinal);
         Assert.Contains(expected, lines[0], StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void RunDirectoryThenResumeContinuesTheRun()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "dm-cli-resume-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            string[] common = ["train", "--data-dir", s_subset, "--iterations-per-epoch", "3", "--batch-size", "64", "--m-per-class", "16",
+                "--embedding-size", "16", "--validation-fraction", "0.2", "--eval-every", "1", "--patience", "5",
+                "--scheduler", "warmup-cosine", "--clip-grad-norm", "1", "--quiet"];
+            var (code, _, err) = Run([.. common, "--epochs", "2", "--run-dir", dir]);
+            Assert.Equal("", err);
+            Assert.Equal(0, code);
+            foreach (var f in new[] { "config.json", "metrics.jsonl", "checkpoint-last.safetensors", "checkpoint-best.safetensors", "model-final.safetensors", "model.safetensors" })
+            {
+                Assert.True(File.Exists(Path.Combine(dir, f)), f);
+            }
+            Assert.Equal(2, File.ReadAllLines(Path.Combine(dir, "metrics.jsonl")).Length);
+
+            (code, _, err) = Run([.. common, "--epochs", "3", "--resume", dir]);
+            Assert.Equal("", err);
+            Assert.Equal(0, code);
+            var lines = File.ReadAllLines(Path.Combine(dir, "metrics.jsonl"));
+            Assert.Equal(3, lines.Length);
+            using var doc = JsonDocument.Parse(lines[2]);
+            Assert.Equal(3, doc.RootElement.GetProperty("epoch").GetInt32());
+            Assert.Equal(9, doc.RootElement.GetProperty("iteration").GetInt32());
+            Assert.Equal(3, Checkpoint.Load(Path.Combine(dir, "checkpoint-last.safetensors")).Epoch);
+
+            // Already complete, or a mismatched model: one-line errors.
+            (code, _, err) = Run([.. common, "--epochs", "3", "--resume", dir]);
+            Assert.NotEqual(0, code);
+            Assert.Contains("--epochs", err, StringComparison.Ordinal);
+            (code, _, err) = Run([.. common.Select(a => a == "16" ? "32" : a), "--epochs", "4", "--resume", dir]);
+            Assert.NotEqual(0, code);
+            Assert.Contains("--resume", err, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+    }
 }

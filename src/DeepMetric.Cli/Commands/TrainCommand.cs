@@ -53,12 +53,29 @@ internal static class TrainCommand
         var lr = new Option<float>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => 1e-3f, HelpName = "rate" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of initialisation and sampling", DefaultValueFactory = _ => 0UL, HelpName = "n" };
         var runDir = new Option<DirectoryInfo?>("--run-dir") { Description = "Directory for config.json, metrics.json and model.safetensors", HelpName = "dir" };
+        var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue the run in this run directory from its last checkpoint (pass the same options; --epochs is the new total; the LR schedule keeps the original run's length)", HelpName = "dir" };
+        var evalEvery = new Option<int>("--eval-every") { Description = "Evaluate on the validation split every n epochs (needs --validation-fraction)", DefaultValueFactory = _ => 1, HelpName = "n" };
+        var patience = new Option<int>("--patience") { Description = "Stop after n evaluations without a better validation MAP@R; 0 never stops", DefaultValueFactory = _ => 0, HelpName = "n" };
+        var validationFraction = new Option<double>("--validation-fraction")
+        {
+            Description = "Hold out this fraction of every TRAINING class for validation (best-model keeping, early stopping); 0 for none",
+            DefaultValueFactory = _ => 0,
+            HelpName = "f",
+        };
+        var scheduler = new Option<string>("--scheduler")
+        {
+            Description = "LR schedule: 'none'; 'step' (x0.1 every third of the epochs, per epoch); 'cosine' (per epoch); 'warmup-cosine' (linear warm-up over the first epoch, then cosine, per iteration)",
+            DefaultValueFactory = _ => "none",
+            HelpName = "name",
+        };
+        scheduler.AcceptOnlyFromAmong("none", "step", "cosine", "warmup-cosine");
+        var clipGradNorm = new Option<float>("--clip-grad-norm") { Description = "Clip the joint gradient L2 norm to this value; 0 for no clipping", DefaultValueFactory = _ => 0f, HelpName = "x" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the metrics table" };
         var json = new Option<bool>("--json") { Description = "Print only one JSON line with the final metrics" };
 
         var command = new Command("train", "Train an embedding model on Fashion-MNIST classes 0-4 and evaluate retrieval on the unseen classes 5-9.")
         {
-            model, loss, miner, margin, minerMargin, epochs, iterations, batchSize, mPerClass, embeddingSize, lr, seed, runDir, quiet, json,
+            model, loss, miner, margin, minerMargin, epochs, iterations, batchSize, mPerClass, embeddingSize, lr, seed, runDir, resume, evalEvery, patience, validationFraction, scheduler, clipGradNorm, quiet, json,
         };
         command.SetAction(parseResult => Run(context, parseResult, new TrainSettings(
             parseResult.GetValue(model) ?? Mlp,
@@ -73,9 +90,17 @@ internal static class TrainCommand
             parseResult.GetValue(embeddingSize),
             parseResult.GetValue(lr),
             parseResult.GetValue(seed),
-            parseResult.GetValue(runDir)?.FullName,
+            parseResult.GetValue(runDir)?.FullName ?? parseResult.GetValue(resume)?.FullName,
             parseResult.GetValue(quiet),
-            parseResult.GetValue(json))));
+            parseResult.GetValue(json))
+        {
+            Resume = parseResult.GetValue(resume)?.FullName,
+            EvalEvery = parseResult.GetValue(evalEvery),
+            Patience = parseResult.GetValue(patience),
+            ValidationFraction = parseResult.GetValue(validationFraction),
+            Scheduler = parseResult.GetValue(scheduler) ?? "none",
+            ClipGradNorm = parseResult.GetValue(clipGradNorm),
+        }));
         return command;
     }
 
@@ -86,6 +111,12 @@ internal static class TrainCommand
         var split = FashionMnist.Load(location).OpenSetSplit();
         var train = split.Train;
         var test = split.Test;
+        ImageDataset? validation = null;
+        if (s.ValidationFraction > 0)
+        {
+            // Never the test classes: validation comes from the training classes' own images.
+            (train, validation) = ValidationSplit.Split(train, s.ValidationFraction, s.Seed);
+        }
         int classes = train.ClassCounts.Count(c => c > 0);
         if (s.BatchSize / s.MPerClass > classes)
         {
@@ -103,12 +134,33 @@ internal static class TrainCommand
         var loss = LossRegistry.CreateLoss(s.Loss, lossSettings);
         var miner = LossRegistry.CreateMiner(s.Miner, lossSettings);
         var sampler = new MPerClassSampler(train.Labels, s.MPerClass, s.BatchSize, s.Seed);
+        int iterationsPerEpoch = Math.Min(s.IterationsPerEpoch == 0 ? int.MaxValue : s.IterationsPerEpoch, sampler.BatchesPerEpoch);
         var trainer = new Trainer(embeddingModel, loss, miner, p => new Adam(p, lr: s.Lr), sampler)
         {
             IterationsPerEpoch = s.IterationsPerEpoch == 0 ? null : s.IterationsPerEpoch,
             RecallKs = s_ks,
+            SchedulerFactory = SchedulerFactory(s, ScheduleEpochs(s), iterationsPerEpoch),
+            SchedulerInterval = s.Scheduler == "warmup-cosine" ? SchedulerInterval.Iteration : SchedulerInterval.Epoch,
+            ClipGradNorm = s.ClipGradNorm > 0 ? s.ClipGradNorm : null,
+            EvaluateEvery = s.EvalEvery,
+            Patience = s.Patience > 0 ? s.Patience : null,
+            RunDirectory = s.RunDir,
         };
-        int iterationsPerEpoch = Math.Min(trainer.IterationsPerEpoch ?? int.MaxValue, sampler.BatchesPerEpoch);
+        if (s.Resume is not null)
+        {
+            try
+            {
+                trainer.Resume(s.Resume);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException)
+            {
+                throw new UsageException($"--resume {s.Resume}: {e.Message}");
+            }
+            if (trainer.Epoch >= s.Epochs)
+            {
+                throw new UsageException($"--resume: the run already completed {trainer.Epoch} epoch(s); pass a larger --epochs (the total).");
+            }
+        }
 
         bool chatty = !s.Quiet && !s.Json;
         var output = context.Output;
@@ -119,7 +171,7 @@ internal static class TrainCommand
             output.WriteLine(Invariant(
                 $"{s.Model} ({embeddingModel.ParameterCount:N0} parameters, embedding {s.EmbeddingSize}), loss {s.Loss}, miner {s.Miner}, batch {s.BatchSize} ({s.BatchSize / s.MPerClass} classes × {s.MPerClass}), Adam lr {s.Lr:G}, {s.Epochs} epoch(s) × {iterationsPerEpoch} iterations, seed {s.Seed}"));
         }
-        if (s.RunDir is not null)
+        if (s.RunDir is not null && s.Resume is null)
         {
             Directory.CreateDirectory(s.RunDir);
             WriteAtomically(Path.Combine(s.RunDir, "config.json"), ConfigJson(s, location, iterationsPerEpoch));
@@ -129,7 +181,11 @@ internal static class TrainCommand
         var untrained = trainer.Evaluate(test);
         double baselineSeconds = Stopwatch.GetElapsedTime(e0).TotalSeconds;
 
-        var results = Fit(trainer, train, s.Epochs, chatty, output);
+        var results = Fit(trainer, train, validation, s.Epochs, chatty, output);
+        if (validation is not null && trainer.RestoreBestModel() && chatty)
+        {
+            output.WriteLine(Invariant($"restored the best model: epoch {trainer.BestEpoch}, validation MAP@R {trainer.BestValue:F4}"));
+        }
         long e1 = Stopwatch.GetTimestamp();
         var testEmbeddings = trainer.Embed(test);
         var trained = RetrievalMetrics.Compute(testEmbeddings, test.Labels, s_ks);
@@ -196,13 +252,30 @@ internal static class TrainCommand
         {
             throw new UsageException("--margin must be finite.");
         }
+        Positive(s.EvalEvery, "--eval-every");
+        if (s.Patience < 0)
+        {
+            throw new UsageException($"--patience must be 0 (never stop early) or positive, got {s.Patience}.");
+        }
+        if (!(s.ValidationFraction >= 0 && s.ValidationFraction < 1))
+        {
+            throw new UsageException(Invariant($"--validation-fraction must be in [0, 1), got {s.ValidationFraction}."));
+        }
+        if (s.Patience > 0 && s.ValidationFraction == 0)
+        {
+            throw new UsageException("--patience needs a validation split (--validation-fraction).");
+        }
+        if (!(s.ClipGradNorm >= 0 && float.IsFinite(s.ClipGradNorm)))
+        {
+            throw new UsageException(Invariant($"--clip-grad-norm must be 0 (off) or a positive number, got {s.ClipGradNorm}."));
+        }
         if (s.MinerMargin is float mm && !float.IsFinite(mm))
         {
             throw new UsageException("--miner-margin must be finite.");
         }
     }
 
-    private static IReadOnlyList<EpochResult> Fit(Trainer trainer, ImageDataset train, int epochs, bool chatty, TextWriter output)
+    private static IReadOnlyList<EpochResult> Fit(Trainer trainer, ImageDataset train, ImageDataset? validation, int epochs, bool chatty, TextWriter output)
     {
         // A live bar only when stderr is a terminal; otherwise one plain line per epoch on stdout.
         if (chatty && !Console.IsErrorRedirected && ReferenceEquals(output, Console.Out))
@@ -215,7 +288,7 @@ internal static class TrainCommand
                 .Start(ctx =>
                 {
                     var task = ctx.AddTask("training", maxValue: epochs * (double)Math.Min(trainer.IterationsPerEpoch ?? int.MaxValue, trainer.Sampler.BatchesPerEpoch));
-                    results = trainer.Fit(train, epochs, progress: new Reporter(p =>
+                    results = trainer.Fit(train, epochs, validation, progress: new Reporter(p =>
                     {
                         if (p.EpochEnd is null)
                         {
@@ -226,12 +299,12 @@ internal static class TrainCommand
                 });
             return results;
         }
-        return trainer.Fit(train, epochs, progress: new Reporter(p =>
+        return trainer.Fit(train, epochs, validation, progress: new Reporter(p =>
         {
             if (chatty && p.EpochEnd is { } e)
             {
                 output.WriteLine(Invariant(
-                    $"epoch {e.Epoch}/{p.Epochs}: mean loss {e.MeanLoss:F4}{(e.MeanMinedTuples is double t ? $", {t:N0} tuples/batch" : "")}, {e.SamplesPerSecond:N0} samples/s, {e.TrainSeconds:F1} s"));
+                    $"epoch {e.Epoch}/{p.Epochs}: mean loss {e.MeanLoss:F4}{(e.MeanMinedTuples is double t ? $", {t:N0} tuples/batch" : "")}, {e.SamplesPerSecond:N0} samples/s, {e.TrainSeconds:F1} s{(e.Validation is { } v ? $", validation MAP@R {v.MapAtR:F4}{(e.IsBest ? " (best)" : "")}" : "")}"));
             }
         }));
     }
@@ -311,6 +384,11 @@ internal static class TrainCommand
             w.WriteNumber("embedding_size", s.EmbeddingSize);
             w.WriteString("optimizer", "adam");
             w.WriteNumber("lr", s.Lr);
+            w.WriteString("scheduler", s.Scheduler);
+            w.WriteNumber("clip_grad_norm", s.ClipGradNorm);
+            w.WriteNumber("validation_fraction", s.ValidationFraction);
+            w.WriteNumber("eval_every", s.EvalEvery);
+            w.WriteNumber("patience", s.Patience);
             w.WriteNumber("seed", s.Seed);
         });
 
@@ -338,7 +416,42 @@ internal static class TrainCommand
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
     private sealed record TrainSettings(string Model, string Loss, string Miner, float? Margin, float? MinerMargin, int Epochs, int IterationsPerEpoch,
-        int BatchSize, int MPerClass, int EmbeddingSize, float Lr, ulong Seed, string? RunDir, bool Quiet, bool Json);
+        int BatchSize, int MPerClass, int EmbeddingSize, float Lr, ulong Seed, string? RunDir, bool Quiet, bool Json)
+    {
+        public string? Resume { get; init; }
+        public int EvalEvery { get; init; } = 1;
+        public int Patience { get; init; }
+        public double ValidationFraction { get; init; }
+        public string Scheduler { get; init; } = "none";
+        public float ClipGradNorm { get; init; }
+    }
+
+    // The schedule spans the epochs of the original run, so a resumed (possibly extended) run keeps it.
+    private static int ScheduleEpochs(TrainSettings s)
+    {
+        if (s.Resume is null)
+        {
+            return s.Epochs;
+        }
+        string config = Path.Combine(s.Resume, RunDirectory.ConfigFile);
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(config));
+            return doc.RootElement.GetProperty("epochs").GetInt32();
+        }
+        catch (Exception e) when (e is IOException or JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new UsageException($"--resume {s.Resume}: cannot read the original run's epochs from {config}: {e.Message}");
+        }
+    }
+
+    private static Func<Optimizer, LrScheduler>? SchedulerFactory(TrainSettings s, int epochs, int iterationsPerEpoch) => s.Scheduler switch
+    {
+        "step" => o => new StepLR(o, stepSize: Math.Max(1, epochs / 3)),
+        "cosine" => o => new CosineAnnealingLR(o, tMax: epochs),
+        "warmup-cosine" => o => new LinearWarmupCosine(o, warmupSteps: iterationsPerEpoch, totalSteps: Math.Max(epochs * iterationsPerEpoch, iterationsPerEpoch + 1)),
+        _ => null,
+    };
 
     private sealed class Reporter(Action<TrainingProgress> report) : IProgress<TrainingProgress>
     {

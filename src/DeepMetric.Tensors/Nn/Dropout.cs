@@ -6,7 +6,7 @@ namespace DeepMetric.Tensors.Nn;
 /// Inverted dropout (Srivastava et al., 2014): in training, zeroes each element with probability p and scales
 /// the survivors by 1/(1−p); in evaluation, the identity. Masks come from the module's own seeded generator.
 /// </summary>
-public sealed class Dropout : Module
+public sealed class Dropout : Module, IRandomSource
 {
     private readonly Prng _rng;
 

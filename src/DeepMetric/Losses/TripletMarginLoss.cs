@@ -10,9 +10,12 @@ namespace DeepMetric;
 /// (softplus) variant log(1 + e^(margin − separation)) of Hermans et al. (2017), and a limit on triplets per anchor.
 /// Defaults: margin 0.05 on normalised Euclidean distance, average of non-zero losses.
 /// </summary>
-public sealed class TripletMarginLoss : MetricLoss
+public sealed class TripletMarginLoss : MetricLoss, IRandomSource
 {
     private readonly Prng _rng;
+
+    /// <summary>The generator of the loss's random choices (saved in checkpoints).</summary>
+    public Prng Rng => _rng;
 
     /// <summary>Creates the loss.</summary>
     /// <param name="margin">Required separation between the positive and the negative.</param>

@@ -17,9 +17,12 @@ namespace DeepMetric;
 /// non-zero-loss cutoff, the negative is drawn uniformly among them. Randomness comes from a seeded
 /// <see cref="Prng"/>: the same seed and inputs give the same triplets.
 /// </remarks>
-public sealed class DistanceWeightedMiner : Miner
+public sealed class DistanceWeightedMiner : Miner, IRandomSource
 {
     private readonly Prng _rng;
+
+    /// <summary>The generator of the miner's random choices (saved in checkpoints).</summary>
+    public Prng Rng => _rng;
 
     /// <summary>Creates the miner.</summary>
     /// <param name="cutoff">Lower clip of the distance in the weight (&gt; 0).</param>

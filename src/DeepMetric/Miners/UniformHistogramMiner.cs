@@ -9,9 +9,12 @@ namespace DeepMetric;
 /// bin holds fewer); the negative pairs likewise with <see cref="NegPerBin"/>.
 /// Defaults: 100 bins, 25 positive and 33 negative pairs per bin, <see cref="LpDistance"/>, seeded <see cref="Prng"/>.
 /// </summary>
-public sealed class UniformHistogramMiner : Miner
+public sealed class UniformHistogramMiner : Miner, IRandomSource
 {
     private readonly Prng _rng;
+
+    /// <summary>The generator of the miner's random choices (saved in checkpoints).</summary>
+    public Prng Rng => _rng;
 
     /// <summary>Creates the miner.</summary>
     /// <param name="numBins">Number of bins (≥ 1).</param>

@@ -1,39 +1,65 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text;
 using DeepMetric.Data;
 using DeepMetric.Tensors;
+using DeepMetric.Tensors.Nn;
 using DeepMetric.Tensors.Optim;
+using DeepMetric.Tensors.Random;
 
 namespace DeepMetric;
 
 /// <summary>
 /// Trains an <see cref="EmbeddingModel"/> with a metric loss: per iteration it draws a batch from the sampler,
-/// embeds it, optionally mines tuples, computes the loss, back-propagates and steps the optimizer, which covers the
-/// model's parameters and the loss's own (proxies, centres, …). Progress goes to an
-/// <see cref="IProgress{T}"/>; the library never writes to the console.
+/// embeds it, optionally mines tuples, computes the loss, back-propagates, optionally clips the gradient norm and
+/// steps the optimizers (covering the model's parameters and the loss's own: proxies, centres, …). Several weighted
+/// losses are combined with <see cref="MultipleLosses"/>. Optional: validation every <see cref="EvaluateEvery"/>
+/// epochs with best-model keeping and early stopping, learning-rate schedulers, a run directory with checkpoints
+/// every epoch, and exact resumption (<see cref="Resume(string)"/>). Progress goes to an <see cref="IProgress{T}"/>
+/// and <see cref="Callbacks"/>; the library never writes to the console.
 /// </summary>
+/// <remarks>
+/// Determinism: with the same seeds, a run resumed from a checkpoint produces bit-identical weights to an
+/// uninterrupted one. The checkpoint captures model and loss tensors, optimizer and scheduler state, the sampler
+/// position and the state of every <see cref="IRandomSource"/> generator in the model, the loss (including the
+/// miners of a <see cref="MultipleLosses"/> and <see cref="CrossBatchMemory"/>), the miner and
+/// <see cref="RandomSources"/>. Not captured: the memory queue of a <see cref="CrossBatchMemory"/> (it refills
+/// after resuming) and generators a component keeps without exposing them.
+/// </remarks>
 public sealed class Trainer
 {
-    /// <summary>Creates a trainer.</summary>
+    private readonly Optimizer[] _optimizers;
+    private readonly List<EpochResult> _history = [];
+    private LrScheduler[]? _schedulers;
+    private OrderedDictionary<string, Tensor>? _bestState;
+    private double _bestValue = double.NaN;
+    private int _bestEpoch;
+    private int _badEvaluations;
+
+    /// <summary>Creates a trainer with one optimizer.</summary>
     /// <param name="model">The network.</param>
     /// <param name="loss">The metric loss.</param>
     /// <param name="miner">Optional miner whose tuples are passed to the loss.</param>
     /// <param name="optimizer">
-    /// Builds the optimizer from the trainable parameters (model then loss), e.g. <c>p =&gt; new Adam(p, lr: 1e-3f)</c>;
+    /// Builds the optimizer from the trainable parameters (model then loss), e.g. <c>p =&gt; new Adam(p, lr: 1e-3f)</c>,
+    /// or with per-part learning rates <c>_ =&gt; new Adam(Trainer.ParameterGroups(model, loss, 1e-4f, 1e-3f, 1e-2f))</c>;
     /// null uses Adam with learning rate 1e-3.
     /// </param>
     /// <param name="sampler">Chooses the training batches (indices into the training set given to <see cref="Fit"/>).</param>
     public Trainer(EmbeddingModel model, MetricLoss loss, Miner? miner, Func<IReadOnlyList<Tensor>, Optimizer>? optimizer, BatchSampler sampler)
+        : this(model, loss, miner, sampler, CreateOptimizer(model, loss, optimizer))
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(loss);
+    }
+
+    private Trainer(EmbeddingModel model, MetricLoss loss, Miner? miner, BatchSampler sampler, Optimizer[] optimizers)
+    {
         ArgumentNullException.ThrowIfNull(sampler);
         Model = model;
         Loss = loss;
         Miner = miner;
         Sampler = sampler;
-        var parameters = model.Parameters().Concat(loss.Parameters()).ToArray();
-        Optimizer = optimizer is null ? new Adam(parameters, lr: 1e-3f) : optimizer(parameters)
-            ?? throw new ArgumentException("The optimizer factory returned null.", nameof(optimizer));
+        _optimizers = optimizers;
+        Optimizers = _optimizers.AsReadOnly();
     }
 
     /// <summary>The network.</summary>
@@ -46,7 +72,10 @@ public sealed class Trainer
     public Miner? Miner { get; }
 
     /// <summary>The optimizer over the model's and the loss's parameters.</summary>
-    public Optimizer Optimizer { get; }
+    public Optimizer Optimizer => _optimizers[0];
+
+    /// <summary>All optimizers, stepped in order (currently the one <see cref="Optimizer"/>; per-part learning rates use <see cref="ParameterGroups"/>).</summary>
+    public IReadOnlyList<Optimizer> Optimizers { get; }
 
     /// <summary>The batch sampler.</summary>
     public BatchSampler Sampler { get; }
@@ -64,13 +93,103 @@ public sealed class Trainer
     /// <summary>Distance used to rank neighbours in validation.</summary>
     public KnnMetric EvaluationMetric { get; init; } = KnnMetric.Euclidean;
 
-    /// <summary>Trains for <paramref name="epochs"/> epochs, evaluating on <paramref name="validation"/> after each.</summary>
+    /// <summary>
+    /// Builds one learning-rate scheduler per optimizer (null: constant learning rates), e.g.
+    /// <c>o =&gt; new CosineAnnealingLR(o, tMax: epochs)</c>. Called once, before the first step (or on resume).
+    /// </summary>
+    public Func<Optimizer, LrScheduler>? SchedulerFactory { get; init; }
+
+    /// <summary>Whether the schedulers step once per epoch (default) or after every iteration; the schedule's step counts must match.</summary>
+    public SchedulerInterval SchedulerInterval { get; init; } = SchedulerInterval.Epoch;
+
+    /// <summary>When set, the joint L2 norm of all gradients is clipped to this value before each optimizer step.</summary>
+    public float? ClipGradNorm { get; init; }
+
+    /// <summary>Evaluate on the validation set every this many epochs (and never when <see cref="Fit"/> gets none). Default 1.</summary>
+    public int EvaluateEvery { get; init; } = 1;
+
+    /// <summary>
+    /// Early stopping: training stops after this many consecutive evaluations without improving
+    /// <see cref="SelectionMetric"/> (counted in evaluations, not epochs). Null never stops early.
+    /// </summary>
+    public int? Patience { get; init; }
+
+    /// <summary>The validation metric that selects the best model and drives early stopping (higher is better). Default MAP@R.</summary>
+    public SelectionMetric SelectionMetric { get; init; } = SelectionMetric.MapAtR;
+
+    /// <summary>User hooks called during <see cref="Fit"/>.</summary>
+    public ITrainerCallbacks? Callbacks { get; init; }
+
+    /// <summary>
+    /// When set, <see cref="Fit"/> creates the directory and writes, every epoch, <see cref="RunDirectory.LastCheckpointFile"/>,
+    /// <see cref="RunDirectory.BestCheckpointFile"/> (when validation improved), <see cref="RunDirectory.MetricsFile"/>, and at
+    /// the end <see cref="RunDirectory.FinalWeightsFile"/> (and <see cref="RunDirectory.BestWeightsFile"/>); every file atomically.
+    /// </summary>
+    public string? RunDirectory { get; init; }
+
+    /// <summary>Further generators to save in checkpoints (e.g. a data-augmentation generator), by a stable name.</summary>
+    public IReadOnlyDictionary<string, Prng>? RandomSources { get; init; }
+
+    /// <summary>Completed epochs (restored by <see cref="Resume(string)"/>).</summary>
+    public int Epoch { get; private set; }
+
+    /// <summary>Optimisation steps taken by <see cref="Fit"/> since the start of the run.</summary>
+    public long Iteration { get; private set; }
+
+    /// <summary>Every completed epoch's result, including those restored from a checkpoint.</summary>
+    public IReadOnlyList<EpochResult> History => _history;
+
+    /// <summary>Whether early stopping ended training; later <see cref="Fit"/> calls then return at once.</summary>
+    public bool StoppedEarly { get; private set; }
+
+    /// <summary>The epoch whose model is kept as the best (0 before any validation).</summary>
+    public int BestEpoch => _bestEpoch;
+
+    /// <summary>The best value of <see cref="SelectionMetric"/> so far (NaN before any validation).</summary>
+    public double BestValue => _bestValue;
+
+    /// <summary>A copy of the model's state dict at <see cref="BestEpoch"/> (null before any validation).</summary>
+    public IReadOnlyDictionary<string, Tensor>? BestModelState => _bestState;
+
+    /// <summary>The schedulers (one per optimizer; empty without <see cref="SchedulerFactory"/>).</summary>
+    public IReadOnlyList<LrScheduler> Schedulers => EnsureSchedulers();
+
+    /// <summary>
+    /// Parameter groups of <paramref name="model"/>'s trunk, embedder and <paramref name="loss"/>'s parameters, each with
+    /// its own learning rate (null: the optimizer's default), for one optimizer with per-part learning rates.
+    /// Parts without parameters are left out.
+    /// </summary>
+    public static IReadOnlyList<ParamGroup> ParameterGroups(EmbeddingModel model, MetricLoss loss, float? trunkLr = null, float? embedderLr = null, float? lossLr = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(loss);
+        var groups = new List<ParamGroup>(3);
+        void Add(IEnumerable<Tensor> parameters, float? lr)
+        {
+            var list = parameters.ToArray();
+            if (list.Length > 0)
+            {
+                groups.Add(new ParamGroup(list) { LearningRate = lr });
+            }
+        }
+        Add(model.Trunk.Parameters(), trunkLr);
+        Add(model.Embedder.Parameters(), embedderLr);
+        Add(loss.Parameters(), lossLr);
+        return groups;
+    }
+
+    /// <summary>
+    /// Trains until <paramref name="epochs"/> epochs are complete in total (a resumed trainer continues from
+    /// <see cref="Epoch"/>), evaluating on <paramref name="validation"/> every <see cref="EvaluateEvery"/> epochs,
+    /// keeping the best model and stopping early after <see cref="Patience"/> evaluations without improvement.
+    /// </summary>
     /// <param name="train">Training images; the sampler's indices refer to it.</param>
-    /// <param name="epochs">Number of epochs (positive).</param>
-    /// <param name="validation">Optional evaluation set (leave-one-out retrieval metrics).</param>
+    /// <param name="epochs">Total number of epochs of the run (positive).</param>
+    /// <param name="validation">Optional validation set (leave-one-out retrieval metrics); take it from the training
+    /// classes (<see cref="ValidationSplit"/>), never from the test classes.</param>
     /// <param name="progress">Receives a report after every iteration and at the end of each epoch.</param>
     /// <param name="cancellationToken">Stops between iterations.</param>
-    /// <returns>One result per completed epoch.</returns>
+    /// <returns>The whole history (<see cref="History"/>).</returns>
     public IReadOnlyList<EpochResult> Fit(ImageDataset train, int epochs, ImageDataset? validation = null,
         IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -80,14 +199,31 @@ public sealed class Trainer
         {
             throw new InvalidOperationException($"IterationsPerEpoch must be positive (or null), got {IterationsPerEpoch}.");
         }
+        if (EvaluateEvery <= 0)
+        {
+            throw new InvalidOperationException($"EvaluateEvery must be positive, got {EvaluateEvery}.");
+        }
+        if (Patience is <= 0)
+        {
+            throw new InvalidOperationException($"Patience must be positive (or null), got {Patience}.");
+        }
+        if (ClipGradNorm is float c && !(c > 0 && float.IsFinite(c)))
+        {
+            throw new InvalidOperationException($"ClipGradNorm must be positive and finite (or null), got {c}.");
+        }
+        var schedulers = EnsureSchedulers();
+        if (RunDirectory is not null)
+        {
+            Directory.CreateDirectory(RunDirectory);
+        }
         int iterations = Math.Min(IterationsPerEpoch ?? int.MaxValue, Sampler.BatchesPerEpoch);
-        var results = new List<EpochResult>(epochs);
-        for (int epoch = 1; epoch <= epochs; epoch++)
+        for (int epoch = Epoch + 1; epoch <= epochs && !StoppedEarly; epoch++)
         {
             Model.Train();
             Loss.Train();
             double lossSum = 0, tupleSum = 0, stepSeconds = 0;
             long samples = 0;
+            float lr = Optimizer.LearningRate;
             var wall = Stopwatch.StartNew();
             for (int it = 1; it <= iterations; it++)
             {
@@ -95,34 +231,75 @@ public sealed class Trainer
                 var indices = Sampler.NextBatch();
                 var (images, batchLabels) = train.Batch(indices);
                 long t0 = Stopwatch.GetTimestamp();
+                lr = Optimizer.LearningRate;
                 var (loss, tuples) = Step(images, batchLabels);
+                Iteration++;
+                if (SchedulerInterval == SchedulerInterval.Iteration)
+                {
+                    StepAll(schedulers);
+                }
                 stepSeconds += Stopwatch.GetElapsedTime(t0).TotalSeconds;
                 samples += indices.Length;
                 lossSum += loss;
                 tupleSum += tuples ?? 0;
-                progress?.Report(new TrainingProgress(epoch, epochs, it, iterations, loss, tuples, samples / Math.Max(stepSeconds, 1e-9)));
+                if (progress is not null || Callbacks is not null)
+                {
+                    var report = new TrainingProgress(epoch, epochs, it, iterations, loss, tuples, samples / Math.Max(stepSeconds, 1e-9));
+                    progress?.Report(report);
+                    Callbacks?.OnIterationEnd(this, report);
+                }
             }
             Sampler.SkipToEpochEnd();
+            if (SchedulerInterval == SchedulerInterval.Epoch)
+            {
+                StepAll(schedulers);
+            }
+            Epoch = epoch;
             double trainSeconds = wall.Elapsed.TotalSeconds;
 
             Metrics? metrics = null;
             double validationSeconds = 0;
-            if (validation is not null)
+            bool improved = false;
+            if (validation is not null && epoch % EvaluateEvery == 0)
             {
                 long v0 = Stopwatch.GetTimestamp();
                 metrics = Evaluate(validation);
                 validationSeconds = Stopwatch.GetElapsedTime(v0).TotalSeconds;
+                improved = UpdateBest(metrics, epoch);
+                Callbacks?.OnEvaluation(this, epoch, metrics, improved);
             }
             var result = new EpochResult(epoch, iterations, lossSum / iterations, Miner is null ? null : tupleSum / iterations,
-                samples / Math.Max(stepSeconds, 1e-9), trainSeconds, metrics, validationSeconds);
-            results.Add(result);
+                samples / Math.Max(stepSeconds, 1e-9), trainSeconds, metrics, validationSeconds)
+            {
+                Iteration = Iteration,
+                LearningRate = lr,
+                IsBest = improved,
+            };
+            _history.Add(result);
+            if (RunDirectory is not null)
+            {
+                WriteRunFiles(RunDirectory, improved);
+            }
+            Callbacks?.OnEpochEnd(this, result);
             progress?.Report(new TrainingProgress(epoch, epochs, iterations, iterations, (float)result.MeanLoss,
                 Miner is null ? null : (int)Math.Round(tupleSum / iterations), result.SamplesPerSecond) { EpochEnd = result });
         }
-        return results;
+        if (RunDirectory is not null)
+        {
+            Model.Save(Path.Combine(RunDirectory, DeepMetric.RunDirectory.FinalWeightsFile));
+            if (_bestState is not null)
+            {
+                Tensors.IO.Safetensors.Save(Path.Combine(RunDirectory, DeepMetric.RunDirectory.BestWeightsFile), _bestState);
+            }
+        }
+        return History;
     }
 
-    /// <summary>One optimisation step on a batch.</summary>
+    /// <summary>
+    /// One optimisation step on a batch, inside a <see cref="TensorScope"/> so the step's buffers are recycled
+    /// (nothing computed here outlives it; the loss value is read inside). Clips the gradient norm when
+    /// <see cref="ClipGradNorm"/> is set. Does not advance schedulers or <see cref="Iteration"/> (<see cref="Fit"/> does).
+    /// </summary>
     /// <param name="inputs">Batch inputs.</param>
     /// <param name="labels">Batch labels.</param>
     /// <returns>The batch loss and the number of mined tuples (null without a miner).</returns>
@@ -130,17 +307,30 @@ public sealed class Trainer
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(labels);
-        Optimizer.ZeroGrad();
-        var embeddings = Model.Forward(inputs);
-        MinedTuples? tuples = Miner?.Mine(embeddings, labels);
-        var loss = Loss.Compute(embeddings, labels, tuples);
-        float value = loss.Item();
-        if (loss.RequiresGrad)
+        using (TensorScope.Enter())
         {
-            loss.Backward();
-            Optimizer.Step();
+            foreach (var o in _optimizers)
+            {
+                o.ZeroGrad();
+            }
+            var embeddings = Model.Forward(inputs);
+            MinedTuples? tuples = Miner?.Mine(embeddings, labels);
+            var loss = Loss.Compute(embeddings, labels, tuples);
+            float value = loss.Item();
+            if (loss.RequiresGrad)
+            {
+                loss.Backward();
+                if (ClipGradNorm is float maxNorm)
+                {
+                    GradientClipping.ClipGradNorm(AllOptimizedParameters(), maxNorm);
+                }
+                foreach (var o in _optimizers)
+                {
+                    o.Step();
+                }
+            }
+            return (value, tuples?.Count);
         }
-        return (value, tuples?.Count);
     }
 
     /// <summary>Embeddings of <paramref name="data"/> (evaluation mode, no gradients).</summary>
@@ -152,4 +342,500 @@ public sealed class Trainer
         ArgumentNullException.ThrowIfNull(data);
         return RetrievalMetrics.Compute(Embed(data), data.Labels, RecallKs, EvaluationMetric);
     }
+
+    /// <summary>Copies the kept best model state (<see cref="BestModelState"/>) into the model.</summary>
+    /// <returns>False (and nothing changes) when no validation has run.</returns>
+    public bool RestoreBestModel()
+    {
+        if (_bestState is null)
+        {
+            return false;
+        }
+        Model.LoadStateDict(_bestState);
+        return true;
+    }
+
+    /// <summary>A snapshot of the whole training state (see <see cref="Checkpoint"/>).</summary>
+    public Checkpoint CreateCheckpoint()
+    {
+        var schedulers = EnsureSchedulers();
+        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        var meta = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["format"] = Checkpoint.FormatVersion,
+            ["epoch"] = Str(Epoch),
+            ["iteration"] = Str(Iteration),
+            ["optimizer_count"] = Str(_optimizers.Length),
+            ["scheduler_count"] = Str(schedulers.Length),
+            ["sampler.type"] = Sampler.GetType().Name,
+            ["sampler.seed"] = Str(Sampler.Seed),
+            ["sampler.batch_size"] = Str(Sampler.BatchSize),
+            ["sampler.batches_per_epoch"] = Str(Sampler.BatchesPerEpoch),
+            ["sampler.position"] = Str(Sampler.Position),
+            ["selection_metric"] = SelectionMetric.ToString(),
+            ["best.epoch"] = Str(_bestEpoch),
+            ["best.value"] = _bestValue.ToString("R", CultureInfo.InvariantCulture),
+            ["early_stopping.bad_evaluations"] = Str(_badEvaluations),
+            ["early_stopping.stopped"] = StoppedEarly ? "true" : "false",
+            ["history"] = MetricsHistoryJson.Array(_history),
+        };
+        foreach (var (name, t) in Model.StateDict())
+        {
+            tensors["model." + name] = t.Clone();
+        }
+        foreach (var (name, t) in Loss.StateDict())
+        {
+            tensors["loss." + name] = t.Clone();
+        }
+        if (_bestState is not null)
+        {
+            foreach (var (name, t) in _bestState)
+            {
+                tensors["best.model." + name] = t;
+            }
+        }
+        for (int k = 0; k < _optimizers.Length; k++)
+        {
+            var state = _optimizers[k].StateDict();
+            foreach (var (name, t) in state.Tensors)
+            {
+                tensors[$"optimizer.{Str(k)}.{name}"] = t;
+            }
+            foreach (var (key, value) in state.Metadata)
+            {
+                meta[$"optimizer.{Str(k)}.{key}"] = value;
+            }
+        }
+        for (int k = 0; k < schedulers.Length; k++)
+        {
+            foreach (var (key, value) in schedulers[k].StateDict())
+            {
+                meta[$"lr.{Str(k)}.{key}"] = value;
+            }
+        }
+        foreach (var (name, rng) in CollectRandomSources())
+        {
+            meta["rng." + name] = FormatRng(rng.GetState());
+        }
+        return new Checkpoint(tensors, meta);
+    }
+
+    /// <summary>Writes <see cref="CreateCheckpoint"/> to <paramref name="path"/> atomically.</summary>
+    public void SaveCheckpoint(string path) => CreateCheckpoint().Save(path);
+
+    /// <summary>
+    /// Restores the training state from a checkpoint file, or from a run directory (its
+    /// <see cref="RunDirectory.LastCheckpointFile"/>). The trainer must be built like the one that saved it (same
+    /// model, loss, miner, optimizers, schedulers, sampler and seeds); then <see cref="Fit"/> continues exactly.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">No checkpoint at the path.</exception>
+    /// <exception cref="Tensors.IO.SafetensorsFormatException">The file is corrupt or truncated.</exception>
+    /// <exception cref="InvalidDataException">The checkpoint does not match this trainer (the message says what); nothing was changed.</exception>
+    public void Resume(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (Directory.Exists(path))
+        {
+            path = Path.Combine(path, DeepMetric.RunDirectory.LastCheckpointFile);
+        }
+        try
+        {
+            Resume(Checkpoint.Load(path));
+        }
+        catch (InvalidDataException e) when (!e.Message.StartsWith('\''))
+        {
+            throw new InvalidDataException($"'{path}': {e.Message}", e);
+        }
+    }
+
+    /// <summary>Restores the training state from <paramref name="checkpoint"/> (see <see cref="Resume(string)"/>).</summary>
+    /// <exception cref="InvalidDataException">The checkpoint does not match this trainer; nothing was changed.</exception>
+    public void Resume(Checkpoint checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        var meta = checkpoint.Metadata;
+        var schedulers = EnsureSchedulers();
+        try
+        {
+            // Validate everything that can be checked without changing state.
+            Expect(meta, "optimizer_count", Str(_optimizers.Length), "optimizers");
+            Expect(meta, "scheduler_count", Str(schedulers.Length), "learning-rate schedulers");
+            Expect(meta, "sampler.type", Sampler.GetType().Name, "sampler type");
+            Expect(meta, "sampler.seed", Str(Sampler.Seed), "sampler seed");
+            Expect(meta, "sampler.batch_size", Str(Sampler.BatchSize), "batch size");
+            Expect(meta, "sampler.batches_per_epoch", Str(Sampler.BatchesPerEpoch), "batches per sampler epoch (dataset size)");
+            Expect(meta, "selection_metric", SelectionMetric.ToString(), "selection metric");
+            int epoch = ParseInt(meta, "epoch");
+            long iteration = ParseLong(meta, "iteration");
+            long position = ParseLong(meta, "sampler.position");
+            int bestEpoch = ParseInt(meta, "best.epoch");
+            int bad = ParseInt(meta, "early_stopping.bad_evaluations");
+            bool stopped = Required(meta, "early_stopping.stopped") == "true";
+            if (!double.TryParse(Required(meta, "best.value"), NumberStyles.Float, CultureInfo.InvariantCulture, out double bestValue))
+            {
+                throw new InvalidDataException("the entry 'best.value' is not a number.");
+            }
+            List<EpochResult> history;
+            try
+            {
+                history = MetricsHistoryJson.Parse(Required(meta, "history"));
+            }
+            catch (FormatException e)
+            {
+                throw new InvalidDataException(e.Message, e);
+            }
+
+            var rngs = CollectRandomSources();
+            var rngStates = new List<(Prng Rng, PrngState State)>();
+            var expectedRngKeys = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (name, rng) in rngs)
+            {
+                expectedRngKeys.Add("rng." + name);
+                rngStates.Add((rng, ParseRng(Required(meta, "rng." + name), name)));
+            }
+            foreach (var key in meta.Keys)
+            {
+                if (key.StartsWith("rng.", StringComparison.Ordinal) && !expectedRngKeys.Contains(key))
+                {
+                    throw new InvalidDataException($"the checkpoint has generator state '{key}' but this trainer has no such random source (different model, loss or miner?).");
+                }
+            }
+
+            var modelState = Section(checkpoint.Tensors, "model.");
+            var lossState = Section(checkpoint.Tensors, "loss.");
+            var bestState = Section(checkpoint.Tensors, "best.model.");
+            CheckStateDict(Model, modelState, "model");
+            CheckStateDict(Loss, lossState, "loss");
+            if (bestState.Count > 0)
+            {
+                CheckStateDict(Model, bestState, "best model");
+            }
+            var optimizerStates = new OptimizerState[_optimizers.Length];
+            for (int k = 0; k < _optimizers.Length; k++)
+            {
+                string prefix = $"optimizer.{Str(k)}.";
+                var optMeta = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var (key, value) in meta)
+                {
+                    if (key.StartsWith(prefix, StringComparison.Ordinal))
+                    {
+                        optMeta[key[prefix.Length..]] = value;
+                    }
+                }
+                optimizerStates[k] = new OptimizerState(Section(checkpoint.Tensors, prefix), optMeta);
+            }
+
+            // Apply. Optimizer and scheduler loads validate before changing anything; an optimizer mismatch is the
+            // likeliest failure, so they go first, before the model is touched.
+            var savedOptimizers = new OptimizerState[_optimizers.Length];
+            for (int k = 0; k < _optimizers.Length; k++)
+            {
+                savedOptimizers[k] = _optimizers[k].StateDict();
+                try
+                {
+                    _optimizers[k].LoadStateDict(optimizerStates[k]);
+                }
+                catch (ArgumentException e)
+                {
+                    for (int j = 0; j < k; j++)
+                    {
+                        _optimizers[j].LoadStateDict(savedOptimizers[j]);
+                    }
+                    throw new InvalidDataException($"optimizer {k} does not match: {e.Message}", e);
+                }
+            }
+            for (int k = 0; k < schedulers.Length; k++)
+            {
+                string prefix = $"lr.{Str(k)}.";
+                var schedMeta = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var (key, value) in meta)
+                {
+                    if (key.StartsWith(prefix, StringComparison.Ordinal))
+                    {
+                        schedMeta[key[prefix.Length..]] = value;
+                    }
+                }
+                try
+                {
+                    schedulers[k].LoadStateDict(schedMeta);
+                }
+                catch (ArgumentException e)
+                {
+                    for (int j = 0; j < _optimizers.Length; j++)
+                    {
+                        _optimizers[j].LoadStateDict(savedOptimizers[j]);
+                    }
+                    throw new InvalidDataException($"learning-rate scheduler {k} does not match: {e.Message}", e);
+                }
+            }
+            Model.LoadStateDict(modelState);
+            Loss.LoadStateDict(lossState);
+            foreach (var (rng, state) in rngStates)
+            {
+                rng.SetState(state);
+            }
+            Sampler.Seek(position);
+            Epoch = epoch;
+            Iteration = iteration;
+            _history.Clear();
+            _history.AddRange(history);
+            _bestState = bestState.Count > 0 ? ToOrdered(bestState) : null;
+            _bestEpoch = bestEpoch;
+            _bestValue = bestValue;
+            _badEvaluations = bad;
+            StoppedEarly = stopped;
+        }
+        catch (KeyNotFoundException e)
+        {
+            throw new InvalidDataException(e.Message, e);
+        }
+    }
+
+    private bool UpdateBest(Metrics metrics, int epoch)
+    {
+        double value = SelectionMetric switch
+        {
+            SelectionMetric.MapAtR => metrics.MapAtR,
+            SelectionMetric.PrecisionAt1 => metrics.PrecisionAt1,
+            SelectionMetric.RPrecision => metrics.RPrecision,
+            SelectionMetric.Map => metrics.Map,
+            SelectionMetric.Mrr => metrics.Mrr,
+            _ => throw new InvalidOperationException($"Unknown selection metric {SelectionMetric}."),
+        };
+        // NaN (no valid query) never improves; the first finite value always does.
+        bool improved = double.IsFinite(value) && (double.IsNaN(_bestValue) || value > _bestValue);
+        if (improved)
+        {
+            _bestValue = value;
+            _bestEpoch = epoch;
+            _badEvaluations = 0;
+            var copy = new OrderedDictionary<string, Tensor>(StringComparer.Ordinal);
+            foreach (var (name, t) in Model.StateDict())
+            {
+                copy.Add(name, t.Clone());
+            }
+            _bestState = copy;
+        }
+        else
+        {
+            _badEvaluations++;
+            if (Patience is int p && _badEvaluations >= p)
+            {
+                StoppedEarly = true;
+            }
+        }
+        return improved;
+    }
+
+    private void WriteRunFiles(string dir, bool improved)
+    {
+        var checkpoint = CreateCheckpoint();
+        checkpoint.Save(Path.Combine(dir, DeepMetric.RunDirectory.LastCheckpointFile));
+        if (improved)
+        {
+            checkpoint.Save(Path.Combine(dir, DeepMetric.RunDirectory.BestCheckpointFile));
+        }
+        // Rewritten whole from the history (which the checkpoint also holds), so it always matches the last checkpoint.
+        var lines = new StringBuilder();
+        foreach (var r in _history)
+        {
+            lines.Append(MetricsHistoryJson.Line(r)).Append('\n');
+        }
+        DeepMetric.RunDirectory.WriteTextAtomically(Path.Combine(dir, DeepMetric.RunDirectory.MetricsFile), lines.ToString());
+    }
+
+    private LrScheduler[] EnsureSchedulers()
+    {
+        if (_schedulers is null)
+        {
+            var list = new LrScheduler[SchedulerFactory is null ? 0 : _optimizers.Length];
+            for (int k = 0; k < list.Length; k++)
+            {
+                list[k] = SchedulerFactory!(_optimizers[k])
+                    ?? throw new InvalidOperationException("The scheduler factory returned null.");
+                if (!ReferenceEquals(list[k].Optimizer, _optimizers[k]))
+                {
+                    throw new InvalidOperationException($"The scheduler factory must schedule the optimizer it is given (optimizer {k}).");
+                }
+            }
+            _schedulers = list;
+        }
+        return _schedulers;
+    }
+
+    private static void StepAll(LrScheduler[] schedulers)
+    {
+        foreach (var s in schedulers)
+        {
+            s.Step();
+        }
+    }
+
+    private IEnumerable<Tensor> AllOptimizedParameters()
+    {
+        foreach (var o in _optimizers)
+        {
+            foreach (var g in o.ParamGroups)
+            {
+                foreach (var p in g.Parameters)
+                {
+                    yield return p;
+                }
+            }
+        }
+    }
+
+    // Every generator that advances during training, by a stable name; a generator shared by several components once.
+    private List<(string Name, Prng Rng)> CollectRandomSources()
+    {
+        var list = new List<(string, Prng)>();
+        var seen = new HashSet<Prng>(ReferenceEqualityComparer.Instance);
+        void Add(string name, object? component)
+        {
+            if (component is IRandomSource { Rng: { } rng } && seen.Add(rng))
+            {
+                list.Add((name, rng));
+            }
+        }
+        void Walk(string path, Module module)
+        {
+            Add(path, module);
+            switch (module)
+            {
+                case MultipleLosses ml:
+                    for (int k = 0; k < ml.Miners.Count; k++)
+                    {
+                        Add($"{path}.miner{Str(k)}", ml.Miners[k]);
+                    }
+                    break;
+                case CrossBatchMemory xbm:
+                    Add(path + ".miner", xbm.Miner);
+                    break;
+            }
+            foreach (var (name, child) in module.NamedChildren())
+            {
+                Walk(path + "." + name, child);
+            }
+        }
+        Walk("model", Model);
+        Walk("loss", Loss);
+        Add("miner", Miner);
+        if (RandomSources is not null)
+        {
+            foreach (var (name, rng) in RandomSources.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            {
+                ArgumentNullException.ThrowIfNull(rng, nameof(RandomSources));
+                if (seen.Add(rng))
+                {
+                    list.Add(("user." + name, rng));
+                }
+            }
+        }
+        return list;
+    }
+
+    private static Optimizer[] CreateOptimizer(EmbeddingModel model, MetricLoss loss, Func<IReadOnlyList<Tensor>, Optimizer>? factory)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(loss);
+        var parameters = model.Parameters().Concat(loss.Parameters()).ToArray();
+        return [factory is null ? new Adam(parameters, lr: 1e-3f) : factory(parameters)
+            ?? throw new ArgumentException("The optimizer factory returned null.", nameof(factory))];
+    }
+
+    private static void CheckStateDict(Module module, Dictionary<string, Tensor> state, string what)
+    {
+        var own = module.StateDict();
+        var problems = new List<string>();
+        foreach (var (name, t) in own)
+        {
+            if (!state.TryGetValue(name, out var saved))
+            {
+                problems.Add($"'{name}' missing");
+            }
+            else if (!saved.Shape.SequenceEqual(t.Shape))
+            {
+                problems.Add($"'{name}' has shape [{string.Join(", ", saved.Shape)}] in the checkpoint but [{string.Join(", ", t.Shape)}] here");
+            }
+        }
+        foreach (var name in state.Keys)
+        {
+            if (!own.ContainsKey(name))
+            {
+                problems.Add($"'{name}' unexpected");
+            }
+        }
+        if (problems.Count > 0)
+        {
+            throw new InvalidDataException($"the {what} state does not match this trainer's {what}: {string.Join("; ", problems)}.");
+        }
+    }
+
+    private static Dictionary<string, Tensor> Section(IReadOnlyDictionary<string, Tensor> tensors, string prefix)
+    {
+        var section = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (name, t) in tensors)
+        {
+            if (name.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                section[name[prefix.Length..]] = t;
+            }
+        }
+        return section;
+    }
+
+    private static OrderedDictionary<string, Tensor> ToOrdered(Dictionary<string, Tensor> d)
+    {
+        var o = new OrderedDictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (k, v) in d)
+        {
+            o.Add(k, v);
+        }
+        return o;
+    }
+
+    private static string FormatRng(PrngState s) => string.Join(':',
+        s.S0.ToString("x16", CultureInfo.InvariantCulture), s.S1.ToString("x16", CultureInfo.InvariantCulture),
+        s.S2.ToString("x16", CultureInfo.InvariantCulture), s.S3.ToString("x16", CultureInfo.InvariantCulture),
+        s.HasSpareNormal ? "1" : "0", BitConverter.DoubleToInt64Bits(s.SpareNormal).ToString("x16", CultureInfo.InvariantCulture));
+
+    private static PrngState ParseRng(string text, string name)
+    {
+        var parts = text.Split(':');
+        var words = new ulong[6];
+        bool ok = parts.Length == 6;
+        for (int i = 0; ok && i < 6; i++)
+        {
+            ok = ulong.TryParse(parts[i], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out words[i]);
+        }
+        if (!ok || (words[0] | words[1] | words[2] | words[3]) == 0 || words[4] > 1)
+        {
+            throw new InvalidDataException($"the state of generator '{name}' is malformed ('{text}').");
+        }
+        return new PrngState(words[0], words[1], words[2], words[3], words[4] == 1, BitConverter.Int64BitsToDouble((long)words[5]));
+    }
+
+    private static string Required(IReadOnlyDictionary<string, string> meta, string key) =>
+        meta.TryGetValue(key, out string? v) ? v : throw new InvalidDataException($"the checkpoint has no '{key}' entry.");
+
+    private static void Expect(IReadOnlyDictionary<string, string> meta, string key, string expected, string what)
+    {
+        string saved = Required(meta, key);
+        if (saved != expected)
+        {
+            throw new InvalidDataException($"the checkpoint's {what} is '{saved}' but this trainer's is '{expected}'.");
+        }
+    }
+
+    private static int ParseInt(IReadOnlyDictionary<string, string> meta, string key) =>
+        int.TryParse(Required(meta, key), NumberStyles.None, CultureInfo.InvariantCulture, out int v)
+            ? v : throw new InvalidDataException($"the entry '{key}' is not a non-negative integer.");
+
+    private static long ParseLong(IReadOnlyDictionary<string, string> meta, string key) =>
+        long.TryParse(Required(meta, key), NumberStyles.None, CultureInfo.InvariantCulture, out long v)
+            ? v : throw new InvalidDataException($"the entry '{key}' is not a non-negative integer.");
+
+    private static string Str(long v) => v.ToString(CultureInfo.InvariantCulture);
+
+    private static string Str(ulong v) => v.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,0 +1,49 @@
+using System.Text;
+
+namespace DeepMetric;
+
+/// <summary>
+/// The files of a training run directory (<see cref="Trainer.RunDirectory"/>), all written atomically (a temporary
+/// file in the same directory renamed over the target), so a crash never leaves a partial file.
+/// </summary>
+public static class RunDirectory
+{
+    /// <summary>The run configuration, written by the caller (e.g. the CLI).</summary>
+    public const string ConfigFile = "config.json";
+
+    /// <summary>One JSON object per epoch: epoch, iteration, loss, lr, mined tuples, validation metrics.</summary>
+    public const string MetricsFile = "metrics.jsonl";
+
+    /// <summary>The checkpoint after the last completed epoch (see <see cref="Checkpoint"/>).</summary>
+    public const string LastCheckpointFile = "checkpoint-last.safetensors";
+
+    /// <summary>The checkpoint of the epoch with the best validation metric.</summary>
+    public const string BestCheckpointFile = "checkpoint-best.safetensors";
+
+    /// <summary>The model weights at the end of training.</summary>
+    public const string FinalWeightsFile = "model-final.safetensors";
+
+    /// <summary>The model weights of the best validation epoch (written when validation ran).</summary>
+    public const string BestWeightsFile = "model-best.safetensors";
+
+    /// <summary>Writes <paramref name="content"/> (UTF-8) to <paramref name="path"/> atomically.</summary>
+    /// <param name="path">Destination file; its directory must exist.</param>
+    /// <param name="content">The text.</param>
+    public static void WriteTextAtomically(string path, string content)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(content);
+        string full = Path.GetFullPath(path);
+        string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            File.WriteAllText(temp, content, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+}

@@ -1,0 +1,52 @@
+namespace DeepMetric.Tests.Training;
+
+public sealed class ValidationSplitTests
+{
+    [Fact]
+    public void SamplesHoldsOutAFractionOfEveryClass()
+    {
+        var data = CheckpointTests.Clustered(10, 1);   // 4 classes × 10
+        var (train, validation) = ValidationSplit.Split(data, 0.2, seed: 3);
+        Assert.Equal(32, train.Count);
+        Assert.Equal(8, validation.Count);
+        Assert.All(validation.ClassCounts, c => Assert.Equal(2, c));
+        // Disjoint and complete: every original image is in exactly one part.
+        var all = new List<float[]>();
+        for (int i = 0; i < train.Count; i++)
+        {
+            all.Add(train.Image(i).ToArray());
+        }
+        for (int i = 0; i < validation.Count; i++)
+        {
+            all.Add(validation.Image(i).ToArray());
+        }
+        Assert.Equal(40, all.Select(a => string.Join(",", a)).Distinct().Count());
+        var again = ValidationSplit.Split(data, 0.2, seed: 3).Validation;
+        Assert.Equal(validation.Pixels.ToArray(), again.Pixels.ToArray());
+    }
+
+    [Fact]
+    public void ClassesHoldsOutWholeClasses()
+    {
+        var data = CheckpointTests.Clustered(5, 1);
+        var (train, validation) = ValidationSplit.Split(data, 0.25, seed: 3, ValidationHoldout.Classes);
+        // round(0.25 · 4) = 1, raised to the minimum of 2 validation classes.
+        Assert.Equal(2, validation.ClassCounts.Count(c => c > 0));
+        Assert.Equal(2, train.ClassCounts.Count(c => c > 0));
+        for (int c = 0; c < 4; c++)
+        {
+            Assert.True(train.ClassCounts[c] == 0 ^ validation.ClassCounts[c] == 0);
+        }
+    }
+
+    [Fact]
+    public void BadArguments()
+    {
+        var data = CheckpointTests.Clustered(3, 1);
+        Assert.Throws<ArgumentOutOfRangeException>("fraction", () => ValidationSplit.Split(data, 0));
+        Assert.Throws<ArgumentOutOfRangeException>("fraction", () => ValidationSplit.Split(data, 1));
+        Assert.Throws<ArgumentOutOfRangeException>("fraction", () => ValidationSplit.Split(data, double.NaN));
+        Assert.Throws<ArgumentException>("train", () => ValidationSplit.Split(data.WhereClasses(0, 1), 0.5, holdout: ValidationHoldout.Classes));
+        Assert.Throws<ArgumentException>("train", () => ValidationSplit.Split(data.Subset([0, 1, 2, 3]), 0.5));   // one sample per class
+    }
+}
