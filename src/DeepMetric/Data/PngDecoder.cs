@@ -227,7 +227,7 @@ public static class PngDecoder
         int outChannels = colorType == 3 ? 3 : samples;
         var pixels = GC.AllocateUninitializedArray<float>(width * height * outChannels);
         int stride = rowBytes + 1;
-        float scale = 1f / ((1 << bitDepth) - 1);
+        float scale = (1 << bitDepth) - 1;   // divide, so that the largest value maps to exactly 1
         int k = 0;
         for (int y = 0; y < height; y++)
         {
@@ -266,7 +266,7 @@ public static class PngDecoder
                     }
                     else
                     {
-                        pixels[k++] = v * scale;
+                        pixels[k++] = v / scale;
                     }
                 }
             }

@@ -41,7 +41,7 @@ public static class PnmDecoder
             throw Bad(fileName, $"an image of {width}×{height} is too large");
         }
         var pixels = GC.AllocateUninitializedArray<float>((int)count);
-        float scale = 1f / maxval;
+        float scale = maxval;   // divide, so that maxval maps to exactly 1
         if (binary)
         {
             // Exactly one whitespace byte separates maxval from the raster.
@@ -62,7 +62,7 @@ public static class PnmDecoder
                 {
                     throw Bad(fileName, $"sample {i} = {v} exceeds maxval {maxval}");
                 }
-                pixels[i] = v * scale;
+                pixels[i] = v / scale;
             }
         }
         else
@@ -74,7 +74,7 @@ public static class PnmDecoder
                 {
                     throw Bad(fileName, $"sample {i} = {v} exceeds maxval {maxval}");
                 }
-                pixels[i] = v * scale;
+                pixels[i] = v / scale;
             }
         }
         return new DecodedImage(width, height, channels, pixels);
