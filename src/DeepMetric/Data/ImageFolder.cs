@@ -5,7 +5,8 @@ namespace DeepMetric.Data;
 /// <c>root/dog/a.pgm</c>, …). Class folders are sorted by ordinal name and numbered from 0; files in a folder are
 /// read in ordinal name order. PNG (<see cref="PngDecoder"/>) and PGM/PPM (<see cref="PnmDecoder"/>) files are
 /// decoded by DeepMetric's own code, recognised by their first bytes; files with other extensions are ignored.
-/// Every image is converted to grey or RGB and resized to one common size (see <see cref="ImageFolderOptions"/>);
+/// A class folder without images still gets its label (with a count of zero). Every image is converted to grey or
+/// RGB and resized to one common size (see <see cref="ImageFolderOptions"/>);
 /// pixels are in [0, 1].
 /// </summary>
 public static class ImageFolder
