@@ -44,7 +44,7 @@ public static class PngDecoder
             var typeAndBody = data.Slice(pos + 4, 4 + (int)length);
             uint storedCrc = BinaryPrimitives.ReadUInt32BigEndian(data[(pos + 8 + (int)length)..]);
             string type = System.Text.Encoding.ASCII.GetString(typeAndBody[..4]);
-            if (Crc32.Compute(typeAndBody) != storedCrc)
+            if (System.IO.Hashing.Crc32.HashToUInt32(typeAndBody) != storedCrc)
             {
                 throw Bad(fileName, $"CRC mismatch in chunk {type} at byte {pos}");
             }
@@ -203,22 +203,13 @@ public static class PngDecoder
                         int a = i >= bpp ? row[i - bpp] : 0;
                         int b = prev.IsEmpty ? 0 : prev[i];
                         int c = i >= bpp && !prev.IsEmpty ? prev[i - bpp] : 0;
-                        row[i] += (byte)Paeth(a, b, c);
+                        row[i] += (byte)DeepMetric.Internal.PngPaeth.Predict(a, b, c);
                     }
                     break;
                 default:
                     throw Bad(fileName, $"unknown filter type {type} on row {y}");
             }
         }
-    }
-
-    private static int Paeth(int a, int b, int c)
-    {
-        int p = a + b - c;
-        int pa = Math.Abs(p - a);
-        int pb = Math.Abs(p - b);
-        int pc = Math.Abs(p - c);
-        return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
     }
 
     private static DecodedImage ToImage(byte[] raw, int width, int height, int rowBytes, int bitDepth, int colorType,

@@ -110,20 +110,13 @@ public static class PngWriter
                 1 => a,
                 2 => b,
                 3 => (a + b) >> 1,
-                _ => Paeth(a, b, c),
+                _ => DeepMetric.Internal.PngPaeth.Predict(a, b, c),
             };
             byte r = (byte)(row[i] - predictor);
             dst[i + 1] = r;
             score += Math.Abs((int)(sbyte)r);
         }
         return score;
-    }
-
-    private static int Paeth(int a, int b, int c)
-    {
-        int p = a + b - c;
-        int pa = Math.Abs(p - a), pb = Math.Abs(p - b), pc = Math.Abs(p - c);
-        return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
     }
 
     private static void WriteChunk(Stream output, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
@@ -133,7 +126,10 @@ public static class PngWriter
         output.Write(word);
         output.Write(type);
         output.Write(data);
-        uint crc = Crc32.Append(Crc32.Append(0, type), data);
+        var crc32 = new System.IO.Hashing.Crc32();
+        crc32.Append(type);
+        crc32.Append(data);
+        uint crc = crc32.GetCurrentHashAsUInt32();
         BinaryPrimitives.WriteUInt32BigEndian(word, crc);
         output.Write(word);
     }
