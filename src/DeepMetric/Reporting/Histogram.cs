@@ -115,6 +115,10 @@ public sealed class Histogram
             max += half;
         }
 
+        // Round the x domain outwards to tick steps so both ends carry a label; bins cover the rounded domain.
+        LinearScale x = new LinearScale(min, max).Nice(6).WithRange(frame.PlotLeft, frame.PlotRight);
+        min = x.DomainMin;
+        max = x.DomainMax;
         var binned = new List<HistogramBins>(_sets.Count);
         double top = 0;
         foreach ((_, double[] values) in _sets)
@@ -126,7 +130,6 @@ public sealed class Histogram
                 top = Math.Max(top, BarValue(c, h.Total));
             }
         }
-        LinearScale x = new LinearScale(min, max).WithRange(frame.PlotLeft, frame.PlotRight);
         LinearScale y = new LinearScale(0, top > 0 ? top : 1).Nice().WithRange(frame.PlotBottom, frame.PlotTop);
         frame.DrawXAxis(svg, x, 6);
         frame.DrawYAxis(svg, y, 5);
@@ -151,7 +154,10 @@ public sealed class Histogram
         {
             double px = x.Map(th);
             svg.Line(px, frame.PlotTop, px, frame.PlotBottom, "#000000", 1.5, "threshold", "5,3");
-            svg.Text(px + 4, frame.PlotTop + 12, ThresholdLabel ?? $"threshold = {TickFormat.General(Math.Round(th, 4))}", "start", "threshold-label");
+            // On the side facing the plot centre, so a threshold near the right edge does not run into the legend.
+            bool right = px > (frame.PlotLeft + frame.PlotRight) * 0.7;
+            svg.Text(right ? px - 4 : px + 4, frame.PlotTop + 12, ThresholdLabel ?? $"threshold = {TickFormat.General(Math.Round(th, 4))}",
+                right ? "end" : "start", "threshold-label", halo: true);
         }
         frame.DrawTitles(svg, Title, XLabel, YLabel ?? (Normalize ? "fraction" : "count"));
         if (names.Count > 0)

@@ -88,7 +88,9 @@ public sealed class LogScale : IAxisScale
         int last = (int)Math.Ceiling(_logMax - 1e-9);
         var ticks = new List<double>();
         bool fine = _logMax - _logMin < 2;
-        int stride = Math.Max(1, (int)Math.Ceiling((last - first + 1) / (double)Math.Max(count, 1)));
+        // Stride over decade intervals (not powers), so `count` decades plus the closing power are all labelled —
+        // counting powers skipped every other decade of a 6-decade axis and left its top unlabelled.
+        int stride = Math.Max(1, (int)Math.Ceiling((last - first) / (double)count));
         for (int e = first; e <= last; e++)
         {
             if (!fine && (e - first) % stride != 0)

@@ -124,9 +124,12 @@ public sealed class PrecisionRecallCurve
             }
             double cx = x.Map(best.Recall), cy = y.Map(best.Precision);
             svg.Circle(cx, cy, 5, "#000000", "threshold", title: $"threshold {TickFormat.General(t)}: precision {TickFormat.General(Math.Round(best.Precision, 4))}, recall {TickFormat.General(Math.Round(best.Recall, 4))}");
-            svg.Text(cx + 8, cy - 8, $"t = {TickFormat.General(Math.Round(t, 4))}", "start", "threshold-label");
+            // Below the marker, on the side facing the plot centre: the curves hug the top and right edges, and a
+            // label right of a high-recall marker ran into the legend.
+            bool right = cx > (frame.PlotLeft + frame.PlotRight) / 2;
+            svg.Text(right ? cx - 8 : cx + 8, cy + 18, $"t = {TickFormat.General(Math.Round(t, 4))}", right ? "end" : "start", "threshold-label", halo: true);
         }
-        frame.DrawTitles(svg, Title, "recall", "precision");
+        frame.DrawTitles(svg, Title, "Recall", "Precision");
         if (names.Count > 0)
         {
             frame.DrawLegend(svg, names, colors, LegendMark.Line);

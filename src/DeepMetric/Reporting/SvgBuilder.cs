@@ -101,8 +101,11 @@ internal sealed class SvgBuilder
         return this;
     }
 
-    /// <summary>Text; <paramref name="anchor"/> is start, middle or end; <paramref name="rotate"/> in degrees about the anchor point.</summary>
-    public SvgBuilder Text(double x, double y, string text, string anchor = "start", string? cssClass = null, double rotate = 0, int? fontSize = null, string? fill = null)
+    /// <summary>
+    /// Text; <paramref name="anchor"/> is start, middle or end; <paramref name="rotate"/> in degrees about the anchor point.
+    /// <paramref name="halo"/> draws a white outline under the glyphs so labels placed over data stay readable.
+    /// </summary>
+    public SvgBuilder Text(double x, double y, string text, string anchor = "start", string? cssClass = null, double rotate = 0, int? fontSize = null, string? fill = null, bool halo = false)
     {
         _sb.Append("<text");
         Class(cssClass);
@@ -120,6 +123,10 @@ internal sealed class SvgBuilder
         if (fill is not null)
         {
             _sb.Append(" fill=\"").Append(fill).Append('"');
+        }
+        if (halo)
+        {
+            _sb.Append(" stroke=\"#ffffff\" stroke-width=\"3\" stroke-linejoin=\"round\" paint-order=\"stroke\"");
         }
         _sb.Append('>').Append(Escape(text)).Append("</text>\n");
         return this;

@@ -7,25 +7,45 @@ namespace DeepMetric.Reporting;
 /// t-distributed stochastic neighbour embedding (van der Maaten &amp; Hinton, "Visualizing Data using t-SNE", JMLR 2008):
 /// Gaussian input affinities calibrated per point to a target perplexity by binary search on the precision,
 /// symmetrised; a Student-t (one degree of freedom) kernel in the 2-D map; gradient descent with momentum,
-/// per-coordinate adaptive gains (Jacobs 1988) and early exaggeration. Exact O(N²) time and memory, so limited to
-/// <see cref="MaxPoints"/> points (subsample larger sets). Deterministic for a seed.
+/// per-coordinate adaptive gains (Jacobs 1988) and early exaggeration. Deterministic for a seed.
+/// <para>
+/// Two gradient algorithms (<see cref="TSneOptions.Method"/>): the exact one costs O(N²) time and memory and is
+/// limited to <see cref="MaxPoints"/> points; Barnes–Hut t-SNE (van der Maaten, "Accelerating t-SNE using Tree-Based
+/// Algorithms", JMLR 2014) keeps only the ⌊3·perplexity⌋ nearest neighbours of each point in P and approximates the
+/// repulsion with a quadtree, O(N log N) per iteration. <see cref="TSneMethod.Auto"/> uses exact below
+/// <see cref="BarnesHutThreshold"/> points, where it is fast enough and slightly more faithful, and Barnes–Hut from there on.
+/// </para>
 /// </summary>
-public static class TSne
+public static partial class TSne
 {
     /// <summary>Largest number of points the exact algorithm accepts.</summary>
     public const int MaxPoints = 5000;
 
+    /// <summary>Smallest number of points for which <see cref="TSneMethod.Auto"/> chooses Barnes–Hut.</summary>
+    public const int BarnesHutThreshold = 1000;
+
     /// <summary>Embeds <paramref name="rows"/> row-major points of dimension <paramref name="cols"/> into 2-D: rows×2 floats.</summary>
     /// <param name="data">rows×cols values.</param>
-    /// <param name="rows">Number of points, 1 ≤ rows ≤ <see cref="MaxPoints"/>.</param>
+    /// <param name="rows">Number of points (≥ 1; at most <see cref="MaxPoints"/> with the exact method).</param>
     /// <param name="cols">Dimension (≥ 1).</param>
     /// <param name="options">Settings; defaults when null.</param>
-    /// <exception cref="ArgumentException">Sizes do not match, a value is not finite, or the perplexity is not in [1, rows − 1].</exception>
+    /// <exception cref="ArgumentException">Sizes do not match, a value is not finite, the perplexity is not in [1, rows − 1], or θ is not in [0, 1].</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The exact method was asked for more than <see cref="MaxPoints"/> points.</exception>
     public static float[] Embed(ReadOnlySpan<float> data, int rows, int cols, TSneOptions? options = null)
     {
         options ??= new TSneOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(rows, MaxPoints);
+        bool barnesHut = options.Method switch
+        {
+            TSneMethod.Auto => rows >= BarnesHutThreshold,
+            TSneMethod.Exact => false,
+            TSneMethod.BarnesHut => true,
+            _ => throw new ArgumentException($"Unknown t-SNE method {options.Method}.", nameof(options)),
+        };
+        if (!barnesHut)
+        {
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(rows, MaxPoints);
+        }
         ArgumentOutOfRangeException.ThrowIfLessThan(cols, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(options.Iterations, nameof(options));
         if (data.Length != (long)rows * cols)
@@ -43,6 +63,10 @@ public static class TSne
         {
             throw new ArgumentException($"LearningRate must be > 0 and EarlyExaggeration ≥ 1, got {options.LearningRate} and {options.EarlyExaggeration}.", nameof(options));
         }
+        if (!(options.Theta >= 0 && options.Theta <= 1))
+        {
+            throw new ArgumentException($"Theta must be in [0, 1], got {options.Theta}.", nameof(options));
+        }
         if (rows == 1)
         {
             return new float[2];
@@ -52,8 +76,18 @@ public static class TSne
             throw new ArgumentException($"Perplexity must be in [1, {rows - 1}] for {rows} points, got {options.Perplexity}.", nameof(options));
         }
 
-        float[] p = Affinities(data, rows, cols, options.Perplexity);
-        double[] y = Optimise(p, rows, options);
+        double[] y;
+        if (barnesHut)
+        {
+            SparseAffinities p = Symmetrise(SparseConditional(data, rows, cols, options.Perplexity));
+            var tree = new QuadTree();
+            y = Optimise(rows, options, (map, attract, repel) => BarnesHutForces(p, tree, options.Theta, map, attract, repel));
+        }
+        else
+        {
+            float[] p = Affinities(data, rows, cols, options.Perplexity);
+            y = Optimise(rows, options, (map, attract, repel) => ExactForces(p, map, attract, repel));
+        }
         var result = new float[rows * 2];
         for (int i = 0; i < result.Length; i++)
         {
@@ -157,7 +191,10 @@ public static class TSne
         }
     }
 
-    private static double[] Optimise(float[] p, int n, TSneOptions o)
+    // Attractive and repulsive force sums of the gradient (see ExactForces); returns the normaliser Z = Σ_{i≠j} (1 + d_ij²)⁻¹.
+    private delegate double Forces(double[] y, double[] attract, double[] repel);
+
+    private static double[] Optimise(int n, TSneOptions o, Forces forces)
     {
         var rng = new Prng(o.Seed);
         var y = new double[n * 2];
@@ -174,38 +211,7 @@ public static class TSne
         {
             double exaggeration = iter < o.ExaggerationIterations ? o.EarlyExaggeration : 1;
             double momentum = iter < o.MomentumSwitchIteration ? o.InitialMomentum : o.FinalMomentum;
-            Array.Clear(attract);
-            Array.Clear(repel);
-            // One pass over pairs: ∂C/∂y_i = 4 Σ_j (p_ij − q_ij)(1 + |y_i − y_j|²)⁻¹ (y_i − y_j), with q_ij = num_ij / Z.
-            // The attractive part Σ p·num·Δ and the repulsive part Σ num²·Δ are summed separately, so Z is
-            // applied afterwards and the pair kernel is computed once.
-            double z = 0;
-            for (int i = 0; i < n; i++)
-            {
-                double yi0 = y[2 * i], yi1 = y[(2 * i) + 1];
-                double ai0 = 0, ai1 = 0, ri0 = 0, ri1 = 0;
-                ReadOnlySpan<float> prow = p.AsSpan(i * n, n);
-                for (int j = i + 1; j < n; j++)
-                {
-                    double d0 = yi0 - y[2 * j], d1 = yi1 - y[(2 * j) + 1];
-                    double num = 1 / (1 + (d0 * d0) + (d1 * d1));
-                    z += 2 * num;
-                    double fa = prow[j] * num;
-                    double fr = num * num;
-                    ai0 += fa * d0;
-                    ai1 += fa * d1;
-                    ri0 += fr * d0;
-                    ri1 += fr * d1;
-                    attract[2 * j] -= fa * d0;
-                    attract[(2 * j) + 1] -= fa * d1;
-                    repel[2 * j] -= fr * d0;
-                    repel[(2 * j) + 1] -= fr * d1;
-                }
-                attract[2 * i] += ai0;
-                attract[(2 * i) + 1] += ai1;
-                repel[2 * i] += ri0;
-                repel[(2 * i) + 1] += ri1;
-            }
+            double z = forces(y, attract, repel);
             double invZ = 1 / z;
             for (int k = 0; k < y.Length; k++)
             {
@@ -230,5 +236,43 @@ public static class TSne
             }
         }
         return y;
+    }
+
+    private static double ExactForces(float[] p, double[] y, double[] attract, double[] repel)
+    {
+        int n = y.Length / 2;
+        Array.Clear(attract);
+        Array.Clear(repel);
+        // One pass over pairs: ∂C/∂y_i = 4 Σ_j (p_ij − q_ij)(1 + |y_i − y_j|²)⁻¹ (y_i − y_j), with q_ij = num_ij / Z.
+        // The attractive part Σ p·num·Δ and the repulsive part Σ num²·Δ are summed separately, so Z is
+        // applied afterwards and the pair kernel is computed once.
+        double z = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double yi0 = y[2 * i], yi1 = y[(2 * i) + 1];
+            double ai0 = 0, ai1 = 0, ri0 = 0, ri1 = 0;
+            ReadOnlySpan<float> prow = p.AsSpan(i * n, n);
+            for (int j = i + 1; j < n; j++)
+            {
+                double d0 = yi0 - y[2 * j], d1 = yi1 - y[(2 * j) + 1];
+                double num = 1 / (1 + (d0 * d0) + (d1 * d1));
+                z += 2 * num;
+                double fa = prow[j] * num;
+                double fr = num * num;
+                ai0 += fa * d0;
+                ai1 += fa * d1;
+                ri0 += fr * d0;
+                ri1 += fr * d1;
+                attract[2 * j] -= fa * d0;
+                attract[(2 * j) + 1] -= fa * d1;
+                repel[2 * j] -= fr * d0;
+                repel[(2 * j) + 1] -= fr * d1;
+            }
+            attract[2 * i] += ai0;
+            attract[(2 * i) + 1] += ai1;
+            repel[2 * i] += ri0;
+            repel[(2 * i) + 1] += ri1;
+        }
+    return z;
     }
 }

@@ -31,6 +31,18 @@ public sealed record TSneOptions
     /// <summary>Iteration at which momentum switches.</summary>
     public int MomentumSwitchIteration { get; init; } = 250;
 
+    /// <summary>
+    /// Gradient algorithm; <see cref="TSneMethod.Auto"/> picks exact below <see cref="TSne.BarnesHutThreshold"/> points
+    /// and Barnes–Hut from there on.
+    /// </summary>
+    public TSneMethod Method { get; init; } = TSneMethod.Auto;
+
+    /// <summary>
+    /// Barnes–Hut accuracy θ: a quadtree cell is summarised by its centre of mass when its side over its distance
+    /// is below θ. 0.5 as in van der Maaten (2014); 0 makes the repulsion exact.
+    /// </summary>
+    public double Theta { get; init; } = 0.5;
+
     /// <summary>Seed of the initial map, drawn from N(0, 10⁻⁴ I).</summary>
     public ulong Seed { get; init; }
 }

@@ -223,4 +223,56 @@ public sealed class ChartTests
         Parse(new BarChart(["1"]).ToSvg());
         Assert.Throws<ArgumentOutOfRangeException>(() => new LineChart { Width = 10 }.ToSvg());
     }
+
+    private static double Attr(XElement e, string name) => double.Parse((string)e.Attribute(name)!, System.Globalization.CultureInfo.InvariantCulture);
+
+    [Fact]
+    public void Histogram_XDomainRoundedSoBothEndsAreLabelled()
+    {
+        // Data from 0.03 to 1.77 used to start the axis at 0.03 with its first label at 0.2; now 0 … 1.8 in steps of 0.2.
+        var hist = new Histogram { Bins = 10 }.Add("d", [0.03, 0.5, 1.0, 1.77]);
+        XDocument doc = Parse(hist.ToSvg());
+        List<XElement> ticks = [.. WithClass(doc, "tick-label").Where(e => (string?)e.Attribute("text-anchor") == "middle")];
+        Assert.Equal("0", ticks[0].Value);
+        Assert.Equal("1.8", ticks[^1].Value);
+        List<XElement> bins = WithClass(doc, "bin");
+        Assert.Equal(64, Attr(bins[0], "x"), 6);
+        Assert.Equal(640 - 18 - 150, Attr(bins[^1], "x") + Attr(bins[^1], "width"), 6);
+    }
+
+    [Fact]
+    public void PrecisionRecall_ThresholdLabelStaysInsidePlot_AxisTitlesCapitalised()
+    {
+        PrecisionRecallPoint[] pr = PrecisionRecallCurve.Compute([0.1, 0.2, 0.3, 0.9], [true, true, true, false]);
+        var chart = new PrecisionRecallCurve { ChosenThreshold = 0.3 }.Add("a", pr).Add("b", pr);
+        XDocument doc = Parse(chart.ToSvg());
+        // Recall 1 puts the marker on the right edge; its label must end left of it, not run into the legend.
+        XElement marker = Assert.Single(WithClass(doc, "threshold"));
+        XElement label = Assert.Single(WithClass(doc, "threshold-label"));
+        Assert.Equal("end", (string?)label.Attribute("text-anchor"));
+        Assert.True(Attr(label, "x") < Attr(marker, "cx"));
+        double legendLeft = WithClass(doc, "legend-mark").Min(e => Attr(e, "x1"));
+        Assert.True(Attr(label, "x") < legendLeft);
+        // It can sit over the other curve: a white halo keeps it legible.
+        Assert.Equal("stroke", (string?)label.Attribute("paint-order"));
+        Assert.Contains("Recall", Texts(doc));
+        Assert.Contains("Precision", Texts(doc));
+
+        // Low recall: label to the right of the marker.
+        var low = new PrecisionRecallCurve { ChosenThreshold = 0.1 }.Add("a", pr);
+        XElement lowLabel = Assert.Single(WithClass(Parse(low.ToSvg()), "threshold-label"));
+        Assert.Equal("start", (string?)lowLabel.Attribute("text-anchor"));
+    }
+
+    [Fact]
+    public void Histogram_ThresholdNearRightEdge_LabelTurnsLeft()
+    {
+        XDocument doc = Parse(new Histogram { Threshold = 0.95 }.Add("d", [0.0, 0.5, 1.0]).ToSvg());
+        XElement line = Assert.Single(WithClass(doc, "threshold"));
+        XElement label = Assert.Single(WithClass(doc, "threshold-label"));
+        Assert.Equal("end", (string?)label.Attribute("text-anchor"));
+        Assert.True(Attr(label, "x") < Attr(line, "x1"));
+        XElement left = Assert.Single(WithClass(Parse(new Histogram { Threshold = 0.2 }.Add("d", [0.0, 0.5, 1.0]).ToSvg()), "threshold-label"));
+        Assert.Equal("start", (string?)left.Attribute("text-anchor"));
+    }
 }

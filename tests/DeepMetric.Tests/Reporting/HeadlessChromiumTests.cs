@@ -1,4 +1,5 @@
 using DeepMetric.Reporting;
+using DeepMetric.Tests.TestUtil;
 
 namespace DeepMetric.Tests.Reporting;
 
@@ -77,4 +78,38 @@ public sealed class HeadlessChromiumTests
             Directory.Delete(dir, true);
         }
     }
+
+    [ChromiumFact]
+    public void RealBrowser_RendersAChartToANonUniformPng()
+    {
+        string dir = Directory.CreateTempSubdirectory("dm-chromium-chart-").FullName;
+        try
+        {
+            string svg = new BarChart(["R@1", "R@2"]) { Title = "Recall@K" }.Add("run", [0.5, 0.8]).ToSvg();
+            string html = Path.Combine(dir, "chart.html");
+            File.WriteAllText(html, $"<!DOCTYPE html><html><body style=\"margin:0;background:#fff\">{svg}</body></html>");
+            string png = Path.Combine(dir, "chart.png");
+            Assert.True(HeadlessChromium.TryScreenshot(html, png, 640, 360, timeout: TimeSpan.FromSeconds(90)));
+            (int width, int height, int channels, byte[] pixels) = PngReader.Decode(File.ReadAllBytes(png));
+            Assert.Equal(640, width);
+            Assert.Equal(360, height);
+            // Count distinct colours (ignoring alpha): white background, blue bars, dark text and axes at least.
+            var colours = new HashSet<int>();
+            for (int i = 0; i < pixels.Length; i += channels)
+            {
+                colours.Add(channels >= 3 ? (pixels[i] << 16) | (pixels[i + 1] << 8) | pixels[i + 2] : pixels[i]);
+            }
+            Assert.True(colours.Count >= 3, $"{colours.Count} distinct colours");
+            // The first bar series is drawn in the palette's first colour.
+            (byte r, byte g, byte b) = Rgb(ChartPalette.Color(0));
+            Assert.Contains((r << 16) | (g << 8) | b, colours);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    private static (byte R, byte G, byte B) Rgb(string hex) =>
+        (Convert.ToByte(hex[1..3], 16), Convert.ToByte(hex[3..5], 16), Convert.ToByte(hex[5..7], 16));
 }

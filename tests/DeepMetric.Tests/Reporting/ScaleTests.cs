@@ -129,5 +129,14 @@ public sealed class ScaleTests
         IReadOnlyList<double> ticks = s.Ticks(5);
         Assert.True(ticks.Count <= 7, $"{ticks.Count} ticks");
         Assert.Equal(1, ticks[0]);
+        Assert.Equal(1e12, ticks[^1]);
+    }
+
+    [Fact]
+    public void LogScale_SixDecades_EveryPowerLabelled()
+    {
+        // Seen in a rendered log-y loss chart: 10⁻³…10² was labelled only at 10⁻³, 10⁻¹ and 10, top bare.
+        var s = new LogScale(1e-3, 100);
+        Assert.Equal([1e-3, 1e-2, 0.1, 1, 10, 100], s.Ticks(5));
     }
 }

@@ -196,7 +196,117 @@ public sealed class TSneTests
         Assert.Throws<ArgumentException>(() => TSne.Embed([0f, 0f, 1f, 1f], 2, 2, new TSneOptions { Perplexity = 5 }));
         Assert.Throws<ArgumentException>(() => TSne.Embed([0f, 1f, 2f], 2, 2));
         Assert.Throws<ArgumentException>(() => TSne.Embed([0f, float.NaN], 1, 2));
-        Assert.Throws<ArgumentOutOfRangeException>(() => TSne.Embed(new float[TSne.MaxPoints + 1], TSne.MaxPoints + 1, 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => TSne.Embed(new float[TSne.MaxPoints + 1], TSne.MaxPoints + 1, 1, new TSneOptions { Method = TSneMethod.Exact }));
+        Assert.Throws<ArgumentException>(() => TSne.Embed([0f, 0f, 1f, 1f], 2, 2, new TSneOptions { Perplexity = 1, Theta = 1.5 }));
+        Assert.Throws<ArgumentException>(() => TSne.Embed([0f, 0f, 1f, 1f], 2, 2, new TSneOptions { Perplexity = 1, Theta = double.NaN }));
+        Assert.Throws<ArgumentException>(() => TSne.Embed([0f, 0f, 1f, 1f], 2, 2, new TSneOptions { Perplexity = 1, Method = (TSneMethod)42 }));
         Assert.Throws<ArgumentException>(() => TSne.Embed([0f, 0f, 1f, 1f], 2, 2, new TSneOptions { Perplexity = 1, LearningRate = 0 }));
+    }
+
+    [Fact]
+    public void BarnesHut_KeepsClusterStructureLikeExact()
+    {
+        (float[] data, int[] labels) = Clusters(200, 10, 21);
+        var options = new TSneOptions { Seed = 4, Iterations = 500, Method = TSneMethod.BarnesHut };
+        float[] bh = TSne.Embed(data, 600, 10, options);
+        float[] exact = TSne.Embed(data, 600, 10, options with { Method = TSneMethod.Exact });
+        Assert.All(bh, v => Assert.True(float.IsFinite(v)));
+        double bhAgreement = NeighbourAgreement(bh, labels);
+        Assert.True(bhAgreement >= 0.95, $"Barnes–Hut 1-NN agreement {bhAgreement}");
+        Assert.True(NeighbourAgreement(exact, labels) >= 0.95);
+        Assert.NotEqual(bh, exact);
+    }
+
+    [Fact]
+    public void BarnesHut_SameSeed_SameMap_OtherSeed_OtherMap()
+    {
+        (float[] data, _) = Clusters(20, 4, 5);
+        var options = new TSneOptions { Perplexity = 5, Iterations = 200, Seed = 1, Method = TSneMethod.BarnesHut };
+        float[] a = TSne.Embed(data, 60, 4, options);
+        float[] b = TSne.Embed(data, 60, 4, options);
+        float[] c = TSne.Embed(data, 60, 4, options with { Seed = 2 });
+        Assert.Equal(a, b);
+        Assert.NotEqual(a, c);
+    }
+
+    [Fact]
+    public void BarnesHut_TinyAndDegenerateInputsStayFinite()
+    {
+        var bh = new TSneOptions { Perplexity = 1, Iterations = 50, Method = TSneMethod.BarnesHut };
+        Assert.All(TSne.Embed([0f, 0f, 1f, 1f], 2, 2, bh), v => Assert.True(float.IsFinite(v)));
+        Assert.All(TSne.Embed(new float[40], 20, 2, bh with { Perplexity = 3 }), v => Assert.True(float.IsFinite(v)));
+        Assert.Equal([0f, 0f], TSne.Embed([3f], 1, 1, bh));
+    }
+
+    [Fact]
+    public void SparseConditional_RowsAreTheNearestNeighboursAndSumToOne()
+    {
+        (float[] data, _) = Clusters(20, 5, 13);
+        const int n = 60, d = 5;
+        const double perplexity = 4;
+        SparseAffinities cond = TSne.SparseConditional(data, n, d, perplexity);
+        const int k = 12;
+        Assert.Equal(n * k, cond.Columns.Length);
+        for (int i = 0; i < n; i++)
+        {
+            // Brute-force distances in double: the chosen columns must be exactly the k nearest others.
+            var d2 = new double[n];
+            for (int j = 0; j < n; j++)
+            {
+                for (int c = 0; c < d; c++)
+                {
+                    double diff = data[(i * d) + c] - data[(j * d) + c];
+                    d2[j] += diff * diff;
+                }
+            }
+            d2[i] = double.PositiveInfinity;
+            var order = new int[n];
+            for (int j = 0; j < n; j++)
+            {
+                order[j] = j;
+            }
+            Array.Sort((double[])d2.Clone(), order);
+            var expected = new HashSet<int>(order[..k]);
+            double sum = 0, entropy = 0;
+            for (int e = cond.RowStart[i]; e < cond.RowStart[i + 1]; e++)
+            {
+                Assert.Contains(cond.Columns[e], expected);
+                double v = cond.Values[e];
+                sum += v;
+                entropy -= v > 0 ? v * Math.Log(v) : 0;
+            }
+            Assert.Equal(1, sum, 5);
+            Assert.Equal(Math.Log(perplexity), entropy, 3);
+        }
+
+        SparseAffinities p = TSne.Symmetrise(cond);
+        var dense = new double[n, n];
+        for (int i = 0; i < n; i++)
+        {
+            for (int e = cond.RowStart[i]; e < cond.RowStart[i + 1]; e++)
+            {
+                dense[i, cond.Columns[e]] += cond.Values[e] / (2.0 * n);
+                dense[cond.Columns[e], i] += cond.Values[e] / (2.0 * n);
+            }
+        }
+        double total = 0;
+        int nonZero = 0;
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                nonZero += dense[i, j] > 0 ? 1 : 0;
+            }
+            int previous = -1;
+            for (int e = p.RowStart[i]; e < p.RowStart[i + 1]; e++)
+            {
+                Assert.True(p.Columns[e] > previous, "columns sorted and unique");
+                previous = p.Columns[e];
+                Assert.Equal(dense[i, p.Columns[e]], p.Values[e], 1e-7);
+                total += p.Values[e];
+            }
+        }
+        Assert.Equal(nonZero, p.Columns.Length);
+        Assert.Equal(1, total, 5);
     }
 }
