@@ -182,3 +182,55 @@ public sealed class SearchCommandsTests(TinyRunFixture run) : IClassFixture<Tiny
         Assert.Contains("not an embedding store", err, StringComparison.Ordinal);
     }
 }
+
+public sealed class FewShotCommandTests(TinyRunFixture run) : IClassFixture<TinyRunFixture>
+{
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        int code = CliApp.Run(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public void PrintsLearnedAndRawAccuraciesWithIntervals()
+    {
+        var (code, output, err) = Run("fewshot", "--data-dir", TinyRunFixture.Subset, "--weights", run.WeightsPath, "--episodes", "40", "--seed", "3");
+        Assert.Equal("", err);
+        Assert.Equal(0, code);
+        Assert.Contains("5-way, 15 queries/class, 40 episodes", output, StringComparison.Ordinal);
+        Assert.Contains("prototype", output, StringComparison.Ordinal);
+        Assert.Contains("1-NN", output, StringComparison.Ordinal);
+
+        var (jsonCode, json, jsonErr) = Run("fewshot", "--data-dir", TinyRunFixture.Subset, "--weights", run.WeightsPath, "--episodes", "40", "--seed", "3", "--json");
+        Assert.Equal("", jsonErr);
+        Assert.Equal(0, jsonCode);
+        using var doc = JsonDocument.Parse(json);
+        var results = doc.RootElement.GetProperty("results");
+        Assert.Equal(4, results.GetArrayLength());   // shots 1 and 5 × prototype and kNN
+        foreach (var r in results.EnumerateArray())
+        {
+            // Five classes: chance is 0.2; even raw pixels do better on Fashion-MNIST, and intervals are positive.
+            Assert.InRange(r.GetProperty("accuracy").GetDouble(), 0.3, 1.0);
+            Assert.InRange(r.GetProperty("raw_accuracy").GetDouble(), 0.3, 1.0);
+            Assert.InRange(r.GetProperty("ci95").GetDouble(), 1e-6, 0.2);
+        }
+        // 1-shot: prototype and 1-NN are the same rule.
+        Assert.Equal(results[0].GetProperty("accuracy").GetDouble(), results[1].GetProperty("accuracy").GetDouble());
+        // More shots help the prototype classifier.
+        Assert.True(results[2].GetProperty("accuracy").GetDouble() > results[0].GetProperty("accuracy").GetDouble());
+        // The same seed prints the same numbers.
+        Assert.Equal(json, Run("fewshot", "--data-dir", TinyRunFixture.Subset, "--weights", run.WeightsPath, "--episodes", "40", "--seed", "3", "--json").Out);
+    }
+
+    [Fact]
+    public void BadSettingsAreUsageErrors()
+    {
+        Assert.Equal(2, Run("fewshot", "--data-dir", TinyRunFixture.Subset, "--weights", run.WeightsPath, "--shots", "1,x").Code);
+        Assert.Equal(2, Run("fewshot", "--data-dir", TinyRunFixture.Subset, "--weights", run.WeightsPath, "--ways", "1").Code);
+        var (code, _, err) = Run("fewshot", "--data-dir", TinyRunFixture.Subset, "--weights", run.WeightsPath, "--ways", "6");
+        Assert.Equal(2, code);
+        Assert.Contains("need 6 classes", err, StringComparison.Ordinal);
+    }
+}
