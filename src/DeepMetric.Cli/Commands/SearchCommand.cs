@@ -1,0 +1,144 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using DeepMetric.Search;
+using Spectre.Console;
+
+namespace DeepMetric.Cli.Commands;
+
+/// <summary>
+/// <c>deepmetric search</c>: the k nearest neighbours in an index of one stored item (<c>--id</c>) or of every item of a
+/// query store (<c>--store</c>), as a table (rank, id, label, distance) or JSON lines.
+/// </summary>
+internal static class SearchCommand
+{
+    internal static Command Create(CliContext context)
+    {
+        var index = new Option<FileInfo>("--index") { Description = "Index written by 'index' (flat or HNSW)", HelpName = "file", Required = true };
+        var id = new Option<string?>("--id") { Description = "Query by the id of a stored item (looked up in --store, else in a flat index file)", HelpName = "id" };
+        var store = new Option<FileInfo?>("--store") { Description = "Query store: every row is a query, or the store --id is looked up in", HelpName = "file" };
+        var k = new Option<int>("--k", "-k") { Description = "Neighbours per query", DefaultValueFactory = _ => 10, HelpName = "n" };
+        var efSearch = new Option<int?>("--ef-search") { Description = "HNSW candidate list size (default: the one saved with the index)", HelpName = "n" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON line per query instead of tables" };
+
+        var command = new Command("search", "Print the k nearest neighbours of stored items in an index.") { index, id, store, k, efSearch, json };
+        command.SetAction(parseResult => Run(context,
+            parseResult.GetValue(index)!.FullName,
+            parseResult.GetValue(id),
+            parseResult.GetValue(store)?.FullName,
+            parseResult.GetValue(k),
+            parseResult.GetValue(efSearch),
+            parseResult.GetValue(json)));
+        return command;
+    }
+
+    private static int Run(CliContext context, string indexPath, string? id, string? storePath, int k, int? efSearch, bool json)
+    {
+        if (k <= 0)
+        {
+            throw new UsageException($"--k must be positive, got {k}.");
+        }
+        if (efSearch is <= 0)
+        {
+            throw new UsageException($"--ef-search must be positive, got {efSearch}.");
+        }
+        if (id is null && storePath is null)
+        {
+            throw new UsageException("Give the query: --id ID (a stored item) or --store QUERIES (every row of a store).");
+        }
+        var index = VectorIndexes.Load(indexPath);
+        if (index is HnswIndex hnsw && efSearch is int ef)
+        {
+            hnsw.EfSearch = ef;
+        }
+        if (id is null && storePath is not null && Path.GetFullPath(storePath) == Path.GetFullPath(indexPath))
+        {
+            throw new UsageException("--store is the index file itself; give --id to query one of its items.");
+        }
+        string lookupPath = storePath ?? (index is FlatIndex ? indexPath
+            : throw new UsageException("--id needs --store (the embedding store holding that id) with an HNSW index."));
+        using var queries = EmbeddingStore.Open(lookupPath);
+        if (queries.Dimension != index.Dimension)
+        {
+            throw new InvalidDataException($"The query store '{lookupPath}' has dimension {queries.Dimension} but the index has {index.Dimension}.");
+        }
+
+        int[] rows;
+        if (id is not null)
+        {
+            int row = Array.IndexOf(queries.GetIds(), id);
+            if (row < 0)
+            {
+                throw new UsageException($"--id '{id}' is not in '{lookupPath}'.");
+            }
+            rows = [row];
+        }
+        else
+        {
+            rows = new int[queries.Count];
+            for (int i = 0; i < rows.Length; i++)
+            {
+                rows[i] = i;
+            }
+        }
+
+        foreach (int row in rows)
+        {
+            var hits = index.Search(queries.GetVector(row), k);
+            string queryId = queries.GetId(row);
+            int queryLabel = queries.GetLabel(row);
+            if (json)
+            {
+                context.Output.WriteLine(Json(queryId, queryLabel, hits));
+            }
+            else
+            {
+                context.Console.Write(Table(queryId, queryLabel, hits));
+            }
+        }
+        return CliApp.Success;
+    }
+
+    private static Table Table(string queryId, int queryLabel, VectorHit[] hits)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"query {queryId} (label {queryLabel})")));
+        table.AddColumn(new TableColumn("rank").RightAligned());
+        table.AddColumn("id");
+        table.AddColumn(new TableColumn("label").RightAligned());
+        table.AddColumn(new TableColumn("distance").RightAligned());
+        for (int i = 0; i < hits.Length; i++)
+        {
+            table.AddRow(
+                (i + 1).ToString(CultureInfo.InvariantCulture),
+                Markup.Escape(hits[i].Id),
+                hits[i].Label.ToString(CultureInfo.InvariantCulture),
+                hits[i].Distance.ToString("F6", CultureInfo.InvariantCulture));
+        }
+        return table;
+    }
+
+    private static string Json(string queryId, int queryLabel, VectorHit[] hits)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream))
+        {
+            w.WriteStartObject();
+            w.WriteString("query", queryId);
+            w.WriteNumber("label", queryLabel);
+            w.WriteStartArray("neighbors");
+            for (int i = 0; i < hits.Length; i++)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("rank", i + 1);
+                w.WriteString("id", hits[i].Id);
+                w.WriteNumber("label", hits[i].Label);
+                w.WriteNumber("distance", hits[i].Distance);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+}
