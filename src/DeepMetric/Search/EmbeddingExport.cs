@@ -34,12 +34,13 @@ public static class EmbeddingExport
         }
         using (var file = new AtomicFile(jsonlPath))
         {
-            using var w = new Utf8JsonWriter(file.Stream);
-            for (int r = 0; r < store.Count; r++)
+            using (var w = new Utf8JsonWriter(file.Stream))
             {
-                WriteRow(w, file.Stream, r, store.GetId(r), store.GetLabel(r));
+                for (int r = 0; r < store.Count; r++)
+                {
+                    WriteRow(w, file.Stream, r, store.GetId(r), store.GetLabel(r));
+                }
             }
-            w.Flush();
             file.Commit();
         }
     }
@@ -70,12 +71,13 @@ public static class EmbeddingExport
             throw new ArgumentException($"Expected no labels or {ids.Count} labels (one per id), got {labels.Length}.", nameof(labels));
         }
         using var file = new AtomicFile(path);
-        using var w = new Utf8JsonWriter(file.Stream);
-        for (int r = 0; r < ids.Count; r++)
+        using (var w = new Utf8JsonWriter(file.Stream))
         {
-            WriteRow(w, file.Stream, r, ids[r] ?? throw new ArgumentException($"ids[{r}] is null.", nameof(ids)), labels.IsEmpty ? -1 : labels[r]);
+            for (int r = 0; r < ids.Count; r++)
+            {
+                WriteRow(w, file.Stream, r, ids[r] ?? throw new ArgumentException($"ids[{r}] is null.", nameof(ids)), labels.IsEmpty ? -1 : labels[r]);
+            }
         }
-        w.Flush();
         file.Commit();
     }
 
