@@ -15,6 +15,7 @@ public static class QuickRegistry
         new("mlp", Training.TrainStepQuick.RunMlp),
         new("cnn", Training.TrainStepQuick.RunCnn),
         new("ann", Search.AnnQuick.Run),
+        new("dedup", Search.DedupQuick.Run),
     ];
 
     /// <summary>Runs the benchmarks whose name contains <paramref name="filter"/> (all when null), printing each record as it is produced.</summary>

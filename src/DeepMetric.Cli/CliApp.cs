@@ -69,6 +69,8 @@ internal static class CliApp
         root.Add(IndexCommand.Create(context));
         root.Add(SearchCommand.Create(context));
         root.Add(FewShotCommand.Create(context));
+        root.Add(CalibrateCommand.Create(context));
+        root.Add(DedupCommand.Create(context));
 
         // With no command, show the help rather than an error.
         root.SetAction(parseResult => root.Parse(["--help"]).Invoke(new InvocationConfiguration { Output = context.Output }));

@@ -1,0 +1,111 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using DeepMetric.Calibration;
+using DeepMetric.Dedup;
+using DeepMetric.Search;
+
+namespace DeepMetric.Cli.Commands;
+
+/// <summary>
+/// <c>deepmetric dedup</c>: near-duplicate groups (connected components of the pairs within a distance threshold) over a
+/// store or a dataset embedded by a model, written as CSV or JSON.
+/// </summary>
+internal static class DedupCommand
+{
+    internal const string Csv = "csv";
+    internal const string JsonFormat = "json";
+
+    internal static Command Create(CliContext context)
+    {
+        var input = new LabelledEmbeddings.Options();
+        var threshold = new Option<float?>("--threshold") { Description = "Distance threshold (inclusive); default: the calibrated one (--calibration)", HelpName = "d" };
+        var calibration = new Option<FileInfo?>("--calibration")
+        {
+            Description = "Threshold file from 'calibrate' (default: <model>.threshold.json next to the store or weights)",
+            HelpName = "file",
+        };
+        var index = new Option<string>("--index") { Description = "'flat': exact pair search; 'hnsw': approximate (faster on large sets, may miss pairs)", DefaultValueFactory = _ => "flat", HelpName = "kind" };
+        index.AcceptOnlyFromAmong("flat", "hnsw");
+        var format = new Option<string>("--format") { Description = "Output format: 'csv' (one line per group member) or 'json'", DefaultValueFactory = _ => Csv, HelpName = "name" };
+        format.AcceptOnlyFromAmong(Csv, JsonFormat);
+        var output = new Option<FileInfo?>("--output") { Description = "File to write (written atomically); default: standard output", HelpName = "file" };
+
+        var command = new Command("dedup", "Find near-duplicate groups: every pair within a distance threshold, grouped by connected components, one representative (the first in input order) per group.");
+        input.AddTo(command);
+        command.Add(threshold);
+        command.Add(calibration);
+        command.Add(index);
+        command.Add(format);
+        command.Add(output);
+        command.SetAction(parseResult =>
+        {
+            float? given = parseResult.GetValue(threshold);
+            var calibrationFile = parseResult.GetValue(calibration);
+            if (given is float g && !float.IsFinite(g))
+            {
+                throw new UsageException("--threshold must be a finite number.");
+            }
+            if (given is not null && calibrationFile is not null)
+            {
+                throw new UsageException("Give --threshold or --calibration, not both.");
+            }
+            var data = LabelledEmbeddings.Load(context, parseResult, input);
+            float chosen;
+            string origin;
+            if (given is float t)
+            {
+                chosen = t;
+                origin = "--threshold";
+            }
+            else
+            {
+                string path = calibrationFile?.FullName ?? CalibratedThreshold.PathFor(data.ModelPath);
+                if (!File.Exists(path))
+                {
+                    throw new UsageException($"No threshold: pass --threshold, or run 'deepmetric calibrate' first (looked for '{path}').");
+                }
+                var calibrated = CalibratedThreshold.Load(path);
+                if (calibrated.Metric != data.Metric)
+                {
+                    throw new UsageException($"The threshold in '{path}' is for {calibrated.Metric} distances but the embeddings use {data.Metric}.");
+                }
+                chosen = calibrated.Threshold;
+                origin = path;
+            }
+            var kind = parseResult.GetValue(index) == "hnsw" ? VectorIndexKind.Hnsw : VectorIndexKind.Flat;
+            long start = Stopwatch.GetTimestamp();
+            var result = new Deduplicator(new DedupOptions(chosen, kind)).Run(data.Ids, data.Vectors, data.Dimension, data.Metric);
+            double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            bool json = parseResult.GetValue(format) == JsonFormat;
+            var file = parseResult.GetValue(output);
+            if (file is null)
+            {
+                using var stdout = new MemoryStream();
+                if (json)
+                {
+                    DedupWriter.WriteJson(result, stdout);
+                }
+                else
+                {
+                    DedupWriter.WriteCsv(result, stdout);
+                }
+                context.Output.Write(System.Text.Encoding.UTF8.GetString(stdout.ToArray()));
+                return CliApp.Success;
+            }
+            if (json)
+            {
+                DedupWriter.WriteJson(result, file.FullName);
+            }
+            else
+            {
+                DedupWriter.WriteCsv(result, file.FullName);
+            }
+            context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{result.ItemCount:N0} items, threshold {chosen:G6} ({data.Metric}, from {origin}), {kind} index: {result.Groups.Count:N0} groups, {result.RedundantItems:N0} redundant items ({result.ExactCopies:N0} exact copies, {result.NearPairs:N0} near pairs) in {seconds:F2} s"));
+            context.Output.WriteLine($"written to {file.FullName}");
+            return CliApp.Success;
+        });
+        return command;
+    }
+}
