@@ -170,13 +170,15 @@ public sealed class CalibrateDedupCommandTests : IDisposable
     }
 
     [Fact]
-    public void WeightsWithoutMetadataAreRejected()
+    public void WeightsThatFitNoModelAreRejected()
     {
-        string weights = Path.Combine(_dir, "bare.safetensors");
-        Models.Mlp(8).Save(weights);
+        // Weights without metadata are recognised from their tensor shapes (ModelLoader); a file holding no
+        // model's tensors must still fail with a one-line error naming the file.
+        string weights = Path.Combine(_dir, "not-a-model.safetensors");
+        DeepMetric.Tensors.IO.Safetensors.Save(weights, new Dictionary<string, DeepMetric.Tensors.Tensor> { ["foo"] = DeepMetric.Tensors.Tensor.Zeros(3, 4) });
         var (code, _, err) = Run("calibrate", "--weights", weights, "--data-dir", s_subset);
         Assert.Equal(1, code);
-        AssertOneLineError(err, "embedding_size");
+        AssertOneLineError(err, "not-a-model.safetensors");
     }
 
     [Theory]

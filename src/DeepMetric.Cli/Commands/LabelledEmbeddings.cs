@@ -86,7 +86,7 @@ internal sealed record LabelledEmbeddings(string[] Ids, float[] Vectors, int Dim
             _ => VectorMetric.L2,
         };
         string split = parseResult.GetValue(options.Split) ?? Test;
-        var model = LoadModel(weights!.FullName);
+        var model = ModelLoader.Load(weights!.FullName).Model;
         var all = FashionMnist.Load(context.Options.LocateData(parseResult));
         var data = split == Train ? all.Train : all.Test;
         var embeddings = model.Embed(data);
@@ -96,32 +96,5 @@ internal sealed record LabelledEmbeddings(string[] Ids, float[] Vectors, int Dim
             ids[i] = string.Create(CultureInfo.InvariantCulture, $"{split}/{i:D5}");
         }
         return new LabelledEmbeddings(ids, embeddings.ReadOnlySpan.ToArray(), embeddings.Dim(1), data.Labels.ToArray(), metric, weights.FullName, weights.FullName);
-    }
-
-    /// <summary>Rebuilds the network named in the file's metadata (<c>model</c>, <c>embedding_size</c>) and loads the weights.</summary>
-    private static EmbeddingModel LoadModel(string path)
-    {
-        SafetensorsData file;
-        try
-        {
-            file = Safetensors.Load(path);
-        }
-        catch (SafetensorsFormatException e)
-        {
-            throw new InvalidDataException($"'{path}': {e.Message}", e);
-        }
-        string kind = file.Metadata.GetValueOrDefault("model", TrainCommand.Mlp);
-        if (!int.TryParse(file.Metadata.GetValueOrDefault("embedding_size"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int size) || size < 1)
-        {
-            throw new InvalidDataException($"'{path}': the metadata has no valid 'embedding_size' (expected a file written by 'train --run-dir').");
-        }
-        var model = kind switch
-        {
-            TrainCommand.Mlp => Models.Mlp(size),
-            TrainCommand.Cnn => Models.Cnn(size),
-            _ => throw new InvalidDataException($"'{path}': unknown model '{kind}' in the metadata (expected '{TrainCommand.Mlp}' or '{TrainCommand.Cnn}')."),
-        };
-        model.LoadStateDict(file.Tensors);
-        return model;
     }
 }
