@@ -62,22 +62,10 @@ internal static class EvalCommand
         {
             throw new UsageException($"--embedding-size must be positive, got {embeddingSize}.");
         }
-        if (!File.Exists(weightsPath))
-        {
-            throw new FileNotFoundException($"Weights file '{weightsPath}' not found (train with --run-dir to write model.safetensors).", weightsPath);
-        }
-        var saved = Safetensors.Load(weightsPath);
-        string kind = modelName ?? ModelOf(weightsPath, saved);
-        int size = embeddingSize ?? EmbeddingSizeOf(weightsPath, saved);
-        var trained = kind == TrainCommand.Cnn ? Models.Cnn(size) : Models.Mlp(size);
-        try
-        {
-            trained.LoadStateDict(saved.Tensors);
-        }
-        catch (ArgumentException e)
-        {
-            throw new InvalidDataException($"The weights in '{weightsPath}' do not fit a {kind} with embedding size {size}: {e.Message}", e);
-        }
+        var loaded = ModelLoader.Load(weightsPath, modelName, embeddingSize);
+        var trained = loaded.Model;
+        string kind = loaded.Kind;
+        int size = loaded.EmbeddingSize;
 
         var location = context.Options.LocateData(parseResult);
         var data = FashionMnist.Load(location);
@@ -106,43 +94,6 @@ internal static class EvalCommand
 
     private static (Metrics Retrieval, ClusteringScores Clustering) Evaluate(Tensor embeddings, ImageDataset test, ulong seed) =>
         (RetrievalMetrics.Compute(embeddings, test.Labels, s_ks), ClusteringMetrics.Compute(embeddings, test.Labels, seed));
-
-    // The network: --model, else the file's metadata, else config.json in the same directory, else the tensor shapes.
-    private static string ModelOf(string path, SafetensorsData saved)
-    {
-        if (saved.Metadata.TryGetValue("model", out var m) && m is TrainCommand.Mlp or TrainCommand.Cnn)
-        {
-            return m;
-        }
-        var config = Path.Combine(Path.GetDirectoryName(path) ?? ".", "config.json");
-        if (File.Exists(config))
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllText(config));
-            if (doc.RootElement.TryGetProperty("model", out var e) && e.GetString() is TrainCommand.Mlp or TrainCommand.Cnn)
-            {
-                return e.GetString()!;
-            }
-        }
-        if (saved.Tensors.TryGetValue("trunk.0.weight", out var first))
-        {
-            return first.Rank == 4 ? TrainCommand.Cnn : TrainCommand.Mlp;
-        }
-        throw new InvalidDataException($"Cannot tell which network '{path}' holds (no 'model' metadata, config.json or trunk.0.weight); pass --model.");
-    }
-
-    // The embedding size: the file's metadata, else the rows of the head's linear weight.
-    private static int EmbeddingSizeOf(string path, SafetensorsData saved)
-    {
-        if (saved.Metadata.TryGetValue("embedding_size", out var s) && int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0)
-        {
-            return n;
-        }
-        if (saved.Tensors.TryGetValue("embedder.0.weight", out var w) && w.Rank == 2)
-        {
-            return w.Dim(0);
-        }
-        throw new InvalidDataException($"Cannot tell the embedding size of '{path}' (no 'embedding_size' metadata or embedder.0.weight); pass --embedding-size.");
-    }
 
     private static Table Table(string title, (Metrics R, ClusteringScores C) trained, (Metrics R, ClusteringScores C) untrained, (Metrics R, ClusteringScores C) raw)
     {
