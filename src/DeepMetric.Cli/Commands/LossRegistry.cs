@@ -48,6 +48,7 @@ internal static class LossRegistry
         ("large-margin-softmax", "LargeMarginSoftmaxLoss, Liu et al. 2016 (m 4)", s => new LargeMarginSoftmaxLoss(s.NumClasses, s.EmbeddingSize, seed: s.Seed)),
         ("p2sgrad", "P2SGradLoss, Zhang et al. 2019", s => new P2SGradLoss(s.NumClasses, s.EmbeddingSize, seed: s.Seed)),
         ("instance", "InstanceLoss, Zheng et al. 2020 (gamma 64)", s => new InstanceLoss(s.NumClasses, s.EmbeddingSize, seed: s.Seed)),
+        ("manifold", "ManifoldLoss, Aziere & Todorovic 2019 (one proxy per class, alpha 0.8, lambdaC 1)", s => new ManifoldLoss(s.NumClasses, s.EmbeddingSize, seed: s.Seed)),
     ];
 
     /// <summary>Miners by name; <see cref="NoMiner"/> maps to null.</summary>
