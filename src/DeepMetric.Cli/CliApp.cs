@@ -65,6 +65,7 @@ internal static class CliApp
         root.Add(InfoCommand.Create(context));
         root.Add(DataCommand.Create(context));
         root.Add(TrainCommand.Create(context));
+        root.Add(ReportCommand.Create(context));
 
         // With no command, show the help rather than an error.
         root.SetAction(parseResult => root.Parse(["--help"]).Invoke(new InvocationConfiguration { Output = context.Output }));
