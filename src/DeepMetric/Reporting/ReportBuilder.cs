@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 using DeepMetric.Data;
 using DeepMetric.Tensors;
@@ -528,7 +527,28 @@ public sealed class ReportBuilder
 
     private static string Seconds(double s) => double.IsFinite(s) ? Invariant($"{s:F1} s") : "–";
 
-    private static string Enc(string s) => WebUtility.HtmlEncode(s);
+    // Only the markup characters: the page is UTF-8, so other text (·, ×, names) stays readable in the source.
+    private static string Enc(string s)
+    {
+        if (s.AsSpan().IndexOfAny("&<>\"'") < 0)
+        {
+            return s;
+        }
+        var b = new StringBuilder(s.Length + 16);
+        foreach (char c in s)
+        {
+            _ = c switch
+            {
+                '&' => b.Append("&amp;"),
+                '<' => b.Append("&lt;"),
+                '>' => b.Append("&gt;"),
+                '"' => b.Append("&quot;"),
+                '\'' => b.Append("&#39;"),
+                _ => b.Append(c),
+            };
+        }
+        return b.ToString();
+    }
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
