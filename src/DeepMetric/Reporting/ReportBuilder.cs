@@ -558,9 +558,9 @@ public sealed class ReportBuilder
         + ".sub{color:#666;margin-top:0;word-break:break-all}.note{color:#777;font-style:italic}"
         + "table{border-collapse:collapse;margin:6px 0 12px;font-variant-numeric:tabular-nums}caption{caption-side:bottom;text-align:left;color:#666;font-size:12px;padding-top:4px;max-width:560px}"
         + "th,td{border:1px solid #ddd;padding:3px 8px;text-align:left}td{text-align:right}td:first-child,table.text td{text-align:left}th{background:#f4f6f8}"
-        + ".cols{display:flex;flex-wrap:wrap;gap:32px}.grid{display:flex;flex-wrap:wrap;gap:16px}"
+        + ".cols{display:flex;flex-wrap:wrap;gap:32px}.grid{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}"
         + "figure{margin:0;border:1px solid #eee;border-radius:4px;padding:4px;background:#fff}figure svg{display:block;max-width:100%;height:auto}"
-        + "figure.empty{width:640px;min-height:60px;display:flex;align-items:center;justify-content:center}"
+        + "figure.empty{box-sizing:border-box;width:650px;padding:12px 16px;background:#fafafa}figure.empty p{margin:0}"
         + ".grid-img{image-rendering:pixelated;border:1px solid #eee;max-width:100%;height:auto}"
         + "footer{margin-top:32px;color:#888;font-size:12px}";
 
