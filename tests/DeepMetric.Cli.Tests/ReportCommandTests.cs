@@ -59,6 +59,7 @@ public sealed class ReportCommandTests : IDisposable
         AssertSelfContained(auto);
         Assert.Contains("Recall@32", auto, StringComparison.Ordinal);
         Assert.Contains("seen classes", auto, StringComparison.Ordinal);
+        Assert.Contains("Evaluation data: Fashion-MNIST test split from ", auto, StringComparison.Ordinal);
 
         string target = Path.Combine(_root, "out", "r.html");
         var (code, output, err) = Run("report", dir, "--data-dir", s_subset, "--output", target);

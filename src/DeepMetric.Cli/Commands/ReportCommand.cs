@@ -67,7 +67,11 @@ internal static class ReportCommand
             }
         }
         var split = FashionMnist.Load(location);
-        var builder = new ReportBuilder(split.OpenSetSplit().Test, split.SeenClassesSplit().Test) { Seed = seed };
+        var builder = new ReportBuilder(split.OpenSetSplit().Test, split.SeenClassesSplit().Test)
+        {
+            Seed = seed,
+            DataDescription = $"Fashion-MNIST test split from {DatasetSummary.Describe(location)}",
+        };
         string? parent = Path.GetDirectoryName(Path.GetFullPath(target));
         if (parent is not null)
         {

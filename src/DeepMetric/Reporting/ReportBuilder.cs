@@ -61,6 +61,9 @@ public sealed class ReportBuilder
     /// </summary>
     public Func<ReportRun, EmbeddingModel>? ModelFactory { get; init; }
 
+    /// <summary>Where the evaluation images came from, shown in the summary (e.g. "Fashion-MNIST from /data"); null shows nothing.</summary>
+    public string? DataDescription { get; init; }
+
     /// <summary>The charts of the last <see cref="Build"/>, for export.</summary>
     public IReadOnlyList<ReportChart> Charts => _charts;
 
@@ -278,6 +281,10 @@ public sealed class ReportBuilder
         Row("AMI", s.UnseenClustering.Ami, s.SeenClustering?.Ami);
         AppendTable(html, metricRows, Invariant($"Leave-one-out retrieval among {_unseen.Count:N0} unseen-class test images ({ClassList(_unseen)})")
             + (_seen is null ? "." : Invariant($" and {_seen.Count:N0} seen-class test images ({ClassList(_seen)}).")) + " NMI/AMI of k-means clusters.");
+        if (DataDescription is not null)
+        {
+            html.Append("<p class=\"note\">Evaluation data: ").Append(Enc(DataDescription)).Append("</p>\n");
+        }
         html.Append("<h3>Model and time</h3>\n");
         AppendTable(html,
         [
