@@ -73,6 +73,7 @@ internal static class CliApp
         root.Add(FewShotCommand.Create(context));
         root.Add(CalibrateCommand.Create(context));
         root.Add(DedupCommand.Create(context));
+        root.Add(ReportCommand.Create(context));
 
         // With no command, show the help rather than an error.
         root.SetAction(parseResult => root.Parse(["--help"]).Invoke(new InvocationConfiguration { Output = context.Output }));

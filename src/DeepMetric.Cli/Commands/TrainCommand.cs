@@ -52,7 +52,7 @@ internal static class TrainCommand
         var embeddingSize = new Option<int>("--embedding-size") { Description = "Embedding dimension (L2-normalised)", DefaultValueFactory = _ => 64, HelpName = "n" };
         var lr = new Option<float>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => 1e-3f, HelpName = "rate" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of initialisation and sampling", DefaultValueFactory = _ => 0UL, HelpName = "n" };
-        var runDir = new Option<DirectoryInfo?>("--run-dir") { Description = "Directory for config.json, metrics.json and model.safetensors", HelpName = "dir" };
+        var runDir = new Option<DirectoryInfo?>("--run-dir") { Description = "Directory for config.json, metrics.json(l), iterations.jsonl, checkpoints, model.safetensors and report.html", HelpName = "dir" };
         var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue the run in this run directory from its last checkpoint (pass the same options; --epochs is the new total; the LR schedule keeps the original run's length)", HelpName = "dir" };
         var evalEvery = new Option<int>("--eval-every") { Description = "Evaluate on the validation split every n epochs (needs --validation-fraction)", DefaultValueFactory = _ => 1, HelpName = "n" };
         var patience = new Option<int>("--patience") { Description = "Stop after n evaluations without a better validation MAP@R; 0 never stops", DefaultValueFactory = _ => 0, HelpName = "n" };
@@ -73,10 +73,11 @@ internal static class TrainCommand
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the metrics table" };
         var json = new Option<bool>("--json") { Description = "Print only one JSON line with the final metrics" };
         var recipe = RecipeDefaults.CreateOption();
+        var noReport = new Option<bool>("--no-report") { Description = "Do not write report.html into the run directory at the end" };
 
         var command = new Command("train", "Train an embedding model on Fashion-MNIST classes 0-4 and evaluate retrieval on the unseen classes 5-9.")
         {
-            model, loss, miner, margin, minerMargin, epochs, iterations, batchSize, mPerClass, embeddingSize, lr, seed, runDir, resume, evalEvery, patience, validationFraction, scheduler, clipGradNorm, quiet, json, recipe,
+            model, loss, miner, margin, minerMargin, epochs, iterations, batchSize, mPerClass, embeddingSize, lr, seed, runDir, resume, evalEvery, patience, validationFraction, scheduler, clipGradNorm, quiet, json, recipe, noReport,
         };
         command.SetAction(parseResult => Run(context, parseResult, new TrainSettings(
             RecipeDefaults.Pick(parseResult, model, recipe, r => r.Model == ModelKind.Cnn ? Cnn : Mlp) ?? Mlp,
@@ -101,6 +102,7 @@ internal static class TrainCommand
             ValidationFraction = parseResult.GetValue(validationFraction),
             Scheduler = parseResult.GetValue(scheduler) ?? "none",
             ClipGradNorm = parseResult.GetValue(clipGradNorm),
+            Report = !parseResult.GetValue(noReport),
         }));
         return command;
     }
@@ -146,6 +148,7 @@ internal static class TrainCommand
             EvaluateEvery = s.EvalEvery,
             Patience = s.Patience > 0 ? s.Patience : null,
             RunDirectory = s.RunDir,
+            Callbacks = s.RunDir is null ? null : new IterationLog(Path.Combine(s.RunDir, RunDirectory.IterationsFile)),
         };
         if (s.Resume is not null)
         {
@@ -204,6 +207,10 @@ internal static class TrainCommand
                 ["embedding_size"] = s.EmbeddingSize.ToString(CultureInfo.InvariantCulture),
             });
             WriteAtomically(Path.Combine(s.RunDir, "metrics.json"), metricsJson);
+            if (s.Report)
+            {
+                ReportCommand.Write([s.RunDir], location, Path.Combine(s.RunDir, RunDirectory.ReportFile), s.Seed);
+            }
         }
 
         if (s.Json)
@@ -219,6 +226,10 @@ internal static class TrainCommand
             if (s.RunDir is not null)
             {
                 output.WriteLine($"run directory: {s.RunDir}");
+                if (s.Report)
+                {
+                    output.WriteLine($"report: {Path.Combine(s.RunDir, RunDirectory.ReportFile)}");
+                }
             }
         }
         return CliApp.Success;
@@ -425,6 +436,7 @@ internal static class TrainCommand
         public double ValidationFraction { get; init; }
         public string Scheduler { get; init; } = "none";
         public float ClipGradNorm { get; init; }
+        public bool Report { get; init; } = true;
     }
 
     // The schedule spans the epochs of the original run, so a resumed (possibly extended) run keeps it.

@@ -14,6 +14,12 @@ public static class RunDirectory
     /// <summary>One JSON object per epoch: epoch, iteration, loss, lr, mined tuples, validation metrics.</summary>
     public const string MetricsFile = "metrics.jsonl";
 
+    /// <summary>One JSON object per optimisation step: iteration, epoch, loss, mined tuples, lr (written by <see cref="IterationLog"/>).</summary>
+    public const string IterationsFile = "iterations.jsonl";
+
+    /// <summary>The self-contained HTML report (written by <see cref="Reporting.ReportBuilder"/>).</summary>
+    public const string ReportFile = "report.html";
+
     /// <summary>The checkpoint after the last completed epoch (see <see cref="Checkpoint"/>).</summary>
     public const string LastCheckpointFile = "checkpoint-last.safetensors";
 

@@ -244,7 +244,7 @@ public sealed class Trainer
                 tupleSum += tuples ?? 0;
                 if (progress is not null || Callbacks is not null)
                 {
-                    var report = new TrainingProgress(epoch, epochs, it, iterations, loss, tuples, samples / Math.Max(stepSeconds, 1e-9));
+                    var report = new TrainingProgress(epoch, epochs, it, iterations, loss, tuples, samples / Math.Max(stepSeconds, 1e-9)) { LearningRate = lr };
                     progress?.Report(report);
                     Callbacks?.OnIterationEnd(this, report);
                 }
@@ -282,7 +282,7 @@ public sealed class Trainer
             }
             Callbacks?.OnEpochEnd(this, result);
             progress?.Report(new TrainingProgress(epoch, epochs, iterations, iterations, (float)result.MeanLoss,
-                Miner is null ? null : (int)Math.Round(tupleSum / iterations), result.SamplesPerSecond) { EpochEnd = result });
+                Miner is null ? null : (int)Math.Round(tupleSum / iterations), result.SamplesPerSecond) { EpochEnd = result, LearningRate = lr });
         }
         if (RunDirectory is not null)
         {

@@ -23,10 +23,10 @@ public sealed class PngWriterTests
         return ~c;
     }
 
-    private sealed record Decoded(int Width, int Height, int ColorType, byte[] Pixels, List<string> Chunks);
+    internal sealed record Decoded(int Width, int Height, int ColorType, byte[] Pixels, List<string> Chunks);
 
     // A minimal PNG reader written for the test: checks the signature and every CRC, inflates IDAT, undoes the filters.
-    private static Decoded Decode(byte[] png)
+    internal static Decoded Decode(byte[] png)
     {
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, png[..8]);
         int pos = 8, width = 0, height = 0, colorType = -1;

@@ -1,0 +1,83 @@
+using System.CommandLine;
+using DeepMetric.Data;
+using DeepMetric.Reporting;
+
+namespace DeepMetric.Cli.Commands;
+
+/// <summary>
+/// <c>deepmetric report RUN_DIR [RUN_DIR ...]</c>: writes a self-contained HTML report of one or more training runs
+/// (see <see cref="ReportBuilder"/>), evaluated on the Fashion-MNIST test images.
+/// </summary>
+internal static class ReportCommand
+{
+    internal static Command Create(CliContext context)
+    {
+        var runs = new Argument<DirectoryInfo[]>("run-dir") { Description = "Run directories written by 'deepmetric train --run-dir'", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<FileInfo?>("--output", "-o") { Description = "HTML file to write (default: report.html in the run directory; required for several runs)", HelpName = "file" };
+        var png = new Option<DirectoryInfo?>("--png") { Description = "Also export every chart as PNG into this directory (needs Chromium)", HelpName = "dir" };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the report's samples (map points, pairs, queries, t-SNE)", DefaultValueFactory = _ => 0UL, HelpName = "n" };
+        var command = new Command("report", "Write a self-contained HTML report (metrics, curves, embedding maps, distances, neighbours) of one or more runs.")
+        {
+            runs, output, png, seed,
+        };
+        command.SetAction(parseResult =>
+        {
+            var dirs = parseResult.GetValue(runs) ?? [];
+            string? target = parseResult.GetValue(output)?.FullName;
+            if (target is null)
+            {
+                if (dirs.Length > 1)
+                {
+                    throw new UsageException("several run directories need --output (where to write the comparison report).");
+                }
+                target = Path.Combine(dirs[0].FullName, RunDirectory.ReportFile);
+            }
+            var location = context.Options.LocateData(parseResult);
+            string? pngDir = parseResult.GetValue(png)?.FullName;
+            if (pngDir is not null && HeadlessChromium.FindExecutable() is null)
+            {
+                throw new UsageException("--png needs Chromium (looked for /usr/bin/chromium and /usr/bin/chromium-browser); install it with 'apt-get install -y chromium', or leave out --png.");
+            }
+            var builder = Write([.. dirs.Select(d => d.FullName)], location, target, parseResult.GetValue(seed));
+            context.Output.WriteLine($"report: {target}");
+            if (pngDir is not null)
+            {
+                var files = builder.ExportPng(pngDir);
+                context.Output.WriteLine($"charts: {files.Count} PNG files in {pngDir}");
+            }
+            return CliApp.Success;
+        });
+        return command;
+    }
+
+    /// <summary>Loads the runs and the test data and writes the report atomically; errors are one-line exceptions.</summary>
+    /// <returns>The builder, holding the report's charts for PNG export.</returns>
+    internal static ReportBuilder Write(IReadOnlyList<string> runDirs, DatasetLocation location, string target, ulong seed)
+    {
+        var runs = new List<ReportRun>(runDirs.Count);
+        foreach (string dir in runDirs)
+        {
+            try
+            {
+                runs.Add(ReportRun.Load(dir));
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException)
+            {
+                throw new InvalidDataException($"report: {e.Message}", e);
+            }
+        }
+        var split = FashionMnist.Load(location);
+        var builder = new ReportBuilder(split.OpenSetSplit().Test, split.SeenClassesSplit().Test)
+        {
+            Seed = seed,
+            DataDescription = $"Fashion-MNIST test split from {DatasetSummary.Describe(location)}",
+        };
+        string? parent = Path.GetDirectoryName(Path.GetFullPath(target));
+        if (parent is not null)
+        {
+            Directory.CreateDirectory(parent);
+        }
+        builder.Write(runs, target);
+        return builder;
+    }
+}
