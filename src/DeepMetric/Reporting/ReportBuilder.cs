@@ -1,3 +1,4 @@
+using DeepMetric.Calibration;
 using System.Globalization;
 using System.Text;
 using DeepMetric.Data;
@@ -440,8 +441,8 @@ public sealed class ReportBuilder
         }
         else
         {
-            html.Append("<p class=\"note\">No calibration in this run directory (").Append(ReportRun.ThresholdFile)
-                .Append("), so no precision/recall curve with a chosen threshold.</p>\n");
+            html.Append("<p class=\"note\">No calibrated threshold next to the model (<code>deepmetric calibrate --weights RUN_DIR/model.safetensors</code> writes one), ")
+                .Append("so no precision/recall curve with a chosen threshold.</p>\n");
         }
     }
 

@@ -1,3 +1,4 @@
+using DeepMetric.Calibration;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -11,7 +12,6 @@ namespace DeepMetric.Reporting;
 public sealed class ReportRun
 {
     /// <summary>Name of the optional calibration file whose <c>threshold</c> number marks the chosen distance threshold.</summary>
-    public const string ThresholdFile = "threshold.json";
 
     private ReportRun(string directory, IReadOnlyDictionary<string, string> config, IReadOnlyDictionary<string, double> finalMetrics,
         IReadOnlyList<EpochResult> epochs, IReadOnlyList<IterationRecord> iterations, double? threshold, string modelPath)
@@ -43,7 +43,10 @@ public sealed class ReportRun
     /// <summary>The per-iteration log of <c>iterations.jsonl</c> (empty when absent).</summary>
     public IReadOnlyList<IterationRecord> Iterations { get; }
 
-    /// <summary>The calibrated distance threshold of <see cref="ThresholdFile"/>, or null when there is none.</summary>
+    /// <summary>
+    /// The calibrated distance threshold written by <c>deepmetric calibrate</c> next to the model
+    /// (<see cref="CalibratedThreshold.PathFor"/>), or null when there is none or it cannot be read.
+    /// </summary>
     public double? Threshold { get; }
 
     /// <summary>The model weights: <c>model.safetensors</c>, else <see cref="RunDirectory.FinalWeightsFile"/>.</summary>
@@ -84,7 +87,7 @@ public sealed class ReportRun
             }
         }
         return new ReportRun(dir, config, metrics, ReadEpochs(Path.Combine(dir, RunDirectory.MetricsFile)),
-            IterationLog.Read(Path.Combine(dir, RunDirectory.IterationsFile)), ReadThreshold(Path.Combine(dir, ThresholdFile)), model);
+            IterationLog.Read(Path.Combine(dir, RunDirectory.IterationsFile)), ReadThreshold(CalibratedThreshold.PathFor(model)), model);
     }
 
     private static Dictionary<string, T> ReadObject<T>(string path, Func<JsonElement, T> value)
@@ -143,11 +146,9 @@ public sealed class ReportRun
         // Calibration is optional for a report: an unreadable file is ignored rather than failing the report.
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllText(path));
-            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("threshold", out var t)
-                && t.ValueKind == JsonValueKind.Number && double.IsFinite(t.GetDouble()) ? t.GetDouble() : null;
+            return CalibratedThreshold.Load(path).Threshold;
         }
-        catch (JsonException)
+        catch (InvalidDataException)
         {
             return null;
         }

@@ -1,3 +1,4 @@
+using DeepMetric.Calibration;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using DeepMetric.Data;
@@ -52,7 +53,8 @@ public sealed class ReportBuilderTests : IDisposable
         }
         if (threshold)
         {
-            File.WriteAllText(Path.Combine(dir, ReportRun.ThresholdFile), """{"threshold":0.8,"target_precision":0.9}""");
+            new CalibratedThreshold(0.8f, DeepMetric.Search.VectorMetric.L2, 0.9, 0.5, 0.64, CalibrationMethod.TargetPrecision, 0.9, 10, 10)
+                .Save(CalibratedThreshold.PathFor(Path.Combine(dir, "model.safetensors")));
         }
         return dir;
     }
@@ -122,7 +124,7 @@ public sealed class ReportBuilderTests : IDisposable
         builder.Write([ReportRun.Load(dir)], target);
         string html = File.ReadAllText(target);
         CheckSelfContained(html);
-        Assert.Contains("No calibration", html, StringComparison.Ordinal);
+        Assert.Contains("No calibrated threshold", html, StringComparison.Ordinal);
         Assert.Contains("no loss logged", html, StringComparison.Ordinal);
         Assert.Contains("--validation-fraction", html, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
@@ -170,7 +172,7 @@ public sealed class ReportBuilderTests : IDisposable
         Assert.Contains("no model weights", Assert.Throws<InvalidDataException>(() => ReportRun.Load(empty)).Message, StringComparison.Ordinal);
 
         string dir = MakeRun("corrupt", threshold: false);
-        File.WriteAllText(Path.Combine(dir, ReportRun.ThresholdFile), "garbage");
+        File.WriteAllText(CalibratedThreshold.PathFor(Path.Combine(dir, "model.safetensors")), "garbage");
         Assert.Null(ReportRun.Load(dir).Threshold);
         File.WriteAllText(Path.Combine(dir, "model.safetensors"), "garbage");
         Assert.Throws<InvalidDataException>(() => Builder().Build([ReportRun.Load(dir)]));
