@@ -55,20 +55,33 @@ public static partial class Ops
         int ho = geo.Ho, wo = geo.Wo, w = geo.W, plane = geo.PlaneIn;
         var y = TensorBuffers.Uninitialized(planes * ho * wo);
         var xs = x.ReadOnlySpan;
-        Span<float> rowMax = w <= 1024 ? stackalloc float[w] : new float[w];
-        int outAt = 0;
-        for (int pl = 0; pl < planes; pl++)
+        if (w % 2 == 0)
         {
-            for (int oh = 0; oh < ho; oh++, outAt += wo)
+            // Even width: the vertical maxima of all row pairs form one contiguous [planes·Ho, W] block whose
+            // adjacent pairs never straddle a row, so one long pairwise-max pass produces the whole output.
+            var vertical = TensorBuffers.Uninitialized(planes * ho * w);
+            for (int pl = 0, at = 0; pl < planes; pl++)
             {
-                int r0 = (pl * plane) + (2 * oh * w);
-                // TensorPrimitives.Max propagates NaN, as the general path does.
-                TensorPrimitives.Max(xs.Slice(r0, w), xs.Slice(r0 + w, w), rowMax);
-                var yrow = y.AsSpan(outAt, wo);
-                for (int ow = 0; ow < wo; ow++)
+                for (int oh = 0; oh < ho; oh++, at += w)
                 {
-                    float a = rowMax[2 * ow], b = rowMax[(2 * ow) + 1];
-                    yrow[ow] = b > a || float.IsNaN(b) ? b : a;
+                    int r0 = (pl * plane) + (2 * oh * w);
+                    // TensorPrimitives.Max propagates NaN, as the general path does.
+                    TensorPrimitives.Max(xs.Slice(r0, w), xs.Slice(r0 + w, w), vertical.AsSpan(at, w));
+                }
+            }
+            PoolKernels.AdjacentPairMax(vertical, y);
+        }
+        else
+        {
+            Span<float> rowMax = w <= 1024 ? stackalloc float[w] : new float[w];
+            int outAt = 0;
+            for (int pl = 0; pl < planes; pl++)
+            {
+                for (int oh = 0; oh < ho; oh++, outAt += wo)
+                {
+                    int r0 = (pl * plane) + (2 * oh * w);
+                    TensorPrimitives.Max(xs.Slice(r0, w), xs.Slice(r0 + w, w), rowMax);
+                    PoolKernels.AdjacentPairMax(rowMax[..(2 * wo)], y.AsSpan(outAt, wo));
                 }
             }
         }

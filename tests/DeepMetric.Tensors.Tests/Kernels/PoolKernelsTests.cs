@@ -1,0 +1,79 @@
+using DeepMetric.Tensors.Random;
+
+namespace DeepMetric.Tensors.Tests.Kernels;
+
+public sealed class PoolKernelsTests
+{
+    [Fact]
+    public void AdjacentPairMax_MatchesScalarReference_ForEveryLength()
+    {
+        var rng = new Prng(4);
+        for (int n = 0; n <= 70; n++)
+        {
+            var src = new float[2 * n];
+            for (int i = 0; i < src.Length; i++)
+            {
+                src[i] = (float)rng.NextNormal();
+            }
+            var dst = new float[n];
+            PoolKernels.AdjacentPairMax(src, dst);
+            for (int i = 0; i < n; i++)
+            {
+                Assert.Equal(Math.Max(src[2 * i], src[(2 * i) + 1]), dst[i]);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(6)]
+    [InlineData(9)]
+    [InlineData(15)]
+    public void AdjacentPairMax_PropagatesNaNFromEitherSide(int nanAt)
+    {
+        var src = Enumerable.Range(0, 32).Select(i => (float)i).ToArray();
+        src[nanAt] = float.NaN;
+        var dst = new float[16];
+        PoolKernels.AdjacentPairMax(src, dst);
+        for (int i = 0; i < 16; i++)
+        {
+            if (i == nanAt / 2)
+            {
+                Assert.True(float.IsNaN(dst[i]), $"output {i} should be NaN");
+            }
+            else
+            {
+                Assert.Equal((2 * i) + 1, dst[i]);
+            }
+        }
+    }
+
+    [Fact]
+    public void MaxPool2x2_OnWideImages_MatchesNestedLoops()
+    {
+        // Width 18 (even) and 17 (odd) exercise both fast paths with SIMD-sized rows.
+        foreach (int w in new[] { 18, 17 })
+        {
+            var x = Tensor.RandN(new Prng(5), [2, 3, 7, w]);
+            var y = Ops.MaxPool2d(x, 2);
+            int ho = 3, wo = w / 2;
+            Assert.Equal(new[] { 2, 3, ho, wo }, y.Shape);
+            for (int n = 0; n < 2; n++)
+            {
+                for (int c = 0; c < 3; c++)
+                {
+                    for (int i = 0; i < ho; i++)
+                    {
+                        for (int j = 0; j < wo; j++)
+                        {
+                            float m = Math.Max(Math.Max(x[n, c, 2 * i, 2 * j], x[n, c, 2 * i, (2 * j) + 1]),
+                                Math.Max(x[n, c, (2 * i) + 1, 2 * j], x[n, c, (2 * i) + 1, (2 * j) + 1]));
+                            Assert.Equal(m, y[n, c, i, j]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
