@@ -88,9 +88,14 @@ public static partial class Ops
         int[] dims = [x.Dims[0], geo.C, ho, wo];
         return Tensor.Record(y, dims, "MaxPool2d", x, g =>
         {
-            var dx = TensorBuffers.Zeroed(x.Size);
-            var gs = g.ReadOnlySpan;
-            var xv = x.ReadOnlySpan;
+            // With even sides every input element lies in exactly one window, so each is written once (the
+            // winner gets the gradient, the others 0) and the buffer need not be cleared first.
+            bool tiles = w % 2 == 0 && geo.H % 2 == 0;
+            var dx = tiles ? TensorBuffers.Uninitialized(x.Size) : TensorBuffers.Zeroed(x.Size);
+            ref float g0 = ref MemoryMarshal.GetReference(g.ReadOnlySpan);
+            ref float x0 = ref MemoryMarshal.GetReference(x.ReadOnlySpan);
+            ref float y0 = ref MemoryMarshal.GetArrayDataReference(y);
+            ref float d0 = ref MemoryMarshal.GetArrayDataReference(dx);
             int at = 0;
             for (int pl = 0; pl < planes; pl++)
             {
@@ -101,9 +106,20 @@ public static partial class Ops
                     {
                         // Same order and tie rule as the forward of the general path: first maximum wins.
                         int c = r0 + (2 * ow);
-                        float m = y[at];
-                        int win = Matches(xv[c], m) ? c : Matches(xv[c + 1], m) ? c + 1 : Matches(xv[c + w], m) ? c + w : c + w + 1;
-                        dx[win] = gs[at];
+                        float m = Unsafe.Add(ref y0, at), gv = Unsafe.Add(ref g0, at);
+                        int win = Matches(Unsafe.Add(ref x0, c), m) ? 0 : Matches(Unsafe.Add(ref x0, c + 1), m) ? 1
+                            : Matches(Unsafe.Add(ref x0, c + w), m) ? 2 : 3;
+                        if (tiles)
+                        {
+                            Unsafe.Add(ref d0, c) = win == 0 ? gv : 0f;
+                            Unsafe.Add(ref d0, c + 1) = win == 1 ? gv : 0f;
+                            Unsafe.Add(ref d0, c + w) = win == 2 ? gv : 0f;
+                            Unsafe.Add(ref d0, c + w + 1) = win == 3 ? gv : 0f;
+                        }
+                        else
+                        {
+                            Unsafe.Add(ref d0, c + (win & 1) + ((win >> 1) * w)) = gv;
+                        }
                     }
                 }
             }

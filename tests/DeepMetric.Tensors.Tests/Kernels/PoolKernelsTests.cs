@@ -76,4 +76,40 @@ public sealed class PoolKernelsTests
             }
         }
     }
+
+    [Theory]
+    [InlineData(6, 18)]   // even sides: every input written once
+    [InlineData(5, 18)]   // odd height: the last row gets no gradient
+    [InlineData(6, 17)]   // odd width
+    public void MaxPool2x2_Gradient_GoesToTheWindowMaximum(int h, int w)
+    {
+        var x = Tensor.RandN(new Prng(6), [1, 2, h, w]);
+        x.RequiresGrad = true;
+        var y = Ops.MaxPool2d(x, 2);
+        var g = Tensor.RandN(new Prng(7), y.Shape);
+        y.Backward(g);
+        var expected = new float[x.Size];
+        for (int c = 0; c < 2; c++)
+        {
+            for (int i = 0; i < h / 2; i++)
+            {
+                for (int j = 0; j < w / 2; j++)
+                {
+                    int bi = 2 * i, bj = 2 * j;
+                    for (int a = 0; a < 2; a++)
+                    {
+                        for (int b = 0; b < 2; b++)
+                        {
+                            if (x[0, c, (2 * i) + a, (2 * j) + b] > x[0, c, bi, bj])
+                            {
+                                (bi, bj) = ((2 * i) + a, (2 * j) + b);
+                            }
+                        }
+                    }
+                    expected[(c * h * w) + (bi * w) + bj] = g[0, c, i, j];
+                }
+            }
+        }
+        Assert.Equal(expected, x.Grad!.ToArray());
+    }
 }
