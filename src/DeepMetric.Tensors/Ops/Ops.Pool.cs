@@ -106,19 +106,22 @@ public static partial class Ops
                     {
                         // Same order and tie rule as the forward of the general path: first maximum wins.
                         int c = r0 + (2 * ow);
-                        float m = Unsafe.Add(ref y0, at), gv = Unsafe.Add(ref g0, at);
-                        int win = Matches(Unsafe.Add(ref x0, c), m) ? 0 : Matches(Unsafe.Add(ref x0, c + 1), m) ? 1
-                            : Matches(Unsafe.Add(ref x0, c + w), m) ? 2 : 3;
+                        float m = Unsafe.Add(ref y0, at);
+                        int gBits = BitConverter.SingleToInt32Bits(Unsafe.Add(ref g0, at));
+                        // Branch-free: which of the four is the first maximum is random, so branches would mispredict.
+                        int e0 = Matches(Unsafe.Add(ref x0, c), m), e1 = Matches(Unsafe.Add(ref x0, c + 1), m);
+                        int e2 = Matches(Unsafe.Add(ref x0, c + w), m);
+                        int w0 = e0, w1 = e1 & ~e0, w2 = e2 & ~(e0 | e1), w3 = 1 & ~(e0 | e1 | e2);
                         if (tiles)
                         {
-                            Unsafe.Add(ref d0, c) = win == 0 ? gv : 0f;
-                            Unsafe.Add(ref d0, c + 1) = win == 1 ? gv : 0f;
-                            Unsafe.Add(ref d0, c + w) = win == 2 ? gv : 0f;
-                            Unsafe.Add(ref d0, c + w + 1) = win == 3 ? gv : 0f;
+                            Unsafe.Add(ref d0, c) = BitConverter.Int32BitsToSingle(gBits & -w0);
+                            Unsafe.Add(ref d0, c + 1) = BitConverter.Int32BitsToSingle(gBits & -w1);
+                            Unsafe.Add(ref d0, c + w) = BitConverter.Int32BitsToSingle(gBits & -w2);
+                            Unsafe.Add(ref d0, c + w + 1) = BitConverter.Int32BitsToSingle(gBits & -w3);
                         }
                         else
                         {
-                            Unsafe.Add(ref d0, c + (win & 1) + ((win >> 1) * w)) = gv;
+                            Unsafe.Add(ref d0, c + w1 + ((w2 | w3) * w) + w3) = BitConverter.Int32BitsToSingle(gBits);
                         }
                     }
                 }
@@ -126,7 +129,8 @@ public static partial class Ops
             x.AccumulateGrad(new Tensor(dx, (int[])x.Dims.Clone()));
         });
 
-        static bool Matches(float v, float max) => v == max || (float.IsNaN(max) && float.IsNaN(v));
+        // 1 when v is the window maximum max (NaN matches NaN), else 0; non-short-circuit so no branch is emitted.
+        static int Matches(float v, float max) => (v == max) | (float.IsNaN(max) & float.IsNaN(v)) ? 1 : 0;
     }
 
     /// <summary>Average pooling over kernel×kernel windows (stride defaults to the kernel size). x: [N, C, H, W].</summary>
