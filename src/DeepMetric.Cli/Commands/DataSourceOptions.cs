@@ -220,7 +220,7 @@ internal sealed class DataSourceOptions(CommonOptions common)
         var trainSet = CsvFeatureReader.Read(train, options);
         if (test is null)
         {
-            return SplitByClass(CsvSource, trainSet.ToImageDataset(), FeatureIds(trainSet, "train"), $"CSV features {train}", [train]);
+            return SplitByClass(CsvSource, trainSet.ToImageDataset(), FeatureIds(trainSet, "row"), $"CSV features {train}", [train]);
         }
         test = Path.GetFullPath(test);
         var testSet = CsvFeatureReader.Read(test, options);
@@ -240,7 +240,7 @@ internal sealed class DataSourceOptions(CommonOptions common)
         var trainSet = NpyReader.Load(Path.GetFullPath(train), Path.GetFullPath(labels));
         if (test is null)
         {
-            return SplitByClass(NpySource, trainSet.ToImageDataset(), FeatureIds(trainSet, "train"), $"npy features {train}", [train, labels]);
+            return SplitByClass(NpySource, trainSet.ToImageDataset(), FeatureIds(trainSet, "row"), $"npy features {train}", [train, labels]);
         }
         var testSet = NpyReader.Load(Path.GetFullPath(test), Path.GetFullPath(testLabels!));
         CheckSameDimension(trainSet, testSet, train, test);
