@@ -24,19 +24,21 @@ internal static class EmbedCommand
         var embeddingSize = new Option<int?>("--embedding-size") { Description = "Embedding dimension (default: from the file or config.json)", HelpName = "n" };
         var split = new Option<string>("--split")
         {
-            Description = "Images: 'train', 'test' or 'open-set-test' (test images of the unseen classes 5-9)",
+            Description = "Images: 'train', 'test' or 'open-set-test' (test images of the unseen classes 5-9); other --data: the training set, or the test set for both others",
             DefaultValueFactory = _ => Test,
             HelpName = "name",
         };
         split.AcceptOnlyFromAmong(Train, Test, OpenSetTest);
         var metric = MetricOption();
         var output = new Option<FileInfo>("--output", "-o") { Description = "Embedding store to write (.dme)", HelpName = "file", Required = true };
+        var dataSource = new DataSourceOptions(context.Options);
 
         var command = new Command("embed", "Run saved weights over a Fashion-MNIST split and write an embedding store.")
         {
             weights, model, embeddingSize, split, metric, output,
         };
-        command.SetAction(parseResult => Run(context, parseResult,
+        dataSource.AddTo(command);
+        command.SetAction(parseResult => Run(context, parseResult, dataSource,
             parseResult.GetValue(weights)!.FullName,
             parseResult.GetValue(model),
             parseResult.GetValue(embeddingSize),
@@ -61,15 +63,16 @@ internal static class EmbedCommand
         _ => VectorMetric.L2,
     };
 
-    private static int Run(CliContext context, ParseResult parseResult, string weightsPath, string? modelName, int? embeddingSize, string split, VectorMetric metric, string outputPath)
+    private static int Run(CliContext context, ParseResult parseResult, DataSourceOptions dataSource, string weightsPath, string? modelName, int? embeddingSize, string split, VectorMetric metric, string outputPath)
     {
         if (embeddingSize is <= 0)
         {
             throw new UsageException($"--embedding-size must be positive, got {embeddingSize}.");
         }
         var loaded = ModelLoader.Load(weightsPath, modelName, embeddingSize);
-        var location = context.Options.LocateData(parseResult);
-        var (data, ids) = LoadItems(location, split);
+        var source = dataSource.Load(parseResult, loaded);
+        var (data, ids) = source.FashionMnist is { } all ? LoadItems(all, split)
+            : split == Train ? (source.Train, source.TrainIds) : (source.Test, source.TestIds);
 
         long t0 = Stopwatch.GetTimestamp();
         var metadata = new EmbeddingMetadata(loaded.WeightsPath, metric, loaded.Normalized ? "l2" : "none")
@@ -78,7 +81,8 @@ internal static class EmbedCommand
             {
                 ["model_kind"] = loaded.Kind,
                 ["embedding_size"] = loaded.EmbeddingSize.ToString(CultureInfo.InvariantCulture),
-                ["data_dir"] = location.Directory,
+                ["data_dir"] = source.Location?.Directory ?? string.Join(";", source.Paths),
+                ["data"] = source.Source,
                 ["split"] = split,
             },
         };
@@ -89,11 +93,9 @@ internal static class EmbedCommand
         return CliApp.Success;
     }
 
-    // The images to embed and their ids. Extension point: an image-folder source (ids = relative paths) plugs in here
-    // when the data layer has one; until then Fashion-MNIST IDX splits are the input.
-    private static (ImageDataset Data, string[] Ids) LoadItems(DatasetLocation location, string split)
+    // The Fashion-MNIST images to embed and their ids (other sources carry their own ids: image folders' relative paths).
+    private static (ImageDataset Data, string[] Ids) LoadItems(TrainTestSplit all, string split)
     {
-        var all = FashionMnist.Load(location);
         var source = split == Train ? all.Train : all.Test;
         string prefix = split == Train ? Train : Test;
         var rows = new List<int>(source.Count);

@@ -34,19 +34,21 @@ internal static class EvalCommand
         var embeddingSize = new Option<int?>("--embedding-size") { Description = "Embedding dimension (default: read from the file)", HelpName = "n" };
         var split = new Option<string>("--split")
         {
-            Description = "Test images: 'open-set' (unseen classes 5-9) or 'seen' (training classes 0-4)",
+            Description = "Test images: 'open-set' (unseen classes 5-9; other --data: the test set) or 'seen' (test images of training classes 0-4; other --data: the training set)",
             DefaultValueFactory = _ => OpenSet,
             HelpName = "name",
         };
         split.AcceptOnlyFromAmong(OpenSet, Seen);
         var seed = new Option<ulong>("--seed") { Description = "Seed of the untrained baseline's initialisation and of k-means", DefaultValueFactory = _ => 0UL, HelpName = "n" };
         var json = new Option<bool>("--json") { Description = "Print only one JSON line with the metrics" };
+        var dataSource = new DataSourceOptions(context.Options);
 
         var command = new Command("eval", "Evaluate saved weights on Fashion-MNIST test images, beside the untrained network and the raw pixels.")
         {
             weights, model, embeddingSize, split, seed, json,
         };
-        command.SetAction(parseResult => Run(context, parseResult,
+        dataSource.AddTo(command);
+        command.SetAction(parseResult => Run(context, parseResult, dataSource,
             parseResult.GetValue(weights)!.FullName,
             parseResult.GetValue(model),
             parseResult.GetValue(embeddingSize),
@@ -56,7 +58,7 @@ internal static class EvalCommand
         return command;
     }
 
-    private static int Run(CliContext context, ParseResult parseResult, string weightsPath, string? modelName, int? embeddingSize, string splitName, ulong seed, bool json)
+    private static int Run(CliContext context, ParseResult parseResult, DataSourceOptions dataSource, string weightsPath, string? modelName, int? embeddingSize, string splitName, ulong seed, bool json)
     {
         if (embeddingSize is <= 0)
         {
@@ -67,10 +69,9 @@ internal static class EvalCommand
         string kind = loaded.Kind;
         int size = loaded.EmbeddingSize;
 
-        var location = context.Options.LocateData(parseResult);
-        var data = FashionMnist.Load(location);
-        var test = splitName == Seen ? data.SeenClassesSplit().Test : data.OpenSetSplit().Test;
-        var untrained = kind == TrainCommand.Cnn ? Models.Cnn(size, seed: seed) : Models.Mlp(size, seed: seed);
+        var data = dataSource.Load(parseResult, loaded);
+        var test = splitName != Seen ? data.Test : data.FashionMnist is { } all ? all.SeenClassesSplit().Test : data.Train;
+        var untrained = ModelLoader.Create(kind, size, loaded.InputChannels, loaded.InputHeight, loaded.InputWidth, seed);
 
         long t0 = Stopwatch.GetTimestamp();
         var embeddings = trained.Embed(test);
@@ -84,9 +85,9 @@ internal static class EvalCommand
             context.Output.WriteLine(Json(kind, size, splitName, test.Count, seconds, trainedResult, untrainedResult, rawResult));
             return CliApp.Success;
         }
-        string classes = splitName == Seen ? "seen classes 0-4" : "unseen classes 5-9";
+        string classes = splitName != Seen ? data.TestClasses : data.FashionMnist is not null ? "seen classes 0-4" : $"{data.TrainClasses} (the training images)";
         context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{weightsPath}: {kind}, embedding {size}; {test.Count:N0} test images of the {classes} from {DatasetSummary.Describe(location)}"));
+            $"{weightsPath}: {kind}, embedding {size}; {test.Count:N0} test images of the {classes} from {(data.Location is { } location ? DatasetSummary.Describe(location) : data.Description)}"));
         context.Console.Write(Table(classes, trainedResult, untrainedResult, rawResult));
         context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"embedding and evaluation in {seconds:F2} s"));
         return CliApp.Success;
@@ -97,7 +98,7 @@ internal static class EvalCommand
 
     private static Table Table(string title, (Metrics R, ClusteringScores C) trained, (Metrics R, ClusteringScores C) untrained, (Metrics R, ClusteringScores C) raw)
     {
-        var table = new Table().Border(TableBorder.Rounded).Title(title);
+        var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape(title));
         table.AddColumn("metric");
         table.AddColumn(new TableColumn("raw pixels").RightAligned());
         table.AddColumn(new TableColumn("untrained").RightAligned());

@@ -28,12 +28,14 @@ internal static class FewShotCommand
         var knnK = new Option<int>("--knn-k") { Description = "Neighbours voting in the kNN classifier", DefaultValueFactory = _ => 1, HelpName = "n" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the episode draw (the same episodes for the embedding and the pixels)", DefaultValueFactory = _ => 0UL, HelpName = "n" };
         var json = new Option<bool>("--json") { Description = "Print one JSON line with every accuracy" };
+        var dataSource = new DataSourceOptions(context.Options);
 
         var command = new Command("fewshot", "N-way K-shot accuracy on the unseen classes 5-9: learned embedding vs raw pixels, with 95% intervals.")
         {
             weights, model, embeddingSize, ways, shots, queries, episodes, knnK, seed, json,
         };
-        command.SetAction(parseResult => Run(context, parseResult, new Settings(
+        dataSource.AddTo(command);
+        command.SetAction(parseResult => Run(context, parseResult, dataSource, new Settings(
             parseResult.GetValue(weights)!.FullName,
             parseResult.GetValue(model),
             parseResult.GetValue(embeddingSize),
@@ -61,16 +63,16 @@ internal static class FewShotCommand
         return shots.Length > 0 ? shots : throw new UsageException("--shots must name at least one shot count.");
     }
 
-    private static int Run(CliContext context, ParseResult parseResult, Settings s)
+    private static int Run(CliContext context, ParseResult parseResult, DataSourceOptions dataSource, Settings s)
     {
         if (s.Ways < 2 || s.Queries < 1 || s.Episodes < 1 || s.KnnK < 1 || s.EmbeddingSize is <= 0)
         {
             throw new UsageException($"--ways must be at least 2 and --queries, --episodes, --knn-k and --embedding-size positive (got {s.Ways}, {s.Queries}, {s.Episodes}, {s.KnnK}, {s.EmbeddingSize}).");
         }
         var loaded = ModelLoader.Load(s.WeightsPath, s.Model, s.EmbeddingSize);
-        var location = context.Options.LocateData(parseResult);
         // Classes never seen in training: the open-set half of the test split (5-9 for Fashion-MNIST).
-        var unseen = FashionMnist.Load(location).OpenSetSplit().Test;
+        var data = dataSource.Load(parseResult, loaded);
+        var unseen = data.Test;
 
         long t0 = Stopwatch.GetTimestamp();
         var embedded = loaded.Model.Embed(unseen).ReadOnlySpan.ToArray();
@@ -103,7 +105,7 @@ internal static class FewShotCommand
             return CliApp.Success;
         }
         context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{loaded.WeightsPath}: {loaded.Kind}, embedding {loaded.EmbeddingSize}; {unseen.Count:N0} test images of the unseen classes 5-9 from {DatasetSummary.Describe(location)}"));
+            $"{loaded.WeightsPath}: {loaded.Kind}, embedding {loaded.EmbeddingSize}; {unseen.Count:N0} test images of the {data.TestClasses} from {(data.Location is { } location ? DatasetSummary.Describe(location) : data.Description)}"));
         var table = new Table().Border(TableBorder.Rounded).Title(string.Create(CultureInfo.InvariantCulture,
             $"{s.Ways}-way, {s.Queries} queries/class, {s.Episodes} episodes (mean ± 95% CI)"));
         table.AddColumn("shots");

@@ -54,6 +54,14 @@ internal static class ReportCommand
     /// <returns>The builder, holding the report's charts for PNG export.</returns>
     internal static ReportBuilder Write(IReadOnlyList<string> runDirs, DatasetLocation location, string target, ulong seed)
     {
+        var split = FashionMnist.Load(location);
+        return Write(runDirs, split.OpenSetSplit().Test, split.SeenClassesSplit().Test,
+            $"Fashion-MNIST test split from {DatasetSummary.Describe(location)}", target, seed);
+    }
+
+    /// <summary>Writes the report of <paramref name="runDirs"/> evaluated on the given unseen (and optionally seen) test data.</summary>
+    internal static ReportBuilder Write(IReadOnlyList<string> runDirs, ImageDataset unseen, ImageDataset? seen, string dataDescription, string target, ulong seed)
+    {
         var runs = new List<ReportRun>(runDirs.Count);
         foreach (string dir in runDirs)
         {
@@ -66,11 +74,10 @@ internal static class ReportCommand
                 throw new InvalidDataException($"report: {e.Message}", e);
             }
         }
-        var split = FashionMnist.Load(location);
-        var builder = new ReportBuilder(split.OpenSetSplit().Test, split.SeenClassesSplit().Test)
+        var builder = new ReportBuilder(unseen, seen)
         {
             Seed = seed,
-            DataDescription = $"Fashion-MNIST test split from {DatasetSummary.Describe(location)}",
+            DataDescription = dataDescription,
         };
         string? parent = Path.GetDirectoryName(Path.GetFullPath(target));
         if (parent is not null)

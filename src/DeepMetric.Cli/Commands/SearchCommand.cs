@@ -2,14 +2,16 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using DeepMetric.Data;
 using DeepMetric.Search;
+using DeepMetric.Tensors;
 using Spectre.Console;
 
 namespace DeepMetric.Cli.Commands;
 
 /// <summary>
 /// <c>deepmetric search</c>: the k nearest neighbours in an index of one stored item (<c>--id</c>) or of every item of a
-/// query store (<c>--store</c>), as a table (rank, id, label, distance) or JSON lines.
+/// query store (<c>--store</c>), or of an image file (<c>--image</c>, embedded by <c>--weights</c>), as a table (rank, id, label, distance) or JSON lines.
 /// </summary>
 internal static class SearchCommand
 {
@@ -21,9 +23,14 @@ internal static class SearchCommand
         var k = new Option<int>("--k", "-k") { Description = "Neighbours per query", DefaultValueFactory = _ => 10, HelpName = "n" };
         var efSearch = new Option<int?>("--ef-search") { Description = "HNSW candidate list size (default: the one saved with the index)", HelpName = "n" };
         var json = new Option<bool>("--json") { Description = "Print one JSON line per query instead of tables" };
+        var image = new Option<FileInfo?>("--image") { Description = "Query by an image file (PNG/PGM/PPM), resized to the model's input and embedded with --weights", HelpName = "file" };
+        var weights = new Option<FileInfo?>("--weights") { Description = "With --image: the model that embedded the index (model.safetensors of a 'train --run-dir' run)", HelpName = "file" };
 
-        var command = new Command("search", "Print the k nearest neighbours of stored items in an index.") { index, id, store, k, efSearch, json };
-        command.SetAction(parseResult => Run(context,
+        var command = new Command("search", "Print the k nearest neighbours of stored items or of an image in an index.") { index, id, store, k, efSearch, json, image, weights };
+        command.SetAction(parseResult => parseResult.GetValue(image) is { } imageFile
+            ? RunImage(context, parseResult.GetValue(index)!.FullName, imageFile.FullName, parseResult.GetValue(weights)?.FullName,
+                parseResult.GetResult(id) is not null || parseResult.GetResult(store) is not null, parseResult.GetValue(k), parseResult.GetValue(efSearch), parseResult.GetValue(json))
+            : Run(context,
             parseResult.GetValue(index)!.FullName,
             parseResult.GetValue(id),
             parseResult.GetValue(store)?.FullName,
@@ -96,6 +103,54 @@ internal static class SearchCommand
             {
                 context.Console.Write(Table(queryId, queryLabel, hits));
             }
+        }
+        return CliApp.Success;
+    }
+
+    private static int RunImage(CliContext context, string indexPath, string imagePath, string? weightsPath, bool otherQuery, int k, int? efSearch, bool json)
+    {
+        if (otherQuery)
+        {
+            throw new UsageException("Give one query: --image FILE, --id ID or --store QUERIES.");
+        }
+        if (weightsPath is null)
+        {
+            throw new UsageException("--image needs --weights (the model that embedded the index).");
+        }
+        if (k <= 0)
+        {
+            throw new UsageException($"--k must be positive, got {k}.");
+        }
+        if (efSearch is <= 0)
+        {
+            throw new UsageException($"--ef-search must be positive, got {efSearch}.");
+        }
+        var loaded = ModelLoader.Load(weightsPath);
+        var index = VectorIndexes.Load(indexPath);
+        if (index is HnswIndex hnsw && efSearch is int ef)
+        {
+            hnsw.EfSearch = ef;
+        }
+        var color = loaded.InputChannels == 3 ? ImageColorMode.Rgb : ImageColorMode.Gray;
+        if (loaded.InputChannels is not 1 and not 3 || loaded.InputHeight < 2)
+        {
+            throw new UsageException($"The model '{loaded.WeightsPath}' takes {loaded.InputChannels}×{loaded.InputHeight}×{loaded.InputWidth} inputs, not images.");
+        }
+        var pixels = ImageFolder.LoadImage(imagePath, color, loaded.InputWidth, loaded.InputHeight);
+        var embedding = loaded.Model.Embed(Tensor.FromArray(pixels, 1, loaded.InputChannels, loaded.InputHeight, loaded.InputWidth));
+        if (embedding.Dim(1) != index.Dimension)
+        {
+            throw new InvalidDataException($"The model '{loaded.WeightsPath}' embeds into {embedding.Dim(1)} dimensions but the index has {index.Dimension}.");
+        }
+        var hits = index.Search(embedding.ReadOnlySpan, k);
+        string queryId = Path.GetFileName(imagePath);
+        if (json)
+        {
+            context.Output.WriteLine(Json(queryId, -1, hits));
+        }
+        else
+        {
+            context.Console.Write(Table(queryId, -1, hits));
         }
         return CliApp.Success;
     }

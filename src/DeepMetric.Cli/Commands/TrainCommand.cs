@@ -74,12 +74,15 @@ internal static class TrainCommand
         var json = new Option<bool>("--json") { Description = "Print only one JSON line with the final metrics" };
         var recipe = RecipeDefaults.CreateOption();
         var noReport = new Option<bool>("--no-report") { Description = "Do not write report.html into the run directory at the end" };
+        var (dataSource, samplers) = (new DataSourceOptions(context.Options), new SamplerOptions());
 
         var command = new Command("train", "Train an embedding model on Fashion-MNIST classes 0-4 and evaluate retrieval on the unseen classes 5-9.")
         {
             model, loss, miner, margin, minerMargin, epochs, iterations, batchSize, mPerClass, embeddingSize, lr, seed, runDir, resume, evalEvery, patience, validationFraction, scheduler, clipGradNorm, quiet, json, recipe, noReport,
         };
-        command.SetAction(parseResult => Run(context, parseResult, new TrainSettings(
+        dataSource.AddTo(command);
+        samplers.AddTo(command);
+        command.SetAction(parseResult => Run(context, parseResult, dataSource, samplers, new TrainSettings(
             RecipeDefaults.Pick(parseResult, model, recipe, r => r.Model == ModelKind.Cnn ? Cnn : Mlp) ?? Mlp,
             RecipeDefaults.Pick(parseResult, loss, recipe, r => r.LossName) ?? "triplet",
             RecipeDefaults.Pick(parseResult, miner, recipe, r => r.MinerName) ?? "semihard",
@@ -107,36 +110,24 @@ internal static class TrainCommand
         return command;
     }
 
-    private static int Run(CliContext context, ParseResult parseResult, TrainSettings s)
+    private static int Run(CliContext context, ParseResult parseResult, DataSourceOptions dataSource, SamplerOptions samplers, TrainSettings s)
     {
         Validate(s);
-        var location = context.Options.LocateData(parseResult);
-        var split = FashionMnist.Load(location).OpenSetSplit();
-        var train = split.Train;
-        var test = split.Test;
+        var data = dataSource.Load(parseResult);
+        var (train, test) = (data.Train, data.Test);
         ImageDataset? validation = null;
         if (s.ValidationFraction > 0)
         {
             // Never the test classes: validation comes from the training classes' own images.
             (train, validation) = ValidationSplit.Split(train, s.ValidationFraction, s.Seed);
         }
-        int classes = train.ClassCounts.Count(c => c > 0);
-        if (s.BatchSize / s.MPerClass > classes)
-        {
-            throw new UsageException($"--batch-size {s.BatchSize} with --m-per-class {s.MPerClass} needs {s.BatchSize / s.MPerClass} classes per batch but training has {classes}.");
-        }
-        if (s.BatchSize > train.Count)
-        {
-            throw new UsageException($"--batch-size {s.BatchSize} exceeds the {train.Count} training images.");
-        }
+        var (sampler, batchDescription) = samplers.Create(parseResult, data with { Train = train }, s.Loss, s.BatchSize, s.MPerClass, s.Seed);
+        s = s with { BatchSize = sampler.BatchSize };
 
-        var embeddingModel = s.Model == Cnn
-            ? Models.Cnn(s.EmbeddingSize, seed: s.Seed)
-            : Models.Mlp(s.EmbeddingSize, seed: s.Seed);
+        var embeddingModel = ModelLoader.Create(s.Model, s.EmbeddingSize, train.Channels, train.Height, train.Width, s.Seed);
         var lossSettings = new LossSettings(s.Margin, s.MinerMargin, s.Seed, NumClasses: train.Labels.ToArray().Max() + 1, s.EmbeddingSize);
         var loss = LossRegistry.CreateLoss(s.Loss, lossSettings);
         var miner = LossRegistry.CreateMiner(s.Miner, lossSettings);
-        var sampler = new MPerClassSampler(train.Labels, s.MPerClass, s.BatchSize, s.Seed);
         int iterationsPerEpoch = Math.Min(s.IterationsPerEpoch == 0 ? int.MaxValue : s.IterationsPerEpoch, sampler.BatchesPerEpoch);
         var trainer = new Trainer(embeddingModel, loss, miner, p => new Adam(p, lr: s.Lr), sampler)
         {
@@ -170,15 +161,15 @@ internal static class TrainCommand
         var output = context.Output;
         if (chatty)
         {
-            output.WriteLine($"Fashion-MNIST from {DatasetSummary.Describe(location)}");
-            output.WriteLine(Invariant($"train: classes 0-4, {train.Count:N0} images; test: unseen classes 5-9, {test.Count:N0} images"));
+            output.WriteLine(data.Description);
+            output.WriteLine(Invariant($"train: {data.TrainClasses}, {train.Count:N0} images; test: {data.TestClasses}, {test.Count:N0} images"));
             output.WriteLine(Invariant(
-                $"{s.Model} ({embeddingModel.ParameterCount:N0} parameters, embedding {s.EmbeddingSize}), loss {s.Loss}, miner {s.Miner}, batch {s.BatchSize} ({s.BatchSize / s.MPerClass} classes × {s.MPerClass}), Adam lr {s.Lr:G}, {s.Epochs} epoch(s) × {iterationsPerEpoch} iterations, seed {s.Seed}"));
+                $"{s.Model} ({embeddingModel.ParameterCount:N0} parameters, embedding {s.EmbeddingSize}), loss {s.Loss}, miner {s.Miner}, batch {batchDescription}, Adam lr {s.Lr:G}, {s.Epochs} epoch(s) × {iterationsPerEpoch} iterations, seed {s.Seed}"));
         }
         if (s.RunDir is not null && s.Resume is null)
         {
             Directory.CreateDirectory(s.RunDir);
-            WriteAtomically(Path.Combine(s.RunDir, "config.json"), ConfigJson(s, location, iterationsPerEpoch));
+            WriteAtomically(Path.Combine(s.RunDir, "config.json"), ConfigJson(s, data, iterationsPerEpoch));
         }
 
         long e0 = Stopwatch.GetTimestamp();
@@ -201,15 +192,13 @@ internal static class TrainCommand
         var metricsJson = MetricsJson(s, trained, clustering, untrained, trainSeconds, samplesPerSecond, evalSeconds, results[^1].MeanLoss);
         if (s.RunDir is not null)
         {
-            embeddingModel.Save(Path.Combine(s.RunDir, "model.safetensors"), new Dictionary<string, string>
-            {
-                ["model"] = s.Model,
-                ["embedding_size"] = s.EmbeddingSize.ToString(CultureInfo.InvariantCulture),
-            });
+            embeddingModel.Save(Path.Combine(s.RunDir, "model.safetensors"), ModelLoader.Metadata(s.Model, s.EmbeddingSize, train.Channels, train.Height, train.Width));
             WriteAtomically(Path.Combine(s.RunDir, "metrics.json"), metricsJson);
             if (s.Report)
             {
-                ReportCommand.Write([s.RunDir], location, Path.Combine(s.RunDir, RunDirectory.ReportFile), s.Seed);
+                string description = data.Location is { } at ? $"Fashion-MNIST test split from {DatasetSummary.Describe(at)}" : data.Description;
+                ReportCommand.Write([s.RunDir], test, data.FashionMnist?.SeenClassesSplit().Test, description,
+                    Path.Combine(s.RunDir, RunDirectory.ReportFile), s.Seed);
             }
         }
 
@@ -218,7 +207,7 @@ internal static class TrainCommand
             output.WriteLine(metricsJson);
             return CliApp.Success;
         }
-        context.Console.Write(MetricsTable(untrained, trained));
+        context.Console.Write(MetricsTable(data.TestClasses, untrained, trained));
         if (!s.Quiet)
         {
             output.WriteLine(Invariant(
@@ -324,9 +313,9 @@ internal static class TrainCommand
     private static string Describe(TrainingProgress p) => Invariant(
         $"{p.Epoch}/{p.Epochs} loss {p.Loss:F4}{(p.MinedTuples is int t ? $" · {t:N0} tuples" : "")} · {p.SamplesPerSecond:N0}/s");
 
-    private static Table MetricsTable(Metrics untrained, Metrics trained)
+    private static Table MetricsTable(string title, Metrics untrained, Metrics trained)
     {
-        var table = new Table().Border(TableBorder.Rounded).Title("unseen classes 5-9");
+        var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape(title));
         table.AddColumn("metric");
         table.AddColumn(new TableColumn("untrained").RightAligned());
         table.AddColumn(new TableColumn("trained").RightAligned());
@@ -372,12 +361,10 @@ internal static class TrainCommand
             w.WriteNumber("untrained_map_at_r", Round(untrained.MapAtR));
         });
 
-    private static string ConfigJson(TrainSettings s, DatasetLocation location, int iterationsPerEpoch) =>
+    private static string ConfigJson(TrainSettings s, DataSplit data, int iterationsPerEpoch) =>
         Json(w =>
         {
-            w.WriteString("data_dir", location.Directory);
-            w.WriteString("data_origin", location.Origin.ToString());
-            w.WriteString("split", "open-set: train classes 0-4 of the train split, test classes 5-9 of the test split");
+            data.WriteJson(w);
             w.WriteString("model", s.Model);
             w.WriteString("loss", s.Loss);
             w.WriteString("miner", s.Miner);

@@ -34,6 +34,88 @@ public static class ImageFolder
         {
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(h, "options.Height");
         }
+        var (classNames, files) = Scan(root);
+
+        int channels = options.ColorMode == ImageColorMode.Gray ? 1 : 3;
+        int width = 0, height = 0, size = 0;
+        float[] pixels = [];
+        var labels = new int[files.Count];
+        for (int i = 0; i < files.Count; i++)
+        {
+            var image = DecodeFile(files[i].Path);
+            if (i == 0)
+            {
+                width = options.Width ?? image.Width;
+                height = options.Height ?? image.Height;
+                size = checked(channels * width * height);
+                pixels = GC.AllocateUninitializedArray<float>(checked(size * files.Count));
+            }
+            ImageResampler.Convert(image, options.ColorMode, width, height, options.Resize, pixels.AsSpan(i * size, size));
+            labels[i] = files[i].Label;
+        }
+        return new ImageDataset(pixels, labels, channels, height, width, classNames);
+    }
+
+    /// <summary>
+    /// The image files <see cref="Load"/> reads under <paramref name="root"/>, in the order of its rows, as paths
+    /// relative to <paramref name="root"/> with '/' separators (<c>cat/1.png</c>) — ids that survive moving the folder.
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException"><paramref name="root"/> does not exist.</exception>
+    /// <exception cref="InvalidDataException">There is no class sub-folder or no image.</exception>
+    public static IReadOnlyList<string> ListFiles(string root)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(root);
+        var (_, files) = Scan(root);
+        var paths = new string[files.Count];
+        for (int i = 0; i < paths.Length; i++)
+        {
+            paths[i] = Path.GetRelativePath(root, files[i].Path).Replace(Path.DirectorySeparatorChar, '/');
+        }
+        return paths;
+    }
+
+    /// <summary>
+    /// Decodes one PNG, PGM or PPM file and converts it as <see cref="Load"/> converts every image: to
+    /// <paramref name="mode"/>, resized to <paramref name="width"/>×<paramref name="height"/>, planar [C, H, W] in [0, 1].
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a readable PNG/PGM/PPM image.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A size is not positive.</exception>
+    public static float[] LoadImage(string path, ImageColorMode mode, int width, int height, ImageResizeMode resize = ImageResizeMode.Bilinear)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        var image = DecodeFile(path);
+        var pixels = GC.AllocateUninitializedArray<float>(checked((mode == ImageColorMode.Gray ? 1 : 3) * width * height));
+        ImageResampler.Convert(image, mode, width, height, resize, pixels);
+        return pixels;
+    }
+
+    /// <summary>Decodes one PNG, PGM or PPM file, recognised by its first bytes.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is empty, of an unknown format, corrupt or truncated (the message names the file).</exception>
+    public static DecodedImage DecodeFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Image file '{path}' does not exist.", path);
+        }
+        byte[] data = File.ReadAllBytes(path);
+        if (PngDecoder.IsPng(data))
+        {
+            return PngDecoder.Decode(data, path);
+        }
+        if (PnmDecoder.IsPnm(data))
+        {
+            return PnmDecoder.Decode(data, path);
+        }
+        throw new InvalidDataException($"Image file '{path}' is neither PNG nor PGM/PPM (P2/P3/P5/P6){(data.Length == 0 ? ": it is empty" : "")}.");
+    }
+
+    // Class folders and their image files, both in ordinal name order.
+    private static (string[] ClassNames, List<(string Path, int Label)> Files) Scan(string root)
+    {
         if (!Directory.Exists(root))
         {
             throw new DirectoryNotFoundException($"Image folder '{root}' does not exist.");
@@ -63,46 +145,6 @@ public static class ImageFolder
         {
             throw new InvalidDataException($"Image folder '{root}' holds no {string.Join("/", s_extensions)} files in its class sub-folders.");
         }
-
-        int channels = options.ColorMode == ImageColorMode.Gray ? 1 : 3;
-        int width = 0, height = 0, size = 0;
-        float[] pixels = [];
-        var labels = new int[files.Count];
-        for (int i = 0; i < files.Count; i++)
-        {
-            var image = DecodeFile(files[i].Path);
-            if (i == 0)
-            {
-                width = options.Width ?? image.Width;
-                height = options.Height ?? image.Height;
-                size = checked(channels * width * height);
-                pixels = GC.AllocateUninitializedArray<float>(checked(size * files.Count));
-            }
-            ImageResampler.Convert(image, options.ColorMode, width, height, options.Resize, pixels.AsSpan(i * size, size));
-            labels[i] = files[i].Label;
-        }
-        return new ImageDataset(pixels, labels, channels, height, width, classNames);
-    }
-
-    /// <summary>Decodes one PNG, PGM or PPM file, recognised by its first bytes.</summary>
-    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is empty, of an unknown format, corrupt or truncated (the message names the file).</exception>
-    public static DecodedImage DecodeFile(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"Image file '{path}' does not exist.", path);
-        }
-        byte[] data = File.ReadAllBytes(path);
-        if (PngDecoder.IsPng(data))
-        {
-            return PngDecoder.Decode(data, path);
-        }
-        if (PnmDecoder.IsPnm(data))
-        {
-            return PnmDecoder.Decode(data, path);
-        }
-        throw new InvalidDataException($"Image file '{path}' is neither PNG nor PGM/PPM (P2/P3/P5/P6){(data.Length == 0 ? ": it is empty" : "")}.");
+        return (classNames, files);
     }
 }

@@ -190,8 +190,15 @@ public sealed class ReportBuilder
         EmbeddingModel model;
         try
         {
-            model = (ModelFactory ?? DefaultModel)(run);
-            model.Load(run.ModelPath);
+            if (ModelFactory is null)
+            {
+                model = ModelLoader.Load(run.ModelPath).Model;
+            }
+            else
+            {
+                model = ModelFactory(run);
+                model.Load(run.ModelPath);
+            }
         }
         catch (Exception e) when (e is IOException or ArgumentException or KeyNotFoundException or InvalidOperationException)
         {
@@ -213,17 +220,6 @@ public sealed class ReportBuilder
             : run.Epochs.Count > 0 ? run.Epochs.Sum(e => e.TrainSeconds) : double.NaN;
         var summary = new RunSummary(run.Name, Recipe(run), model.ParameterCount, trainSeconds, unseen, unseenClusters, seen, seenClusters);
         return new Evaluated(run, summary, unseenEmb.ToArray(), unseenEmb.Dim(1), ks);
-    }
-
-    private EmbeddingModel DefaultModel(ReportRun run)
-    {
-        int size = run.IntSetting("embedding_size") ?? throw new InvalidDataException($"config.json of '{run.Directory}' has no integer 'embedding_size'.");
-        return run.Setting("model") switch
-        {
-            "mlp" => Models.Mlp(size, inputSize: _unseen.ImageSize),
-            "cnn" => Models.Cnn(size, channels: _unseen.Channels, height: _unseen.Height, width: _unseen.Width),
-            var other => throw new InvalidDataException($"config.json of '{run.Directory}' names model '{other ?? "(none)"}'; the report knows 'mlp' and 'cnn' (pass a ModelFactory for others)."),
-        };
     }
 
     private void AppendComparison(StringBuilder html, List<Evaluated> runs)

@@ -89,4 +89,26 @@ public sealed class ImageFolderTests
         Assert.Throws<DirectoryNotFoundException>(() => ImageFolder.Load(dir.File("missing")));
         Assert.Throws<ArgumentOutOfRangeException>(() => ImageFolder.Load(dir.Path, new ImageFolderOptions { Width = 0 }));
     }
+
+    [Fact]
+    public void ListFilesAndLoadImageFollowLoad()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.File("b"));
+        Directory.CreateDirectory(dir.File("a"));
+        File.WriteAllBytes(Path.Combine(dir.Path, "b", "1.pgm"), Pgm(2, 2, 0, 51, 102, 255));
+        File.WriteAllBytes(Path.Combine(dir.Path, "a", "z.pgm"), Pgm(2, 2, 1, 2, 3, 4));
+        File.WriteAllBytes(Path.Combine(dir.Path, "a", "y.pgm"), Pgm(2, 2, 5, 6, 7, 8));
+        File.WriteAllText(Path.Combine(dir.Path, "a", "notes.txt"), "not an image");
+
+        Assert.Equal(["a/y.pgm", "a/z.pgm", "b/1.pgm"], ImageFolder.ListFiles(dir.Path));
+        var ds = ImageFolder.Load(dir.Path, new ImageFolderOptions { Width = 1, Height = 1 });
+        var one = ImageFolder.LoadImage(Path.Combine(dir.Path, "b", "1.pgm"), ImageColorMode.Gray, 1, 1);
+        Assert.Equal(ds.Image(2).ToArray(), one);
+        // Bilinear 2×2 → 1×1 samples the centre, between all four pixels: their mean, (0 + 51 + 102 + 255) / 4 / 255.
+        Assert.Equal(408 / 4.0 / 255, one[0], 1e-6);
+        Assert.Equal(12, ImageFolder.LoadImage(Path.Combine(dir.Path, "a", "y.pgm"), ImageColorMode.Rgb, 2, 2).Length);
+        Assert.Throws<DirectoryNotFoundException>(() => ImageFolder.ListFiles(dir.File("missing")));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ImageFolder.LoadImage(Path.Combine(dir.Path, "a", "y.pgm"), ImageColorMode.Gray, 0, 1));
+    }
 }

@@ -55,4 +55,64 @@ public sealed class ModelLoaderTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public void InputShapeComesFromMetadataConfigOrShapes()
+    {
+        var dir = TempDir();
+        try
+        {
+            // Metadata written by train: a 1×1×8 feature MLP.
+            var mlp = ModelLoader.Create(ModelLoader.Mlp, 4, channels: 1, height: 1, width: 8, seed: 2);
+            var mlpPath = Path.Combine(dir, "mlp.safetensors");
+            mlp.Save(mlpPath, ModelLoader.Metadata(ModelLoader.Mlp, 4, 1, 1, 8));
+            var loaded = ModelLoader.Load(mlpPath);
+            Assert.Equal((1, 1, 8, 8), (loaded.InputChannels, loaded.InputHeight, loaded.InputWidth, loaded.InputSize));
+
+            // No metadata: the first layer's shape gives the input size (and the hidden width).
+            var narrow = Models.Mlp(embeddingSize: 4, inputSize: 8, hidden: 16);
+            var narrowPath = Path.Combine(dir, "narrow.safetensors");
+            narrow.Save(narrowPath);
+            loaded = ModelLoader.Load(narrowPath);
+            Assert.Equal((1, 1, 8), (loaded.InputChannels, loaded.InputHeight, loaded.InputWidth));
+            var x = Tensors.Tensor.FromArray([1f, 2, 3, 4, 5, 6, 7, 8], 1, 1, 1, 8);
+            Assert.Equal(narrow.Embed(x).ToArray(), loaded.Model.Embed(x).ToArray());
+
+            // A colour CNN: from metadata, and without it from the convolution and dense shapes (square input).
+            var cnn = ModelLoader.Create(ModelLoader.Cnn, 4, channels: 3, height: 16, width: 16, seed: 1);
+            var cnnPath = Path.Combine(dir, "cnn.safetensors");
+            cnn.Save(cnnPath, ModelLoader.Metadata(ModelLoader.Cnn, 4, 3, 16, 16));
+            Assert.Equal((3, 16, 16), Shape(ModelLoader.Load(cnnPath)));
+            var bare = Path.Combine(dir, "bare.safetensors");
+            cnn.Save(bare);
+            Assert.Equal((3, 16, 16), Shape(ModelLoader.Load(bare)));
+
+            // config.json beside the weights (no metadata) gives a non-square shape.
+            var sub = Directory.CreateDirectory(Path.Combine(dir, "run")).FullName;
+            var wide = ModelLoader.Create(ModelLoader.Cnn, 4, channels: 1, height: 8, width: 12);
+            wide.Save(Path.Combine(sub, ModelLoader.WeightsFileName));
+            File.WriteAllText(Path.Combine(sub, "config.json"), """{"model":"cnn","embedding_size":4,"input_channels":1,"input_height":8,"input_width":12}""");
+            Assert.Equal((1, 8, 12), Shape(ModelLoader.Load(sub)));
+
+            // Old Fashion-MNIST runs keep 1×28×28.
+            var old = Path.Combine(dir, "old.safetensors");
+            Models.Mlp(embeddingSize: 4).Save(old);
+            Assert.Equal((1, 28, 28), Shape(ModelLoader.Load(old)));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void CreateRejectsBadShapes()
+    {
+        Assert.Throws<ArgumentException>("kind", () => ModelLoader.Create(ModelLoader.Cnn, 4, channels: 1, height: 1, width: 8));
+        Assert.Throws<ArgumentException>("kind", () => ModelLoader.Create("resnet", 4));
+        Assert.Throws<ArgumentOutOfRangeException>("channels", () => ModelLoader.Create(ModelLoader.Mlp, 4, channels: 0));
+        Assert.Equal(8, ModelLoader.Create(ModelLoader.Mlp, 4, 1, 1, 8).StateDict()["trunk.1.weight"].Dim(1));
+    }
+
+    private static (int, int, int) Shape(LoadedModel m) => (m.InputChannels, m.InputHeight, m.InputWidth);
 }

@@ -1,0 +1,361 @@
+using System.CommandLine;
+using System.Globalization;
+using DeepMetric.Data;
+
+namespace DeepMetric.Cli.Commands;
+
+/// <summary>
+/// The data-source options shared by <c>train</c>, <c>eval</c>, <c>embed</c> and <c>fewshot</c>, and their resolution
+/// into a <see cref="DataSplit"/>. One instance per command.
+/// </summary>
+/// <remarks>
+/// <list type="bullet">
+/// <item><c>--data fashion-mnist</c> (default): the IDX files in <c>--data-dir</c>; train on classes 0-4 of the
+/// training split, evaluate on the unseen classes 5-9 of the test split.</item>
+/// <item><c>--data image-folder</c>: one sub-folder per class (PNG/PGM/PPM). <c>--data-dir DIR</c> with
+/// <c>DIR/train</c> and <c>DIR/test</c> sub-folders uses them as they are; any other <c>--data-dir DIR</c> (or a lone
+/// <c>--train DIR</c>) is split by class for the open-set protocol: the first ⌊N/2⌋ classes in ordinal name order
+/// are trained on and the rest evaluated. <c>--train DIR --test DIR</c> names both folders.</item>
+/// <item><c>--data csv</c>: <c>--train FILE</c> (and optionally <c>--test FILE</c>), one row per item, the label in
+/// <c>--label-column</c> (header name or 0-based index; default column 0); a lone file is split by class as above.</item>
+/// <item><c>--data npy</c>: <c>--train X.npy --labels Y.npy</c> (and optionally <c>--test X.npy --test-labels Y.npy</c>).</item>
+/// </list>
+/// Feature vectors become 1×1×D "images", so they suit the MLP only.
+/// </remarks>
+internal sealed class DataSourceOptions(CommonOptions common)
+{
+    internal const string FashionMnistSource = "fashion-mnist";
+    internal const string ImageFolderSource = "image-folder";
+    internal const string CsvSource = "csv";
+    internal const string NpySource = "npy";
+
+    public Option<string> Data { get; } = CreateData();
+
+    public Option<string?> Train { get; } = new("--train") { Description = "csv/npy: training features file; image-folder: training folder", HelpName = "path" };
+
+    public Option<string?> Test { get; } = new("--test") { Description = "csv/npy: test features file; image-folder: test folder (default: split --train by class)", HelpName = "path" };
+
+    public Option<string?> Labels { get; } = new("--labels") { Description = "npy: labels of --train (.npy integers or a text file, one label a line)", HelpName = "path" };
+
+    public Option<string?> TestLabels { get; } = new("--test-labels") { Description = "npy: labels of --test", HelpName = "path" };
+
+    public Option<string?> LabelColumn { get; } = new("--label-column") { Description = "csv: the label column, by header name or 0-based index (default: column 0)", HelpName = "name" };
+
+    public Option<string?> ImageSize { get; } = ImageSizeOption();
+
+    public Option<string?> Color { get; } = ColorOption();
+
+    /// <summary><c>--image-size WxH</c> (or one number for a square): the size images are resized to.</summary>
+    internal static Option<string?> ImageSizeOption() =>
+        new("--image-size") { Description = "image-folder: resize images to WxH (default: the model's input, else the first image's size)", HelpName = "WxH" };
+
+    /// <summary><c>--color gray|rgb</c>.</summary>
+    internal static Option<string?> ColorOption()
+    {
+        var o = new Option<string?>("--color") { Description = "image-folder: 'gray' or 'rgb' (default: the model's channels, else gray)", HelpName = "mode" };
+        o.AcceptOnlyFromAmong("gray", "rgb");
+        return o;
+    }
+
+    public void AddTo(Command command)
+    {
+        command.Add(Data);
+        command.Add(Train);
+        command.Add(Test);
+        command.Add(Labels);
+        command.Add(TestLabels);
+        command.Add(LabelColumn);
+        command.Add(ImageSize);
+        command.Add(Color);
+    }
+
+    /// <summary>True when <c>--data</c> selects Fashion-MNIST (the default).</summary>
+    internal bool IsFashionMnist(ParseResult parseResult) => parseResult.GetValue(Data) is null or FashionMnistSource;
+
+    /// <summary>
+    /// Loads the data. With <paramref name="model"/>, image folders default to the model's input size and colour, and
+    /// the data must fit the model's input.
+    /// </summary>
+    internal DataSplit Load(ParseResult parseResult, LoadedModel? model = null)
+    {
+        string source = parseResult.GetValue(Data) ?? FashionMnistSource;
+        string? train = parseResult.GetValue(Train);
+        string? test = parseResult.GetValue(Test);
+        Only(parseResult, source, Labels, NpySource);
+        Only(parseResult, source, TestLabels, NpySource);
+        Only(parseResult, source, LabelColumn, CsvSource);
+        Only(parseResult, source, ImageSize, ImageFolderSource);
+        Only(parseResult, source, Color, ImageFolderSource);
+        if (source != FashionMnistSource && test is not null && train is null)
+        {
+            throw new UsageException("--test needs --train.");
+        }
+        var split = source switch
+        {
+            FashionMnistSource => LoadFashionMnist(parseResult, train, test),
+            ImageFolderSource => LoadImageFolder(parseResult, train, test, model),
+            CsvSource => LoadCsv(parseResult, Required(train, "--data csv needs --train FILE (and optionally --test FILE)."), test),
+            _ => LoadNpy(parseResult, Required(train, "--data npy needs --train X.npy --labels Y.npy."), test),
+        };
+        if (model is not null)
+        {
+            CheckFits(model, split.Test, split.Description);
+        }
+        return split;
+    }
+
+    /// <summary>Fails with a one-line message when <paramref name="data"/> does not fit the model's input.</summary>
+    internal static void CheckFits(LoadedModel model, ImageDataset data, string description)
+    {
+        bool fits = model.Kind == ModelLoader.Mlp
+            ? data.ImageSize == model.InputSize
+            : (data.Channels, data.Height, data.Width) == (model.InputChannels, model.InputHeight, model.InputWidth);
+        if (!fits)
+        {
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+                $"The model takes {model.InputChannels}×{model.InputHeight}×{model.InputWidth} inputs but {description} gives {data.Channels}×{data.Height}×{data.Width}; use the data it was trained on (or --image-size/--color for image folders)."));
+        }
+    }
+
+    /// <summary>Parses <c>--image-size</c>: <c>WxH</c> or one number for a square; null when not given.</summary>
+    internal static (int Width, int Height)? ParseImageSize(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+        var parts = text.Split('x', 'X');
+        if (parts.Length is 1 or 2
+            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int w) && w > 0
+            && int.TryParse(parts[^1], NumberStyles.None, CultureInfo.InvariantCulture, out int h) && h > 0)
+        {
+            return (w, h);
+        }
+        throw new UsageException($"--image-size must be WxH (e.g. 28x28) or one positive number, got '{text}'.");
+    }
+
+    /// <summary>
+    /// The image size and colour to read image files at: the options when given, else the model's input, else
+    /// null (the first image's size) and grey.
+    /// </summary>
+    internal static (int Width, int Height)? ResolveSize(string? sizeText, LoadedModel? model) =>
+        ParseImageSize(sizeText) ?? (model is null ? null : (model.InputWidth, model.InputHeight));
+
+    /// <summary>The colour mode from <c>--color</c>, else from the model's channels, else grey.</summary>
+    internal static ImageColorMode ResolveColor(string? color, LoadedModel? model) => color switch
+    {
+        "rgb" => ImageColorMode.Rgb,
+        "gray" => ImageColorMode.Gray,
+        _ => model?.InputChannels == 3 ? ImageColorMode.Rgb : ImageColorMode.Gray,
+    };
+
+    private DataSplit LoadFashionMnist(ParseResult parseResult, string? train, string? test)
+    {
+        if (train is not null || test is not null)
+        {
+            throw new UsageException("--train/--test apply to --data image-folder, csv or npy; Fashion-MNIST is read from --data-dir.");
+        }
+        var location = common.LocateData(parseResult);
+        var all = FashionMnist.Load(location);
+        var (trainSet, testSet) = all.OpenSetSplit();
+        return new DataSplit(FashionMnistSource, trainSet, testSet, Ids("train", trainSet.Count), Ids("test", testSet.Count),
+            $"Fashion-MNIST from {DatasetSummary.Describe(location)}")
+        {
+            FashionMnist = all,
+            Location = location,
+            TrainClasses = "classes 0-4",
+            TestClasses = "unseen classes 5-9",
+            SplitDescription = "open-set: train classes 0-4 of the train split, test classes 5-9 of the test split",
+        };
+    }
+
+    private DataSplit LoadImageFolder(ParseResult parseResult, string? train, string? test, LoadedModel? model)
+    {
+        var size = ResolveSize(parseResult.GetValue(ImageSize), model);
+        var options = new ImageFolderOptions { Width = size?.Width, Height = size?.Height, ColorMode = ResolveColor(parseResult.GetValue(Color), model) };
+        string? prefix = null;
+        if (train is null)
+        {
+            string root = parseResult.GetValue(common.DataDir)?.FullName
+                ?? throw new UsageException("--data image-folder needs --data-dir DIR (class sub-folders, or train/ and test/ sub-folders) or --train DIR.");
+            if (!Directory.Exists(root))
+            {
+                throw new DirectoryNotFoundException($"Image folder '{root}' does not exist.");
+            }
+            if (Directory.Exists(Path.Combine(root, "train")) && Directory.Exists(Path.Combine(root, "test")))
+            {
+                (train, test, prefix) = (Path.Combine(root, "train"), Path.Combine(root, "test"), "");
+            }
+            else
+            {
+                train = root;
+            }
+        }
+        train = Path.GetFullPath(train);
+        var trainSet = ImageFolder.Load(train, options);
+        var trainIds = ImageFolder.ListFiles(train).ToArray();
+        if (test is null)
+        {
+            return SplitByClass(ImageFolderSource, trainSet, trainIds, $"image folder {train}", [train]);
+        }
+        test = Path.GetFullPath(test);
+        // The test images take the training images' size even when their own first image differs.
+        var testSet = ImageFolder.Load(test, options with { Width = trainSet.Width, Height = trainSet.Height });
+        var testIds = ImageFolder.ListFiles(test).ToArray();
+        if (prefix is not null)
+        {
+            Prefix(trainIds, "train/");
+            Prefix(testIds, "test/");
+        }
+        return Given(ImageFolderSource, trainSet, trainIds, testSet, testIds, $"image folders {train} and {test}", [train, test]);
+    }
+
+    private DataSplit LoadCsv(ParseResult parseResult, string train, string? test)
+    {
+        string? column = parseResult.GetValue(LabelColumn);
+        var options = column is null ? new CsvFeatureOptions()
+            : int.TryParse(column, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int index) ? new CsvFeatureOptions { LabelColumnIndex = index }
+            : new CsvFeatureOptions { LabelColumn = column };
+        train = Path.GetFullPath(train);
+        var trainSet = CsvFeatureReader.Read(train, options);
+        if (test is null)
+        {
+            return SplitByClass(CsvSource, trainSet.ToImageDataset(), FeatureIds(trainSet, "row"), $"CSV features {train}", [train]);
+        }
+        test = Path.GetFullPath(test);
+        var testSet = CsvFeatureReader.Read(test, options);
+        CheckSameDimension(trainSet, testSet, train, test);
+        return Given(CsvSource, trainSet.ToImageDataset(), FeatureIds(trainSet, "train"), testSet.ToImageDataset(), FeatureIds(testSet, "test"),
+            $"CSV features {train} and {test}", [train, test]);
+    }
+
+    private DataSplit LoadNpy(ParseResult parseResult, string train, string? test)
+    {
+        string labels = parseResult.GetValue(Labels) ?? throw new UsageException("--data npy needs --labels Y.npy for --train.");
+        string? testLabels = parseResult.GetValue(TestLabels);
+        if ((test is null) != (testLabels is null))
+        {
+            throw new UsageException("--test and --test-labels go together.");
+        }
+        var trainSet = NpyReader.Load(Path.GetFullPath(train), Path.GetFullPath(labels));
+        if (test is null)
+        {
+            return SplitByClass(NpySource, trainSet.ToImageDataset(), FeatureIds(trainSet, "row"), $"npy features {train}", [train, labels]);
+        }
+        var testSet = NpyReader.Load(Path.GetFullPath(test), Path.GetFullPath(testLabels!));
+        CheckSameDimension(trainSet, testSet, train, test);
+        return Given(NpySource, trainSet.ToImageDataset(), FeatureIds(trainSet, "train"), testSet.ToImageDataset(), FeatureIds(testSet, "test"),
+            $"npy features {train} and {test}", [train, labels, test, testLabels!]);
+    }
+
+    private static DataSplit Given(string source, ImageDataset train, string[] trainIds, ImageDataset test, string[] testIds, string description, string[] paths) =>
+        new(source, train, test, trainIds, testIds, description)
+        {
+            TrainClasses = Classes(train),
+            TestClasses = Classes(test),
+            SplitDescription = "as given: train and test sets",
+            Paths = paths,
+        };
+
+    // Open set from one set: the first ⌊N/2⌋ classes (ordinal name order) to train, the rest to evaluate.
+    private static DataSplit SplitByClass(string source, ImageDataset all, string[] ids, string description, string[] paths)
+    {
+        int classes = all.ClassCount;
+        if (classes < 2)
+        {
+            throw new InvalidDataException($"{description} has {classes} class; splitting it into training and unseen test classes needs at least 2 (or give --test).");
+        }
+        int half = classes / 2;
+        var trainRows = new List<int>();
+        var testRows = new List<int>();
+        var labels = all.Labels;
+        for (int i = 0; i < all.Count; i++)
+        {
+            (labels[i] < half ? trainRows : testRows).Add(i);
+        }
+        var train = all.Subset(trainRows.ToArray());
+        var test = all.Subset(testRows.ToArray());
+        return new DataSplit(source, train, test, Pick(ids, trainRows), Pick(ids, testRows), description)
+        {
+            TrainClasses = Classes(train),
+            TestClasses = "unseen " + Classes(test),
+            SplitDescription = string.Create(CultureInfo.InvariantCulture, $"open-set by class: train classes 0-{half - 1}, test classes {half}-{classes - 1} (ordinal name order)"),
+            Paths = paths,
+        };
+    }
+
+    private static string Classes(ImageDataset data)
+    {
+        var names = new List<string>();
+        for (int c = 0; c < data.ClassCount; c++)
+        {
+            if (data.ClassCounts[c] > 0)
+            {
+                names.Add(data.ClassNames[c]);
+            }
+        }
+        return names.Count <= 6 ? $"classes {string.Join(", ", names)}" : string.Create(CultureInfo.InvariantCulture, $"{names.Count} classes");
+    }
+
+    private static void CheckSameDimension(FeatureDataset train, FeatureDataset test, string trainPath, string testPath)
+    {
+        if (train.Dimension != test.Dimension)
+        {
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                $"'{trainPath}' has {train.Dimension} features per row but '{testPath}' has {test.Dimension}."));
+        }
+    }
+
+    private static void Only(ParseResult parseResult, string source, Option option, string requiredSource)
+    {
+        if (source != requiredSource && parseResult.GetResult(option) is { Implicit: false })
+        {
+            throw new UsageException($"{option.Name} applies to --data {requiredSource} only.");
+        }
+    }
+
+    private static string Required(string? value, string message) => value ?? throw new UsageException(message);
+
+    private static string[] FeatureIds(FeatureDataset data, string prefix) =>
+        data.Ids is { } ids ? [.. ids] : Ids(prefix, data.Count);
+
+    internal static string[] Ids(string prefix, int count)
+    {
+        var ids = new string[count];
+        for (int i = 0; i < count; i++)
+        {
+            ids[i] = string.Create(CultureInfo.InvariantCulture, $"{prefix}/{i:D6}");
+        }
+        return ids;
+    }
+
+    private static string[] Pick(string[] ids, List<int> rows)
+    {
+        var picked = new string[rows.Count];
+        for (int i = 0; i < picked.Length; i++)
+        {
+            picked[i] = ids[rows[i]];
+        }
+        return picked;
+    }
+
+    private static void Prefix(string[] ids, string prefix)
+    {
+        for (int i = 0; i < ids.Length; i++)
+        {
+            ids[i] = prefix + ids[i];
+        }
+    }
+
+    private static Option<string> CreateData()
+    {
+        var o = new Option<string>("--data")
+        {
+            Description = "Data source: 'fashion-mnist' (--data-dir), 'image-folder' (--data-dir or --train/--test folders), 'csv' or 'npy' (--train/--test files); one set is split by class, first half to train",
+            DefaultValueFactory = _ => FashionMnistSource,
+            HelpName = "source",
+        };
+        o.AcceptOnlyFromAmong(FashionMnistSource, ImageFolderSource, CsvSource, NpySource);
+        return o;
+    }
+}

@@ -1,0 +1,59 @@
+using System.Text.Json;
+using DeepMetric.Data;
+
+namespace DeepMetric.Cli.Commands;
+
+/// <summary>
+/// The data a command works on, resolved by <see cref="DataSourceOptions"/>: the images to train on and the images
+/// to evaluate on (for the open-set protocol, classes never seen in training), with ids and a description.
+/// </summary>
+/// <param name="Source">The <c>--data</c> kind (<c>fashion-mnist</c>, <c>image-folder</c>, <c>csv</c>, <c>npy</c>).</param>
+/// <param name="Train">The training images.</param>
+/// <param name="Test">The evaluation images.</param>
+/// <param name="TrainIds">One id per training row.</param>
+/// <param name="TestIds">One id per evaluation row.</param>
+/// <param name="Description">Where the data came from, for messages ("Fashion-MNIST from …", "CSV features from …").</param>
+internal sealed record DataSplit(string Source, ImageDataset Train, ImageDataset Test, string[] TrainIds, string[] TestIds, string Description)
+{
+    /// <summary>All ten Fashion-MNIST classes of both splits when <see cref="Source"/> is Fashion-MNIST, else null.</summary>
+    public TrainTestSplit? FashionMnist { get; init; }
+
+    /// <summary>The Fashion-MNIST directory, when that is the source.</summary>
+    public DatasetLocation? Location { get; init; }
+
+    /// <summary>How the training classes are described ("classes 0-4").</summary>
+    public string TrainClasses { get; init; } = "training classes";
+
+    /// <summary>How the evaluation classes are described ("unseen classes 5-9").</summary>
+    public string TestClasses { get; init; } = "test classes";
+
+    /// <summary>How the split was made, for config.json.</summary>
+    public string SplitDescription { get; init; } = "";
+
+    /// <summary>The paths the data was read from, for config.json.</summary>
+    public IReadOnlyList<string> Paths { get; init; } = [];
+
+    /// <summary>Writes the data fields of config.json: source, paths, split and input shape.</summary>
+    internal void WriteJson(Utf8JsonWriter w)
+    {
+        w.WriteString("data", Source);
+        if (Location is not null)
+        {
+            w.WriteString("data_dir", Location.Directory);
+            w.WriteString("data_origin", Location.Origin.ToString());
+        }
+        else
+        {
+            w.WriteStartArray("data_paths");
+            foreach (var path in Paths)
+            {
+                w.WriteStringValue(path);
+            }
+            w.WriteEndArray();
+        }
+        w.WriteString("split", SplitDescription);
+        w.WriteNumber(ModelLoader.InputChannelsKey, Train.Channels);
+        w.WriteNumber(ModelLoader.InputHeightKey, Train.Height);
+        w.WriteNumber(ModelLoader.InputWidthKey, Train.Width);
+    }
+}
