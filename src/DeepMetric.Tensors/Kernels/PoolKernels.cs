@@ -45,4 +45,63 @@ internal static class PoolKernels
             dst[i] = b > a || float.IsNaN(b) ? b : a;
         }
     }
+
+    /// <summary>
+    /// Backward of a 2×2, stride-2 max-pool for one pair of input rows: each window's first maximal element (order
+    /// top-left, top-right, bottom-left, bottom-right; NaN matches NaN) receives the output gradient, the other three 0.
+    /// Every element of both rows (of even width 2·<paramref name="y"/>.Length) is written.
+    /// </summary>
+    public static void MaxPool2x2BackwardRows(ReadOnlySpan<float> top, ReadOnlySpan<float> bottom, ReadOnlySpan<float> y,
+        ReadOnlySpan<float> g, Span<float> dTop, Span<float> dBottom)
+    {
+        int n = y.Length, i = 0;
+        if (top.Length < 2 * n || bottom.Length < 2 * n || g.Length < n || dTop.Length < 2 * n || dBottom.Length < 2 * n)
+        {
+            throw new ArgumentException("MaxPool2x2BackwardRows: the spans are too short for the output row.", nameof(y));
+        }
+        if (Avx2.IsSupported)
+        {
+            ref float t0 = ref MemoryMarshal.GetReference(top);
+            ref float b0 = ref MemoryMarshal.GetReference(bottom);
+            ref float y0 = ref MemoryMarshal.GetReference(y);
+            ref float g0 = ref MemoryMarshal.GetReference(g);
+            ref float dt0 = ref MemoryMarshal.GetReference(dTop);
+            ref float db0 = ref MemoryMarshal.GetReference(dBottom);
+            for (; i <= n - 4; i += 4)
+            {
+                // Four windows = 8 columns: duplicate each window's max and gradient onto its two columns.
+                var y4 = Vector128.LoadUnsafe(ref y0, (nuint)i);
+                var g4 = Vector128.LoadUnsafe(ref g0, (nuint)i);
+                var yE = Vector256.Create(Sse.UnpackLow(y4, y4), Sse.UnpackHigh(y4, y4));
+                var gE = Vector256.Create(Sse.UnpackLow(g4, g4), Sse.UnpackHigh(g4, g4));
+                var yNaN = Avx.CompareUnordered(yE, yE);
+                var xt = Vector256.LoadUnsafe(ref t0, (nuint)(2 * i));
+                var xb = Vector256.LoadUnsafe(ref b0, (nuint)(2 * i));
+                var eT = Avx.Or(Avx.CompareEqual(xt, yE), Avx.And(yNaN, Avx.CompareUnordered(xt, xt)));
+                var eB = Avx.Or(Avx.CompareEqual(xb, yE), Avx.And(yNaN, Avx.CompareUnordered(xb, xb)));
+                // Per window: the even (left) column's flag on both columns, and "either top column matched".
+                var evenT = Avx.Shuffle(eT, eT, 0b10_10_00_00);
+                var anyT = Avx.Or(evenT, Avx.Shuffle(eT, eT, 0b11_11_01_01));
+                var evenB = Avx.Shuffle(eB, eB, 0b10_10_00_00);
+                // Top: left if it matched; right if it matched and left did not.
+                var selT = Avx.Blend(eT, Avx.AndNot(evenT, eT), 0b1010_1010);
+                // Bottom (only when no top element matched): left if it matched; otherwise right.
+                var selB = Avx.AndNot(anyT, Avx.Blend(eB, Avx.AndNot(evenB, Vector256<float>.AllBitsSet), 0b1010_1010));
+                Avx.And(gE, selT).StoreUnsafe(ref dt0, (nuint)(2 * i));
+                Avx.And(gE, selB).StoreUnsafe(ref db0, (nuint)(2 * i));
+            }
+        }
+        for (; i < n; i++)
+        {
+            float m = y[i], gv = g[i];
+            int c = 2 * i;
+            int win = Matches(top[c], m) ? 0 : Matches(top[c + 1], m) ? 1 : Matches(bottom[c], m) ? 2 : 3;
+            dTop[c] = win == 0 ? gv : 0f;
+            dTop[c + 1] = win == 1 ? gv : 0f;
+            dBottom[c] = win == 2 ? gv : 0f;
+            dBottom[c + 1] = win == 3 ? gv : 0f;
+        }
+
+        static bool Matches(float v, float max) => v == max || (float.IsNaN(max) && float.IsNaN(v));
+    }
 }

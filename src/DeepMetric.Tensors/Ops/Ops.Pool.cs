@@ -92,36 +92,40 @@ public static partial class Ops
             // winner gets the gradient, the others 0) and the buffer need not be cleared first.
             bool tiles = w % 2 == 0 && geo.H % 2 == 0;
             var dx = tiles ? TensorBuffers.Uninitialized(x.Size) : TensorBuffers.Zeroed(x.Size);
-            ref float g0 = ref MemoryMarshal.GetReference(g.ReadOnlySpan);
-            ref float x0 = ref MemoryMarshal.GetReference(x.ReadOnlySpan);
-            ref float y0 = ref MemoryMarshal.GetArrayDataReference(y);
-            ref float d0 = ref MemoryMarshal.GetArrayDataReference(dx);
-            int at = 0;
-            for (int pl = 0; pl < planes; pl++)
+            var gs = g.ReadOnlySpan;
+            var xv = x.ReadOnlySpan;
+            if (tiles)
             {
-                for (int oh = 0; oh < ho; oh++)
+                for (int pl = 0, at = 0; pl < planes; pl++)
                 {
-                    int r0 = (pl * plane) + (2 * oh * w);
-                    for (int ow = 0; ow < wo; ow++, at++)
+                    for (int oh = 0; oh < ho; oh++, at += wo)
                     {
-                        // Same order and tie rule as the forward of the general path: first maximum wins.
-                        int c = r0 + (2 * ow);
-                        float m = Unsafe.Add(ref y0, at);
-                        int gBits = BitConverter.SingleToInt32Bits(Unsafe.Add(ref g0, at));
-                        // Branch-free: which of the four is the first maximum is random, so branches would mispredict.
-                        int e0 = Matches(Unsafe.Add(ref x0, c), m), e1 = Matches(Unsafe.Add(ref x0, c + 1), m);
-                        int e2 = Matches(Unsafe.Add(ref x0, c + w), m);
-                        int w0 = e0, w1 = e1 & ~e0, w2 = e2 & ~(e0 | e1), w3 = 1 & ~(e0 | e1 | e2);
-                        if (tiles)
+                        int r0 = (pl * plane) + (2 * oh * w);
+                        PoolKernels.MaxPool2x2BackwardRows(xv.Slice(r0, w), xv.Slice(r0 + w, w), y.AsSpan(at, wo), gs.Slice(at, wo),
+                            dx.AsSpan(r0, w), dx.AsSpan(r0 + w, w));
+                    }
+                }
+            }
+            else
+            {
+                ref float g0 = ref MemoryMarshal.GetReference(gs);
+                ref float x0 = ref MemoryMarshal.GetReference(xv);
+                ref float y0 = ref MemoryMarshal.GetArrayDataReference(y);
+                ref float d0 = ref MemoryMarshal.GetArrayDataReference(dx);
+                int at = 0;
+                for (int pl = 0; pl < planes; pl++)
+                {
+                    for (int oh = 0; oh < ho; oh++)
+                    {
+                        int r0 = (pl * plane) + (2 * oh * w);
+                        for (int ow = 0; ow < wo; ow++, at++)
                         {
-                            Unsafe.Add(ref d0, c) = BitConverter.Int32BitsToSingle(gBits & -w0);
-                            Unsafe.Add(ref d0, c + 1) = BitConverter.Int32BitsToSingle(gBits & -w1);
-                            Unsafe.Add(ref d0, c + w) = BitConverter.Int32BitsToSingle(gBits & -w2);
-                            Unsafe.Add(ref d0, c + w + 1) = BitConverter.Int32BitsToSingle(gBits & -w3);
-                        }
-                        else
-                        {
-                            Unsafe.Add(ref d0, c + w1 + ((w2 | w3) * w) + w3) = BitConverter.Int32BitsToSingle(gBits);
+                            // Same order and tie rule as the forward of the general path: first maximum wins.
+                            int c = r0 + (2 * ow);
+                            float m = Unsafe.Add(ref y0, at);
+                            int win = Matches(Unsafe.Add(ref x0, c), m) ? 0 : Matches(Unsafe.Add(ref x0, c + 1), m) ? 1
+                                : Matches(Unsafe.Add(ref x0, c + w), m) ? 2 : 3;
+                            Unsafe.Add(ref d0, c + (win & 1) + ((win >> 1) * w)) = Unsafe.Add(ref g0, at);
                         }
                     }
                 }
@@ -129,8 +133,7 @@ public static partial class Ops
             x.AccumulateGrad(new Tensor(dx, (int[])x.Dims.Clone()));
         });
 
-        // 1 when v is the window maximum max (NaN matches NaN), else 0; non-short-circuit so no branch is emitted.
-        static int Matches(float v, float max) => (v == max) | (float.IsNaN(max) & float.IsNaN(v)) ? 1 : 0;
+        static bool Matches(float v, float max) => v == max || (float.IsNaN(max) && float.IsNaN(v));
     }
 
     /// <summary>Average pooling over kernel×kernel windows (stride defaults to the kernel size). x: [N, C, H, W].</summary>

@@ -112,4 +112,36 @@ public sealed class PoolKernelsTests
         }
         Assert.Equal(expected, x.Grad!.ToArray());
     }
+
+    [Fact]
+    public void MaxPool2x2BackwardRows_SimdMatchesFirstMaximumRule_WithTiesAndNaN()
+    {
+        // Windows (top-left, top-right, bottom-left, bottom-right) chosen to hit every tie pattern and NaN.
+        float nan = float.NaN;
+        float[][] windows =
+        [
+            [1, 1, 1, 1], [0, 2, 2, 0], [0, 0, 3, 3], [0, 0, 0, 4], [5, 0, 0, 5], [0, 6, 0, 6],
+            [nan, 1, 2, 3], [1, nan, 2, nan], [0, 1, nan, 2], [0, 1, 2, nan], [nan, nan, nan, nan], [7, 2, 1, 0],
+        ];
+        int n = windows.Length;
+        float[] top = new float[2 * n], bottom = new float[2 * n], y = new float[n], g = new float[n];
+        for (int i = 0; i < n; i++)
+        {
+            (top[2 * i], top[(2 * i) + 1], bottom[2 * i], bottom[(2 * i) + 1]) = (windows[i][0], windows[i][1], windows[i][2], windows[i][3]);
+            y[i] = windows[i].Any(float.IsNaN) ? nan : windows[i].Max();
+            g[i] = i + 1;
+        }
+        float[] dTop = new float[2 * n], dBottom = new float[2 * n];
+        PoolKernels.MaxPool2x2BackwardRows(top, bottom, y, g, dTop, dBottom);
+        for (int i = 0; i < n; i++)
+        {
+            // Reference: the first of the four equal to the max (NaN matching NaN).
+            int win = Enumerable.Range(0, 4).First(k => windows[i][k] == y[i] || (float.IsNaN(y[i]) && float.IsNaN(windows[i][k])));
+            float[] got = [dTop[2 * i], dTop[(2 * i) + 1], dBottom[2 * i], dBottom[(2 * i) + 1]];
+            for (int k = 0; k < 4; k++)
+            {
+                Assert.Equal(k == win ? g[i] : 0f, got[k]);
+            }
+        }
+    }
 }
