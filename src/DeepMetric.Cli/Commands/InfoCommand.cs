@@ -52,7 +52,7 @@ internal static class InfoCommand
         // Gemm.Backend throws InvalidOperationException for a bad DEEPMETRIC_BLAS value; the CLI reports it.
         return Gemm.Backend switch
         {
-            GemmBackend.OpenBlas => $"OpenBLAS ({Gemm.NativeLibraryName}{why})",
+            GemmBackend.OpenBlas => $"OpenBLAS ({Gemm.NativeLibraryName}, {Gemm.NativeCoreName ?? "unknown"} kernels{why})",
             _ => Gemm.OpenBlasAvailable
                 ? $"managed SIMD kernel (OpenBLAS {Gemm.NativeLibraryName} available but not used{why})"
                 : $"managed SIMD kernel (OpenBLAS not found: install libopenblas0-pthread{why})",

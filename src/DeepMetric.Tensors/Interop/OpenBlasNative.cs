@@ -26,8 +26,19 @@ internal static partial class OpenBlasNative
     [LibraryImport(Library, EntryPoint = "cblas_sgemm")]
     public static unsafe partial void Sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc);
 
-    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int SetEnv(string name, string value, int overwrite);
+    /// <summary>The kernel family OpenBLAS chose (e.g. "SkylakeX", "Haswell"), or null when unknown.</summary>
+    public static unsafe string? CoreName
+    {
+        get
+        {
+            if (!IsAvailable || !NativeLibrary.TryGetExport(s_handle.Value, "openblas_get_corename", out var fn))
+            {
+                return null;
+            }
+            var name = ((delegate* unmanaged<byte*>)fn)();
+            return name is null ? null : Marshal.PtrToStringUTF8((IntPtr)name);
+        }
+    }
 
     private static IntPtr Load()
     {
@@ -58,19 +69,31 @@ internal static partial class OpenBlasNative
         return IntPtr.Zero;
     }
 
-    private static void TrySetNative(string name, string value)
+    /// <summary>
+    /// Sets a variable in the C runtime's environment through libc's <c>setenv</c>, found by name at run time
+    /// ("libc" alone does not resolve on glibc, where libc.so is a linker script).
+    /// </summary>
+    private static unsafe void TrySetNative(string name, string value)
     {
-        try
+        foreach (var lib in new[] { "libc.so.6", "libc.so", "libc" })
         {
-            _ = SetEnv(name, value, 0);
+            if (!NativeLibrary.TryLoad(lib, out var h))
+            {
+                continue;
+            }
+            if (NativeLibrary.TryGetExport(h, "setenv", out var fn))
+            {
+                var setenv = (delegate* unmanaged<byte*, byte*, int, int>)fn;
+                byte[] n = System.Text.Encoding.UTF8.GetBytes(name + "\0"), v = System.Text.Encoding.UTF8.GetBytes(value + "\0");
+                fixed (byte* pn = n)
+                fixed (byte* pv = v)
+                {
+                    _ = setenv(pn, pv, 0);
+                }
+                return;
+            }
         }
-        catch (DllNotFoundException)
-        {
-            // Not a glibc platform: the native library will use its own defaults.
-        }
-        catch (EntryPointNotFoundException)
-        {
-        }
+        // Not a C runtime with setenv: the native library will use its own defaults.
     }
 
     private static IntPtr Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath) =>

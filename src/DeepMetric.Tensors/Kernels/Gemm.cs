@@ -28,6 +28,9 @@ public static class Gemm
     /// <summary>True when a CBLAS library could be loaded.</summary>
     public static bool OpenBlasAvailable => OpenBlasNative.IsAvailable;
 
+    /// <summary>The kernel family OpenBLAS selected for this CPU (e.g. "SkylakeX"), or null without OpenBLAS.</summary>
+    public static string? NativeCoreName => OpenBlasNative.IsAvailable ? OpenBlasNative.CoreName : null;
+
     /// <summary>Name of the native library in use, if any.</summary>
     public static string? NativeLibraryName => OpenBlasNative.IsAvailable ? OpenBlasNative.LoadedName : null;
 

@@ -1,0 +1,26 @@
+using System.Runtime.Intrinsics.X86;
+
+namespace DeepMetric.Tensors.Tests.Kernels;
+
+public sealed class OpenBlasCoreTests
+{
+    [Fact]
+    public void OpenBlas_UsesAvx512Kernels_UnlessTheUserChoseOthers()
+    {
+        if (!Gemm.OpenBlasAvailable || Gemm.NativeCoreName is not { } core)
+        {
+            return; // no OpenBLAS (reference BLAS or none): nothing to check
+        }
+        // The engine sets OPENBLAS_CORETYPE in the native environment before loading OpenBLAS, so an explicit
+        // user choice wins and AVX-512 machines otherwise get the SkylakeX kernels (twice Haswell's speed here).
+        string? chosen = Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE");
+        if (chosen is not null)
+        {
+            Assert.Equal(chosen, core, ignoreCase: true);
+        }
+        else if (Avx512F.IsSupported)
+        {
+            Assert.Equal("SkylakeX", core, ignoreCase: true);
+        }
+    }
+}
