@@ -37,6 +37,18 @@ internal static class Winograd
         set => t_forceIm2Col = value;
     }
 
+    [ThreadStatic]
+    private static bool t_forceScalar;
+
+    /// <summary>When true on this thread, the tile transforms use the portable scalar code even where AVX2 is available (tests cover both).</summary>
+    internal static bool ForceScalar
+    {
+        get => t_forceScalar;
+        set => t_forceScalar = value;
+    }
+
+    private static bool Vectorised => WinogradAvx.IsSupported && !t_forceScalar;
+
     /// <summary>When true on this thread, every convolution Winograd can compute uses it, however few channels.</summary>
     internal static bool ForceWinograd
     {
@@ -57,6 +69,9 @@ internal static class Winograd
     public static int PlaneH(in ConvGeometry g) => (2 * TilesH(g)) + 2;
 
     public static int PlaneW(in ConvGeometry g) => (2 * TilesW(g)) + 2;
+
+    /// <summary>Floats of plane scratch that <see cref="TransformInput"/> and <see cref="InputGradient"/> need.</summary>
+    public static int PlaneScratch(in ConvGeometry g) => Math.Max(PlaneH(g) * PlaneW(g), WinogradAvx.PlaneScratch(g));
 
     /// <summary>U[ξ][o][c] = (G g_{o,c} Gᵀ)_ξ for weights [O, C, 3, 3].</summary>
     public static void TransformWeights(ReadOnlySpan<float> w, int o, int c, Span<float> u)
@@ -132,9 +147,14 @@ internal static class Winograd
     {
         int th = TilesH(g), tw = TilesW(g), hq = PlaneH(g), wq = PlaneW(g), c = g.C;
         int tPer = th * tw, tAll = count * tPer, ct = c * tAll;
-        if (x.Length < count * c * g.PlaneIn || v.Length < Xi * ct || plane.Length < hq * wq)
+        if (x.Length < count * c * g.PlaneIn || v.Length < Xi * ct || plane.Length < PlaneScratch(g))
         {
             throw new ArgumentException("Winograd.TransformInput: buffers too small.", nameof(v));
+        }
+        if (Vectorised)
+        {
+            WinogradAvx.TransformInput(x, count, g, v, plane);
+            return;
         }
         var pl = plane[..(hq * wq)];
         pl.Clear();
@@ -205,9 +225,14 @@ internal static class Winograd
     {
         int th = TilesH(g), tw = TilesW(g), hq = PlaneH(g), wq = PlaneW(g), c = g.C;
         int tPer = th * tw, tAll = count * tPer, ct = c * tAll;
-        if (dx.Length < count * c * g.PlaneIn || dv.Length < Xi * ct || plane.Length < hq * wq)
+        if (dx.Length < count * c * g.PlaneIn || dv.Length < Xi * ct || plane.Length < PlaneScratch(g))
         {
             throw new ArgumentException("Winograd.InputGradient: buffers too small.", nameof(dv));
+        }
+        if (Vectorised)
+        {
+            WinogradAvx.InputGradient(dv, count, g, dx, plane);
+            return;
         }
         var pl = plane[..(hq * wq)];
         ref float p0 = ref MemoryMarshal.GetReference(pl);
@@ -282,6 +307,11 @@ internal static class Winograd
         {
             throw new ArgumentException("Winograd.TransformOutput: buffers too small.", nameof(y));
         }
+        if (Vectorised)
+        {
+            WinogradAvx.TransformOutput(m, count, o, g, bias, y);
+            return;
+        }
         ref float m0 = ref MemoryMarshal.GetReference(m);
         ref float y0 = ref MemoryMarshal.GetReference(y);
         bool evenH = (ho & 1) == 0, evenW = (wo & 1) == 0;
@@ -335,6 +365,11 @@ internal static class Winograd
         if (dm.Length < Xi * ot || dy.Length < count * o * plane)
         {
             throw new ArgumentException("Winograd.OutputGradient: buffers too small.", nameof(dm));
+        }
+        if (Vectorised)
+        {
+            WinogradAvx.OutputGradient(dy, count, o, g, dm);
+            return;
         }
         ref float m0 = ref MemoryMarshal.GetReference(dm);
         ref float y0 = ref MemoryMarshal.GetReference(dy);

@@ -19,7 +19,7 @@ public static partial class Ops
         int chunk = WinogradChunk(n, c, o, tPer);
         var u = Scratch.Get(Scratch.WinogradU, Winograd.Xi * o * c);
         Winograd.TransformWeights(weight.ReadOnlySpan, o, c, u);
-        var plane = Scratch.Get(Scratch.WinogradPlane, Winograd.PlaneH(geo) * Winograd.PlaneW(geo));
+        var plane = Scratch.Get(Scratch.WinogradPlane, Winograd.PlaneScratch(geo));
         var y = TensorBuffers.Uninitialized(n * o * p);
         var xs = x.ReadOnlySpan;
         var bs = bias is null ? default : bias.ReadOnlySpan;
@@ -60,7 +60,7 @@ public static partial class Ops
         }
         var du = needW ? Scratch.Get(Scratch.WinogradDu, Winograd.Xi * o * c) : null;
         var dx = needX ? TensorBuffers.Uninitialized(x.Size) : null;
-        var plane = Scratch.Get(Scratch.WinogradPlane, Winograd.PlaneH(geo) * Winograd.PlaneW(geo));
+        var plane = Scratch.Get(Scratch.WinogradPlane, Winograd.PlaneScratch(geo));
         var xs = x.ReadOnlySpan;
         for (int n0 = 0; n0 < n; n0 += chunk)
         {

@@ -24,6 +24,8 @@ public sealed class WinogradTests
         { 1, 1, 3, 1, 1, 1 },
         { 3, 3, 3, 4, 5, 2 },
         { 1, 3, 8, 3, 10, 0 },
+        { 2, 2, 3, 6, 35, 1 },
+        { 1, 2, 2, 7, 34, 0 },
     };
 
     [Theory]
@@ -36,13 +38,16 @@ public sealed class WinogradTests
         int ho = h + (2 * pad) - 2, wo = w + (2 * pad) - 2;
         var gv = GradCheck.Random(4, [n, o, ho, wo]).ToArray();
 
-        var (y, dx, dw, db) = Run(xv, wv, bv, gv, n, c, o, h, w, pad, winograd: true);
         var (ey, edx, edw, edb) = Reference(xv, wv, bv, gv, n, c, o, h, w, pad);
-
-        AssertClose(ey, y, "y");
-        AssertClose(edx, dx, "dx");
-        AssertClose(edw, dw, "dw");
-        AssertClose(edb, db, "db");
+        // Both the SIMD transforms (where the CPU has them) and the portable scalar ones.
+        foreach (bool scalar in new[] { false, true })
+        {
+            var (y, dx, dw, db) = Run(xv, wv, bv, gv, n, c, o, h, w, pad, winograd: true, scalar);
+            AssertClose(ey, y, $"y (scalar {scalar})");
+            AssertClose(edx, dx, $"dx (scalar {scalar})");
+            AssertClose(edw, dw, $"dw (scalar {scalar})");
+            AssertClose(edb, db, $"db (scalar {scalar})");
+        }
     }
 
     [Theory]
@@ -158,8 +163,9 @@ public sealed class WinogradTests
     }
 
     private static (float[] Y, float[] Dx, float[] Dw, float[] Db) Run(float[] xv, float[] wv, float[]? bv, float[] gv,
-        int n, int c, int o, int h, int w, int pad, bool? winograd)
+        int n, int c, int o, int h, int w, int pad, bool? winograd, bool scalar = false)
     {
+        Winograd.ForceScalar = scalar;
         Winograd.ForceWinograd = winograd == true;
         Winograd.ForceIm2Col = winograd == false;
         try
@@ -173,6 +179,7 @@ public sealed class WinogradTests
         }
         finally
         {
+            Winograd.ForceScalar = false;
             Winograd.ForceWinograd = false;
             Winograd.ForceIm2Col = false;
         }
