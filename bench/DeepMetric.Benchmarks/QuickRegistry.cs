@@ -14,6 +14,8 @@ public static class QuickRegistry
         new("gemm", Gemm.GemmQuick.Run),
         new("mlp", Training.TrainStepQuick.RunMlp),
         new("cnn", Training.TrainStepQuick.RunCnn),
+        new("stepprofile", Training.TrainStepProfile.Run),
+        new("winostages", Training.WinogradStagesQuick.Run),
         new("ann", Search.AnnQuick.Run),
         new("dedup", Search.DedupQuick.Run),
     ];

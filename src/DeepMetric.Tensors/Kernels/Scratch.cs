@@ -10,7 +10,12 @@ internal static class Scratch
     public const int ConvColumns = 0;
     public const int ConvPadded = 1;
     public const int ConvOutput = 2;
-    private const int SlotCount = 3;
+    public const int WinogradV = 3;
+    public const int WinogradM = 4;
+    public const int WinogradU = 5;
+    public const int WinogradDu = 6;
+    public const int WinogradPlane = 7;
+    private const int SlotCount = 8;
 
     [ThreadStatic]
     private static float[]?[]? s_slots;

@@ -1,0 +1,320 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace DeepMetric.Tensors;
+
+/// <summary>
+/// AVX2 versions of the <see cref="Winograd"/> tile transforms, vectorised over 8 neighbouring tiles of a tile row.
+/// Tile tj reads padded columns 2tj … 2tj + 3, so each image plane is first split into its even and odd columns
+/// (E[k] = column 2k, O[k] = column 2k + 1): the four columns of tiles k … k + 7 are then the unit-stride vectors
+/// E[k], O[k], E[k + 1], O[k + 1]. Partial blocks at the end of a tile row use masked loads and stores, so no
+/// lane outside the tile row is read or written.
+/// </summary>
+internal static unsafe class WinogradAvx
+{
+    public static bool IsSupported => Avx2.IsSupported;
+
+    /// <summary>Floats per row of a split (even or odd) plane: the tile columns plus one, plus a vector of slack.</summary>
+    private static int SplitStride(int tw) => ((tw + 7) & ~7) + 8;
+
+    /// <summary>Scratch floats needed by <see cref="TransformInput"/> and <see cref="InputGradient"/>.</summary>
+    public static int PlaneScratch(in ConvGeometry g) => 2 * Winograd.PlaneH(g) * SplitStride(Winograd.TilesW(g));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Mask(int lanes) =>
+        Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(lanes)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Load(float* p, int lanes, Vector256<float> mask) =>
+        lanes >= 8 ? Avx.LoadVector256(p) : Avx.MaskLoad(p, mask);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* p, Vector256<float> v, int lanes, Vector256<float> mask)
+    {
+        if (lanes >= 8)
+        {
+            Avx.Store(p, v);
+        }
+        else
+        {
+            Avx.MaskStore(p, mask, v);
+        }
+    }
+
+    /// <summary>See <see cref="Winograd.TransformInput"/>.</summary>
+    public static void TransformInput(ReadOnlySpan<float> x, int count, in ConvGeometry g, Span<float> v, Span<float> scratch)
+    {
+        int th = Winograd.TilesH(g), tw = Winograd.TilesW(g), hq = Winograd.PlaneH(g), c = g.C, h = g.H, w = g.W, pad = g.Padding;
+        int tPer = th * tw, tAll = count * tPer, ct = c * tAll, ss = SplitStride(tw), half = hq * ss;
+        scratch[..(2 * half)].Clear();
+        fixed (float* px = x, pv = v, ps = scratch)
+        {
+            float* pe = ps, po = ps + half;
+            for (int b = 0; b < count; b++)
+            {
+                for (int ch = 0; ch < c; ch++)
+                {
+                    // Split the plane into even and odd padded columns; the zero border is never written.
+                    float* src = px + (((b * c) + ch) * g.PlaneIn);
+                    for (int r = 0; r < h; r++)
+                    {
+                        float* row = src + (r * w);
+                        int at = (r + pad) * ss;
+                        for (int col = 0; col < w; col++)
+                        {
+                            int xc = col + pad;
+                            ((xc & 1) == 0 ? pe : po)[at + (xc >> 1)] = row[col];
+                        }
+                    }
+                    float* dst = pv + (ch * tAll) + (b * tPer);
+                    for (int ti = 0; ti < th; ti++)
+                    {
+                        for (int k = 0; k < tw; k += 8)
+                        {
+                            int lanes = tw - k;
+                            var mask = Mask(lanes);
+                            float* e = pe + (2 * ti * ss) + k, o = po + (2 * ti * ss) + k;
+                            // Bᵀ down the four rows, for each of the columns E[k], O[k], E[k + 1], O[k + 1].
+                            Bt(e, ss, out var e0, out var e1, out var e2, out var e3);
+                            Bt(o, ss, out var o0, out var o1, out var o2, out var o3);
+                            Bt(e + 1, ss, out var f0, out var f1, out var f2, out var f3);
+                            Bt(o + 1, ss, out var q0, out var q1, out var q2, out var q3);
+                            float* out0 = dst + (ti * tw) + k;
+                            BtStore(out0, ct, e0, o0, f0, q0, lanes, mask);
+                            BtStore(out0 + (4 * ct), ct, e1, o1, f1, q1, lanes, mask);
+                            BtStore(out0 + (8 * ct), ct, e2, o2, f2, q2, lanes, mask);
+                            BtStore(out0 + (12 * ct), ct, e3, o3, f3, q3, lanes, mask);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Bt(float* p, int ld, out Vector256<float> r0, out Vector256<float> r1, out Vector256<float> r2, out Vector256<float> r3)
+    {
+        var x0 = Avx.LoadVector256(p);
+        var x1 = Avx.LoadVector256(p + ld);
+        var x2 = Avx.LoadVector256(p + (2 * ld));
+        var x3 = Avx.LoadVector256(p + (3 * ld));
+        r0 = x0 - x2;
+        r1 = x1 + x2;
+        r2 = x2 - x1;
+        r3 = x1 - x3;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void BtStore(float* p, int stride, Vector256<float> x0, Vector256<float> x1, Vector256<float> x2, Vector256<float> x3,
+        int lanes, Vector256<float> mask)
+    {
+        Store(p, x0 - x2, lanes, mask);
+        Store(p + stride, x1 + x2, lanes, mask);
+        Store(p + (2 * stride), x2 - x1, lanes, mask);
+        Store(p + (3 * stride), x1 - x3, lanes, mask);
+    }
+
+    /// <summary>See <see cref="Winograd.InputGradient"/>.</summary>
+    public static void InputGradient(ReadOnlySpan<float> dv, int count, in ConvGeometry g, Span<float> dx, Span<float> scratch)
+    {
+        int th = Winograd.TilesH(g), tw = Winograd.TilesW(g), hq = Winograd.PlaneH(g), c = g.C, h = g.H, w = g.W, pad = g.Padding;
+        int tPer = th * tw, tAll = count * tPer, ct = c * tAll, ss = SplitStride(tw), half = hq * ss;
+        var planes = scratch[..(2 * half)];
+        fixed (float* pv = dv, pdx = dx, ps = scratch)
+        {
+            float* pe = ps, po = ps + half;
+            for (int b = 0; b < count; b++)
+            {
+                for (int ch = 0; ch < c; ch++)
+                {
+                    planes.Clear();
+                    float* src = pv + (ch * tAll) + (b * tPer);
+                    for (int ti = 0; ti < th; ti++)
+                    {
+                        for (int k = 0; k < tw; k += 8)
+                        {
+                            int lanes = tw - k;
+                            var mask = Mask(lanes);
+                            float* s = src + (ti * tw) + k;
+                            // B (·) Bᵀ: along each transformed row first, then down the columns into the split planes.
+                            BRow(s, ct, lanes, mask, out var a00, out var a01, out var a02, out var a03);
+                            BRow(s + (4 * ct), ct, lanes, mask, out var a10, out var a11, out var a12, out var a13);
+                            BRow(s + (8 * ct), ct, lanes, mask, out var a20, out var a21, out var a22, out var a23);
+                            BRow(s + (12 * ct), ct, lanes, mask, out var a30, out var a31, out var a32, out var a33);
+                            float* e = pe + (2 * ti * ss) + k, o = po + (2 * ti * ss) + k;
+                            BAdd(e, ss, a00, a10, a20, a30);
+                            BAdd(o, ss, a01, a11, a21, a31);
+                            BAdd(e + 1, ss, a02, a12, a22, a32);
+                            BAdd(o + 1, ss, a03, a13, a23, a33);
+                        }
+                    }
+                    float* dst = pdx + (((b * c) + ch) * g.PlaneIn);
+                    for (int r = 0; r < h; r++)
+                    {
+                        float* row = dst + (r * w);
+                        int at = (r + pad) * ss;
+                        for (int col = 0; col < w; col++)
+                        {
+                            int xc = col + pad;
+                            row[col] = ((xc & 1) == 0 ? pe : po)[at + (xc >> 1)];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void BRow(float* p, int stride, int lanes, Vector256<float> mask,
+        out Vector256<float> r0, out Vector256<float> r1, out Vector256<float> r2, out Vector256<float> r3)
+    {
+        var x0 = Load(p, lanes, mask);
+        var x1 = Load(p + stride, lanes, mask);
+        var x2 = Load(p + (2 * stride), lanes, mask);
+        var x3 = Load(p + (3 * stride), lanes, mask);
+        r0 = x0;
+        r1 = x1 - x2 + x3;
+        r2 = x1 + x2 - x0;
+        r3 = -x3;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void BAdd(float* p, int ld, Vector256<float> x0, Vector256<float> x1, Vector256<float> x2, Vector256<float> x3)
+    {
+        Avx.Store(p, Avx.LoadVector256(p) + x0);
+        Avx.Store(p + ld, Avx.LoadVector256(p + ld) + (x1 - x2 + x3));
+        Avx.Store(p + (2 * ld), Avx.LoadVector256(p + (2 * ld)) + (x1 + x2 - x0));
+        Avx.Store(p + (3 * ld), Avx.LoadVector256(p + (3 * ld)) - x3);
+    }
+
+    /// <summary>See <see cref="Winograd.TransformOutput"/>.</summary>
+    public static void TransformOutput(ReadOnlySpan<float> m, int count, int o, in ConvGeometry g, ReadOnlySpan<float> bias, Span<float> y)
+    {
+        int th = Winograd.TilesH(g), tw = Winograd.TilesW(g), ho = g.Ho, wo = g.Wo;
+        int tPer = th * tw, tAll = count * tPer, ot = o * tAll, plane = ho * wo;
+        fixed (float* pm = m, py = y)
+        {
+            for (int b = 0; b < count; b++)
+            {
+                for (int oc = 0; oc < o; oc++)
+                {
+                    var bv = Vector256.Create(bias.IsEmpty ? 0f : bias[oc]);
+                    float* src = pm + (oc * tAll) + (b * tPer);
+                    float* dst = py + (((b * o) + oc) * plane);
+                    for (int ti = 0; ti < th; ti++)
+                    {
+                        bool row2 = (2 * ti) + 1 < ho;
+                        for (int k = 0; k < tw; k += 8)
+                        {
+                            int lanes = tw - k;
+                            var mask = Mask(lanes);
+                            float* t = src + (ti * tw) + k;
+                            At(t, ot, lanes, mask, out var s0, out var s4);
+                            At(t + ot, ot, lanes, mask, out var s1, out var s5);
+                            At(t + (2 * ot), ot, lanes, mask, out var s2, out var s6);
+                            At(t + (3 * ot), ot, lanes, mask, out var s3, out var s7);
+                            int outCols = Math.Min(16, wo - (2 * k));
+                            float* row = dst + (2 * ti * wo) + (2 * k);
+                            StoreInterleaved(row, s0 + s1 + s2 + bv, s1 - s2 - s3 + bv, outCols);
+                            if (row2)
+                            {
+                                StoreInterleaved(row + wo, s4 + s5 + s6 + bv, s5 - s6 - s7 + bv, outCols);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void At(float* p, int ot, int lanes, Vector256<float> mask, out Vector256<float> top, out Vector256<float> bottom)
+    {
+        var a0 = Load(p, lanes, mask);
+        var a1 = Load(p + (4 * ot), lanes, mask);
+        var a2 = Load(p + (8 * ot), lanes, mask);
+        var a3 = Load(p + (12 * ot), lanes, mask);
+        top = a0 + a1 + a2;
+        bottom = a1 - a2 - a3;
+    }
+
+    /// <summary>Writes even[0], odd[0], even[1], odd[1], … — the first <paramref name="cols"/> of them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreInterleaved(float* p, Vector256<float> even, Vector256<float> odd, int cols)
+    {
+        var lo = Avx.UnpackLow(even, odd);
+        var hi = Avx.UnpackHigh(even, odd);
+        var first = Avx.Permute2x128(lo, hi, 0x20);
+        var second = Avx.Permute2x128(lo, hi, 0x31);
+        Store(p, first, cols, Mask(cols));
+        if (cols > 8)
+        {
+            Store(p + 8, second, cols - 8, Mask(cols - 8));
+        }
+    }
+
+    /// <summary>See <see cref="Winograd.OutputGradient"/>.</summary>
+    public static void OutputGradient(ReadOnlySpan<float> dy, int count, int o, in ConvGeometry g, Span<float> dm)
+    {
+        int th = Winograd.TilesH(g), tw = Winograd.TilesW(g), ho = g.Ho, wo = g.Wo;
+        int tPer = th * tw, tAll = count * tPer, ot = o * tAll, plane = ho * wo;
+        fixed (float* pm = dm, py = dy)
+        {
+            for (int b = 0; b < count; b++)
+            {
+                for (int oc = 0; oc < o; oc++)
+                {
+                    float* dst = pm + (oc * tAll) + (b * tPer);
+                    float* src = py + (((b * o) + oc) * plane);
+                    for (int ti = 0; ti < th; ti++)
+                    {
+                        bool row2 = (2 * ti) + 1 < ho;
+                        for (int k = 0; k < tw; k += 8)
+                        {
+                            int lanes = tw - k;
+                            var mask = Mask(lanes);
+                            int inCols = Math.Min(16, wo - (2 * k));
+                            float* row = src + (2 * ti * wo) + (2 * k);
+                            LoadDeinterleaved(row, inCols, out var y00, out var y01);
+                            Vector256<float> y10 = default, y11 = default;
+                            if (row2)
+                            {
+                                LoadDeinterleaved(row + wo, inCols, out y10, out y11);
+                            }
+                            // A dY Aᵀ: rows y0, y0 + y1, y0 − y1, −y1, each expanded to [a, a + b, a − b, −b].
+                            float* t = dst + (ti * tw) + k;
+                            Store4(t, ot, y00, y01, lanes, mask);
+                            Store4(t + (4 * ot), ot, y00 + y10, y01 + y11, lanes, mask);
+                            Store4(t + (8 * ot), ot, y00 - y10, y01 - y11, lanes, mask);
+                            Store4(t + (12 * ot), ot, -y10, -y11, lanes, mask);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Reads the first <paramref name="cols"/> floats (zeros past them) and splits them into even and odd positions.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LoadDeinterleaved(float* p, int cols, out Vector256<float> even, out Vector256<float> odd)
+    {
+        var first = Load(p, cols, Mask(cols));
+        var second = cols > 8 ? Load(p + 8, cols - 8, Mask(cols - 8)) : Vector256<float>.Zero;
+        // Each vector becomes (its 4 evens, its 4 odds); the halves of the two vectors then pair up.
+        var idx = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
+        var a = Avx2.PermuteVar8x32(first, idx);
+        var b = Avx2.PermuteVar8x32(second, idx);
+        even = Avx.Permute2x128(a, b, 0x20);
+        odd = Avx.Permute2x128(a, b, 0x31);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store4(float* p, int stride, Vector256<float> a, Vector256<float> b, int lanes, Vector256<float> mask)
+    {
+        Store(p, a, lanes, mask);
+        Store(p + stride, a + b, lanes, mask);
+        Store(p + (2 * stride), a - b, lanes, mask);
+        Store(p + (3 * stride), -b, lanes, mask);
+    }
+}

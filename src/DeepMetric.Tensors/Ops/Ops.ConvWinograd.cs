@@ -1,0 +1,106 @@
+namespace DeepMetric.Tensors;
+
+public static partial class Ops
+{
+    // Upper bound on the floats of one chunk's transformed input and product ([16, C, T] + [16, O, T]).
+    private const int WinogradBudget = 1 << 20;
+
+    // Below this C·O the 16 GEMMs are too thin to beat im2col's one GEMM (tuned on the reference CNN's conv1).
+    private const int WinogradMinChannelProduct = 64;
+
+    private static bool UseWinograd(in ConvGeometry geo, int o) =>
+        !Winograd.ForceIm2Col && Winograd.Applies(geo) && (Winograd.ForceWinograd || geo.C * o >= WinogradMinChannelProduct);
+
+    /// <summary>3×3, stride-1 convolution by Winograd F(2×2, 3×3); see <see cref="Winograd"/>.</summary>
+    private static Tensor Conv2dWinograd(Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo)
+    {
+        int n = x.Dims[0], c = geo.C, o = weight.Dims[0], p = geo.P;
+        int tPer = Winograd.TilesH(geo) * Winograd.TilesW(geo);
+        int chunk = WinogradChunk(n, c, o, tPer);
+        var u = Scratch.Get(Scratch.WinogradU, Winograd.Xi * o * c);
+        Winograd.TransformWeights(weight.ReadOnlySpan, o, c, u);
+        var plane = Scratch.Get(Scratch.WinogradPlane, Winograd.PlaneScratch(geo));
+        var y = TensorBuffers.Uninitialized(n * o * p);
+        var xs = x.ReadOnlySpan;
+        var bs = bias is null ? default : bias.ReadOnlySpan;
+        for (int n0 = 0; n0 < n; n0 += chunk)
+        {
+            int b = Math.Min(chunk, n - n0), t = b * tPer;
+            var v = Scratch.Get(Scratch.WinogradV, Winograd.Xi * c * t);
+            var m = Scratch.Get(Scratch.WinogradM, Winograd.Xi * o * t);
+            Winograd.TransformInput(xs.Slice(n0 * c * geo.PlaneIn, b * c * geo.PlaneIn), b, geo, v, plane);
+            for (int xi = 0; xi < Winograd.Xi; xi++)
+            {
+                Gemm.Multiply(false, false, o, t, c, 1f, u.AsSpan(xi * o * c, o * c), c, v.AsSpan(xi * c * t, c * t), t,
+                    0f, m.AsSpan(xi * o * t, o * t), t);
+            }
+            Winograd.TransformOutput(m, b, o, geo, bs, y.AsSpan(n0 * o * p, b * o * p));
+        }
+        int[] dims = [n, o, geo.Ho, geo.Wo];
+        Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
+        return Tensor.Record(y, dims, "Conv2d", inputs, g => Conv2dWinogradBackward(g, x, weight, bias, geo, chunk));
+    }
+
+    private static void Conv2dWinogradBackward(Tensor g, Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo, int chunk)
+    {
+        int n = x.Dims[0], c = geo.C, o = weight.Dims[0], p = geo.P;
+        var gs = g.ReadOnlySpan;
+        ConvBiasGradient(gs, n, o, p, bias);
+        bool needW = weight.RequiresGrad, needX = x.RequiresGrad;
+        if (!needW && !needX)
+        {
+            return;
+        }
+        int tPer = Winograd.TilesH(geo) * Winograd.TilesW(geo);
+        float[]? u = null;
+        if (needX)
+        {
+            u = Scratch.Get(Scratch.WinogradU, Winograd.Xi * o * c);
+            Winograd.TransformWeights(weight.ReadOnlySpan, o, c, u);
+        }
+        var du = needW ? Scratch.Get(Scratch.WinogradDu, Winograd.Xi * o * c) : null;
+        var dx = needX ? TensorBuffers.Uninitialized(x.Size) : null;
+        var plane = Scratch.Get(Scratch.WinogradPlane, Winograd.PlaneScratch(geo));
+        var xs = x.ReadOnlySpan;
+        for (int n0 = 0; n0 < n; n0 += chunk)
+        {
+            int b = Math.Min(chunk, n - n0), t = b * tPer;
+            var dm = Scratch.Get(Scratch.WinogradM, Winograd.Xi * o * t);
+            var v = Scratch.Get(Scratch.WinogradV, Winograd.Xi * c * t);
+            Winograd.OutputGradient(gs.Slice(n0 * o * p, b * o * p), b, o, geo, dm);
+            if (du is not null)
+            {
+                // dU_ξ[O×C] += dM_ξ · V_ξᵀ, with V recomputed from the input.
+                Winograd.TransformInput(xs.Slice(n0 * c * geo.PlaneIn, b * c * geo.PlaneIn), b, geo, v, plane);
+                for (int xi = 0; xi < Winograd.Xi; xi++)
+                {
+                    Gemm.Multiply(false, true, o, c, t, 1f, dm.AsSpan(xi * o * t, o * t), t, v.AsSpan(xi * c * t, c * t), t,
+                        n0 == 0 ? 0f : 1f, du.AsSpan(xi * o * c, o * c), c);
+                }
+            }
+            if (dx is not null)
+            {
+                // dV_ξ[C×T] = U_ξᵀ · dM_ξ (into V's buffer, no longer needed), then back onto the images.
+                for (int xi = 0; xi < Winograd.Xi; xi++)
+                {
+                    Gemm.Multiply(true, false, c, t, o, 1f, u.AsSpan(xi * o * c, o * c), c, dm.AsSpan(xi * o * t, o * t), t,
+                        0f, v.AsSpan(xi * c * t, c * t), t);
+                }
+                Winograd.InputGradient(v, b, geo, dx.AsSpan(n0 * c * geo.PlaneIn, b * c * geo.PlaneIn), plane);
+            }
+        }
+        if (du is not null)
+        {
+            var dw = TensorBuffers.Uninitialized(o * c * 9);
+            Winograd.WeightGradient(du, o, c, dw);
+            weight.AccumulateGrad(new Tensor(dw, (int[])weight.Dims.Clone()));
+        }
+        if (dx is not null)
+        {
+            x.AccumulateGrad(new Tensor(dx, (int[])x.Dims.Clone()));
+        }
+    }
+
+    private static int WinogradChunk(int n, int c, int o, int tilesPerImage) =>
+        (int)Math.Clamp(WinogradBudget / Math.Max(1L, (long)Winograd.Xi * (c + o) * tilesPerImage), 1, Math.Max(1, n));
+}
