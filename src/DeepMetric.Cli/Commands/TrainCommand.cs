@@ -17,13 +17,14 @@ internal static class TrainCommand
 {
     internal const string Mlp = "mlp";
     internal const string Cnn = "cnn";
+    internal const string ResNet = "resnet";
 
     private static readonly int[] s_ks = [1, 2, 4, 8];
 
     internal static Command Create(CliContext context)
     {
-        var model = new Option<string>("--model") { Description = "Network: 'mlp' (784-256-256) or 'cnn' (the reference CNN)", DefaultValueFactory = _ => Mlp, HelpName = "name" };
-        model.AcceptOnlyFromAmong(Mlp, Cnn);
+        var model = new Option<string>("--model") { Description = "Network: 'mlp' (784-256-256), 'cnn' (the reference CNN) or 'resnet' (residual CNN, 3 stages of 2 basic blocks with BatchNorm)", DefaultValueFactory = _ => Mlp, HelpName = "name" };
+        model.AcceptOnlyFromAmong(Mlp, Cnn, ResNet);
         var loss = new Option<string>("--loss")
         {
             Description = "Loss: " + string.Join("; ", LossRegistry.Losses.Select(l => $"'{l.Name}' {l.Description}")),
@@ -69,6 +70,18 @@ internal static class TrainCommand
             HelpName = "name",
         };
         scheduler.AcceptOnlyFromAmong("none", "step", "cosine", "warmup-cosine");
+        var validationHoldout = new Option<string>("--validation-holdout")
+        {
+            Description = "With --validation-fraction: hold out that fraction of the samples of every training class ('samples', measures seen classes) or of the training classes themselves ('classes', at least 2; mimics the open-set test)",
+            DefaultValueFactory = _ => "samples",
+            HelpName = "mode",
+        };
+        validationHoldout.AcceptOnlyFromAmong("samples", "classes");
+        var augment = new Option<bool>("--augment")
+        {
+            Description = "Augment training batches: random crop with 2 pixels of padding and a horizontal flip (label-preserving for Fashion-MNIST clothes and shoes)",
+        };
+        var weightDecay = new Option<float>("--weight-decay") { Description = "Decoupled weight decay (AdamW) of the model and loss parameters; 0 uses Adam", DefaultValueFactory = _ => 0f, HelpName = "x" };
         var clipGradNorm = new Option<float>("--clip-grad-norm") { Description = "Clip the joint gradient L2 norm to this value; 0 for no clipping", DefaultValueFactory = _ => 0f, HelpName = "x" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the metrics table" };
         var json = new Option<bool>("--json") { Description = "Print only one JSON line with the final metrics" };
@@ -76,10 +89,10 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train an embedding model on Fashion-MNIST classes 0-4 and evaluate retrieval on the unseen classes 5-9.")
         {
-            model, loss, miner, margin, minerMargin, epochs, iterations, batchSize, mPerClass, embeddingSize, lr, seed, runDir, resume, evalEvery, patience, validationFraction, scheduler, clipGradNorm, quiet, json, recipe,
+            model, loss, miner, margin, minerMargin, epochs, iterations, batchSize, mPerClass, embeddingSize, lr, seed, runDir, resume, evalEvery, patience, validationFraction, validationHoldout, scheduler, clipGradNorm, augment, weightDecay, quiet, json, recipe,
         };
         command.SetAction(parseResult => Run(context, parseResult, new TrainSettings(
-            RecipeDefaults.Pick(parseResult, model, recipe, r => r.Model == ModelKind.Cnn ? Cnn : Mlp) ?? Mlp,
+            RecipeDefaults.Pick(parseResult, model, recipe, r => ModelName(r.Model)) ?? Mlp,
             RecipeDefaults.Pick(parseResult, loss, recipe, r => r.LossName) ?? "triplet",
             RecipeDefaults.Pick(parseResult, miner, recipe, r => r.MinerName) ?? "semihard",
             parseResult.GetValue(margin),
@@ -101,6 +114,9 @@ internal static class TrainCommand
             ValidationFraction = parseResult.GetValue(validationFraction),
             Scheduler = parseResult.GetValue(scheduler) ?? "none",
             ClipGradNorm = parseResult.GetValue(clipGradNorm),
+            HoldOutClasses = parseResult.GetValue(validationHoldout) == "classes",
+            Augment = parseResult.GetValue(augment),
+            WeightDecay = parseResult.GetValue(weightDecay),
         }));
         return command;
     }
@@ -116,7 +132,8 @@ internal static class TrainCommand
         if (s.ValidationFraction > 0)
         {
             // Never the test classes: validation comes from the training classes' own images.
-            (train, validation) = ValidationSplit.Split(train, s.ValidationFraction, s.Seed);
+            (train, validation) = ValidationSplit.Split(train, s.ValidationFraction, s.Seed,
+                s.HoldOutClasses ? ValidationHoldout.Classes : ValidationHoldout.Samples);
         }
         int classes = train.ClassCounts.Count(c => c > 0);
         if (s.BatchSize / s.MPerClass > classes)
@@ -128,16 +145,24 @@ internal static class TrainCommand
             throw new UsageException($"--batch-size {s.BatchSize} exceeds the {train.Count} training images.");
         }
 
-        var embeddingModel = s.Model == Cnn
-            ? Models.Cnn(s.EmbeddingSize, seed: s.Seed)
-            : Models.Mlp(s.EmbeddingSize, seed: s.Seed);
+        var embeddingModel = s.Model switch
+        {
+            Cnn => Models.Cnn(s.EmbeddingSize, seed: s.Seed),
+            ResNet => Models.ResNet(s.EmbeddingSize, seed: s.Seed),
+            _ => Models.Mlp(s.EmbeddingSize, seed: s.Seed),
+        };
         var lossSettings = new LossSettings(s.Margin, s.MinerMargin, s.Seed, NumClasses: train.Labels.ToArray().Max() + 1, s.EmbeddingSize);
         var loss = LossRegistry.CreateLoss(s.Loss, lossSettings);
         var miner = LossRegistry.CreateMiner(s.Miner, lossSettings);
         var sampler = new MPerClassSampler(train.Labels, s.MPerClass, s.BatchSize, s.Seed);
         int iterationsPerEpoch = Math.Min(s.IterationsPerEpoch == 0 ? int.MaxValue : s.IterationsPerEpoch, sampler.BatchesPerEpoch);
-        var trainer = new Trainer(embeddingModel, loss, miner, p => new Adam(p, lr: s.Lr), sampler)
+        Func<IReadOnlyList<Tensors.Tensor>, Optimizer> optimizer = s.WeightDecay > 0
+            ? p => new AdamW(p, lr: s.Lr, weightDecay: s.WeightDecay)
+            : p => new Adam(p, lr: s.Lr);
+        var trainer = new Trainer(embeddingModel, loss, miner, optimizer, sampler)
         {
+            // Flips are label-preserving here: Fashion-MNIST's clothes, bags and shoes stay in their class when mirrored.
+            Augmenter = s.Augment ? Augmenter.CropAndFlip(padding: 2, flip: true, seed: s.Seed) : null,
             IterationsPerEpoch = s.IterationsPerEpoch == 0 ? null : s.IterationsPerEpoch,
             RecallKs = s_ks,
             SchedulerFactory = SchedulerFactory(s, ScheduleEpochs(s), iterationsPerEpoch),
@@ -170,7 +195,7 @@ internal static class TrainCommand
             output.WriteLine($"Fashion-MNIST from {DatasetSummary.Describe(location)}");
             output.WriteLine(Invariant($"train: classes 0-4, {train.Count:N0} images; test: unseen classes 5-9, {test.Count:N0} images"));
             output.WriteLine(Invariant(
-                $"{s.Model} ({embeddingModel.ParameterCount:N0} parameters, embedding {s.EmbeddingSize}), loss {s.Loss}, miner {s.Miner}, batch {s.BatchSize} ({s.BatchSize / s.MPerClass} classes × {s.MPerClass}), Adam lr {s.Lr:G}, {s.Epochs} epoch(s) × {iterationsPerEpoch} iterations, seed {s.Seed}"));
+                $"{s.Model} ({embeddingModel.ParameterCount:N0} parameters, embedding {s.EmbeddingSize}), loss {s.Loss}, miner {s.Miner}, batch {s.BatchSize} ({s.BatchSize / s.MPerClass} classes × {s.MPerClass}), {(s.WeightDecay > 0 ? $"AdamW lr {s.Lr:G} weight decay {s.WeightDecay:G}" : $"Adam lr {s.Lr:G}")}{(s.Augment ? ", crop+flip augmentation" : "")}, {s.Epochs} epoch(s) × {iterationsPerEpoch} iterations, seed {s.Seed}"));
         }
         if (s.RunDir is not null && s.Resume is null)
         {
@@ -265,6 +290,10 @@ internal static class TrainCommand
         if (s.Patience > 0 && s.ValidationFraction == 0)
         {
             throw new UsageException("--patience needs a validation split (--validation-fraction).");
+        }
+        if (!(s.WeightDecay >= 0 && float.IsFinite(s.WeightDecay)))
+        {
+            throw new UsageException(Invariant($"--weight-decay must be 0 (Adam) or a positive number, got {s.WeightDecay}."));
         }
         if (!(s.ClipGradNorm >= 0 && float.IsFinite(s.ClipGradNorm)))
         {
@@ -383,7 +412,10 @@ internal static class TrainCommand
             w.WriteNumber("batch_size", s.BatchSize);
             w.WriteNumber("m_per_class", s.MPerClass);
             w.WriteNumber("embedding_size", s.EmbeddingSize);
-            w.WriteString("optimizer", "adam");
+            w.WriteString("optimizer", s.WeightDecay > 0 ? "adamw" : "adam");
+            w.WriteNumber("weight_decay", s.WeightDecay);
+            w.WriteBoolean("augment", s.Augment);
+            w.WriteString("validation_holdout", s.HoldOutClasses ? "classes" : "samples");
             w.WriteNumber("lr", s.Lr);
             w.WriteString("scheduler", s.Scheduler);
             w.WriteNumber("clip_grad_norm", s.ClipGradNorm);
@@ -425,7 +457,17 @@ internal static class TrainCommand
         public double ValidationFraction { get; init; }
         public string Scheduler { get; init; } = "none";
         public float ClipGradNorm { get; init; }
+        public bool HoldOutClasses { get; init; }
+        public bool Augment { get; init; }
+        public float WeightDecay { get; init; }
     }
+
+    private static string ModelName(ModelKind kind) => kind switch
+    {
+        ModelKind.Cnn => Cnn,
+        ModelKind.ResNet => ResNet,
+        _ => Mlp,
+    };
 
     // The schedule spans the epochs of the original run, so a resumed (possibly extended) run keeps it.
     private static int ScheduleEpochs(TrainSettings s)

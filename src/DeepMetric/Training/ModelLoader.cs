@@ -21,6 +21,9 @@ public static class ModelLoader
     /// <summary>The CNN architecture name (<see cref="Models.Cnn"/>).</summary>
     public const string Cnn = "cnn";
 
+    /// <summary>The residual CNN architecture name (<see cref="Models.ResNet"/>, default width).</summary>
+    public const string ResNet = "resnet";
+
     /// <summary>The file name <c>train --run-dir</c> gives the weights.</summary>
     public const string WeightsFileName = "model.safetensors";
 
@@ -28,7 +31,7 @@ public static class ModelLoader
 
     /// <summary>Loads <paramref name="weightsPath"/> (a safetensors file, or a run directory holding <see cref="WeightsFileName"/>).</summary>
     /// <param name="weightsPath">The weights file or run directory.</param>
-    /// <param name="kind"><c>"mlp"</c> or <c>"cnn"</c>; null to read it from the file or config.json.</param>
+    /// <param name="kind"><c>"mlp"</c>, <c>"cnn"</c> or <c>"resnet"</c>; null to read it from the file or config.json.</param>
     /// <param name="embeddingSize">The embedding dimension; null to read it from the file, config.json or the tensor shapes.</param>
     /// <exception cref="FileNotFoundException">There are no weights at <paramref name="weightsPath"/>.</exception>
     /// <exception cref="InvalidDataException">The architecture cannot be determined, or the weights do not fit it.</exception>
@@ -36,9 +39,9 @@ public static class ModelLoader
     public static LoadedModel Load(string weightsPath, string? kind = null, int? embeddingSize = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(weightsPath);
-        if (kind is not null and not Mlp and not Cnn)
+        if (kind is not null && Known(kind) is null)
         {
-            throw new ArgumentException($"Unknown model kind '{kind}'; expected '{Mlp}' or '{Cnn}'.", nameof(kind));
+            throw new ArgumentException($"Unknown model kind '{kind}'; expected '{Mlp}', '{Cnn}' or '{ResNet}'.", nameof(kind));
         }
         if (embeddingSize is <= 0)
         {
@@ -54,6 +57,7 @@ public static class ModelLoader
         string resolvedKind = kind
             ?? Known(saved.Metadata.GetValueOrDefault("model"))
             ?? Known(config?.Kind)
+            ?? (saved.Tensors.Keys.Any(k => k.StartsWith("trunk.", StringComparison.Ordinal) && k.Contains(".body.", StringComparison.Ordinal)) ? ResNet : null)
             ?? (saved.Tensors.Keys.Any(k => k.StartsWith("trunk.0.", StringComparison.Ordinal) && saved.Tensors[k].Rank == 4) ? Cnn : null)
             ?? (saved.Tensors.ContainsKey("trunk.1.weight") ? Mlp : null)
             ?? throw new InvalidDataException($"'{path}' does not say which network it holds (no 'model' metadata, no config.json beside it); pass the model kind.");
@@ -62,7 +66,12 @@ public static class ModelLoader
             ?? config?.EmbeddingSize
             ?? (saved.Tensors.TryGetValue(EmbedderWeight, out var w) && w.Rank == 2 ? w.Dim(0) : (int?)null)
             ?? throw new InvalidDataException($"'{path}' does not say its embedding size; pass it explicitly.");
-        var model = resolvedKind == Cnn ? Models.Cnn(size) : Models.Mlp(size);
+        var model = resolvedKind switch
+        {
+            Cnn => Models.Cnn(size),
+            ResNet => Models.ResNet(size),
+            _ => Models.Mlp(size),
+        };
         try
         {
             model.LoadStateDict(saved.Tensors);
@@ -74,7 +83,7 @@ public static class ModelLoader
         return new LoadedModel(model, resolvedKind, size, Normalized: true, path);
     }
 
-    private static string? Known(string? kind) => kind is Mlp or Cnn ? kind : null;
+    private static string? Known(string? kind) => kind is Mlp or Cnn or ResNet ? kind : null;
 
     private static int? ParseSize(string? text) =>
         int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v > 0 ? v : null;

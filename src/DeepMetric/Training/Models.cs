@@ -50,6 +50,55 @@ public static class Models
         return new EmbeddingModel(trunk, Head(128, embeddingSize, normalize, rng));
     }
 
+    /// <summary>
+    /// A small residual CNN (He et al., "Deep Residual Learning for Image Recognition", CVPR 2016, the CIFAR variant):
+    /// trunk Conv 3×3 (channels→<paramref name="width"/>) → BatchNorm → ReLU, then three stages of
+    /// <paramref name="blocksPerStage"/> basic blocks with <paramref name="width"/>, 2·width and 4·width channels (the
+    /// first block of stages 2 and 3 has stride 2 and a 1×1 projection shortcut), then global average pooling; a basic
+    /// block is ReLU(BN(Conv 3×3(ReLU(BN(Conv 3×3(x))))) + shortcut(x)) (<see cref="Residual"/>). Embedder
+    /// Linear(4·width, embeddingSize) (→ L2Normalize). Convolutions followed by BatchNorm have no bias.
+    /// </summary>
+    /// <param name="embeddingSize">Embedding dimension.</param>
+    /// <param name="normalize">L2-normalise the embeddings.</param>
+    /// <param name="seed">Seed of the weight initialisation.</param>
+    /// <param name="channels">Input channels.</param>
+    /// <param name="height">Input height (≥ 4).</param>
+    /// <param name="width">Channels of the first stage (the others have 2× and 4×).</param>
+    /// <param name="blocksPerStage">Basic blocks per stage (≥ 1).</param>
+    public static EmbeddingModel ResNet(int embeddingSize = 64, bool normalize = true, ulong seed = 0, int channels = 1, int height = 28, int width = 16,
+        int blocksPerStage = 2)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(embeddingSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 4);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(blocksPerStage);
+        var rng = new Prng(seed);
+        var trunk = new Sequential(new Conv2d(channels, width, 3, padding: 1, bias: false, rng: rng), new BatchNorm2d(width), new ReLU());
+        int inChannels = width;
+        for (int stage = 0; stage < 3; stage++)
+        {
+            int outChannels = width << stage;
+            for (int block = 0; block < blocksPerStage; block++)
+            {
+                int stride = stage > 0 && block == 0 ? 2 : 1;
+                trunk.Add(BasicBlock(inChannels, outChannels, stride, rng)).Add(new ReLU());
+                inChannels = outChannels;
+            }
+        }
+        trunk.Add(new GlobalAvgPool2d());
+        return new EmbeddingModel(trunk, Head(inChannels, embeddingSize, normalize, rng));
+    }
+
+    private static Residual BasicBlock(int inChannels, int outChannels, int stride, Prng rng)
+    {
+        var body = new Sequential(
+            new Conv2d(inChannels, outChannels, 3, stride: stride, padding: 1, bias: false, rng: rng), new BatchNorm2d(outChannels), new ReLU(),
+            new Conv2d(outChannels, outChannels, 3, padding: 1, bias: false, rng: rng), new BatchNorm2d(outChannels));
+        var shortcut = stride != 1 || inChannels != outChannels ? Residual.Projection(inChannels, outChannels, stride, rng) : null;
+        return new Residual(body, shortcut);
+    }
+
     private static Sequential Head(int features, int embeddingSize, bool normalize, Prng rng) => normalize
         ? new Sequential(new Linear(features, embeddingSize, rng: rng), new L2Normalize())
         : new Sequential(new Linear(features, embeddingSize, rng: rng));

@@ -127,6 +127,13 @@ public sealed class Trainer
     /// </summary>
     public string? RunDirectory { get; init; }
 
+    /// <summary>
+    /// Optional data augmentation applied in place to every gathered training batch (never to validation data), with
+    /// the sampler position before the batch as the step: its randomness depends only on its seed and that position,
+    /// so a resumed run augments exactly like an uninterrupted one and no generator state is checkpointed.
+    /// </summary>
+    public Augmenter? Augmenter { get; init; }
+
     /// <summary>Further generators to save in checkpoints (e.g. a data-augmentation generator), by a stable name.</summary>
     public IReadOnlyDictionary<string, Prng>? RandomSources { get; init; }
 
@@ -228,8 +235,10 @@ public sealed class Trainer
             for (int it = 1; it <= iterations; it++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                long position = Sampler.Position;
                 var indices = Sampler.NextBatch();
                 var (images, batchLabels) = train.Batch(indices);
+                Augmenter?.Apply(images, position);
                 long t0 = Stopwatch.GetTimestamp();
                 lr = Optimizer.LearningRate;
                 var (loss, tuples) = Step(images, batchLabels);

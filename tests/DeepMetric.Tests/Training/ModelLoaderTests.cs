@@ -45,7 +45,7 @@ public sealed class ModelLoaderTests
             Models.Mlp(embeddingSize: 8).Save(path, new Dictionary<string, string> { ["model"] = "mlp" });
             Assert.Contains("do not fit", Assert.Throws<InvalidDataException>(() => ModelLoader.Load(path, "cnn")).Message, StringComparison.Ordinal);
             Assert.Contains("do not fit", Assert.Throws<InvalidDataException>(() => ModelLoader.Load(path, embeddingSize: 3)).Message, StringComparison.Ordinal);
-            Assert.Throws<ArgumentException>("kind", () => ModelLoader.Load(path, "resnet"));
+            Assert.Throws<ArgumentException>("kind", () => ModelLoader.Load(path, "vgg"));
             Assert.Throws<ArgumentOutOfRangeException>("embeddingSize", () => ModelLoader.Load(path, embeddingSize: 0));
             File.WriteAllText(Path.Combine(dir, "config.json"), "{not json");
             Assert.Throws<InvalidDataException>(() => ModelLoader.Load(path));

@@ -8,4 +8,7 @@ public enum ModelKind
 
     /// <summary><see cref="Models.Cnn"/>: the reference two-convolution CNN.</summary>
     Cnn,
+
+    /// <summary><see cref="Models.ResNet"/>: the residual CNN (3 stages of 2 basic blocks with BatchNorm).</summary>
+    ResNet,
 }

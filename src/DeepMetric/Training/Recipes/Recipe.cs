@@ -35,9 +35,12 @@ public sealed record Recipe(
     /// <summary>The recipe's network, initialised from <paramref name="seed"/>.</summary>
     /// <param name="seed">Seed of the weight initialisation.</param>
     /// <param name="embeddingSize">Embedding dimension (default: the recipe's).</param>
-    public EmbeddingModel CreateModel(ulong seed = 0, int? embeddingSize = null) => Model == ModelKind.Cnn
-        ? Models.Cnn(embeddingSize ?? EmbeddingSize, seed: seed)
-        : Models.Mlp(embeddingSize ?? EmbeddingSize, seed: seed);
+    public EmbeddingModel CreateModel(ulong seed = 0, int? embeddingSize = null) => Model switch
+    {
+        ModelKind.Cnn => Models.Cnn(embeddingSize ?? EmbeddingSize, seed: seed),
+        ModelKind.ResNet => Models.ResNet(embeddingSize ?? EmbeddingSize, seed: seed),
+        _ => Models.Mlp(embeddingSize ?? EmbeddingSize, seed: seed),
+    };
 
     /// <summary>The recipe's loss.</summary>
     /// <param name="context">Classes, embedding size and seed of the run.</param>
