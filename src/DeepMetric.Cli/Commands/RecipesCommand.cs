@@ -9,7 +9,7 @@ internal static class RecipesCommand
 {
     internal static Command Create(CliContext context)
     {
-        var command = new Command("recipes", "List the named training recipes usable with 'deepmetric train --recipe NAME' (prefix mlp- or cnn- to pick the network).");
+        var command = new Command("recipes", "List the named training recipes usable with 'deepmetric train --recipe NAME' (prefix mlp-, cnn-, resnet- or pixel-residual- to pick the network).");
         command.SetAction(_ =>
         {
             var table = new Table().Border(TableBorder.Rounded);

@@ -18,13 +18,14 @@ internal static class TrainCommand
     internal const string Mlp = "mlp";
     internal const string Cnn = "cnn";
     internal const string ResNet = "resnet";
+    internal const string PixelResidual = "pixel-residual";
 
     private static readonly int[] s_ks = [1, 2, 4, 8];
 
     internal static Command Create(CliContext context)
     {
-        var model = new Option<string>("--model") { Description = "Network: 'mlp' (784-256-256), 'cnn' (the reference CNN) or 'resnet' (residual CNN, 3 stages of 2 basic blocks with BatchNorm)", DefaultValueFactory = _ => Mlp, HelpName = "name" };
-        model.AcceptOnlyFromAmong(Mlp, Cnn, ResNet);
+        var model = new Option<string>("--model") { Description = "Network: 'mlp' (784-256-256), 'cnn' (the reference CNN), 'resnet' (residual CNN, 3 stages of 2 basic blocks with BatchNorm) or 'pixel-residual' (zero-initialised MLP correction around a fixed random projection of the normalised pixels)", DefaultValueFactory = _ => Mlp, HelpName = "name" };
+        model.AcceptOnlyFromAmong(Mlp, Cnn, ResNet, PixelResidual);
         var loss = new Option<string>("--loss")
         {
             Description = "Loss: " + string.Join("; ", LossRegistry.Losses.Select(l => $"'{l.Name}' {l.Description}")),
@@ -81,6 +82,10 @@ internal static class TrainCommand
         {
             Description = "Augment training batches: random crop with 2 pixels of padding and a horizontal flip (label-preserving for Fashion-MNIST clothes and shoes)",
         };
+        var evaluateInitial = new Option<bool>("--evaluate-initial")
+        {
+            Description = "Also evaluate the untrained model on the validation split; it stays the selected model unless training beats it (needs --validation-fraction)",
+        };
         var weightDecay = new Option<float>("--weight-decay") { Description = "Decoupled weight decay (AdamW) of the model and loss parameters; 0 uses Adam", DefaultValueFactory = _ => 0f, HelpName = "x" };
         var clipGradNorm = new Option<float>("--clip-grad-norm") { Description = "Clip the joint gradient L2 norm to this value; 0 for no clipping", DefaultValueFactory = _ => 0f, HelpName = "x" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the metrics table" };
@@ -89,7 +94,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train an embedding model on Fashion-MNIST classes 0-4 and evaluate retrieval on the unseen classes 5-9.")
         {
-            model, loss, miner, margin, minerMargin, epochs, iterations, batchSize, mPerClass, embeddingSize, lr, seed, runDir, resume, evalEvery, patience, validationFraction, validationHoldout, scheduler, clipGradNorm, augment, weightDecay, quiet, json, recipe,
+            model, loss, miner, margin, minerMargin, epochs, iterations, batchSize, mPerClass, embeddingSize, lr, seed, runDir, resume, evalEvery, patience, validationFraction, validationHoldout, scheduler, clipGradNorm, augment, weightDecay, evaluateInitial, quiet, json, recipe,
         };
         command.SetAction(parseResult => Run(context, parseResult, new TrainSettings(
             RecipeDefaults.Pick(parseResult, model, recipe, r => ModelName(r.Model)) ?? Mlp,
@@ -117,6 +122,7 @@ internal static class TrainCommand
             HoldOutClasses = parseResult.GetValue(validationHoldout) == "classes",
             Augment = parseResult.GetValue(augment),
             WeightDecay = parseResult.GetValue(weightDecay),
+            EvaluateInitial = parseResult.GetValue(evaluateInitial),
         }));
         return command;
     }
@@ -149,6 +155,7 @@ internal static class TrainCommand
         {
             Cnn => Models.Cnn(s.EmbeddingSize, seed: s.Seed),
             ResNet => Models.ResNet(s.EmbeddingSize, seed: s.Seed),
+            PixelResidual => Models.PixelResidual(s.EmbeddingSize, seed: s.Seed),
             _ => Models.Mlp(s.EmbeddingSize, seed: s.Seed),
         };
         var lossSettings = new LossSettings(s.Margin, s.MinerMargin, s.Seed, NumClasses: train.Labels.ToArray().Max() + 1, s.EmbeddingSize);
@@ -170,6 +177,7 @@ internal static class TrainCommand
             ClipGradNorm = s.ClipGradNorm > 0 ? s.ClipGradNorm : null,
             EvaluateEvery = s.EvalEvery,
             Patience = s.Patience > 0 ? s.Patience : null,
+            EvaluateInitialModel = s.EvaluateInitial,
             RunDirectory = s.RunDir,
         };
         if (s.Resume is not null)
@@ -210,7 +218,9 @@ internal static class TrainCommand
         var results = Fit(trainer, train, validation, s.Epochs, chatty, output);
         if (validation is not null && trainer.RestoreBestModel() && chatty)
         {
-            output.WriteLine(Invariant($"restored the best model: epoch {trainer.BestEpoch}, validation MAP@R {trainer.BestValue:F4}"));
+            output.WriteLine(trainer.BestEpoch == 0
+                ? Invariant($"kept the initial model: no epoch beat its validation MAP@R {trainer.BestValue:F4}")
+                : Invariant($"restored the best model: epoch {trainer.BestEpoch}, validation MAP@R {trainer.BestValue:F4}"));
         }
         long e1 = Stopwatch.GetTimestamp();
         var testEmbeddings = trainer.Embed(test);
@@ -286,6 +296,10 @@ internal static class TrainCommand
         if (!(s.ValidationFraction >= 0 && s.ValidationFraction < 1))
         {
             throw new UsageException(Invariant($"--validation-fraction must be in [0, 1), got {s.ValidationFraction}."));
+        }
+        if (s.EvaluateInitial && s.ValidationFraction == 0)
+        {
+            throw new UsageException("--evaluate-initial needs a validation split (--validation-fraction).");
         }
         if (s.Patience > 0 && s.ValidationFraction == 0)
         {
@@ -422,6 +436,7 @@ internal static class TrainCommand
             w.WriteNumber("validation_fraction", s.ValidationFraction);
             w.WriteNumber("eval_every", s.EvalEvery);
             w.WriteNumber("patience", s.Patience);
+            w.WriteBoolean("evaluate_initial", s.EvaluateInitial);
             w.WriteNumber("seed", s.Seed);
         });
 
@@ -460,14 +475,10 @@ internal static class TrainCommand
         public bool HoldOutClasses { get; init; }
         public bool Augment { get; init; }
         public float WeightDecay { get; init; }
+        public bool EvaluateInitial { get; init; }
     }
 
-    private static string ModelName(ModelKind kind) => kind switch
-    {
-        ModelKind.Cnn => Cnn,
-        ModelKind.ResNet => ResNet,
-        _ => Mlp,
-    };
+    private static string ModelName(ModelKind kind) => Recipes.ModelName(kind);
 
     // The schedule spans the epochs of the original run, so a resumed (possibly extended) run keeps it.
     private static int ScheduleEpochs(TrainSettings s)

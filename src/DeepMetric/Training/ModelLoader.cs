@@ -24,6 +24,11 @@ public static class ModelLoader
     /// <summary>The residual CNN architecture name (<see cref="Models.ResNet"/>, default width).</summary>
     public const string ResNet = "resnet";
 
+    /// <summary>The pixel-residual architecture name (<see cref="Models.PixelResidual"/>, default hidden width).</summary>
+    public const string PixelResidual = "pixel-residual";
+
+    private const string ProjectionMatrix = "trunk.shortcut.2.matrix";
+
     /// <summary>The file name <c>train --run-dir</c> gives the weights.</summary>
     public const string WeightsFileName = "model.safetensors";
 
@@ -31,7 +36,7 @@ public static class ModelLoader
 
     /// <summary>Loads <paramref name="weightsPath"/> (a safetensors file, or a run directory holding <see cref="WeightsFileName"/>).</summary>
     /// <param name="weightsPath">The weights file or run directory.</param>
-    /// <param name="kind"><c>"mlp"</c>, <c>"cnn"</c> or <c>"resnet"</c>; null to read it from the file or config.json.</param>
+    /// <param name="kind"><c>"mlp"</c>, <c>"cnn"</c>, <c>"resnet"</c> or <c>"pixel-residual"</c>; null to read it from the file or config.json.</param>
     /// <param name="embeddingSize">The embedding dimension; null to read it from the file, config.json or the tensor shapes.</param>
     /// <exception cref="FileNotFoundException">There are no weights at <paramref name="weightsPath"/>.</exception>
     /// <exception cref="InvalidDataException">The architecture cannot be determined, or the weights do not fit it.</exception>
@@ -41,7 +46,7 @@ public static class ModelLoader
         ArgumentException.ThrowIfNullOrWhiteSpace(weightsPath);
         if (kind is not null && Known(kind) is null)
         {
-            throw new ArgumentException($"Unknown model kind '{kind}'; expected '{Mlp}', '{Cnn}' or '{ResNet}'.", nameof(kind));
+            throw new ArgumentException($"Unknown model kind '{kind}'; expected '{Mlp}', '{Cnn}', '{ResNet}' or '{PixelResidual}'.", nameof(kind));
         }
         if (embeddingSize is <= 0)
         {
@@ -57,6 +62,7 @@ public static class ModelLoader
         string resolvedKind = kind
             ?? Known(saved.Metadata.GetValueOrDefault("model"))
             ?? Known(config?.Kind)
+            ?? (saved.Tensors.ContainsKey(ProjectionMatrix) ? PixelResidual : null)
             ?? (saved.Tensors.Keys.Any(k => k.StartsWith("trunk.", StringComparison.Ordinal) && k.Contains(".body.", StringComparison.Ordinal)) ? ResNet : null)
             ?? (saved.Tensors.Keys.Any(k => k.StartsWith("trunk.0.", StringComparison.Ordinal) && saved.Tensors[k].Rank == 4) ? Cnn : null)
             ?? (saved.Tensors.ContainsKey("trunk.1.weight") ? Mlp : null)
@@ -65,11 +71,13 @@ public static class ModelLoader
             ?? ParseSize(saved.Metadata.GetValueOrDefault("embedding_size"))
             ?? config?.EmbeddingSize
             ?? (saved.Tensors.TryGetValue(EmbedderWeight, out var w) && w.Rank == 2 ? w.Dim(0) : (int?)null)
+            ?? (saved.Tensors.TryGetValue(ProjectionMatrix, out var r) && r.Rank == 2 ? r.Dim(1) : (int?)null)
             ?? throw new InvalidDataException($"'{path}' does not say its embedding size; pass it explicitly.");
         var model = resolvedKind switch
         {
             Cnn => Models.Cnn(size),
             ResNet => Models.ResNet(size),
+            PixelResidual => Models.PixelResidual(size),
             _ => Models.Mlp(size),
         };
         try
@@ -83,7 +91,7 @@ public static class ModelLoader
         return new LoadedModel(model, resolvedKind, size, Normalized: true, path);
     }
 
-    private static string? Known(string? kind) => kind is Mlp or Cnn or ResNet ? kind : null;
+    private static string? Known(string? kind) => kind is Mlp or Cnn or ResNet or PixelResidual ? kind : null;
 
     private static int? ParseSize(string? text) =>
         int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v > 0 ? v : null;

@@ -63,4 +63,63 @@ public sealed class ModelsTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public void PixelResidualStartsAsTheProjectionOfNormalisedPixels()
+    {
+        var model = Models.PixelResidual(embeddingSize: 6, seed: 2, inputSize: 12, hidden: 5);
+        Assert.Empty(model.Embedder.Parameters());
+        var state = model.StateDict();
+        var r = state["trunk.shortcut.2.matrix"].ToArray();
+        Assert.All(state["trunk.body.5.weight"].ToArray(), v => Assert.Equal(0f, v));
+        var x = Tensor.Rand(new Prng(3), [2, 1, 3, 4], 0f, 1f);
+        var e = model.Forward(x).ToArray();
+        var xs = x.ToArray();
+        for (int i = 0; i < 2; i++)
+        {
+            double norm = 0;
+            for (int k = 0; k < 12; k++)
+            {
+                norm += (double)xs[(i * 12) + k] * xs[(i * 12) + k];
+            }
+            var p = new double[6];
+            double pNorm = 0;
+            for (int o = 0; o < 6; o++)
+            {
+                for (int k = 0; k < 12; k++)
+                {
+                    p[o] += xs[(i * 12) + k] / Math.Sqrt(norm) * r[(k * 6) + o];
+                }
+                pNorm += p[o] * p[o];
+            }
+            for (int o = 0; o < 6; o++)
+            {
+                Assert.Equal(p[o] / Math.Sqrt(pNorm), e[(i * 6) + o], 5);
+            }
+        }
+        // The projection is a buffer: only the learned branch has parameters.
+        Assert.All(model.NamedParameters(), kv => Assert.StartsWith("trunk.body.", kv.Key, StringComparison.Ordinal));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Models.PixelResidual(embeddingSize: 0));
+    }
+
+    [Fact]
+    public void PixelResidualWeightsLoadBackByShape()
+    {
+        var dir = Directory.CreateTempSubdirectory("deepmetric-pixres-").FullName;
+        try
+        {
+            var model = Models.PixelResidual(embeddingSize: 16, seed: 4);
+            var path = Path.Combine(dir, ModelLoader.WeightsFileName);
+            model.Save(path);
+            var loaded = ModelLoader.Load(path);
+            Assert.Equal((ModelLoader.PixelResidual, 16), (loaded.Kind, loaded.EmbeddingSize));
+            Assert.Equal(model.StateDict()["trunk.shortcut.2.matrix"].ToArray(), loaded.Model.StateDict()["trunk.shortcut.2.matrix"].ToArray());
+            Assert.Equal(ModelKind.PixelResidual, Recipes.Get("pixel-residual-ms").Model);
+            Assert.Equal("pixel-residual-ms", Recipes.Get("pixel-residual-ms").Name);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

@@ -39,6 +39,7 @@ public sealed record Recipe(
     {
         ModelKind.Cnn => Models.Cnn(embeddingSize ?? EmbeddingSize, seed: seed),
         ModelKind.ResNet => Models.ResNet(embeddingSize ?? EmbeddingSize, seed: seed),
+        ModelKind.PixelResidual => Models.PixelResidual(embeddingSize ?? EmbeddingSize, seed: seed),
         _ => Models.Mlp(embeddingSize ?? EmbeddingSize, seed: seed),
     };
 
@@ -69,5 +70,5 @@ public sealed record Recipe(
 
     /// <summary>The same recipe on another network, named <c>&lt;model&gt;-&lt;name&gt;</c> (e.g. <c>cnn-ms</c>).</summary>
     /// <param name="model">The network.</param>
-    public Recipe On(ModelKind model) => this with { Name = $"{model.ToString().ToLowerInvariant()}-{Name}", Model = model };
+    public Recipe On(ModelKind model) => this with { Name = $"{Recipes.ModelName(model)}-{Name}", Model = model };
 }

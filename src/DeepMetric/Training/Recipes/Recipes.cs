@@ -61,7 +61,7 @@ public static class Recipes
         }
         foreach (var kind in Enum.GetValues<ModelKind>())
         {
-            var prefix = kind.ToString().ToLowerInvariant() + "-";
+            var prefix = ModelName(kind) + "-";
             if (name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && Find(name[prefix.Length..]) is { } r)
             {
                 return r.On(kind);
@@ -74,7 +74,18 @@ public static class Recipes
     /// <param name="name">Recipe name (see <see cref="Find"/>).</param>
     /// <exception cref="ArgumentException">No recipe has that name; the message lists the known ones.</exception>
     public static Recipe Get(string name) => Find(name)
-        ?? throw new ArgumentException($"Unknown recipe '{name}'. Known: {string.Join(", ", Names)} (optionally prefixed mlp- or cnn-).", nameof(name));
+        ?? throw new ArgumentException($"Unknown recipe '{name}'. Known: {string.Join(", ", Names)} (optionally prefixed mlp-, cnn-, resnet- or pixel-residual-).", nameof(name));
+
+    /// <summary>The command-line name of a network: <c>mlp</c>, <c>cnn</c>, <c>resnet</c> or <c>pixel-residual</c> (also the recipe-name prefix).</summary>
+    /// <param name="kind">The network.</param>
+    public static string ModelName(ModelKind kind) => kind switch
+    {
+        ModelKind.Mlp => "mlp",
+        ModelKind.Cnn => "cnn",
+        ModelKind.ResNet => "resnet",
+        ModelKind.PixelResidual => "pixel-residual",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown model kind."),
+    };
 
     /// <summary>The names of <see cref="All"/>.</summary>
     public static IReadOnlyList<string> Names { get; } = Array.AsReadOnly(All.Select(r => r.Name).ToArray());
