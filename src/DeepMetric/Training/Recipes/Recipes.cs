@@ -42,6 +42,8 @@ public static class Recipes
             _ => new SupConLoss(), _ => null),
         new("ntxent", "NTXentLoss (InfoNCE, temperature 0.07) with same-class pairs as positives; Chen et al. 2020", ModelKind.Mlp, "ntxent", "none",
             _ => new NTXentLoss(), _ => null),
+        new("pixel-ms", "MultiSimilarityLoss(2, 50, 0.5) + MultiSimilarityMiner(0.1) on the pixel-residual network (256-d), Adam 1e-5: a small learned correction of the raw-pixel geometry; best found for unseen classes (README)",
+            ModelKind.PixelResidual, "ms", "ms", _ => new MultiSimilarityLoss(), _ => new MultiSimilarityMiner(0.1f), LearningRate: 1e-5f, EmbeddingSize: 256),
         new("normalized-softmax", "NormalizedSoftmaxLoss(temperature 0.05); Zhai & Wu 2019", ModelKind.Mlp, "normalized-softmax", "none",
             c => new NormalizedSoftmaxLoss(c.NumClasses, c.EmbeddingSize, seed: c.Seed), _ => null),
     ]);
