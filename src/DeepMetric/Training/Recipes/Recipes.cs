@@ -1,8 +1,8 @@
 namespace DeepMetric;
 
 /// <summary>
-/// The built-in recipes. All train the MLP with batches of 128 (4 classes × 32 unless noted), Adam 1e-3 and
-/// L2-normalised 64-d embeddings; the loss and miner hyperparameters are the papers' (and pytorch-metric-learning's)
+/// The built-in recipes. All but <c>pixel-ms</c> train the MLP with batches of 128 (4 classes × 32 unless noted), Adam 1e-3 and
+/// L2-normalised 64-d embeddings (<c>pixel-ms</c>: the pixel-residual network, batches of 3 classes × 32, Adam 1e-5, 256-d); the loss and miner hyperparameters are the papers' (and pytorch-metric-learning's)
 /// defaults unless the description says otherwise. <see cref="Find"/> also accepts <c>mlp-NAME</c> and
 /// <c>cnn-NAME</c> to pick the network.
 /// </summary>
@@ -43,7 +43,7 @@ public static class Recipes
         new("ntxent", "NTXentLoss (InfoNCE, temperature 0.07) with same-class pairs as positives; Chen et al. 2020", ModelKind.Mlp, "ntxent", "none",
             _ => new NTXentLoss(), _ => null),
         new("pixel-ms", "MultiSimilarityLoss(2, 50, 0.5) + MultiSimilarityMiner(0.1) on the pixel-residual network (256-d), Adam 1e-5: a small learned correction of the raw-pixel geometry; best found for unseen classes (README)",
-            ModelKind.PixelResidual, "ms", "ms", _ => new MultiSimilarityLoss(), _ => new MultiSimilarityMiner(0.1f), LearningRate: 1e-5f, EmbeddingSize: 256),
+            ModelKind.PixelResidual, "ms", "ms", _ => new MultiSimilarityLoss(), _ => new MultiSimilarityMiner(0.1f), BatchSize: 96, LearningRate: 1e-5f, EmbeddingSize: 256),
         new("normalized-softmax", "NormalizedSoftmaxLoss(temperature 0.05); Zhai & Wu 2019", ModelKind.Mlp, "normalized-softmax", "none",
             c => new NormalizedSoftmaxLoss(c.NumClasses, c.EmbeddingSize, seed: c.Seed), _ => null),
     ]);
