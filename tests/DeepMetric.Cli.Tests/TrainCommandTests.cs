@@ -88,6 +88,19 @@ public sealed class TrainCommandTests
     }
 
     [Fact]
+    public void PixelRecipeWithHeldOutClassesAugmentationAndWeightDecayRuns()
+    {
+        var (code, output, err) = Run("train", "--data-dir", s_subset, "--recipe", "pixel-ms", "--epochs", "2", "--iterations-per-epoch", "2",
+            "--batch-size", "32", "--m-per-class", "16", "--validation-fraction", "0.4", "--validation-holdout", "classes", "--evaluate-initial",
+            "--augment", "--weight-decay", "0.01", "--embedding-size", "32");
+        Assert.True(code == 0, err);
+        Assert.Contains("pixel-residual", output, StringComparison.Ordinal);
+        Assert.Contains("AdamW lr 1E-05 weight decay 0.01, crop+flip augmentation", output, StringComparison.Ordinal);
+        Assert.Contains("MAP@R", output, StringComparison.Ordinal);
+        Assert.True(output.Contains("kept the initial model", StringComparison.Ordinal) || output.Contains("restored the best model", StringComparison.Ordinal), output);
+    }
+
+    [Fact]
     public void HelpListsTheOptions()
     {
         var (code, output, _) = Run("train", "--help");
@@ -100,7 +113,7 @@ public sealed class TrainCommandTests
     }
 
     [Theory]
-    [InlineData(new[] { "--model", "resnet" }, "'resnet'")]
+    [InlineData(new[] { "--model", "vgg" }, "'vgg'")]
     [InlineData(new[] { "--loss", "nope" }, "'nope'")]
     [InlineData(new[] { "--epochs", "0" }, "--epochs must be positive")]
     [InlineData(new[] { "--epochs", "x" }, "'x'")]
@@ -108,6 +121,9 @@ public sealed class TrainCommandTests
     [InlineData(new[] { "--batch-size", "192", "--m-per-class", "32" }, "needs 6 classes")]
     [InlineData(new[] { "--lr", "-1" }, "--lr must be a positive number")]
     [InlineData(new[] { "--iterations-per-epoch", "-2" }, "--iterations-per-epoch")]
+    [InlineData(new[] { "--weight-decay", "-1" }, "--weight-decay")]
+    [InlineData(new[] { "--evaluate-initial" }, "--evaluate-initial needs a validation split")]
+    [InlineData(new[] { "--validation-holdout", "half" }, "'half'")]
     public void BadArgumentsGiveOneLineAndExitCode2(string[] args, string expected)
     {
         var (code, output, err) = Run(["train", "--data-dir", s_subset, .. args]);

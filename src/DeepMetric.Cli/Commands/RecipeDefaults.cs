@@ -13,7 +13,7 @@ internal static class RecipeDefaults
     {
         var option = new Option<string?>("--recipe")
         {
-            Description = "Named recipe setting the defaults of --model, --loss, --miner, --batch-size, --m-per-class, --lr and --embedding-size (see 'deepmetric recipes'; prefix mlp- or cnn-)",
+            Description = "Named recipe setting the defaults of --model, --loss, --miner, --batch-size, --m-per-class, --lr and --embedding-size (see 'deepmetric recipes'; prefix mlp-, cnn-, resnet- or pixel-residual-)",
             HelpName = "name",
         };
         option.Validators.Add(result =>
@@ -21,7 +21,7 @@ internal static class RecipeDefaults
             var name = result.GetValueOrDefault<string?>();
             if (name is not null && Recipes.Find(name) is null)
             {
-                result.AddError($"Unknown recipe '{name}'. Known: {string.Join(", ", Recipes.Names)} (optionally prefixed mlp- or cnn-).");
+                result.AddError($"Unknown recipe '{name}'. Known: {string.Join(", ", Recipes.Names)} (optionally prefixed mlp-, cnn-, resnet- or pixel-residual-).");
             }
         });
         return option;

@@ -9,7 +9,7 @@ internal static class RecipesCommand
 {
     internal static Command Create(CliContext context)
     {
-        var command = new Command("recipes", "List the named training recipes usable with 'deepmetric train --recipe NAME' (prefix mlp- or cnn- to pick the network).");
+        var command = new Command("recipes", "List the named training recipes usable with 'deepmetric train --recipe NAME' (prefix mlp-, cnn-, resnet- or pixel-residual- to pick the network).");
         command.SetAction(_ =>
         {
             var table = new Table().Border(TableBorder.Rounded);
@@ -21,7 +21,7 @@ internal static class RecipesCommand
                 table.AddRow(
                     Markup.Escape(r.Name),
                     Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-                        $"{r.LossName} / {r.MinerName} · {r.Model.ToString().ToLowerInvariant()}, {r.BatchSize / r.MPerClass}×{r.MPerClass}, Adam {r.LearningRate:G}, d {r.EmbeddingSize}\n{r.Description}")));
+                        $"{r.LossName} / {r.MinerName} · {Recipes.ModelName(r.Model)}, {r.BatchSize / r.MPerClass}×{r.MPerClass}, Adam {r.LearningRate:G}, d {r.EmbeddingSize}\n{r.Description}")));
             }
             context.Console.Write(table);
             context.Output.WriteLine("settings: network, batch (classes × images per class), Adam learning rate, embedding size (L2-normalised). 'train --recipe cnn-NAME' uses the CNN.");

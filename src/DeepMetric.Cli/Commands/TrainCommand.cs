@@ -17,13 +17,15 @@ internal static class TrainCommand
 {
     internal const string Mlp = "mlp";
     internal const string Cnn = "cnn";
+    internal const string ResNet = "resnet";
+    internal const string PixelResidual = "pixel-residual";
 
     private static readonly int[] s_ks = [1, 2, 4, 8];
 
     internal static Command Create(CliContext context)
     {
-        var model = new Option<string>("--model") { Description = "Network: 'mlp' (784-256-256) or 'cnn' (the reference CNN)", DefaultValueFactory = _ => Mlp, HelpName = "name" };
-        model.AcceptOnlyFromAmong(Mlp, Cnn);
+        var model = new Option<string>("--model") { Description = "Network: 'mlp' (784-256-256), 'cnn' (the reference CNN), 'resnet' (residual CNN, 3 stages of 2 basic blocks with BatchNorm) or 'pixel-residual' (zero-initialised MLP correction around a fixed random projection of the normalised pixels)", DefaultValueFactory = _ => Mlp, HelpName = "name" };
+        model.AcceptOnlyFromAmong(Mlp, Cnn, ResNet, PixelResidual);
         var loss = new Option<string>("--loss")
         {
             Description = "Loss: " + string.Join("; ", LossRegistry.Losses.Select(l => $"'{l.Name}' {l.Description}")),
@@ -69,6 +71,22 @@ internal static class TrainCommand
             HelpName = "name",
         };
         scheduler.AcceptOnlyFromAmong("none", "step", "cosine", "warmup-cosine");
+        var validationHoldout = new Option<string>("--validation-holdout")
+        {
+            Description = "With --validation-fraction: hold out that fraction of the samples of every training class ('samples', measures seen classes) or of the training classes themselves ('classes', at least 2; mimics the open-set test)",
+            DefaultValueFactory = _ => "samples",
+            HelpName = "mode",
+        };
+        validationHoldout.AcceptOnlyFromAmong("samples", "classes");
+        var augment = new Option<bool>("--augment")
+        {
+            Description = "Augment training batches: random crop with 2 pixels of padding and a horizontal flip (label-preserving for Fashion-MNIST clothes and shoes)",
+        };
+        var evaluateInitial = new Option<bool>("--evaluate-initial")
+        {
+            Description = "Also evaluate the untrained model on the validation split; it stays the selected model unless training beats it (needs --validation-fraction)",
+        };
+        var weightDecay = new Option<float>("--weight-decay") { Description = "Decoupled weight decay (AdamW) of the model and loss parameters; 0 uses Adam", DefaultValueFactory = _ => 0f, HelpName = "x" };
         var clipGradNorm = new Option<float>("--clip-grad-norm") { Description = "Clip the joint gradient L2 norm to this value; 0 for no clipping", DefaultValueFactory = _ => 0f, HelpName = "x" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the metrics table" };
         var json = new Option<bool>("--json") { Description = "Print only one JSON line with the final metrics" };
@@ -78,12 +96,12 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train an embedding model on Fashion-MNIST classes 0-4 and evaluate retrieval on the unseen classes 5-9.")
         {
-            model, loss, miner, margin, minerMargin, epochs, iterations, batchSize, mPerClass, embeddingSize, lr, seed, runDir, resume, evalEvery, patience, validationFraction, scheduler, clipGradNorm, quiet, json, recipe, noReport,
+            model, loss, miner, margin, minerMargin, epochs, iterations, batchSize, mPerClass, embeddingSize, lr, seed, runDir, resume, evalEvery, patience, validationFraction, validationHoldout, scheduler, clipGradNorm, augment, weightDecay, evaluateInitial, quiet, json, recipe, noReport,
         };
         dataSource.AddTo(command);
         samplers.AddTo(command);
         command.SetAction(parseResult => Run(context, parseResult, dataSource, samplers, new TrainSettings(
-            RecipeDefaults.Pick(parseResult, model, recipe, r => r.Model == ModelKind.Cnn ? Cnn : Mlp) ?? Mlp,
+            RecipeDefaults.Pick(parseResult, model, recipe, r => ModelName(r.Model)) ?? Mlp,
             RecipeDefaults.Pick(parseResult, loss, recipe, r => r.LossName) ?? "triplet",
             RecipeDefaults.Pick(parseResult, miner, recipe, r => r.MinerName) ?? "semihard",
             parseResult.GetValue(margin),
@@ -106,6 +124,10 @@ internal static class TrainCommand
             Scheduler = parseResult.GetValue(scheduler) ?? "none",
             ClipGradNorm = parseResult.GetValue(clipGradNorm),
             Report = !parseResult.GetValue(noReport),
+            HoldOutClasses = parseResult.GetValue(validationHoldout) == "classes",
+            Augment = parseResult.GetValue(augment),
+            WeightDecay = parseResult.GetValue(weightDecay),
+            EvaluateInitial = parseResult.GetValue(evaluateInitial),
         }));
         return command;
     }
@@ -119,7 +141,8 @@ internal static class TrainCommand
         if (s.ValidationFraction > 0)
         {
             // Never the test classes: validation comes from the training classes' own images.
-            (train, validation) = ValidationSplit.Split(train, s.ValidationFraction, s.Seed);
+            (train, validation) = ValidationSplit.Split(train, s.ValidationFraction, s.Seed,
+                s.HoldOutClasses ? ValidationHoldout.Classes : ValidationHoldout.Samples);
         }
         var (sampler, batchDescription) = samplers.Create(parseResult, data with { Train = train }, s.Loss, s.BatchSize, s.MPerClass, s.Seed);
         s = s with { BatchSize = sampler.BatchSize };
@@ -129,8 +152,13 @@ internal static class TrainCommand
         var loss = LossRegistry.CreateLoss(s.Loss, lossSettings);
         var miner = LossRegistry.CreateMiner(s.Miner, lossSettings);
         int iterationsPerEpoch = Math.Min(s.IterationsPerEpoch == 0 ? int.MaxValue : s.IterationsPerEpoch, sampler.BatchesPerEpoch);
-        var trainer = new Trainer(embeddingModel, loss, miner, p => new Adam(p, lr: s.Lr), sampler)
+        Func<IReadOnlyList<Tensors.Tensor>, Optimizer> optimizer = s.WeightDecay > 0
+            ? p => new AdamW(p, lr: s.Lr, weightDecay: s.WeightDecay)
+            : p => new Adam(p, lr: s.Lr);
+        var trainer = new Trainer(embeddingModel, loss, miner, optimizer, sampler)
         {
+            // Flips are label-preserving here: Fashion-MNIST's clothes, bags and shoes stay in their class when mirrored.
+            Augmenter = s.Augment ? Augmenter.CropAndFlip(padding: 2, flip: true, seed: s.Seed) : null,
             IterationsPerEpoch = s.IterationsPerEpoch == 0 ? null : s.IterationsPerEpoch,
             RecallKs = s_ks,
             SchedulerFactory = SchedulerFactory(s, ScheduleEpochs(s), iterationsPerEpoch),
@@ -138,6 +166,7 @@ internal static class TrainCommand
             ClipGradNorm = s.ClipGradNorm > 0 ? s.ClipGradNorm : null,
             EvaluateEvery = s.EvalEvery,
             Patience = s.Patience > 0 ? s.Patience : null,
+            EvaluateInitialModel = s.EvaluateInitial,
             RunDirectory = s.RunDir,
             Callbacks = s.RunDir is null ? null : new IterationLog(Path.Combine(s.RunDir, RunDirectory.IterationsFile)),
         };
@@ -164,7 +193,7 @@ internal static class TrainCommand
             output.WriteLine(data.Description);
             output.WriteLine(Invariant($"train: {data.TrainClasses}, {train.Count:N0} images; test: {data.TestClasses}, {test.Count:N0} images"));
             output.WriteLine(Invariant(
-                $"{s.Model} ({embeddingModel.ParameterCount:N0} parameters, embedding {s.EmbeddingSize}), loss {s.Loss}, miner {s.Miner}, batch {batchDescription}, Adam lr {s.Lr:G}, {s.Epochs} epoch(s) × {iterationsPerEpoch} iterations, seed {s.Seed}"));
+                $"{s.Model} ({embeddingModel.ParameterCount:N0} parameters, embedding {s.EmbeddingSize}), loss {s.Loss}, miner {s.Miner}, batch {batchDescription}, {(s.WeightDecay > 0 ? $"AdamW lr {s.Lr:G} weight decay {s.WeightDecay:G}" : $"Adam lr {s.Lr:G}")}{(s.Augment ? ", crop+flip augmentation" : "")}, {s.Epochs} epoch(s) × {iterationsPerEpoch} iterations, seed {s.Seed}"));
         }
         if (s.RunDir is not null && s.Resume is null)
         {
@@ -179,7 +208,9 @@ internal static class TrainCommand
         var results = Fit(trainer, train, validation, s.Epochs, chatty, output);
         if (validation is not null && trainer.RestoreBestModel() && chatty)
         {
-            output.WriteLine(Invariant($"restored the best model: epoch {trainer.BestEpoch}, validation MAP@R {trainer.BestValue:F4}"));
+            output.WriteLine(trainer.BestEpoch == 0
+                ? Invariant($"kept the initial model: no epoch beat its validation MAP@R {trainer.BestValue:F4}")
+                : Invariant($"restored the best model: epoch {trainer.BestEpoch}, validation MAP@R {trainer.BestValue:F4}"));
         }
         long e1 = Stopwatch.GetTimestamp();
         var testEmbeddings = trainer.Embed(test);
@@ -262,9 +293,17 @@ internal static class TrainCommand
         {
             throw new UsageException(Invariant($"--validation-fraction must be in [0, 1), got {s.ValidationFraction}."));
         }
+        if (s.EvaluateInitial && s.ValidationFraction == 0)
+        {
+            throw new UsageException("--evaluate-initial needs a validation split (--validation-fraction).");
+        }
         if (s.Patience > 0 && s.ValidationFraction == 0)
         {
             throw new UsageException("--patience needs a validation split (--validation-fraction).");
+        }
+        if (!(s.WeightDecay >= 0 && float.IsFinite(s.WeightDecay)))
+        {
+            throw new UsageException(Invariant($"--weight-decay must be 0 (Adam) or a positive number, got {s.WeightDecay}."));
         }
         if (!(s.ClipGradNorm >= 0 && float.IsFinite(s.ClipGradNorm)))
         {
@@ -381,13 +420,17 @@ internal static class TrainCommand
             w.WriteNumber("batch_size", s.BatchSize);
             w.WriteNumber("m_per_class", s.MPerClass);
             w.WriteNumber("embedding_size", s.EmbeddingSize);
-            w.WriteString("optimizer", "adam");
+            w.WriteString("optimizer", s.WeightDecay > 0 ? "adamw" : "adam");
+            w.WriteNumber("weight_decay", s.WeightDecay);
+            w.WriteBoolean("augment", s.Augment);
+            w.WriteString("validation_holdout", s.HoldOutClasses ? "classes" : "samples");
             w.WriteNumber("lr", s.Lr);
             w.WriteString("scheduler", s.Scheduler);
             w.WriteNumber("clip_grad_norm", s.ClipGradNorm);
             w.WriteNumber("validation_fraction", s.ValidationFraction);
             w.WriteNumber("eval_every", s.EvalEvery);
             w.WriteNumber("patience", s.Patience);
+            w.WriteBoolean("evaluate_initial", s.EvaluateInitial);
             w.WriteNumber("seed", s.Seed);
         });
 
@@ -424,7 +467,13 @@ internal static class TrainCommand
         public string Scheduler { get; init; } = "none";
         public float ClipGradNorm { get; init; }
         public bool Report { get; init; } = true;
+        public bool HoldOutClasses { get; init; }
+        public bool Augment { get; init; }
+        public float WeightDecay { get; init; }
+        public bool EvaluateInitial { get; init; }
     }
+
+    private static string ModelName(ModelKind kind) => Recipes.ModelName(kind);
 
     // The schedule spans the epochs of the original run, so a resumed (possibly extended) run keeps it.
     private static int ScheduleEpochs(TrainSettings s)

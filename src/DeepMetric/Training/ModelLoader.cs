@@ -24,6 +24,14 @@ public static class ModelLoader
     /// <summary>The CNN architecture name (<see cref="Models.Cnn"/>).</summary>
     public const string Cnn = "cnn";
 
+    /// <summary>The residual CNN architecture name (<see cref="Models.ResNet"/>, default width).</summary>
+    public const string ResNet = "resnet";
+
+    /// <summary>The pixel-residual architecture name (<see cref="Models.PixelResidual"/>, default hidden width).</summary>
+    public const string PixelResidual = "pixel-residual";
+
+    private const string ProjectionMatrix = "trunk.shortcut.2.matrix";
+
     /// <summary>The file name <c>train --run-dir</c> gives the weights.</summary>
     public const string WeightsFileName = "model.safetensors";
 
@@ -62,7 +70,10 @@ public static class ModelLoader
             Mlp => Models.Mlp(embeddingSize, seed: seed, inputSize: checked(channels * height * width)),
             Cnn when height >= 4 && width >= 4 => Models.Cnn(embeddingSize, seed: seed, channels: channels, height: height, width: width),
             Cnn => throw new ArgumentException($"The CNN needs images of at least 4×4 pixels, got {channels}×{height}×{width} inputs (use the MLP for feature vectors).", nameof(kind)),
-            _ => throw new ArgumentException($"Unknown model kind '{kind}'; expected '{Mlp}' or '{Cnn}'.", nameof(kind)),
+            ResNet when height >= 4 && width >= 4 => Models.ResNet(embeddingSize, seed: seed, channels: channels, height: height),
+            ResNet => throw new ArgumentException($"The ResNet needs images of at least 4×4 pixels, got {channels}×{height}×{width} inputs.", nameof(kind)),
+            PixelResidual => Models.PixelResidual(embeddingSize, seed: seed, inputSize: checked(channels * height * width)),
+            _ => throw new ArgumentException($"Unknown model kind '{kind}'; expected '{Mlp}', '{Cnn}', '{ResNet}' or '{PixelResidual}'.", nameof(kind)),
         };
     }
 
@@ -78,7 +89,7 @@ public static class ModelLoader
 
     /// <summary>Loads <paramref name="weightsPath"/> (a safetensors file, or a run directory holding <see cref="WeightsFileName"/>).</summary>
     /// <param name="weightsPath">The weights file or run directory.</param>
-    /// <param name="kind"><c>"mlp"</c> or <c>"cnn"</c>; null to read it from the file or config.json.</param>
+    /// <param name="kind"><c>"mlp"</c>, <c>"cnn"</c>, <c>"resnet"</c> or <c>"pixel-residual"</c>; null to read it from the file or config.json.</param>
     /// <param name="embeddingSize">The embedding dimension; null to read it from the file, config.json or the tensor shapes.</param>
     /// <exception cref="FileNotFoundException">There are no weights at <paramref name="weightsPath"/>.</exception>
     /// <exception cref="InvalidDataException">The architecture cannot be determined, or the weights do not fit it.</exception>
@@ -86,9 +97,9 @@ public static class ModelLoader
     public static LoadedModel Load(string weightsPath, string? kind = null, int? embeddingSize = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(weightsPath);
-        if (kind is not null and not Mlp and not Cnn)
+        if (kind is not null && Known(kind) is null)
         {
-            throw new ArgumentException($"Unknown model kind '{kind}'; expected '{Mlp}' or '{Cnn}'.", nameof(kind));
+            throw new ArgumentException($"Unknown model kind '{kind}'; expected '{Mlp}', '{Cnn}', '{ResNet}' or '{PixelResidual}'.", nameof(kind));
         }
         if (embeddingSize is <= 0)
         {
@@ -104,6 +115,8 @@ public static class ModelLoader
         string resolvedKind = kind
             ?? Known(saved.Metadata.GetValueOrDefault("model"))
             ?? Known(config?.Kind)
+            ?? (saved.Tensors.ContainsKey(ProjectionMatrix) ? PixelResidual : null)
+            ?? (saved.Tensors.Keys.Any(k => k.StartsWith("trunk.", StringComparison.Ordinal) && k.Contains(".body.", StringComparison.Ordinal)) ? ResNet : null)
             ?? (saved.Tensors.Keys.Any(k => k.StartsWith("trunk.0.", StringComparison.Ordinal) && saved.Tensors[k].Rank == 4) ? Cnn : null)
             ?? (saved.Tensors.ContainsKey("trunk.1.weight") ? Mlp : null)
             ?? throw new InvalidDataException($"'{path}' does not say which network it holds (no 'model' metadata, no config.json beside it); pass the model kind.");
@@ -111,6 +124,7 @@ public static class ModelLoader
             ?? ParseSize(saved.Metadata.GetValueOrDefault("embedding_size"))
             ?? config?.EmbeddingSize
             ?? (saved.Tensors.TryGetValue(EmbedderWeight, out var w) && w.Rank == 2 ? w.Dim(0) : (int?)null)
+            ?? (saved.Tensors.TryGetValue(ProjectionMatrix, out var r) && r.Rank == 2 ? r.Dim(1) : (int?)null)
             ?? throw new InvalidDataException($"'{path}' does not say its embedding size; pass it explicitly.");
         var (channels, height, width) = InputShape(saved.Metadata, config?.Input)
             ?? InferInputShape(resolvedKind, saved.Tensors)
@@ -166,7 +180,7 @@ public static class ModelLoader
     private static int? PositiveInt(JsonElement root, string name) =>
         root.TryGetProperty(name, out var e) && e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out int v) && v > 0 ? v : null;
 
-    private static string? Known(string? kind) => kind is Mlp or Cnn ? kind : null;
+    private static string? Known(string? kind) => kind is Mlp or Cnn or ResNet or PixelResidual ? kind : null;
 
     private static int? ParseSize(string? text) =>
         int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v > 0 ? v : null;

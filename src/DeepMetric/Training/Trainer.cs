@@ -114,6 +114,14 @@ public sealed class Trainer
     /// </summary>
     public int? Patience { get; init; }
 
+    /// <summary>
+    /// When true (and <see cref="Fit"/> gets a validation set), the model is also evaluated before the first epoch and
+    /// kept as the best model of epoch 0, so a trained epoch is only selected (and <see cref="RestoreBestModel"/> only
+    /// returns trained weights) when it beats the starting point on validation. That evaluation calls
+    /// <see cref="ITrainerCallbacks.OnEvaluation"/> with epoch 0 but adds no <see cref="History"/> entry. Default false.
+    /// </summary>
+    public bool EvaluateInitialModel { get; init; }
+
     /// <summary>The validation metric that selects the best model and drives early stopping (higher is better). Default MAP@R.</summary>
     public SelectionMetric SelectionMetric { get; init; } = SelectionMetric.MapAtR;
 
@@ -126,6 +134,13 @@ public sealed class Trainer
     /// the end <see cref="RunDirectory.FinalWeightsFile"/> (and <see cref="RunDirectory.BestWeightsFile"/>); every file atomically.
     /// </summary>
     public string? RunDirectory { get; init; }
+
+    /// <summary>
+    /// Optional data augmentation applied in place to every gathered training batch (never to validation data), with
+    /// the sampler position before the batch as the step: its randomness depends only on its seed and that position,
+    /// so a resumed run augments exactly like an uninterrupted one and no generator state is checkpointed.
+    /// </summary>
+    public Augmenter? Augmenter { get; init; }
 
     /// <summary>Further generators to save in checkpoints (e.g. a data-augmentation generator), by a stable name.</summary>
     public IReadOnlyDictionary<string, Prng>? RandomSources { get; init; }
@@ -142,7 +157,7 @@ public sealed class Trainer
     /// <summary>Whether early stopping ended training; later <see cref="Fit"/> calls then return at once.</summary>
     public bool StoppedEarly { get; private set; }
 
-    /// <summary>The epoch whose model is kept as the best (0 before any validation).</summary>
+    /// <summary>The epoch whose model is kept as the best (0 before any validation, or when the initial model is kept; see <see cref="EvaluateInitialModel"/>).</summary>
     public int BestEpoch => _bestEpoch;
 
     /// <summary>The best value of <see cref="SelectionMetric"/> so far (NaN before any validation).</summary>
@@ -217,6 +232,12 @@ public sealed class Trainer
             Directory.CreateDirectory(RunDirectory);
         }
         int iterations = Math.Min(IterationsPerEpoch ?? int.MaxValue, Sampler.BatchesPerEpoch);
+        if (EvaluateInitialModel && validation is not null && Epoch == 0 && _bestState is null)
+        {
+            var initial = Evaluate(validation);
+            bool kept = UpdateBest(initial, 0);
+            Callbacks?.OnEvaluation(this, 0, initial, kept);
+        }
         for (int epoch = Epoch + 1; epoch <= epochs && !StoppedEarly; epoch++)
         {
             Model.Train();
@@ -228,8 +249,10 @@ public sealed class Trainer
             for (int it = 1; it <= iterations; it++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                long position = Sampler.Position;
                 var indices = Sampler.NextBatch();
                 var (images, batchLabels) = train.Batch(indices);
+                Augmenter?.Apply(images, position);
                 long t0 = Stopwatch.GetTimestamp();
                 lr = Optimizer.LearningRate;
                 var (loss, tuples) = Step(images, batchLabels);

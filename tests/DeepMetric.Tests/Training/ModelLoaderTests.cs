@@ -1,3 +1,4 @@
+using DeepMetric.Tensors;
 namespace DeepMetric.Tests.Training;
 
 public sealed class ModelLoaderTests
@@ -45,7 +46,7 @@ public sealed class ModelLoaderTests
             Models.Mlp(embeddingSize: 8).Save(path, new Dictionary<string, string> { ["model"] = "mlp" });
             Assert.Contains("do not fit", Assert.Throws<InvalidDataException>(() => ModelLoader.Load(path, "cnn")).Message, StringComparison.Ordinal);
             Assert.Contains("do not fit", Assert.Throws<InvalidDataException>(() => ModelLoader.Load(path, embeddingSize: 3)).Message, StringComparison.Ordinal);
-            Assert.Throws<ArgumentException>("kind", () => ModelLoader.Load(path, "resnet"));
+            Assert.Throws<ArgumentException>("kind", () => ModelLoader.Load(path, "vgg"));
             Assert.Throws<ArgumentOutOfRangeException>("embeddingSize", () => ModelLoader.Load(path, embeddingSize: 0));
             File.WriteAllText(Path.Combine(dir, "config.json"), "{not json");
             Assert.Throws<InvalidDataException>(() => ModelLoader.Load(path));
@@ -109,9 +110,12 @@ public sealed class ModelLoaderTests
     public void CreateRejectsBadShapes()
     {
         Assert.Throws<ArgumentException>("kind", () => ModelLoader.Create(ModelLoader.Cnn, 4, channels: 1, height: 1, width: 8));
-        Assert.Throws<ArgumentException>("kind", () => ModelLoader.Create("resnet", 4));
+        Assert.Throws<ArgumentException>("kind", () => ModelLoader.Create("vgg", 4));
         Assert.Throws<ArgumentOutOfRangeException>("channels", () => ModelLoader.Create(ModelLoader.Mlp, 4, channels: 0));
         Assert.Equal(8, ModelLoader.Create(ModelLoader.Mlp, 4, 1, 1, 8).StateDict()["trunk.1.weight"].Dim(1));
+        Assert.Throws<ArgumentException>("kind", () => ModelLoader.Create(ModelLoader.ResNet, 4, channels: 1, height: 2, width: 8));
+        Assert.Equal(4, ModelLoader.Create(ModelLoader.ResNet, 4, 3, 8, 8).Forward(Tensor.Zeros(2, 3, 8, 8)).Dim(1));
+        Assert.Equal(4, ModelLoader.Create(ModelLoader.PixelResidual, 4, 1, 2, 5).Forward(Tensor.Zeros(2, 1, 2, 5)).Dim(1));
     }
 
     private static (int, int, int) Shape(LoadedModel m) => (m.InputChannels, m.InputHeight, m.InputWidth);

@@ -42,12 +42,21 @@ public sealed class RecipesTests
         Assert.Equal(TripletKind.SemiHard, miner.Kind);
         Assert.IsType<BatchHardMiner>(Recipes.Get("cnn-triplet-batchhard").CreateMiner(new RecipeContext(5, 64, 0)));
         Assert.IsType<MultiSimilarityMiner>(Recipes.Get("mlp-ms").CreateMiner(new RecipeContext(5, 64, 0)));
-        foreach (var r in Recipes.All)
+        foreach (var r in Recipes.All.Where(r => r.Name != "pixel-ms"))
         {
             Assert.Equal(128, r.BatchSize);
             Assert.Equal(1e-3f, r.LearningRate);
             Assert.Equal(64, r.EmbeddingSize);
         }
+    }
+
+    [Fact]
+    public void PixelRecipeIsTheUnseenClassSetting()
+    {
+        var r = Recipes.Get("pixel-ms");
+        Assert.Equal((ModelKind.PixelResidual, 96, 32, 1e-5f, 256), (r.Model, r.BatchSize, r.MPerClass, r.LearningRate, r.EmbeddingSize));
+        Assert.IsType<MultiSimilarityLoss>(r.CreateLoss(new RecipeContext(5, 256, 0)));
+        Assert.Equal([256], r.CreateModel().Forward(DeepMetric.Tensors.Tensor.Zeros(1, 1, 28, 28)).Shape[1..]);
     }
 
     [Fact]

@@ -96,6 +96,40 @@ public sealed class TrainerTests
         Assert.Throws<InvalidOperationException>(() => capped.Fit(data, 1));
     }
 
+    [Fact]
+    public void EvaluateInitialModelKeepsTheStartUnlessTrainingBeatsIt()
+    {
+        var train = Clustered(16, 3);
+        var validation = Clustered(8, 4);
+        // A learning rate so small the weights do not change: no epoch can beat the initial model.
+        Trainer Frozen(bool initial) => new(Models.Mlp(embeddingSize: 8, seed: 1, inputSize: 16, hidden: 32), new TripletMarginLoss(margin: 0.2f), null,
+            p => new Sgd(p, lr: 1e-30f), new MPerClassSampler(train.Labels, m: 8, batchSize: 32, seed: 2))
+        { EvaluateInitialModel = initial, Patience = 2 };
+        var frozen = Frozen(true);
+        var start = frozen.Evaluate(validation).MapAtR;
+        var initialWeights = frozen.Model.StateDict()["embedder.0.weight"].ToArray();
+        frozen.Fit(train, 5, validation);
+        Assert.Equal(0, frozen.BestEpoch);
+        Assert.Equal(start, frozen.BestValue);
+        Assert.True(frozen.StoppedEarly);
+        Assert.Equal(2, frozen.History.Count);
+        Assert.True(frozen.RestoreBestModel());
+        Assert.Equal(initialWeights, frozen.Model.StateDict()["embedder.0.weight"].ToArray());
+
+        var plain = Frozen(false);
+        plain.Fit(train, 5, validation);
+        Assert.Equal(1, plain.BestEpoch);
+
+        // With real training the kept model is a trained epoch when validation improves on the start.
+        var learning = MakeTrainer(train, null);
+        var learner = new Trainer(learning.Model, learning.Loss, null, p => new Adam(p, lr: 1e-2f), new MPerClassSampler(train.Labels, m: 8, batchSize: 32, seed: 2))
+        { EvaluateInitialModel = true };
+        double before = learner.Evaluate(validation).MapAtR;
+        learner.Fit(train, 3, validation);
+        Assert.True(learner.BestEpoch > 0 == learner.BestValue > before);
+        Assert.True(learner.BestValue >= before);
+    }
+
     private sealed class Collect(List<TrainingProgress> list) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress value) => list.Add(value);

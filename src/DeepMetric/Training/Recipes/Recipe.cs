@@ -35,9 +35,13 @@ public sealed record Recipe(
     /// <summary>The recipe's network, initialised from <paramref name="seed"/>.</summary>
     /// <param name="seed">Seed of the weight initialisation.</param>
     /// <param name="embeddingSize">Embedding dimension (default: the recipe's).</param>
-    public EmbeddingModel CreateModel(ulong seed = 0, int? embeddingSize = null) => Model == ModelKind.Cnn
-        ? Models.Cnn(embeddingSize ?? EmbeddingSize, seed: seed)
-        : Models.Mlp(embeddingSize ?? EmbeddingSize, seed: seed);
+    public EmbeddingModel CreateModel(ulong seed = 0, int? embeddingSize = null) => Model switch
+    {
+        ModelKind.Cnn => Models.Cnn(embeddingSize ?? EmbeddingSize, seed: seed),
+        ModelKind.ResNet => Models.ResNet(embeddingSize ?? EmbeddingSize, seed: seed),
+        ModelKind.PixelResidual => Models.PixelResidual(embeddingSize ?? EmbeddingSize, seed: seed),
+        _ => Models.Mlp(embeddingSize ?? EmbeddingSize, seed: seed),
+    };
 
     /// <summary>The recipe's loss.</summary>
     /// <param name="context">Classes, embedding size and seed of the run.</param>
@@ -66,5 +70,5 @@ public sealed record Recipe(
 
     /// <summary>The same recipe on another network, named <c>&lt;model&gt;-&lt;name&gt;</c> (e.g. <c>cnn-ms</c>).</summary>
     /// <param name="model">The network.</param>
-    public Recipe On(ModelKind model) => this with { Name = $"{model.ToString().ToLowerInvariant()}-{Name}", Model = model };
+    public Recipe On(ModelKind model) => this with { Name = $"{Recipes.ModelName(model)}-{Name}", Model = model };
 }
