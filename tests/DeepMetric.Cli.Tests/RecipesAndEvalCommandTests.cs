@@ -95,6 +95,20 @@ public sealed class RecipesAndEvalCommandTests
             }
             // Raw pixels are a real baseline on Fashion-MNIST: far above chance (0.2).
             Assert.True(root.GetProperty("raw_pixels_precision_at_1").GetDouble() > 0.5);
+            Assert.False(root.TryGetProperty("modularity", out _));
+
+            // Disentanglement (factors: class and garment group) is reported only when asked for.
+            (code, output, err) = Run("eval", "--data-dir", s_subset, "--weights", weights, "--disentanglement", "--json");
+            Assert.Equal("", err);
+            using (var d = JsonDocument.Parse(output.Trim()))
+            {
+                foreach (var key in new[] { "modularity", "explicitness", "untrained_modularity", "raw_pixels_explicitness" })
+                {
+                    Assert.InRange(d.RootElement.GetProperty(key).GetDouble(), 0.0, 1.0);
+                }
+                // A linear classifier separates Fashion-MNIST classes well from raw pixels: AUC far above 0.5.
+                Assert.True(d.RootElement.GetProperty("raw_pixels_explicitness").GetDouble() > 0.8);
+            }
 
             (code, _, err) = Run("eval", "--data-dir", s_subset, "--weights", weights, "--embedding-size", "32");
             AssertOneLineError(code, err, 1, "do not fit a mlp with embedding size 32");

@@ -29,8 +29,8 @@ internal static class EvalCommand
             HelpName = "file",
             Required = true,
         };
-        var model = new Option<string?>("--model") { Description = "Network of the weights: 'mlp' or 'cnn' (default: read from the file, else config.json beside it)", HelpName = "name" };
-        model.AcceptOnlyFromAmong(TrainCommand.Mlp, TrainCommand.Cnn);
+        var model = new Option<string?>("--model") { Description = "Network of the weights: 'mlp', 'cnn', 'resnet' or 'pixel-residual' (default: read from the file, else config.json beside it)", HelpName = "name" };
+        model.AcceptOnlyFromAmong(ModelLoader.Mlp, ModelLoader.Cnn, ModelLoader.ResNet, ModelLoader.PixelResidual);
         var embeddingSize = new Option<int?>("--embedding-size") { Description = "Embedding dimension (default: read from the file)", HelpName = "n" };
         var split = new Option<string>("--split")
         {
@@ -41,11 +41,15 @@ internal static class EvalCommand
         split.AcceptOnlyFromAmong(OpenSet, Seen);
         var seed = new Option<ulong>("--seed") { Description = "Seed of the untrained baseline's initialisation and of k-means", DefaultValueFactory = _ => 0UL, HelpName = "n" };
         var json = new Option<bool>("--json") { Description = "Print only one JSON line with the metrics" };
+        var disentanglement = new Option<bool>("--disentanglement")
+        {
+            Description = "Also report modularity and explicitness (Ridgeway & Mozer 2018) of each embedding, with the class as the known factor",
+        };
         var dataSource = new DataSourceOptions(context.Options);
 
         var command = new Command("eval", "Evaluate saved weights on Fashion-MNIST test images, beside the untrained network and the raw pixels.")
         {
-            weights, model, embeddingSize, split, seed, json,
+            weights, model, embeddingSize, split, seed, json, disentanglement,
         };
         dataSource.AddTo(command);
         command.SetAction(parseResult => Run(context, parseResult, dataSource,
@@ -54,11 +58,12 @@ internal static class EvalCommand
             parseResult.GetValue(embeddingSize),
             parseResult.GetValue(split) ?? OpenSet,
             parseResult.GetValue(seed),
-            parseResult.GetValue(json)));
+            parseResult.GetValue(json),
+            parseResult.GetValue(disentanglement)));
         return command;
     }
 
-    private static int Run(CliContext context, ParseResult parseResult, DataSourceOptions dataSource, string weightsPath, string? modelName, int? embeddingSize, string splitName, ulong seed, bool json)
+    private static int Run(CliContext context, ParseResult parseResult, DataSourceOptions dataSource, string weightsPath, string? modelName, int? embeddingSize, string splitName, ulong seed, bool json, bool disentanglement)
     {
         if (embeddingSize is <= 0)
         {
@@ -73,12 +78,13 @@ internal static class EvalCommand
         var test = splitName != Seen ? data.Test : data.FashionMnist is { } all ? all.SeenClassesSplit().Test : data.Train;
         var untrained = ModelLoader.Create(kind, size, loaded.InputChannels, loaded.InputHeight, loaded.InputWidth, seed);
 
+        int[]? superClasses = data.FashionMnist is not null ? SamplerOptions.FashionMnistSuperClasses : null;
         long t0 = Stopwatch.GetTimestamp();
         var embeddings = trained.Embed(test);
-        var trainedResult = Evaluate(embeddings, test, seed);
+        var trainedResult = Evaluate(embeddings, test, seed, disentanglement, superClasses);
         double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-        var untrainedResult = Evaluate(untrained.Embed(test), test, seed);
-        var rawResult = Evaluate(Baselines.RawPixels(test), test, seed);
+        var untrainedResult = Evaluate(untrained.Embed(test), test, seed, disentanglement, superClasses);
+        var rawResult = Evaluate(Baselines.RawPixels(test), test, seed, disentanglement, superClasses);
 
         if (json)
         {
@@ -93,26 +99,62 @@ internal static class EvalCommand
         return CliApp.Success;
     }
 
-    private static (Metrics Retrieval, ClusteringScores Clustering) Evaluate(Tensor embeddings, ImageDataset test, ulong seed) =>
-        (RetrievalMetrics.Compute(embeddings, test.Labels, s_ks), ClusteringMetrics.Compute(embeddings, test.Labels, seed));
+    private static Scores Evaluate(Tensor embeddings, ImageDataset test, ulong seed, bool disentanglement, int[]? superClasses)
+    {
+        var retrieval = RetrievalMetrics.Compute(embeddings, test.Labels, s_ks);
+        var clusters = ClusteringMetrics.Compute(embeddings, test.Labels, seed);
+        if (!disentanglement)
+        {
+            return new Scores(retrieval, clusters);
+        }
+        // Known factors: the class, and for Fashion-MNIST also its garment group (tops, bottoms, dresses, footwear,
+        // bags); modularity needs at least two factors, explicitness one.
+        var labels = test.Labels.ToArray();
+        int factorCount = superClasses is null ? 1 : 2;
+        var factors = new int[labels.Length * factorCount];
+        var classes = labels.Distinct().Order().ToArray();
+        for (int i = 0; i < labels.Length; i++)
+        {
+            factors[i * factorCount] = Array.BinarySearch(classes, labels[i]);
+            if (superClasses is not null)
+            {
+                factors[(i * factorCount) + 1] = superClasses[labels[i]];
+            }
+        }
+        var values = embeddings.ReadOnlySpan;
+        int dim = embeddings.Dim(1);
+        return new Scores(retrieval, clusters,
+            factorCount >= 2 ? Disentanglement.Modularity(values, dim, factors, factorCount) : double.NaN,
+            Disentanglement.Explicitness(values, dim, factors, factorCount))
+        {
+            Disentangled = true,
+        };
+    }
 
-    private static Table Table(string title, (Metrics R, ClusteringScores C) trained, (Metrics R, ClusteringScores C) untrained, (Metrics R, ClusteringScores C) raw)
+    /// <summary>The metrics of one embedding; disentanglement scores are NaN when not asked for.</summary>
+    private sealed record Scores(Metrics R, ClusteringScores C, double Modularity = double.NaN, double Explicitness = double.NaN)
+    {
+        /// <summary>Whether the disentanglement scores were asked for (modularity stays NaN with a single factor).</summary>
+        public bool Disentangled { get; init; }
+    }
+
+    private static Table Table(string title, Scores trained, Scores untrained, Scores raw)
     {
         var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape(title));
         table.AddColumn("metric");
         table.AddColumn(new TableColumn("raw pixels").RightAligned());
         table.AddColumn(new TableColumn("untrained").RightAligned());
         table.AddColumn(new TableColumn("trained").RightAligned());
-        void Row(string name, Func<(Metrics R, ClusteringScores C), double> value) =>
+        void Row(string name, Func<Scores, double> value) =>
             table.AddRow(name, F(value(raw)), F(value(untrained)), F(value(trained)));
-        foreach (var (name, value) in Rows())
+        foreach (var (name, value) in Rows(trained.Disentangled))
         {
             Row(name, value);
         }
         return table;
     }
 
-    private static IEnumerable<(string Name, Func<(Metrics R, ClusteringScores C), double> Value)> Rows()
+    private static IEnumerable<(string Name, Func<Scores, double> Value)> Rows(bool withDisentanglement)
     {
         yield return ("P@1", m => m.R.PrecisionAt1);
         foreach (int k in s_ks)
@@ -125,6 +167,11 @@ internal static class EvalCommand
         yield return ("MRR", m => m.R.Mrr);
         yield return ("NMI", m => m.C.Nmi);
         yield return ("AMI", m => m.C.Ami);
+        if (withDisentanglement)
+        {
+            yield return ("modularity", m => m.Modularity);
+            yield return ("explicitness", m => m.Explicitness);
+        }
     }
 
     private static string JsonKey(string name) => name switch
@@ -137,7 +184,7 @@ internal static class EvalCommand
     };
 
     private static string Json(string kind, int size, string split, int images, double seconds,
-        (Metrics R, ClusteringScores C) trained, (Metrics R, ClusteringScores C) untrained, (Metrics R, ClusteringScores C) raw)
+        Scores trained, Scores untrained, Scores raw)
     {
         using var stream = new MemoryStream();
         using (var w = new Utf8JsonWriter(stream))
@@ -150,7 +197,7 @@ internal static class EvalCommand
             w.WriteNumber("eval_seconds", Round(seconds));
             foreach (var (prefix, m) in new[] { ("", trained), ("untrained_", untrained), ("raw_pixels_", raw) })
             {
-                foreach (var (name, value) in Rows())
+                foreach (var (name, value) in Rows(trained.Disentangled))
                 {
                     w.WriteNumber(prefix + JsonKey(name), Round(value(m)));
                 }
