@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
-using DeepMetric.Cli.Tests.TestUtil;
+using DeepMetric.Tests.TestUtil;
 
 namespace DeepMetric.Cli.Tests;
 
@@ -44,7 +44,7 @@ public sealed class ReportCommandTests : IDisposable
         Assert.NotEmpty(pngs);
         foreach (Match png in pngs)
         {
-            Assert.True(PngDecoder.Decode(Convert.FromBase64String(png.Groups[1].Value)).Width > 0);
+            Assert.True(TestPng.Decode(Convert.FromBase64String(png.Groups[1].Value)).Width > 0);
         }
     }
 
@@ -156,7 +156,7 @@ public sealed class ReportCommandTests : IDisposable
         Assert.True(pngs.Length >= 7, $"{pngs.Length} PNGs");
         foreach (string png in pngs)
         {
-            Assert.True(PngDecoder.DistinctColours(PngDecoder.Decode(File.ReadAllBytes(png))) > 2, png);
+            Assert.True(TestPng.DistinctColours(TestPng.Decode(File.ReadAllBytes(png))) > 2, png);
         }
 
         string url = new Uri(target).AbsoluteUri;
@@ -164,10 +164,10 @@ public sealed class ReportCommandTests : IDisposable
         var (shotCode, _, shotLog) = Chromium(Path.Combine(_root, "profile1"), "--hide-scrollbars", "--window-size=1400,3000", "--screenshot=" + shot, url);
         Assert.True(shotCode == 0, shotLog);
         Assert.DoesNotContain("Uncaught", shotLog, StringComparison.Ordinal);
-        var image = PngDecoder.Decode(File.ReadAllBytes(shot));
+        var image = TestPng.Decode(File.ReadAllBytes(shot));
         Assert.Equal(1400, image.Width);
         // A blank page is one colour; charts, tables and thumbnails give many.
-        Assert.True(PngDecoder.DistinctColours(image) > 50, $"{PngDecoder.DistinctColours(image)} colours");
+        Assert.True(TestPng.DistinctColours(image) > 50, $"{TestPng.DistinctColours(image)} colours");
 
         var (domCode, dom, domLog) = Chromium(Path.Combine(_root, "profile2"), "--dump-dom", url);
         Assert.True(domCode == 0, domLog);
