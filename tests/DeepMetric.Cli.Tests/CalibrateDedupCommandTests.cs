@@ -1,31 +1,15 @@
 using System.Text.Json;
 using DeepMetric.Calibration;
 using DeepMetric.Search;
+using static DeepMetric.Cli.Tests.TestUtil.CliRunner;
 
 namespace DeepMetric.Cli.Tests;
 
 public sealed class CalibrateDedupCommandTests : IDisposable
 {
-    private static readonly string s_subset = Path.Combine(AppContext.BaseDirectory, "data", "fashion-mnist-subset");
     private readonly string _dir = Directory.CreateTempSubdirectory("dm-cli-apps-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        int code = CliApp.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
-
-    private static void AssertOneLineError(string err, string expected)
-    {
-        var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Single(lines);
-        Assert.StartsWith("deepmetric: error: ", lines[0], StringComparison.Ordinal);
-        Assert.Contains(expected, lines[0], StringComparison.Ordinal);
-    }
 
     /// <summary>1-d L2 store: points 0, 1, 3, 6 with labels 0, 0, 1, 1. Pairs: 1 (same), 2, 3, 3 (same), 5, 6.
     /// Curve: t=1 P 1 R ½ F1 ⅔; t=2 P ½ R ½; t=3 P ½ R 1 F1 ⅔; t=5 P ⅖; t=6 P ⅓.</summary>
@@ -159,11 +143,11 @@ public sealed class CalibrateDedupCommandTests : IDisposable
     {
         string weights = Path.Combine(_dir, "model.safetensors");
         Models.Mlp(8, seed: 1).Save(weights, new Dictionary<string, string> { ["model"] = "mlp", ["embedding_size"] = "8" });
-        var (code, output, err) = Run("calibrate", "--weights", weights, "--data-dir", s_subset, "--max-items", "100", "--json");
+        var (code, output, err) = Run("calibrate", "--weights", weights, "--data-dir", Subset, "--max-items", "100", "--json");
         Assert.Equal((0, ""), (code, err));
         Assert.True(File.Exists(Path.Combine(_dir, "model.threshold.json")), output);
         string groups = Path.Combine(_dir, "groups.csv");
-        (code, output, err) = Run("dedup", "--weights", weights, "--data-dir", s_subset, "--output", groups);
+        (code, output, err) = Run("dedup", "--weights", weights, "--data-dir", Subset, "--output", groups);
         Assert.Equal((0, ""), (code, err));
         Assert.StartsWith("group,representative,id,row,distance_to_representative\n", File.ReadAllText(groups), StringComparison.Ordinal);
         Assert.Contains("test/", output + File.ReadAllText(groups), StringComparison.Ordinal);
@@ -176,7 +160,7 @@ public sealed class CalibrateDedupCommandTests : IDisposable
         // model's tensors must still fail with a one-line error naming the file.
         string weights = Path.Combine(_dir, "not-a-model.safetensors");
         DeepMetric.Tensors.IO.Safetensors.Save(weights, new Dictionary<string, DeepMetric.Tensors.Tensor> { ["foo"] = DeepMetric.Tensors.Tensor.Zeros(3, 4) });
-        var (code, _, err) = Run("calibrate", "--weights", weights, "--data-dir", s_subset);
+        var (code, _, err) = Run("calibrate", "--weights", weights, "--data-dir", Subset);
         Assert.Equal(1, code);
         AssertOneLineError(err, "not-a-model.safetensors");
     }

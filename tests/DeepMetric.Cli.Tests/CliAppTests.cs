@@ -1,44 +1,23 @@
 using DeepMetric.Tensors;
+using static DeepMetric.Cli.Tests.TestUtil.CliRunner;
 
 namespace DeepMetric.Cli.Tests;
 
 public sealed class CliAppTests
 {
-    // The shipped subset is copied next to the CLI, and from there next to this assembly.
-    private static readonly string s_subset = Path.Combine(AppContext.BaseDirectory, "data", "fashion-mnist-subset");
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        int code = CliApp.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
-
-    private static void AssertOneLineError(string err, params string[] expected)
-    {
-        var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Single(lines);
-        Assert.StartsWith("deepmetric: error: ", lines[0], StringComparison.Ordinal);
-        foreach (var e in expected)
-        {
-            Assert.Contains(e, lines[0], StringComparison.Ordinal);
-        }
-    }
-
     [Fact]
     public void SubsetIsCopiedNextToTheAssemblies() =>
-        Assert.True(File.Exists(Path.Combine(s_subset, "train-images-idx3-ubyte.gz")), s_subset);
+        Assert.True(File.Exists(Path.Combine(Subset, "train-images-idx3-ubyte.gz")), Subset);
 
     [Fact]
     public void InfoShowsVersionBlasAndData()
     {
-        var (code, output, err) = Run("info", "--data-dir", s_subset);
+        var (code, output, err) = Run("info", "--data-dir", Subset);
         Assert.Equal(0, code);
         Assert.Equal("", err);
         Assert.Contains("version", output, StringComparison.Ordinal);
         Assert.Contains(Gemm.Backend == GemmBackend.OpenBlas ? "OpenBLAS (" : "managed SIMD kernel", output, StringComparison.Ordinal);
-        Assert.Contains($"{s_subset} (--data-dir)", output, StringComparison.Ordinal);
+        Assert.Contains($"{Subset} (--data-dir)", output, StringComparison.Ordinal);
         Assert.Contains("6,000 images (600 per class × 10)", output, StringComparison.Ordinal);
         Assert.Contains("2,000 images (200 per class × 10)", output, StringComparison.Ordinal);
         Assert.Contains("Ankle boot", output, StringComparison.Ordinal);
@@ -48,7 +27,7 @@ public sealed class CliAppTests
     [Fact]
     public void DataPrintsTheClassTable()
     {
-        var (code, output, err) = Run("data", "--data-dir", s_subset);
+        var (code, output, err) = Run("data", "--data-dir", Subset);
         Assert.Equal(0, code);
         Assert.Equal("", err);
         Assert.Contains("split full: images 1×28×28", output, StringComparison.Ordinal);
@@ -69,7 +48,7 @@ public sealed class CliAppTests
     public void DataSplits(string split, string train, string test)
     {
         // --data-dir is accepted before the command name too.
-        var (code, output, _) = Run("--data-dir", s_subset, "data", "--split", split);
+        var (code, output, _) = Run("--data-dir", Subset, "data", "--split", split);
         Assert.Equal(0, code);
         var total = output.Split('\n').Single(l => l.Contains("total", StringComparison.Ordinal));
         Assert.Contains(train, total, StringComparison.Ordinal);
@@ -131,7 +110,7 @@ public sealed class CliAppTests
         var dir = Directory.CreateTempSubdirectory("deepmetric-cli-").FullName;
         try
         {
-            foreach (var f in Directory.GetFiles(s_subset, "*.gz"))
+            foreach (var f in Directory.GetFiles(Subset, "*.gz"))
             {
                 File.Copy(f, Path.Combine(dir, Path.GetFileName(f)));
             }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using DeepMetric.Cli.Commands;
 using DeepMetric.Tensors.Random;
+using static DeepMetric.Cli.Tests.TestUtil.CliRunner;
 
 namespace DeepMetric.Cli.Tests;
 
@@ -12,14 +13,6 @@ public sealed class DataSourceCommandTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("deepmetric-data-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        int code = CliApp.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
 
     // 6 classes, each a mixture of 3 Gaussian blobs in 8-D (8 points per blob), label in the last column named "label".
     private string WriteCsv()

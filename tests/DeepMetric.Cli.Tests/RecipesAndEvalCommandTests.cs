@@ -1,26 +1,14 @@
 using System.Text.Json;
+using static DeepMetric.Cli.Tests.TestUtil.CliRunner;
 
 namespace DeepMetric.Cli.Tests;
 
 public sealed class RecipesAndEvalCommandTests
 {
-    private static readonly string s_subset = Path.Combine(AppContext.BaseDirectory, "data", "fashion-mnist-subset");
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        int code = CliApp.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
-
     private static void AssertOneLineError(int code, string err, int expectedCode, string expected)
     {
         Assert.Equal(expectedCode, code);
-        var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Single(lines);
-        Assert.StartsWith("deepmetric: error: ", lines[0], StringComparison.Ordinal);
-        Assert.Contains(expected, lines[0], StringComparison.Ordinal);
+        TestUtil.CliRunner.AssertOneLineError(err, expected);
     }
 
     [Fact]
@@ -40,12 +28,12 @@ public sealed class RecipesAndEvalCommandTests
     [Fact]
     public void RecipeSetsTheDefaultsAndExplicitOptionsWin()
     {
-        var (code, output, err) = Run("train", "--data-dir", s_subset, "--recipe", "ms", "--epochs", "1", "--iterations-per-epoch", "1");
+        var (code, output, err) = Run("train", "--data-dir", Subset, "--recipe", "ms", "--epochs", "1", "--iterations-per-epoch", "1");
         Assert.Equal("", err);
         Assert.Equal(0, code);
         Assert.Contains("loss ms, miner ms, batch 128 (4 classes × 32)", output, StringComparison.Ordinal);
 
-        (code, output, err) = Run("train", "--data-dir", s_subset, "--recipe", "ms", "--miner", "none", "--batch-size", "64", "--m-per-class", "16",
+        (code, output, err) = Run("train", "--data-dir", Subset, "--recipe", "ms", "--miner", "none", "--batch-size", "64", "--m-per-class", "16",
             "--epochs", "1", "--iterations-per-epoch", "1");
         Assert.Equal("", err);
         Assert.Equal(0, code);
@@ -55,7 +43,7 @@ public sealed class RecipesAndEvalCommandTests
     [Fact]
     public void UnknownRecipeIsAUsageError()
     {
-        var (code, output, err) = Run("train", "--data-dir", s_subset, "--recipe", "nope");
+        var (code, output, err) = Run("train", "--data-dir", Subset, "--recipe", "nope");
         Assert.Equal("", output);
         AssertOneLineError(code, err, 2, "Unknown recipe 'nope'");
     }
@@ -66,13 +54,13 @@ public sealed class RecipesAndEvalCommandTests
         var dir = Directory.CreateTempSubdirectory("deepmetric-eval-").FullName;
         try
         {
-            var (code, _, err) = Run("train", "--data-dir", s_subset, "--epochs", "1", "--iterations-per-epoch", "2", "--embedding-size", "16",
+            var (code, _, err) = Run("train", "--data-dir", Subset, "--epochs", "1", "--iterations-per-epoch", "2", "--embedding-size", "16",
                 "--quiet", "--run-dir", dir);
             Assert.Equal("", err);
             Assert.Equal(0, code);
             var weights = Path.Combine(dir, "model.safetensors");
 
-            (code, var output, err) = Run("eval", "--data-dir", s_subset, "--weights", weights);
+            (code, var output, err) = Run("eval", "--data-dir", Subset, "--weights", weights);
             Assert.Equal("", err);
             Assert.Equal(0, code);
             Assert.Contains("mlp, embedding 16", output, StringComparison.Ordinal);
@@ -82,7 +70,7 @@ public sealed class RecipesAndEvalCommandTests
             }
             Assert.Contains("raw pixels", output, StringComparison.Ordinal);
 
-            (code, output, err) = Run("eval", "--data-dir", s_subset, "--weights", weights, "--split", "seen", "--json");
+            (code, output, err) = Run("eval", "--data-dir", Subset, "--weights", weights, "--split", "seen", "--json");
             Assert.Equal("", err);
             Assert.Equal(0, code);
             using var doc = JsonDocument.Parse(output.Trim());
@@ -98,7 +86,7 @@ public sealed class RecipesAndEvalCommandTests
             Assert.False(root.TryGetProperty("modularity", out _));
 
             // Disentanglement (factors: class and garment group) is reported only when asked for.
-            (code, output, err) = Run("eval", "--data-dir", s_subset, "--weights", weights, "--disentanglement", "--json");
+            (code, output, err) = Run("eval", "--data-dir", Subset, "--weights", weights, "--disentanglement", "--json");
             Assert.Equal("", err);
             using (var d = JsonDocument.Parse(output.Trim()))
             {
@@ -110,9 +98,9 @@ public sealed class RecipesAndEvalCommandTests
                 Assert.True(d.RootElement.GetProperty("raw_pixels_explicitness").GetDouble() > 0.8);
             }
 
-            (code, _, err) = Run("eval", "--data-dir", s_subset, "--weights", weights, "--embedding-size", "32");
+            (code, _, err) = Run("eval", "--data-dir", Subset, "--weights", weights, "--embedding-size", "32");
             AssertOneLineError(code, err, 1, "do not fit a mlp with embedding size 32");
-            (code, _, err) = Run("eval", "--data-dir", s_subset, "--weights", weights, "--model", "cnn");
+            (code, _, err) = Run("eval", "--data-dir", Subset, "--weights", weights, "--model", "cnn");
             AssertOneLineError(code, err, 1, "do not fit a cnn");
         }
         finally
@@ -124,18 +112,18 @@ public sealed class RecipesAndEvalCommandTests
     [Fact]
     public void EvalErrors()
     {
-        var (code, _, err) = Run("eval", "--data-dir", s_subset, "--weights", "/nonexistent/model.safetensors");
+        var (code, _, err) = Run("eval", "--data-dir", Subset, "--weights", "/nonexistent/model.safetensors");
         AssertOneLineError(code, err, 1, "'/nonexistent/model.safetensors' not found");
-        (code, _, err) = Run("eval", "--data-dir", s_subset);
+        (code, _, err) = Run("eval", "--data-dir", Subset);
         AssertOneLineError(code, err, 2, "--weights");
-        (code, _, err) = Run("eval", "--data-dir", s_subset, "--weights", "x", "--split", "all");
+        (code, _, err) = Run("eval", "--data-dir", Subset, "--weights", "x", "--split", "all");
         AssertOneLineError(code, err, 2, "'all'");
 
         var bad = Path.GetTempFileName();
         try
         {
             File.WriteAllText(bad, "not safetensors");
-            (code, _, err) = Run("eval", "--data-dir", s_subset, "--weights", bad);
+            (code, _, err) = Run("eval", "--data-dir", Subset, "--weights", bad);
             AssertOneLineError(code, err, 1, bad);
         }
         finally

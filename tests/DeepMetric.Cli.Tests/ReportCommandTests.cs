@@ -1,29 +1,21 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
-using DeepMetric.Cli.Tests.TestUtil;
+using DeepMetric.Tests.TestUtil;
+using static DeepMetric.Cli.Tests.TestUtil.CliRunner;
 
 namespace DeepMetric.Cli.Tests;
 
 public sealed class ReportCommandTests : IDisposable
 {
-    private static readonly string s_subset = Path.Combine(AppContext.BaseDirectory, "data", "fashion-mnist-subset");
     private readonly string _root = Directory.CreateTempSubdirectory("deepmetric-report-").FullName;
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        int code = CliApp.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
-
     private string Train(string name, params string[] extra)
     {
         string dir = Path.Combine(_root, name);
-        var (code, _, err) = Run(["train", "--data-dir", s_subset, "--epochs", "1", "--iterations-per-epoch", "5", "--batch-size", "64", "--m-per-class", "16",
+        var (code, _, err) = Run(["train", "--data-dir", Subset, "--epochs", "1", "--iterations-per-epoch", "5", "--batch-size", "64", "--m-per-class", "16",
             "--embedding-size", "16", "--quiet", "--run-dir", dir, .. extra]);
         Assert.Equal("", err);
         Assert.Equal(0, code);
@@ -44,7 +36,7 @@ public sealed class ReportCommandTests : IDisposable
         Assert.NotEmpty(pngs);
         foreach (Match png in pngs)
         {
-            Assert.True(PngDecoder.Decode(Convert.FromBase64String(png.Groups[1].Value)).Width > 0);
+            Assert.True(TestPng.Decode(Convert.FromBase64String(png.Groups[1].Value)).Width > 0);
         }
     }
 
@@ -62,7 +54,7 @@ public sealed class ReportCommandTests : IDisposable
         Assert.Contains("Evaluation data: Fashion-MNIST test split from ", auto, StringComparison.Ordinal);
 
         string target = Path.Combine(_root, "out", "r.html");
-        var (code, output, err) = Run("report", dir, "--data-dir", s_subset, "--output", target);
+        var (code, output, err) = Run("report", dir, "--data-dir", Subset, "--output", target);
         Assert.Equal("", err);
         Assert.Equal(0, code);
         Assert.Equal($"report: {target}", output.Trim());
@@ -77,7 +69,7 @@ public sealed class ReportCommandTests : IDisposable
         Assert.False(File.Exists(Path.Combine(a, "report.html")));
         string b = Train("b", "--no-report", "--loss", "contrastive", "--miner", "none");
         string target = Path.Combine(_root, "compare.html");
-        var (code, _, err) = Run("report", a, b, "--data-dir", s_subset, "-o", target);
+        var (code, _, err) = Run("report", a, b, "--data-dir", Subset, "-o", target);
         Assert.Equal("", err);
         Assert.Equal(0, code);
         string html = File.ReadAllText(target);
@@ -91,7 +83,7 @@ public sealed class ReportCommandTests : IDisposable
     [Fact]
     public void BadRunDirectories_OneLineErrors()
     {
-        var (code, output, err) = Run("report", Path.Combine(_root, "missing"), "--data-dir", s_subset);
+        var (code, output, err) = Run("report", Path.Combine(_root, "missing"), "--data-dir", Subset);
         Assert.Equal(1, code);
         Assert.Equal("", output);
         Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
@@ -99,18 +91,18 @@ public sealed class ReportCommandTests : IDisposable
 
         string empty = Path.Combine(_root, "empty");
         Directory.CreateDirectory(empty);
-        (code, _, err) = Run("report", empty, "--data-dir", s_subset);
+        (code, _, err) = Run("report", empty, "--data-dir", Subset);
         Assert.Equal(1, code);
         Assert.Contains("no config.json", err, StringComparison.Ordinal);
         Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
 
         File.WriteAllText(Path.Combine(empty, "config.json"), "{\"model\": ");
-        (code, _, err) = Run("report", empty, "--data-dir", s_subset);
+        (code, _, err) = Run("report", empty, "--data-dir", Subset);
         Assert.Equal(1, code);
         Assert.Contains("not valid JSON", err, StringComparison.Ordinal);
         Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
 
-        (code, _, err) = Run("report", empty, empty, "--data-dir", s_subset);
+        (code, _, err) = Run("report", empty, empty, "--data-dir", Subset);
         Assert.Equal(2, code);
         Assert.Contains("--output", err, StringComparison.Ordinal);
 
@@ -148,7 +140,7 @@ public sealed class ReportCommandTests : IDisposable
         string dir = Train("browser");
         string target = Path.Combine(_root, "browser.html");
         string pngDir = Path.Combine(_root, "png");
-        var (code, output, err) = Run("report", dir, "--data-dir", s_subset, "--output", target, "--png", pngDir);
+        var (code, output, err) = Run("report", dir, "--data-dir", Subset, "--output", target, "--png", pngDir);
         Assert.Equal("", err);
         Assert.Equal(0, code);
         Assert.Contains("PNG files in", output, StringComparison.Ordinal);
@@ -156,7 +148,7 @@ public sealed class ReportCommandTests : IDisposable
         Assert.True(pngs.Length >= 7, $"{pngs.Length} PNGs");
         foreach (string png in pngs)
         {
-            Assert.True(PngDecoder.DistinctColours(PngDecoder.Decode(File.ReadAllBytes(png))) > 2, png);
+            Assert.True(TestPng.DistinctColours(TestPng.Decode(File.ReadAllBytes(png))) > 2, png);
         }
 
         string url = new Uri(target).AbsoluteUri;
@@ -164,10 +156,10 @@ public sealed class ReportCommandTests : IDisposable
         var (shotCode, _, shotLog) = Chromium(Path.Combine(_root, "profile1"), "--hide-scrollbars", "--window-size=1400,3000", "--screenshot=" + shot, url);
         Assert.True(shotCode == 0, shotLog);
         Assert.DoesNotContain("Uncaught", shotLog, StringComparison.Ordinal);
-        var image = PngDecoder.Decode(File.ReadAllBytes(shot));
+        var image = TestPng.Decode(File.ReadAllBytes(shot));
         Assert.Equal(1400, image.Width);
         // A blank page is one colour; charts, tables and thumbnails give many.
-        Assert.True(PngDecoder.DistinctColours(image) > 50, $"{PngDecoder.DistinctColours(image)} colours");
+        Assert.True(TestPng.DistinctColours(image) > 50, $"{TestPng.DistinctColours(image)} colours");
 
         var (domCode, dom, domLog) = Chromium(Path.Combine(_root, "profile2"), "--dump-dom", url);
         Assert.True(domCode == 0, domLog);

@@ -3,6 +3,7 @@ using System.Text.Json;
 using DeepMetric.Data;
 using DeepMetric.Search;
 using DeepMetric.Tensors.Optim;
+using static DeepMetric.Cli.Tests.TestUtil.CliRunner;
 
 namespace DeepMetric.Cli.Tests;
 
@@ -33,14 +34,6 @@ public sealed class TinyRunFixture : IDisposable
 
 public sealed class SearchCommandsTests(TinyRunFixture run) : IClassFixture<TinyRunFixture>
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        int code = CliApp.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
-
     private string Embed(string split, string name)
     {
         var path = Path.Combine(run.Directory, name);
@@ -185,14 +178,6 @@ public sealed class SearchCommandsTests(TinyRunFixture run) : IClassFixture<Tiny
 
 public sealed class FewShotCommandTests(TinyRunFixture run) : IClassFixture<TinyRunFixture>
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        int code = CliApp.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
-
     [Fact]
     public void PrintsLearnedAndRawAccuraciesWithIntervals()
     {

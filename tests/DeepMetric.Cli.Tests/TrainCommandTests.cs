@@ -1,20 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
+using static DeepMetric.Cli.Tests.TestUtil.CliRunner;
 
 namespace DeepMetric.Cli.Tests;
 
 public sealed class TrainCommandTests
 {
-    private static readonly string s_subset = Path.Combine(AppContext.BaseDirectory, "data", "fashion-mnist-subset");
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        int code = CliApp.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
-
     private static double TableValue(string output, string metric, int column)
     {
         var line = output.Split('\n').Single(l => l.Contains($"│ {metric} ", StringComparison.Ordinal));
@@ -25,7 +16,7 @@ public sealed class TrainCommandTests
     [Fact]
     public void TinyRunPrintsTheTableAboveChance()
     {
-        var (code, output, err) = Run("train", "--data-dir", s_subset, "--epochs", "1", "--iterations-per-epoch", "5", "--batch-size", "64", "--m-per-class", "16");
+        var (code, output, err) = Run("train", "--data-dir", Subset, "--epochs", "1", "--iterations-per-epoch", "5", "--batch-size", "64", "--m-per-class", "16");
         Assert.Equal("", err);
         Assert.Equal(0, code);
         Assert.Contains("(--data-dir)", output, StringComparison.Ordinal);
@@ -48,7 +39,7 @@ public sealed class TrainCommandTests
         var dir = Directory.CreateTempSubdirectory("deepmetric-train-").FullName;
         try
         {
-            var (code, output, err) = Run("train", "--data-dir", s_subset, "--epochs", "1", "--iterations-per-epoch", "3", "--miner", "batch-hard",
+            var (code, output, err) = Run("train", "--data-dir", Subset, "--epochs", "1", "--iterations-per-epoch", "3", "--miner", "batch-hard",
                 "--loss", "contrastive", "--embedding-size", "16", "--json", "--run-dir", dir);
             Assert.Equal("", err);
             Assert.Equal(0, code);
@@ -81,7 +72,7 @@ public sealed class TrainCommandTests
     [Fact]
     public void QuietPrintsOnlyTheTable()
     {
-        var (code, output, _) = Run("train", "--data-dir", s_subset, "--epochs", "1", "--iterations-per-epoch", "1", "--miner", "none", "--quiet");
+        var (code, output, _) = Run("train", "--data-dir", Subset, "--epochs", "1", "--iterations-per-epoch", "1", "--miner", "none", "--quiet");
         Assert.Equal(0, code);
         Assert.DoesNotContain("epoch", output, StringComparison.Ordinal);
         Assert.Contains("MAP@R", output, StringComparison.Ordinal);
@@ -90,7 +81,7 @@ public sealed class TrainCommandTests
     [Fact]
     public void PixelRecipeWithHeldOutClassesAugmentationAndWeightDecayRuns()
     {
-        var (code, output, err) = Run("train", "--data-dir", s_subset, "--recipe", "pixel-ms", "--epochs", "2", "--iterations-per-epoch", "2",
+        var (code, output, err) = Run("train", "--data-dir", Subset, "--recipe", "pixel-ms", "--epochs", "2", "--iterations-per-epoch", "2",
             "--batch-size", "32", "--m-per-class", "16", "--validation-fraction", "0.4", "--validation-holdout", "classes", "--evaluate-initial",
             "--augment", "--weight-decay", "0.01", "--embedding-size", "32");
         Assert.True(code == 0, err);
@@ -126,7 +117,7 @@ public sealed class TrainCommandTests
     [InlineData(new[] { "--validation-holdout", "half" }, "'half'")]
     public void BadArgumentsGiveOneLineAndExitCode2(string[] args, string expected)
     {
-        var (code, output, err) = Run(["train", "--data-dir", s_subset, .. args]);
+        var (code, output, err) = Run(["train", "--data-dir", Subset, .. args]);
         Assert.Equal(2, code);
         Assert.Equal("", output);
         var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -141,7 +132,7 @@ public sealed class TrainCommandTests
         string dir = Path.Combine(Path.GetTempPath(), "dm-cli-resume-" + Guid.NewGuid().ToString("N"));
         try
         {
-            string[] common = ["train", "--data-dir", s_subset, "--iterations-per-epoch", "3", "--batch-size", "64", "--m-per-class", "16",
+            string[] common = ["train", "--data-dir", Subset, "--iterations-per-epoch", "3", "--batch-size", "64", "--m-per-class", "16",
                 "--embedding-size", "16", "--validation-fraction", "0.2", "--eval-every", "1", "--patience", "5",
                 "--scheduler", "warmup-cosine", "--clip-grad-norm", "1", "--quiet"];
             var (code, _, err) = Run([.. common, "--epochs", "2", "--run-dir", dir]);

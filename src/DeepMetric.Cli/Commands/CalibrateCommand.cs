@@ -1,7 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using DeepMetric.Calibration;
 using Spectre.Console;
 
@@ -126,12 +124,9 @@ internal static class CalibrateCommand
         return table;
     }
 
-    private static string Json(CalibratedThreshold t, string path)
-    {
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream))
+    private static string Json(CalibratedThreshold t, string path) =>
+        CliJson.Object(w =>
         {
-            w.WriteStartObject();
             w.WriteNumber("threshold", t.Threshold);
             w.WriteString("metric", t.Metric.ToString());
             w.WriteString("method", t.Method.ToString());
@@ -145,10 +140,7 @@ internal static class CalibrateCommand
             w.WriteNumber("positive_pairs", t.PositivePairs);
             w.WriteNumber("negative_pairs", t.NegativePairs);
             w.WriteString("file", path);
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(stream.ToArray());
-    }
+        });
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using DeepMetric.Data;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.IO;
@@ -184,30 +182,22 @@ internal static class EvalCommand
     };
 
     private static string Json(string kind, int size, string split, int images, double seconds,
-        Scores trained, Scores untrained, Scores raw)
-    {
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream))
+        Scores trained, Scores untrained, Scores raw) =>
+        CliJson.Object(w =>
         {
-            w.WriteStartObject();
             w.WriteString("model", kind);
             w.WriteNumber("embedding_size", size);
             w.WriteString("split", split);
             w.WriteNumber("images", images);
-            w.WriteNumber("eval_seconds", Round(seconds));
+            w.WriteNumber("eval_seconds", CliJson.Round(seconds));
             foreach (var (prefix, m) in new[] { ("", trained), ("untrained_", untrained), ("raw_pixels_", raw) })
             {
                 foreach (var (name, value) in Rows(trained.Disentangled))
                 {
-                    w.WriteNumber(prefix + JsonKey(name), Round(value(m)));
+                    w.WriteNumber(prefix + JsonKey(name), CliJson.Round(value(m)));
                 }
             }
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(stream.ToArray());
-    }
+        });
 
     private static string F(double v) => v.ToString("F4", CultureInfo.InvariantCulture);
-
-    private static double Round(double v) => double.IsFinite(v) ? Math.Round(v, 6) : 0;
 }

@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using DeepMetric.Data;
 using DeepMetric.FewShot;
 using Spectre.Console;
@@ -127,12 +125,9 @@ internal static class FewShotCommand
     private static string Format(AccuracyInterval a) =>
         string.Create(CultureInfo.InvariantCulture, $"{100 * a.Mean:F2} ± {100 * a.HalfWidth95:F2} %");
 
-    private static string Json(Settings s, LoadedModel loaded, int images, List<Row> rows)
-    {
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream))
+    private static string Json(Settings s, LoadedModel loaded, int images, List<Row> rows) =>
+        CliJson.Object(w =>
         {
-            w.WriteStartObject();
             w.WriteString("model", loaded.Kind);
             w.WriteNumber("embedding_size", loaded.EmbeddingSize);
             w.WriteNumber("ways", s.Ways);
@@ -154,10 +149,7 @@ internal static class FewShotCommand
                 w.WriteEndObject();
             }
             w.WriteEndArray();
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(stream.ToArray());
-    }
+        });
 
     private sealed record Settings(string WeightsPath, string? Model, int? EmbeddingSize, int Ways, int[] Shots, int Queries, int Episodes, int KnnK, ulong Seed, bool Json);
 

@@ -1,7 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using DeepMetric.Data;
 using DeepMetric.Search;
 using DeepMetric.Tensors;
@@ -173,12 +171,9 @@ internal static class SearchCommand
         return table;
     }
 
-    private static string Json(string queryId, int queryLabel, VectorHit[] hits)
-    {
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream))
+    private static string Json(string queryId, int queryLabel, VectorHit[] hits) =>
+        CliJson.Object(w =>
         {
-            w.WriteStartObject();
             w.WriteString("query", queryId);
             w.WriteNumber("label", queryLabel);
             w.WriteStartArray("neighbors");
@@ -192,8 +187,5 @@ internal static class SearchCommand
                 w.WriteEndObject();
             }
             w.WriteEndArray();
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(stream.ToArray());
-    }
+        });
 }

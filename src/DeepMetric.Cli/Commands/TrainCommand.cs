@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using DeepMetric.Data;
 using DeepMetric.Tensors.Optim;
@@ -370,7 +369,7 @@ internal static class TrainCommand
     }
 
     private static string MetricsJson(TrainSettings s, Metrics m, ClusteringScores? clustering, Metrics untrained, double trainSeconds, double samplesPerSecond, double evalSeconds, double finalLoss) =>
-        Json(w =>
+        CliJson.Object(w =>
         {
             w.WriteString("model", s.Model);
             w.WriteString("loss", s.Loss);
@@ -401,7 +400,7 @@ internal static class TrainCommand
         });
 
     private static string ConfigJson(TrainSettings s, DataSplit data, int iterationsPerEpoch) =>
-        Json(w =>
+        CliJson.Object(w =>
         {
             data.WriteJson(w);
             w.WriteString("model", s.Model);
@@ -433,18 +432,6 @@ internal static class TrainCommand
             w.WriteBoolean("evaluate_initial", s.EvaluateInitial);
             w.WriteNumber("seed", s.Seed);
         });
-
-    private static string Json(Action<Utf8JsonWriter> body)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream))
-        {
-            writer.WriteStartObject();
-            body(writer);
-            writer.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(stream.ToArray());
-    }
 
     private static double Round(double v) => double.IsFinite(v) ? Math.Round(v, 6) : 0;
 

@@ -94,13 +94,7 @@ public static partial class Ops
             }
         }
 
-        Tensor[] inputs = (weight, bias) switch
-        {
-            (null, null) => [x],
-            (not null, null) => [x, weight],
-            (null, not null) => [x, bias],
-            _ => [x, weight, bias],
-        };
+        Tensor[] inputs = AffineInputs(x, weight, bias);
         int[] dims = (int[])x.Dims.Clone();
         return Tensor.Record(y, dims, "BatchNorm", inputs, g =>
         {
@@ -197,13 +191,7 @@ public static partial class Ops
             }
         }
 
-        Tensor[] inputs = (weight, bias) switch
-        {
-            (null, null) => [x],
-            (not null, null) => [x, weight],
-            (null, not null) => [x, bias],
-            _ => [x, weight, bias],
-        };
+        Tensor[] inputs = AffineInputs(x, weight, bias);
         int[] dims = (int[])x.Dims.Clone();
         return Tensor.Record(y, dims, "LayerNorm", inputs, g =>
         {
@@ -264,6 +252,15 @@ public static partial class Ops
             }
         });
     }
+
+    // The graph inputs of a normalisation: x, then the optional affine weight and bias that are present.
+    private static Tensor[] AffineInputs(Tensor x, Tensor? weight, Tensor? bias) => (weight, bias) switch
+    {
+        (null, null) => [x],
+        (not null, null) => [x, weight],
+        (null, not null) => [x, bias],
+        _ => [x, weight, bias],
+    };
 
     private static float[] ToFloat(double[] values)
     {

@@ -121,29 +121,13 @@ public sealed class LabelledPairs
     private static LabelledPairs Sampled(ReadOnlySpan<float> vectors, int d, ReadOnlySpan<int> labels, VectorMetric metric, int positives, int negativesPerPositive, Prng rng)
     {
         int n = labels.Length;
-        var byClass = new Dictionary<int, List<int>>();
-        for (int i = 0; i < n; i++)
-        {
-            if (!byClass.TryGetValue(labels[i], out var list))
-            {
-                byClass[labels[i]] = list = [];
-            }
-            list.Add(i);
-        }
+        var byClass = LabelGroups.ByClass(labels);
         // Anchors come from classes with a partner, so every draw yields a positive pair.
-        var anchors = new List<int>();
-        foreach (var list in byClass.Values)
-        {
-            if (list.Count >= 2)
-            {
-                anchors.AddRange(list);
-            }
-        }
+        var anchors = LabelGroups.WithPartner(byClass);
         if (anchors.Count == 0)
         {
             throw new ArgumentException("No class has two items, so there is no positive pair to sample.", nameof(labels));
         }
-        anchors.Sort();
         long negatives = (long)positives * negativesPerPositive;
         if (negatives > 0 && byClass.Count < 2)
         {

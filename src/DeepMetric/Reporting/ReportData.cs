@@ -39,25 +39,9 @@ internal static class ReportData
         {
             throw new ArgumentException($"Expected {n}×{dim} embedding values, got {embeddings.Length}.", nameof(embeddings));
         }
-        var byClass = new Dictionary<int, List<int>>();
-        for (int i = 0; i < n; i++)
-        {
-            if (!byClass.TryGetValue(labels[i], out var list))
-            {
-                byClass[labels[i]] = list = [];
-            }
-            list.Add(i);
-        }
+        var byClass = LabelGroups.ByClass(labels);
         // Anchors of positives come from classes with two or more items.
-        var anchors = new List<int>();
-        foreach (var list in byClass.Values)
-        {
-            if (list.Count >= 2)
-            {
-                anchors.AddRange(list);
-            }
-        }
-        anchors.Sort();
+        var anchors = LabelGroups.WithPartner(byClass);
         var rng = new Prng(seed);
         int positives = anchors.Count == 0 ? 0 : count;
         int negatives = byClass.Count < 2 ? 0 : count;

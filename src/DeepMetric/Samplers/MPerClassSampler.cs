@@ -41,15 +41,7 @@ public sealed class MPerClassSampler : BatchSampler
         {
             throw new ArgumentException($"The batch size ({batchSize}) must be a multiple of m ({m}).", nameof(batchSize));
         }
-        var byClass = new SortedDictionary<int, List<int>>();
-        for (int i = 0; i < labels.Length; i++)
-        {
-            if (!byClass.TryGetValue(labels[i], out var list))
-            {
-                byClass[labels[i]] = list = [];
-            }
-            list.Add(i);
-        }
+        var byClass = LabelGroups.ByClass(labels);
         int p = batchSize / m;
         if (p > byClass.Count)
         {

@@ -63,15 +63,7 @@ internal sealed class ShuffledCycle
     /// <summary>Groups dataset indices by label, classes in ascending label order.</summary>
     public static (int[] Labels, int[][] Members) GroupByLabel(ReadOnlySpan<int> labels)
     {
-        var byClass = new SortedDictionary<int, List<int>>();
-        for (int i = 0; i < labels.Length; i++)
-        {
-            if (!byClass.TryGetValue(labels[i], out var list))
-            {
-                byClass[labels[i]] = list = [];
-            }
-            list.Add(i);
-        }
+        var byClass = LabelGroups.ByClass(labels);
         var keys = new int[byClass.Count];
         var members = new int[byClass.Count][];
         int c = 0;

@@ -34,15 +34,7 @@ public static class ValidationSplit
             throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "The validation fraction must lie strictly between 0 and 1.");
         }
         var labels = train.Labels;
-        var byClass = new SortedDictionary<int, List<int>>();
-        for (int i = 0; i < labels.Length; i++)
-        {
-            if (!byClass.TryGetValue(labels[i], out var list))
-            {
-                byClass[labels[i]] = list = [];
-            }
-            list.Add(i);
-        }
+        var byClass = LabelGroups.ByClass(labels);
         var rng = new Prng(seed);
         var toValidation = new bool[labels.Length];
         if (holdout == ValidationHoldout.Samples)

@@ -1,5 +1,6 @@
 using System.Text;
 using DeepMetric.Data;
+using DeepMetric.Tests.TestUtil;
 
 namespace DeepMetric.Tests.Data;
 
@@ -16,7 +17,7 @@ public sealed class ImageFolderTests
         File.WriteAllBytes(Path.Combine(dir.Path, "b_dog", "1.pgm"), Pgm(2, 2, 0, 51, 102, 255));
         // An RGB PNG 2×2 in the cat class: grey = 0.299 R + 0.587 G + 0.114 B.
         byte[][] rows = [[255, 0, 0, 0, 255, 0], [0, 0, 255, 10, 20, 30]];
-        File.WriteAllBytes(Path.Combine(dir.Path, "a_cat", "z.PNG"), PngTestEncoder.Encode(2, 2, 8, 2, rows, 3, y => y + 1));
+        File.WriteAllBytes(Path.Combine(dir.Path, "a_cat", "z.PNG"), TestPng.Encode(2, 2, 8, 2, rows, 3, y => y + 1));
         File.WriteAllBytes(Path.Combine(dir.Path, "a_cat", "a.pgm"), Pgm(2, 2, 1, 2, 3, 4));
         File.WriteAllText(Path.Combine(dir.Path, "a_cat", "notes.txt"), "not an image");
 

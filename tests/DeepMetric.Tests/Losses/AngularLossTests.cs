@@ -84,21 +84,13 @@ public sealed class AngularLossTests
     [InlineData(new[] { 5, 5, 5 })]
     public void BatchesWithNothingToLearn_GiveZeroAndZeroGradient(int[] labels)
     {
-        var e = Fixtures.RandomEmbeddings(8, labels.Length, 3);
-        var value = new AngularLoss().Compute(e, labels);
-        Assert.Equal(0f, value.Item());
-        value.Backward();
-        Fixtures.AssertAllZero(e.Grad);
+        LossAssert.NothingToLearn(new AngularLoss(), labels, seed: 8);
     }
 
     [Fact]
     public void DuplicatedEmbeddings_GiveFiniteGradient()
     {
-        var e = Tensor.FromArray([1f, 0f, 1f, 0f, 0f, 1f, 0f, 1f], 4, 2);
-        e.RequiresGrad = true;
-        var loss = new AngularLoss().Compute(e, [0, 0, 1, 1]);
-        loss.Backward();
-        Fixtures.AssertFinite(e.Grad);
+        LossAssert.FiniteGradientOnDuplicates(new AngularLoss(), LossAssert.TwoDuplicatedPairs(), [0, 0, 1, 1]);
     }
 
     [Fact]

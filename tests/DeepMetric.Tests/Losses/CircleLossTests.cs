@@ -175,23 +175,15 @@ public sealed class CircleLossTests
     [InlineData(new[] { 5, 5, 5 })]
     public void BatchesWithNothingToLearn_GiveZeroAndZeroGradient(int[] labels)
     {
-        var e = Fixtures.RandomEmbeddings(10, labels.Length, 3);
-        var loss = new CircleLoss().Compute(e, labels);
-        Assert.Equal(0f, loss.Item());
-        loss.Backward();
-        Fixtures.AssertAllZero(e.Grad);
+        LossAssert.NothingToLearn(new CircleLoss(), labels, seed: 10);
     }
 
     [Fact]
     public void DuplicatedEmbeddings_GiveFiniteGradient()
     {
-        var e = Tensor.FromArray([1f, 0f, 1f, 0f, 1f, 0f, 1f, 0f], 4, 2);
-        e.RequiresGrad = true;
-        var loss = new CircleLoss(0.4f, 80f, reducer: new MeanReducer()).Compute(e, [0, 0, 1, 1]);
-        loss.Backward();
+        float loss = LossAssert.FiniteGradientOnDuplicates(new CircleLoss(0.4f, 80f, reducer: new MeanReducer()), LossAssert.FourEqualRows(), [0, 0, 1, 1]);
         // s = 1 everywhere: one positive logit −80·0.4·0.4 and two negative logits 80·1.4·0.6 per anchor.
-        Assert.Equal(Reference.Softplus((-80 * 0.4 * 0.4) + (80 * 1.4 * 0.6) + Math.Log(2)), loss.Item(), 3);
-        Fixtures.AssertFinite(e.Grad);
+        Assert.Equal(Reference.Softplus((-80 * 0.4 * 0.4) + (80 * 1.4 * 0.6) + Math.Log(2)), loss, 3);
     }
 
     [Fact]

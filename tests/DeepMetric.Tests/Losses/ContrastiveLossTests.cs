@@ -101,21 +101,13 @@ public sealed class ContrastiveLossTests
     [InlineData(new[] { 5, 5, 5 })]       // one class: no negative pair
     public void BatchesWithNothingToLearn_GiveZeroAndFiniteGradient(int[] labels)
     {
-        var e = Fixtures.RandomEmbeddings(7, labels.Length, 3);
-        var loss = new ContrastiveLoss(posMargin: 5f, negMargin: 0f).Compute(e, labels);
-        Assert.Equal(0f, loss.Item());
-        loss.Backward();
-        Fixtures.AssertAllZero(e.Grad);
+        LossAssert.NothingToLearn(new ContrastiveLoss(posMargin: 5f, negMargin: 0f), labels, seed: 7);
     }
 
     [Fact]
     public void DuplicatedEmbeddings_GiveFiniteGradient()
     {
-        var e = Tensor.FromArray([1f, 0f, 1f, 0f, 0f, 1f, 0f, 1f], 4, 2);
-        e.RequiresGrad = true;
-        var loss = new ContrastiveLoss().Compute(e, [0, 1, 0, 1]);
-        loss.Backward();
-        Fixtures.AssertFinite(e.Grad);
+        LossAssert.FiniteGradientOnDuplicates(new ContrastiveLoss(), LossAssert.TwoDuplicatedPairs(), [0, 1, 0, 1]);
     }
 
     [Fact]

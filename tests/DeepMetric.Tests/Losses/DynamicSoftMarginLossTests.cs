@@ -106,23 +106,15 @@ public sealed class DynamicSoftMarginLossTests
     [InlineData(new[] { 5, 5, 5 })]
     public void BatchesWithNothingToLearn_GiveZeroAndZeroGradient(int[] labels)
     {
-        var e = Fixtures.RandomEmbeddings(8, labels.Length, 3);
         var loss = new DynamicSoftMarginLoss();
-        var value = loss.Compute(e, labels);
-        Assert.Equal(0f, value.Item());
-        value.Backward();
-        Fixtures.AssertAllZero(e.Grad);
+        LossAssert.NothingToLearn(loss, labels, seed: 8);
         Fixtures.AssertAllZero(loss.Histogram);
     }
 
     [Fact]
     public void DuplicatedEmbeddings_GiveFiniteGradient()
     {
-        var e = Tensor.FromArray([1f, 0f, 1f, 0f, 0f, 1f, 0f, 1f], 4, 2);
-        e.RequiresGrad = true;
-        var loss = new DynamicSoftMarginLoss().Compute(e, [0, 0, 1, 1]);
-        loss.Backward();
-        Fixtures.AssertFinite(e.Grad);
+        LossAssert.FiniteGradientOnDuplicates(new DynamicSoftMarginLoss(), LossAssert.TwoDuplicatedPairs(), [0, 0, 1, 1]);
     }
 
     [Fact]

@@ -127,11 +127,7 @@ public sealed class FastApLossTests
     [InlineData(new[] { 1, 2, 3, 4 })]    // no positive
     public void NothingToLearn_GivesZeroAndZeroGradient(int[] labels)
     {
-        var e = Fixtures.RandomEmbeddings(8, labels.Length, 3);
-        var loss = new FastApLoss().Compute(e, labels);
-        Assert.Equal(0f, loss.Item());
-        loss.Backward();
-        Fixtures.AssertAllZero(e.Grad);
+        LossAssert.NothingToLearn(new FastApLoss(), labels, seed: 8);
     }
 
     [Fact]
@@ -146,11 +142,7 @@ public sealed class FastApLossTests
     [Fact]
     public void DuplicatedEmbeddingsAndBadArguments()
     {
-        var e = Tensor.FromArray([1f, 0f, 1f, 0f, 0f, 1f, 0f, 1f], 4, 2);
-        e.RequiresGrad = true;
-        var loss = new FastApLoss().Compute(e, [0, 1, 0, 1]);
-        loss.Backward();
-        Fixtures.AssertFinite(e.Grad);
+        LossAssert.FiniteGradientOnDuplicates(new FastApLoss(), LossAssert.TwoDuplicatedPairs(), [0, 1, 0, 1]);
         Assert.Throws<ArgumentOutOfRangeException>(() => new FastApLoss(0));
     }
 }

@@ -98,23 +98,15 @@ public sealed class GeneralizedLiftedStructureLossTests
     [InlineData(new[] { 5, 5, 5 })]
     public void BatchesWithNothingToLearn_GiveZeroAndZeroGradient(int[] labels)
     {
-        var e = Fixtures.RandomEmbeddings(7, labels.Length, 3);
-        var loss = new GeneralizedLiftedStructureLoss().Compute(e, labels);
-        Assert.Equal(0f, loss.Item());
-        loss.Backward();
-        Fixtures.AssertAllZero(e.Grad);
+        LossAssert.NothingToLearn(new GeneralizedLiftedStructureLoss(), labels, seed: 7);
     }
 
     [Fact]
     public void DuplicatedEmbeddings_GiveFiniteGradient()
     {
-        var e = Tensor.FromArray([1f, 0f, 1f, 0f, 1f, 0f, 1f, 0f], 4, 2);
-        e.RequiresGrad = true;
-        var loss = new GeneralizedLiftedStructureLoss().Compute(e, [0, 0, 1, 1]);
-        loss.Backward();
+        float loss = LossAssert.FiniteGradientOnDuplicates(new GeneralizedLiftedStructureLoss(), LossAssert.FourEqualRows(), [0, 0, 1, 1]);
         // d = 0: one positive gives log e⁰ = 0, two negatives give log(2e¹) = 1 + ln 2.
-        Assert.Equal(Reference.Softplus(1 + Math.Log(2)), loss.Item(), 4);
-        Fixtures.AssertFinite(e.Grad);
+        Assert.Equal(Reference.Softplus(1 + Math.Log(2)), loss, 4);
     }
 
     [Fact]

@@ -106,21 +106,13 @@ public sealed class IntraPairVarianceLossTests
     public void BatchesWithNothingToLearn_GiveZeroAndZeroGradient(int[] labels)
     {
         // Two singletons: one negative pair each way, both equal to the mean, so nothing strays from it.
-        var e = Fixtures.RandomEmbeddings(8, labels.Length, 3);
-        var value = new IntraPairVarianceLoss().Compute(e, labels);
-        Assert.Equal(0f, value.Item());
-        value.Backward();
-        Fixtures.AssertAllZero(e.Grad);
+        LossAssert.NothingToLearn(new IntraPairVarianceLoss(), labels, seed: 8);
     }
 
     [Fact]
     public void DuplicatedEmbeddings_GiveFiniteGradient()
     {
-        var e = Tensor.FromArray([1f, 0f, 1f, 0f, 0f, 1f, 0f, 1f, 0.6f, 0.8f], 5, 2);
-        e.RequiresGrad = true;
-        var loss = new IntraPairVarianceLoss(distance: new LpDistance()).Compute(e, [0, 0, 1, 1, 0]);
-        loss.Backward();
-        Fixtures.AssertFinite(e.Grad);
+        LossAssert.FiniteGradientOnDuplicates(new IntraPairVarianceLoss(distance: new LpDistance()), Tensor.FromArray([1f, 0f, 1f, 0f, 0f, 1f, 0f, 1f, 0.6f, 0.8f], 5, 2), [0, 0, 1, 1, 0]);
     }
 
     [Fact]

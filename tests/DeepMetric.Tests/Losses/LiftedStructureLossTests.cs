@@ -106,33 +106,21 @@ public sealed class LiftedStructureLossTests
     [InlineData(new[] { 1, 2, 3, 4 })]
     public void BatchesWithNothingToLearn_GiveZeroAndZeroGradient(int[] labels)
     {
-        var e = Fixtures.RandomEmbeddings(10, labels.Length, 3);
-        var loss = new LiftedStructureLoss().Compute(e, labels);
-        Assert.Equal(0f, loss.Item());
-        loss.Backward();
-        Fixtures.AssertAllZero(e.Grad);
+        LossAssert.NothingToLearn(new LiftedStructureLoss(), labels, seed: 10);
     }
 
     [Fact]
     public void OneClass_HasNoNegatives_GivesZero()
     {
         // With N(i) = N(j) = ∅ the paper's J_ij = log 0 + D_ij = −∞, so the squared hinge is 0.
-        var e = Fixtures.RandomEmbeddings(11, 3, 2);
-        var loss = new LiftedStructureLoss().Compute(e, [4, 4, 4]);
-        Assert.Equal(0f, loss.Item());
-        loss.Backward();
-        Fixtures.AssertAllZero(e.Grad);
+        LossAssert.NothingToLearn(new LiftedStructureLoss(), [4, 4, 4], seed: 11, dim: 2);
     }
 
     [Fact]
     public void DuplicatedEmbeddings_GiveFiniteGradient()
     {
-        var e = Tensor.FromArray([1f, 0f, 1f, 0f, 1f, 0f, 1f, 0f], 4, 2);
-        e.RequiresGrad = true;
-        var loss = new LiftedStructureLoss().Compute(e, [0, 0, 1, 1]);
-        loss.Backward();
-        Assert.Equal(0.5 * Math.Pow(1 + Math.Log(4), 2), loss.Item(), 4);
-        Fixtures.AssertFinite(e.Grad);
+        float loss = LossAssert.FiniteGradientOnDuplicates(new LiftedStructureLoss(), LossAssert.FourEqualRows(), [0, 0, 1, 1]);
+        Assert.Equal(0.5 * Math.Pow(1 + Math.Log(4), 2), loss, 4);
     }
 
     [Fact]

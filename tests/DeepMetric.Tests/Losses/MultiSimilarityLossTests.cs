@@ -116,11 +116,7 @@ public sealed class MultiSimilarityLossTests
     [InlineData(new[] { 3 })]
     public void BatchesWithNothingToLearn_GiveZeroAndZeroGradient(int[] labels)
     {
-        var e = Fixtures.RandomEmbeddings(8, labels.Length, 3);
-        var loss = new MultiSimilarityLoss().Compute(e, labels);
-        Assert.Equal(0f, loss.Item());
-        loss.Backward();
-        Fixtures.AssertAllZero(e.Grad);
+        LossAssert.NothingToLearn(new MultiSimilarityLoss(), labels, seed: 8);
     }
 
     [Fact]
@@ -137,12 +133,8 @@ public sealed class MultiSimilarityLossTests
     [Fact]
     public void DuplicatedEmbeddings_GiveFiniteGradient()
     {
-        var e = Tensor.FromArray([1f, 0f, 1f, 0f, 1f, 0f, 1f, 0f], 4, 2);
-        e.RequiresGrad = true;
-        var loss = new MultiSimilarityLoss().Compute(e, [0, 0, 1, 1]);
-        loss.Backward();
-        Assert.Equal((Math.Log(1 + Math.Exp(-1)) / 2) + (Math.Log(1 + (2 * Math.Exp(25))) / 50), loss.Item(), 4);
-        Fixtures.AssertFinite(e.Grad);
+        float loss = LossAssert.FiniteGradientOnDuplicates(new MultiSimilarityLoss(), LossAssert.FourEqualRows(), [0, 0, 1, 1]);
+        Assert.Equal((Math.Log(1 + Math.Exp(-1)) / 2) + (Math.Log(1 + (2 * Math.Exp(25))) / 50), loss, 4);
     }
 
     [Fact]

@@ -108,22 +108,14 @@ public sealed class NPairsLossTests
     [InlineData(new[] { 5, 5, 5 })]   // one class: one pair, nothing to contrast against
     public void BatchesWithNothingToLearn_GiveZeroAndZeroGradient(int[] labels)
     {
-        var e = Fixtures.RandomEmbeddings(7, labels.Length, 3);
-        var loss = new NPairsLoss().Compute(e, labels);
-        Assert.Equal(0f, loss.Item());
-        loss.Backward();
-        Fixtures.AssertAllZero(e.Grad);
+        LossAssert.NothingToLearn(new NPairsLoss(), labels, seed: 7);
     }
 
     [Fact]
     public void DuplicatedEmbeddings_GiveFiniteGradient()
     {
-        var e = Tensor.FromArray([1f, 0f, 1f, 0f, 1f, 0f, 1f, 0f], 4, 2);
-        e.RequiresGrad = true;
-        var loss = new NPairsLoss(distance: new LpDistance()).Compute(e, [0, 0, 1, 1]);
-        loss.Backward();
-        Assert.Equal(Math.Log(2), loss.Item(), 4);
-        Fixtures.AssertFinite(e.Grad);
+        float loss = LossAssert.FiniteGradientOnDuplicates(new NPairsLoss(distance: new LpDistance()), LossAssert.FourEqualRows(), [0, 0, 1, 1]);
+        Assert.Equal(Math.Log(2), loss, 4);
     }
 
     [Fact]

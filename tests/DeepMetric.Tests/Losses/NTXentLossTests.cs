@@ -113,22 +113,14 @@ public sealed class NTXentLossTests
     [InlineData(new[] { 5, 5, 5 })]
     public void BatchesWithNothingToLearn_GiveZeroAndZeroGradient(int[] labels)
     {
-        var e = Fixtures.RandomEmbeddings(10, labels.Length, 3);
-        var loss = new NTXentLoss().Compute(e, labels);
-        Assert.Equal(0f, loss.Item());
-        loss.Backward();
-        Fixtures.AssertAllZero(e.Grad);
+        LossAssert.NothingToLearn(new NTXentLoss(), labels, seed: 10);
     }
 
     [Fact]
     public void DuplicatedEmbeddings_GiveFiniteGradient()
     {
-        var e = Tensor.FromArray([1f, 0f, 1f, 0f, 1f, 0f, 1f, 0f], 4, 2);
-        e.RequiresGrad = true;
-        var loss = new NTXentLoss().Compute(e, [0, 0, 1, 1]);
-        loss.Backward();
-        Assert.Equal(Math.Log(3), loss.Item(), 4);
-        Fixtures.AssertFinite(e.Grad);
+        float loss = LossAssert.FiniteGradientOnDuplicates(new NTXentLoss(), LossAssert.FourEqualRows(), [0, 0, 1, 1]);
+        Assert.Equal(Math.Log(3), loss, 4);
     }
 
     [Fact]

@@ -112,21 +112,13 @@ public sealed class RankedListLossTests
     [InlineData(new[] { 5, 5, 5 }, 2.5f)]
     public void BatchesWithNothingToLearn_GiveZeroAndZeroGradient(int[] labels, float alpha)
     {
-        var e = Fixtures.RandomEmbeddings(8, labels.Length, 3);
-        var value = new RankedListLoss(0.4f, alpha).Compute(e, labels);
-        Assert.Equal(0f, value.Item());
-        value.Backward();
-        Fixtures.AssertAllZero(e.Grad);
+        LossAssert.NothingToLearn(new RankedListLoss(0.4f, alpha), labels, seed: 8);
     }
 
     [Fact]
     public void DuplicatedEmbeddings_GiveFiniteGradient()
     {
-        var e = Tensor.FromArray([1f, 0f, 1f, 0f, 0f, 1f, 0f, 1f], 4, 2);
-        e.RequiresGrad = true;
-        var loss = new RankedListLoss(0.4f, 1.2f, tn: 50f).Compute(e, [0, 1, 0, 1]);
-        loss.Backward();
-        Fixtures.AssertFinite(e.Grad);
+        LossAssert.FiniteGradientOnDuplicates(new RankedListLoss(0.4f, 1.2f, tn: 50f), LossAssert.TwoDuplicatedPairs(), [0, 1, 0, 1]);
     }
 
     [Fact]

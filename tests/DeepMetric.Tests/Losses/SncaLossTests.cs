@@ -101,22 +101,14 @@ public sealed class SncaLossTests
     [InlineData(new[] { 1, 2, 3, 4 })]
     public void BatchesWithNothingToLearn_GiveZeroAndZeroGradient(int[] labels)
     {
-        var e = Fixtures.RandomEmbeddings(8, labels.Length, 3);
-        var loss = new SncaLoss().Compute(e, labels);
-        Assert.Equal(0f, loss.Item());
-        loss.Backward();
-        Fixtures.AssertAllZero(e.Grad);
+        LossAssert.NothingToLearn(new SncaLoss(), labels, seed: 8);
     }
 
     [Fact]
     public void DuplicatedEmbeddings_GiveFiniteGradient()
     {
-        var e = Tensor.FromArray([1f, 0f, 1f, 0f, 1f, 0f, 1f, 0f], 4, 2);
-        e.RequiresGrad = true;
-        var loss = new SncaLoss().Compute(e, [0, 0, 1, 1]);
-        loss.Backward();
-        Assert.Equal(Math.Log(3), loss.Item(), 4);
-        Fixtures.AssertFinite(e.Grad);
+        float loss = LossAssert.FiniteGradientOnDuplicates(new SncaLoss(), LossAssert.FourEqualRows(), [0, 0, 1, 1]);
+        Assert.Equal(Math.Log(3), loss, 4);
     }
 
     [Fact]

@@ -83,22 +83,14 @@ public sealed class SnrContrastiveLossTests
     public void BatchesWithNothingToLearn_GiveZeroAndZeroGradient(int[] labels)
     {
         // negMargin 0: every negative is already beyond it; no positives exist.
-        var e = Fixtures.RandomEmbeddings(8, labels.Length, 3);
-        var value = new SnrContrastiveLoss(negMargin: 0f).Compute(e, labels);
-        Assert.Equal(0f, value.Item());
-        value.Backward();
-        Fixtures.AssertAllZero(e.Grad);
+        LossAssert.NothingToLearn(new SnrContrastiveLoss(negMargin: 0f), labels, seed: 8);
     }
 
     [Fact]
     public void DuplicatedAndConstantEmbeddings_GiveFiniteGradient()
     {
-        var e = Tensor.FromArray([1f, 0f, 1f, 0f, 0f, 1f, 0f, 1f, 2f, 2f], 5, 2);
-        e.RequiresGrad = true;
-        var loss = new SnrContrastiveLoss(regularizerWeight: 0.1f).Compute(e, [0, 0, 1, 1, 2]);
-        Assert.True(float.IsFinite(loss.Item()));
-        loss.Backward();
-        Fixtures.AssertFinite(e.Grad);
+        float loss = LossAssert.FiniteGradientOnDuplicates(new SnrContrastiveLoss(regularizerWeight: 0.1f), Tensor.FromArray([1f, 0f, 1f, 0f, 0f, 1f, 0f, 1f, 2f, 2f], 5, 2), [0, 0, 1, 1, 2]);
+        Assert.True(float.IsFinite(loss));
     }
 
     [Fact]

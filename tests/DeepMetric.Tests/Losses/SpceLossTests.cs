@@ -119,11 +119,8 @@ public sealed class SpceLossTests
     [Fact]
     public void DuplicatedEmbeddingsAndTuples()
     {
-        var e = Tensor.FromArray([1f, 0f, 1f, 0f, 0f, 1f, 0f, 1f], 4, 2);
-        e.RequiresGrad = true;
-        var loss = new SpceLoss(new LpDistance()).Compute(e, [0, 1, 0, 1]);
-        loss.Backward();
-        Fixtures.AssertFinite(e.Grad);
+        var e = LossAssert.TwoDuplicatedPairs();
+        LossAssert.FiniteGradientOnDuplicates(new SpceLoss(new LpDistance()), e, [0, 1, 0, 1]);
         var ex = Assert.Throws<ArgumentException>(() => new SpceLoss().Compute(e, [0, 1, 0, 1], new PairTuples([0], [2], [0], [1])));
         Assert.Equal("tuples", ex.ParamName);
     }

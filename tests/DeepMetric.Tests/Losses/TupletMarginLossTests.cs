@@ -97,32 +97,20 @@ public sealed class TupletMarginLossTests
     [InlineData(new[] { 1, 2, 3, 4 })]
     public void BatchesWithNothingToLearn_GiveZeroAndZeroGradient(int[] labels)
     {
-        var e = Fixtures.RandomEmbeddings(8, labels.Length, 3);
-        var value = new TupletMarginLoss().Compute(e, labels);
-        Assert.Equal(0f, value.Item());
-        value.Backward();
-        Fixtures.AssertAllZero(e.Grad);
+        LossAssert.NothingToLearn(new TupletMarginLoss(), labels, seed: 8);
     }
 
     [Fact]
     public void OneClass_NoNegatives_GivesZeroAndZeroGradient()
     {
-        var e = Fixtures.RandomEmbeddings(9, 3, 3);
-        var value = new TupletMarginLoss().Compute(e, [5, 5, 5]);
-        Assert.Equal(0f, value.Item());
-        value.Backward();
-        Fixtures.AssertAllZero(e.Grad);
+        LossAssert.NothingToLearn(new TupletMarginLoss(), [5, 5, 5], seed: 9);
     }
 
     [Fact]
     public void DuplicatedEmbeddings_GiveFiniteGradient()
     {
-        var e = Tensor.FromArray([1f, 0f, 1f, 0f, 0f, 1f, 0f, 1f], 4, 2);
-        e.RequiresGrad = true;
-        var loss = new TupletMarginLoss().Compute(e, [0, 0, 1, 1]);
-        Assert.True(float.IsFinite(loss.Item()));
-        loss.Backward();
-        Fixtures.AssertFinite(e.Grad);
+        float loss = LossAssert.FiniteGradientOnDuplicates(new TupletMarginLoss(), LossAssert.TwoDuplicatedPairs(), [0, 0, 1, 1]);
+        Assert.True(float.IsFinite(loss));
     }
 
     [Fact]

@@ -90,7 +90,8 @@ public sealed class HeadlessChromiumTests
             File.WriteAllText(html, $"<!DOCTYPE html><html><body style=\"margin:0;background:#fff\">{svg}</body></html>");
             string png = Path.Combine(dir, "chart.png");
             Assert.True(HeadlessChromium.TryScreenshot(html, png, 640, 360, timeout: TimeSpan.FromSeconds(90)));
-            (int width, int height, int channels, byte[] pixels) = PngReader.Decode(File.ReadAllBytes(png));
+            var image = TestPng.Decode(File.ReadAllBytes(png));
+            (int width, int height, int channels, byte[] pixels) = (image.Width, image.Height, image.Channels, image.Pixels);
             Assert.Equal(640, width);
             Assert.Equal(360, height);
             // Count distinct colours (ignoring alpha): white background, blue bars, dark text and axes at least.

@@ -3,99 +3,12 @@ using System.Diagnostics;
 using System.IO.Compression;
 using DeepMetric.Reporting;
 using DeepMetric.Tensors.Random;
+using DeepMetric.Tests.TestUtil;
 
 namespace DeepMetric.Tests.Reporting;
 
 public sealed class PngWriterTests
 {
-    // Independent reference: bitwise CRC-32 with the reflected polynomial, no table.
-    private static uint BitwiseCrc(ReadOnlySpan<byte> data)
-    {
-        uint c = 0xFFFFFFFF;
-        foreach (byte b in data)
-        {
-            c ^= b;
-            for (int k = 0; k < 8; k++)
-            {
-                c = (c & 1) != 0 ? (c >> 1) ^ 0xEDB88320 : c >> 1;
-            }
-        }
-        return ~c;
-    }
-
-    internal sealed record Decoded(int Width, int Height, int ColorType, byte[] Pixels, List<string> Chunks);
-
-    // A minimal PNG reader written for the test: checks the signature and every CRC, inflates IDAT, undoes the filters.
-    internal static Decoded Decode(byte[] png)
-    {
-        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, png[..8]);
-        int pos = 8, width = 0, height = 0, colorType = -1;
-        var idat = new MemoryStream();
-        var chunks = new List<string>();
-        while (pos < png.Length)
-        {
-            int length = BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(pos));
-            string type = System.Text.Encoding.ASCII.GetString(png, pos + 4, 4);
-            ReadOnlySpan<byte> data = png.AsSpan(pos + 8, length);
-            uint crc = BinaryPrimitives.ReadUInt32BigEndian(png.AsSpan(pos + 8 + length));
-            Assert.Equal(BitwiseCrc(png.AsSpan(pos + 4, 4 + length)), crc);
-            chunks.Add(type);
-            switch (type)
-            {
-                case "IHDR":
-                    Assert.Equal(13, length);
-                    width = BinaryPrimitives.ReadInt32BigEndian(data);
-                    height = BinaryPrimitives.ReadInt32BigEndian(data[4..]);
-                    Assert.Equal(8, data[8]);
-                    colorType = data[9];
-                    Assert.Equal(0, data[10]);
-                    Assert.Equal(0, data[11]);
-                    Assert.Equal(0, data[12]);
-                    break;
-                case "IDAT":
-                    idat.Write(data);
-                    break;
-            }
-            pos += 12 + length;
-        }
-        Assert.Equal(png.Length, pos);
-        Assert.Equal("IHDR", chunks[0]);
-        Assert.Equal("IEND", chunks[^1]);
-
-        int bpp = colorType switch { 0 => 1, 2 => 3, 6 => 4, _ => throw new InvalidDataException() };
-        int stride = width * bpp;
-        idat.Position = 0;
-        using var z = new ZLibStream(idat, CompressionMode.Decompress);
-        var raw = new MemoryStream();
-        z.CopyTo(raw);
-        byte[] f = raw.ToArray();
-        Assert.Equal(height * (stride + 1), f.Length);
-        var pixels = new byte[height * stride];
-        for (int y = 0; y < height; y++)
-        {
-            int filter = f[y * (stride + 1)];
-            for (int i = 0; i < stride; i++)
-            {
-                int a = i >= bpp ? pixels[(y * stride) + i - bpp] : 0;
-                int b = y > 0 ? pixels[((y - 1) * stride) + i] : 0;
-                int c = i >= bpp && y > 0 ? pixels[((y - 1) * stride) + i - bpp] : 0;
-                int p = a + b - c;
-                int pa = Math.Abs(p - a), pb = Math.Abs(p - b), pc = Math.Abs(p - c);
-                int pred = filter switch
-                {
-                    0 => 0,
-                    1 => a,
-                    2 => b,
-                    3 => (a + b) / 2,
-                    4 => pa <= pb && pa <= pc ? a : pb <= pc ? b : c,
-                    _ => throw new InvalidDataException($"filter {filter}"),
-                };
-                pixels[(y * stride) + i] = (byte)(f[(y * (stride + 1)) + 1 + i] + pred);
-            }
-        }
-        return new Decoded(width, height, colorType, pixels, chunks);
-    }
-
     private static byte[] RandomishPixels(int count, ulong seed)
     {
         // Smooth gradients plus noise so every filter type gets chosen somewhere.
@@ -117,7 +30,7 @@ public sealed class PngWriterTests
     {
         byte[] pixels = RandomishPixels(width * height * channels, (ulong)(width * 31) + (ulong)height);
         byte[] png = PngWriter.Encode(pixels, width, height, type);
-        Decoded d = Decode(png);
+        TestPng.Image d = TestPng.Decode(png);
         Assert.Equal(width, d.Width);
         Assert.Equal(height, d.Height);
         Assert.Equal((int)type, d.ColorType);
@@ -129,7 +42,7 @@ public sealed class PngWriterTests
     public void Crc_MatchesKnownCheckValue()
     {
         // The CRC-32/ISO-HDLC check value for "123456789".
-        Assert.Equal(0xCBF43926u, BitwiseCrc("123456789"u8));
+        Assert.Equal(0xCBF43926u, TestPng.BitwiseCrc("123456789"u8));
         byte[] png = PngWriter.Encode(new byte[1], 1, 1, PngColorType.Grayscale);
         // IEND has no data, so its CRC is the CRC of "IEND" alone: 0xAE426082.
         Assert.Equal(new byte[] { 0xAE, 0x42, 0x60, 0x82 }, png[^4..]);
@@ -202,7 +115,7 @@ public sealed class PngWriterTests
         int top1 = 2 + 8;
         Assert.Equal((50, 50, 50), grid.GetRgb(n0 + 2, top1 + 2));
         Assert.Equal((255, 255, 255), grid.GetRgb(n0 + 1, top1 + 1));
-        Decoded d = Decode(grid.ToPng());
+        TestPng.Image d = TestPng.Decode(grid.ToPng());
         Assert.Equal(grid.Pixels.ToArray(), d.Pixels);
 
         Assert.Throws<ArgumentException>(() => ThumbnailGrid.Build([]));

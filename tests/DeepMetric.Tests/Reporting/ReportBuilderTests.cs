@@ -4,6 +4,7 @@ using System.Xml.Linq;
 using DeepMetric.Data;
 using DeepMetric.Reporting;
 using DeepMetric.Tensors.Random;
+using DeepMetric.Tests.TestUtil;
 
 namespace DeepMetric.Tests.Reporting;
 
@@ -80,7 +81,7 @@ public sealed class ReportBuilderTests : IDisposable
         Assert.NotEmpty(pngs);
         foreach (Match m in pngs)
         {
-            var decoded = PngWriterTests.Decode(Convert.FromBase64String(m.Groups[1].Value));
+            var decoded = TestPng.Decode(Convert.FromBase64String(m.Groups[1].Value));
             Assert.True(decoded.Width > 0 && decoded.Height > 0);
         }
         var svgs = Regex.Matches(html, "<svg[\\s\\S]*?</svg>").Select(m => XDocument.Parse(m.Value)).ToList();

@@ -78,28 +78,15 @@ internal static class Reference
     }
 
     /// <summary>Pairwise dot products (cosine similarities when <paramref name="normalize"/>) of rows, N × M.</summary>
-    public static double[,] Similarities(float[] q, int n, float[] r, int m, int d, bool normalize)
-    {
-        var qa = Rows(q, n, d);
-        var ra = Rows(r, m, d);
-        if (normalize)
-        {
-            qa = qa.Select(Normalize).ToArray();
-            ra = ra.Select(Normalize).ToArray();
-        }
-        var res = new double[n, m];
-        for (int i = 0; i < n; i++)
-        {
-            for (int j = 0; j < m; j++)
-            {
-                res[i, j] = Dot(qa[i], ra[j]);
-            }
-        }
-        return res;
-    }
+    public static double[,] Similarities(float[] q, int n, float[] r, int m, int d, bool normalize) =>
+        Pairwise(q, n, r, m, d, normalize, Dot);
 
     /// <summary>Pairwise Euclidean distances of rows (normalised first when asked), N × M.</summary>
-    public static double[,] Euclidean(float[] q, int n, float[] r, int m, int d, bool normalize)
+    public static double[,] Euclidean(float[] q, int n, float[] r, int m, int d, bool normalize) =>
+        Pairwise(q, n, r, m, d, normalize, (x, y) => Lp(x, y, 2));
+
+    // f of every (query row, reference row) pair, rows normalised first when asked.
+    private static double[,] Pairwise(float[] q, int n, float[] r, int m, int d, bool normalize, Func<double[], double[], double> f)
     {
         var qa = Rows(q, n, d);
         var ra = Rows(r, m, d);
@@ -113,7 +100,7 @@ internal static class Reference
         {
             for (int j = 0; j < m; j++)
             {
-                res[i, j] = Lp(qa[i], ra[j], 2);
+                res[i, j] = f(qa[i], ra[j]);
             }
         }
         return res;

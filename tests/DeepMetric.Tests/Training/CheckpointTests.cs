@@ -4,6 +4,7 @@ using DeepMetric.Tensors.IO;
 using DeepMetric.Tensors.Nn;
 using DeepMetric.Tensors.Optim;
 using DeepMetric.Tensors.Random;
+using DeepMetric.Tests.TestUtil;
 
 namespace DeepMetric.Tests.Training;
 
@@ -17,31 +18,6 @@ public sealed class CheckpointTests : IDisposable
         {
             Directory.Delete(_dir, recursive: true);
         }
-    }
-
-    // Four classes of 4×4 "images": class centre plus noise.
-    internal static ImageDataset Clustered(int perClass, ulong seed)
-    {
-        const int classes = 4, size = 16;
-        var centreRng = new Prng(100);
-        var rng = new Prng(seed);
-        var centres = new float[classes * size];
-        for (int i = 0; i < centres.Length; i++)
-        {
-            centres[i] = (float)centreRng.NextNormal();
-        }
-        var pixels = new float[classes * perClass * size];
-        var labels = new int[classes * perClass];
-        for (int n = 0; n < labels.Length; n++)
-        {
-            int c = n % classes;
-            labels[n] = c;
-            for (int t = 0; t < size; t++)
-            {
-                pixels[(n * size) + t] = centres[(c * size) + t] + (1.5f * (float)rng.NextNormal());
-            }
-        }
-        return new ImageDataset(pixels, labels, 1, 4, 4, ["a", "b", "c", "d"]);
     }
 
     // Everything random and stateful at once: dropout, a loss with parameters (proxies), a loss with a miner of its own,
@@ -105,8 +81,8 @@ public sealed class CheckpointTests : IDisposable
     [Fact]
     public void ResumeIsBitIdenticalToAnUninterruptedRun()
     {
-        var train = Clustered(32, 3);
-        var validation = Clustered(8, 4);
+        var train = Fixtures.ClusteredImages(32, 3);
+        var validation = Fixtures.ClusteredImages(8, 4);
         var straightRng = new Prng(99);
         var straight = Build(train, null, userRng: straightRng);
         straight.Fit(train, 2, validation);
@@ -138,7 +114,7 @@ public sealed class CheckpointTests : IDisposable
     [Fact]
     public void ResumeWithAugmentationIsBitIdenticalToAnUninterruptedRun()
     {
-        var train = Clustered(32, 3);
+        var train = Fixtures.ClusteredImages(32, 3);
         var straight = Build(train, null, augmenter: Augmenter.CropAndFlip(padding: 1, seed: 21));
         straight.Fit(train, 2);
 
@@ -162,9 +138,9 @@ public sealed class CheckpointTests : IDisposable
     [Fact]
     public void RunDirectoryHoldsCheckpointsMetricsAndWeights()
     {
-        var train = Clustered(16, 3);
+        var train = Fixtures.ClusteredImages(16, 3);
         var trainer = Build(train, _dir);
-        trainer.Fit(train, 2, Clustered(8, 4));
+        trainer.Fit(train, 2, Fixtures.ClusteredImages(8, 4));
         foreach (var f in new[] { RunDirectory.LastCheckpointFile, RunDirectory.BestCheckpointFile, RunDirectory.MetricsFile, RunDirectory.FinalWeightsFile, RunDirectory.BestWeightsFile })
         {
             Assert.True(File.Exists(Path.Combine(_dir, f)), f);
@@ -192,7 +168,7 @@ public sealed class CheckpointTests : IDisposable
     [Fact]
     public void CorruptOrMismatchedCheckpointsGiveClearErrors()
     {
-        var train = Clustered(16, 3);
+        var train = Fixtures.ClusteredImages(16, 3);
         Build(train, _dir).Fit(train, 1);
         string path = Path.Combine(_dir, RunDirectory.LastCheckpointFile);
 
@@ -230,8 +206,8 @@ public sealed class CheckpointTests : IDisposable
     [Fact]
     public void EarlyStoppingKeepsTheBestModelAndCallsHooks()
     {
-        var train = Clustered(16, 3);
-        var validation = Clustered(8, 4);
+        var train = Fixtures.ClusteredImages(16, 3);
+        var validation = Fixtures.ClusteredImages(8, 4);
         var hooks = new CountingHooks();
         var model = Build(train, null);
         var trainer = new Trainer(model.Model, model.Loss, null, p => new Sgd(p, lr: 0f), new MPerClassSampler(train.Labels, 8, 32, seed: 2))
@@ -258,7 +234,7 @@ public sealed class CheckpointTests : IDisposable
     [Fact]
     public void ParameterGroupsSeparateTrunkEmbedderAndLoss()
     {
-        var train = Clustered(16, 3);
+        var train = Fixtures.ClusteredImages(16, 3);
         var t = Build(train, null);
         var groups = t.Optimizer.ParamGroups;
         Assert.Equal(3, groups.Count);

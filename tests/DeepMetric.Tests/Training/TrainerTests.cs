@@ -2,36 +2,12 @@ using DeepMetric.Data;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Optim;
 using DeepMetric.Tensors.Random;
+using DeepMetric.Tests.TestUtil;
 
 namespace DeepMetric.Tests.Training;
 
 public sealed class TrainerTests
 {
-    // Four classes of 4×4 "images": a class centre plus strong noise, so the raw inputs overlap.
-    private static ImageDataset Clustered(int perClass, ulong seed)
-    {
-        const int classes = 4, size = 16;
-        var centreRng = new Prng(100);   // the same centres for every set; the noise depends on the seed
-        var rng = new Prng(seed);
-        var centres = new float[classes * size];
-        for (int i = 0; i < centres.Length; i++)
-        {
-            centres[i] = (float)centreRng.NextNormal();
-        }
-        var pixels = new float[classes * perClass * size];
-        var labels = new int[classes * perClass];
-        for (int n = 0; n < labels.Length; n++)
-        {
-            int c = n % classes;
-            labels[n] = c;
-            for (int t = 0; t < size; t++)
-            {
-                pixels[(n * size) + t] = centres[(c * size) + t] + (1.5f * (float)rng.NextNormal());
-            }
-        }
-        return new ImageDataset(pixels, labels, 1, 4, 4, ["a", "b", "c", "d"]);
-    }
-
     private static Trainer MakeTrainer(ImageDataset data, Miner? miner, int? iterations = null) =>
         new(Models.Mlp(embeddingSize: 8, seed: 1, inputSize: 16, hidden: 32), new TripletMarginLoss(margin: 0.2f, reducer: new MeanReducer()), miner,
             p => new Adam(p, lr: 1e-2f), new MPerClassSampler(data.Labels, m: 8, batchSize: 32, seed: 2))
@@ -40,8 +16,8 @@ public sealed class TrainerTests
     [Fact]
     public void FewIterationsLowerTheLossAndImproveRetrieval()
     {
-        var train = Clustered(64, 3);
-        var test = Clustered(32, 4);
+        var train = Fixtures.ClusteredImages(64, 3);
+        var test = Fixtures.ClusteredImages(32, 4);
         var trainer = MakeTrainer(train, null);
         var before = trainer.Evaluate(train);
         var fixedBatch = train.Batch([.. Enumerable.Range(0, 64)]);
@@ -71,7 +47,7 @@ public sealed class TrainerTests
     [Fact]
     public void MinerCountsAndIterationCapAndDeterminism()
     {
-        var data = Clustered(32, 5);
+        var data = Fixtures.ClusteredImages(32, 5);
         var a = MakeTrainer(data, new BatchHardMiner(), iterations: 2);
         var b = MakeTrainer(data, new BatchHardMiner(), iterations: 2);
         var ra = a.Fit(data, 2);
@@ -87,7 +63,7 @@ public sealed class TrainerTests
     [Fact]
     public void OptimizerCoversLossParametersAndBadArguments()
     {
-        var data = Clustered(8, 6);
+        var data = Fixtures.ClusteredImages(8, 6);
         var trainer = MakeTrainer(data, null);
         Assert.Equal(trainer.Model.Parameters().Count(), trainer.Optimizer.ParamGroups.Sum(g => g.Parameters.Count));
         Assert.Throws<ArgumentOutOfRangeException>("epochs", () => trainer.Fit(data, 0));
@@ -99,8 +75,8 @@ public sealed class TrainerTests
     [Fact]
     public void EvaluateInitialModelKeepsTheStartUnlessTrainingBeatsIt()
     {
-        var train = Clustered(16, 3);
-        var validation = Clustered(8, 4);
+        var train = Fixtures.ClusteredImages(16, 3);
+        var validation = Fixtures.ClusteredImages(8, 4);
         // A learning rate so small the weights do not change: no epoch can beat the initial model.
         Trainer Frozen(bool initial) => new(Models.Mlp(embeddingSize: 8, seed: 1, inputSize: 16, hidden: 32), new TripletMarginLoss(margin: 0.2f), null,
             p => new Sgd(p, lr: 1e-30f), new MPerClassSampler(train.Labels, m: 8, batchSize: 32, seed: 2))

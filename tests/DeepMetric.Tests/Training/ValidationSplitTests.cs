@@ -1,3 +1,5 @@
+using DeepMetric.Tests.TestUtil;
+
 namespace DeepMetric.Tests.Training;
 
 public sealed class ValidationSplitTests
@@ -5,7 +7,7 @@ public sealed class ValidationSplitTests
     [Fact]
     public void SamplesHoldsOutAFractionOfEveryClass()
     {
-        var data = CheckpointTests.Clustered(10, 1);   // 4 classes × 10
+        var data = Fixtures.ClusteredImages(10, 1);   // 4 classes × 10
         var (train, validation) = ValidationSplit.Split(data, 0.2, seed: 3);
         Assert.Equal(32, train.Count);
         Assert.Equal(8, validation.Count);
@@ -28,7 +30,7 @@ public sealed class ValidationSplitTests
     [Fact]
     public void ClassesHoldsOutWholeClasses()
     {
-        var data = CheckpointTests.Clustered(5, 1);
+        var data = Fixtures.ClusteredImages(5, 1);
         var (train, validation) = ValidationSplit.Split(data, 0.25, seed: 3, ValidationHoldout.Classes);
         // round(0.25 · 4) = 1, raised to the minimum of 2 validation classes.
         Assert.Equal(2, validation.ClassCounts.Count(c => c > 0));
@@ -42,7 +44,7 @@ public sealed class ValidationSplitTests
     [Fact]
     public void BadArguments()
     {
-        var data = CheckpointTests.Clustered(3, 1);
+        var data = Fixtures.ClusteredImages(3, 1);
         Assert.Throws<ArgumentOutOfRangeException>("fraction", () => ValidationSplit.Split(data, 0));
         Assert.Throws<ArgumentOutOfRangeException>("fraction", () => ValidationSplit.Split(data, 1));
         Assert.Throws<ArgumentOutOfRangeException>("fraction", () => ValidationSplit.Split(data, double.NaN));
