@@ -197,7 +197,7 @@ internal static class TrainCommand
         if (s.RunDir is not null && s.Resume is null)
         {
             Directory.CreateDirectory(s.RunDir);
-            WriteAtomically(Path.Combine(s.RunDir, "config.json"), ConfigJson(s, data, iterationsPerEpoch));
+            RunDirectory.WriteTextAtomically(Path.Combine(s.RunDir, "config.json"), ConfigJson(s, data, iterationsPerEpoch) + "\n");
         }
 
         long e0 = Stopwatch.GetTimestamp();
@@ -223,7 +223,7 @@ internal static class TrainCommand
         if (s.RunDir is not null)
         {
             embeddingModel.Save(Path.Combine(s.RunDir, "model.safetensors"), ModelLoader.Metadata(s.Model, s.EmbeddingSize, train.Channels, train.Height, train.Width));
-            WriteAtomically(Path.Combine(s.RunDir, "metrics.json"), metricsJson);
+            RunDirectory.WriteTextAtomically(Path.Combine(s.RunDir, "metrics.json"), metricsJson + "\n");
             if (s.Report)
             {
                 string description = data.Location is { } at ? $"Fashion-MNIST test split from {DatasetSummary.Describe(at)}" : data.Description;
@@ -376,27 +376,27 @@ internal static class TrainCommand
             w.WriteString("miner", s.Miner);
             w.WriteNumber("epochs", s.Epochs);
             w.WriteNumber("seed", s.Seed);
-            w.WriteNumber("final_loss", Round(finalLoss));
-            w.WriteNumber("train_seconds", Round(trainSeconds));
+            w.WriteNumber("final_loss", CliJson.Round(finalLoss));
+            w.WriteNumber("train_seconds", CliJson.Round(trainSeconds));
             w.WriteNumber("train_samples_per_s", Math.Round(samplesPerSecond, 1));
-            w.WriteNumber("eval_seconds", Round(evalSeconds));
+            w.WriteNumber("eval_seconds", CliJson.Round(evalSeconds));
             w.WriteNumber("queries", m.QueryCount);
-            w.WriteNumber("precision_at_1", Round(m.PrecisionAt1));
+            w.WriteNumber("precision_at_1", CliJson.Round(m.PrecisionAt1));
             foreach (int k in s_ks)
             {
-                w.WriteNumber($"recall_at_{k}", Round(m.Recall(k)));
+                w.WriteNumber($"recall_at_{k}", CliJson.Round(m.Recall(k)));
             }
-            w.WriteNumber("r_precision", Round(m.RPrecision));
-            w.WriteNumber("map_at_r", Round(m.MapAtR));
-            w.WriteNumber("map", Round(m.Map));
-            w.WriteNumber("mrr", Round(m.Mrr));
+            w.WriteNumber("r_precision", CliJson.Round(m.RPrecision));
+            w.WriteNumber("map_at_r", CliJson.Round(m.MapAtR));
+            w.WriteNumber("map", CliJson.Round(m.Map));
+            w.WriteNumber("mrr", CliJson.Round(m.Mrr));
             if (clustering is not null)
             {
-                w.WriteNumber("nmi", Round(clustering.Nmi));
-                w.WriteNumber("ami", Round(clustering.Ami));
+                w.WriteNumber("nmi", CliJson.Round(clustering.Nmi));
+                w.WriteNumber("ami", CliJson.Round(clustering.Ami));
             }
-            w.WriteNumber("untrained_precision_at_1", Round(untrained.PrecisionAt1));
-            w.WriteNumber("untrained_map_at_r", Round(untrained.MapAtR));
+            w.WriteNumber("untrained_precision_at_1", CliJson.Round(untrained.PrecisionAt1));
+            w.WriteNumber("untrained_map_at_r", CliJson.Round(untrained.MapAtR));
         });
 
     private static string ConfigJson(TrainSettings s, DataSplit data, int iterationsPerEpoch) =>
@@ -432,15 +432,6 @@ internal static class TrainCommand
             w.WriteBoolean("evaluate_initial", s.EvaluateInitial);
             w.WriteNumber("seed", s.Seed);
         });
-
-    private static double Round(double v) => double.IsFinite(v) ? Math.Round(v, 6) : 0;
-
-    private static void WriteAtomically(string path, string content)
-    {
-        var temp = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        File.WriteAllText(temp, content + "\n");
-        File.Move(temp, path, overwrite: true);
-    }
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 

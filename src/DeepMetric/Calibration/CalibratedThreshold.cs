@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using DeepMetric.Search;
 
+using DeepMetric.Internal;
+
 namespace DeepMetric.Calibration;
 
 /// <summary>

@@ -3,6 +3,8 @@ using System.Text;
 using System.Text.Json;
 using DeepMetric.Search;
 
+using DeepMetric.Internal;
+
 namespace DeepMetric.Dedup;
 
 /// <summary>Writes a <see cref="DedupResult"/> as CSV or JSON, atomically (temporary file, then rename).</summary>

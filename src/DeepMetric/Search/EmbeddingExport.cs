@@ -4,6 +4,8 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 
+using DeepMetric.Internal;
+
 namespace DeepMetric.Search;
 
 /// <summary>

@@ -4,6 +4,8 @@ using System.IO.Hashing;
 using System.IO.MemoryMappedFiles;
 using System.Text;
 
+using DeepMetric.Internal;
+
 namespace DeepMetric.Search;
 
 /// <summary>

@@ -6,6 +6,8 @@ using System.Runtime.Intrinsics.X86;
 using System.Text;
 using DeepMetric.Tensors.Random;
 
+using DeepMetric.Internal;
+
 namespace DeepMetric.Search;
 
 /// <summary>

@@ -1,4 +1,4 @@
-namespace DeepMetric.Search;
+namespace DeepMetric.Internal;
 
 /// <summary>
 /// A temporary file beside the target that replaces it on <see cref="Commit"/> (flush to disk, then rename), so
