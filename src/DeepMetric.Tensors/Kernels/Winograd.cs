@@ -356,9 +356,10 @@ internal static class Winograd
 
     /// <summary>
     /// The adjoint of <see cref="TransformOutput"/>: dM = A dY Aᵀ per tile (output positions past Ho×Wo count as
-    /// zero), from dy [count, O, Ho, Wo] into dM [16][O][T].
+    /// zero), from dy [count, O, Ho, Wo] into dM [16][O][T]. When <paramref name="biasSum"/> is not empty, the sum of
+    /// each output channel's gradient is added to it (the bias gradient, from the same read of dy).
     /// </summary>
-    public static void OutputGradient(ReadOnlySpan<float> dy, int count, int o, in ConvGeometry g, Span<float> dm)
+    public static void OutputGradient(ReadOnlySpan<float> dy, int count, int o, in ConvGeometry g, Span<float> dm, Span<double> biasSum = default)
     {
         int th = TilesH(g), tw = TilesW(g), ho = g.Ho, wo = g.Wo;
         int tPer = th * tw, tAll = count * tPer, ot = o * tAll, plane = ho * wo;
@@ -366,9 +367,13 @@ internal static class Winograd
         {
             throw new ArgumentException("Winograd.OutputGradient: buffers too small.", nameof(dm));
         }
+        if (!biasSum.IsEmpty && biasSum.Length < o)
+        {
+            throw new ArgumentException("Winograd.OutputGradient: one bias sum per output channel is needed.", nameof(biasSum));
+        }
         if (Vectorised)
         {
-            WinogradAvx.OutputGradient(dy, count, o, g, dm);
+            WinogradAvx.OutputGradient(dy, count, o, g, dm, biasSum);
             return;
         }
         ref float m0 = ref MemoryMarshal.GetReference(dm);
@@ -380,6 +385,7 @@ internal static class Winograd
             {
                 ref float dst = ref Unsafe.Add(ref m0, (oc * tAll) + (b * tPer));
                 ref float src = ref Unsafe.Add(ref y0, ((b * o) + oc) * plane);
+                float sum = 0f;
                 for (int ti = 0; ti < th; ti++)
                 {
                     bool row2 = evenH || ti < th - 1;
@@ -391,6 +397,7 @@ internal static class Winograd
                         float y01 = col2 ? Unsafe.Add(ref src, at + 1) : 0f;
                         float y10 = row2 ? Unsafe.Add(ref src, at + wo) : 0f;
                         float y11 = row2 && col2 ? Unsafe.Add(ref src, at + wo + 1) : 0f;
+                        sum += (y00 + y01) + (y10 + y11);
                         // A dY: rows y0, y0 + y1, y0 − y1, −y1; then (·) Aᵀ: [a, a + b, a − b, −b] per row.
                         float r00 = y00, r01 = y01;
                         float r10 = y00 + y10, r11 = y01 + y11;
@@ -402,6 +409,10 @@ internal static class Winograd
                         Store4(ref t, 8 * ot, ot, r20, r21);
                         Store4(ref t, 12 * ot, ot, r30, r31);
                     }
+                }
+                if (!biasSum.IsEmpty)
+                {
+                    biasSum[oc] += sum;
                 }
             }
         }

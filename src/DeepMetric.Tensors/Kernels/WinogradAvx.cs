@@ -255,7 +255,7 @@ internal static unsafe class WinogradAvx
     }
 
     /// <summary>See <see cref="Winograd.OutputGradient"/>.</summary>
-    public static void OutputGradient(ReadOnlySpan<float> dy, int count, int o, in ConvGeometry g, Span<float> dm)
+    public static void OutputGradient(ReadOnlySpan<float> dy, int count, int o, in ConvGeometry g, Span<float> dm, Span<double> biasSum)
     {
         int th = Winograd.TilesH(g), tw = Winograd.TilesW(g), ho = g.Ho, wo = g.Wo;
         int tPer = th * tw, tAll = count * tPer, ot = o * tAll, plane = ho * wo;
@@ -267,6 +267,7 @@ internal static unsafe class WinogradAvx
                 {
                     float* dst = pm + (oc * tAll) + (b * tPer);
                     float* src = py + (((b * o) + oc) * plane);
+                    var sum = Vector256<float>.Zero;
                     for (int ti = 0; ti < th; ti++)
                     {
                         bool row2 = (2 * ti) + 1 < ho;
@@ -283,12 +284,17 @@ internal static unsafe class WinogradAvx
                                 LoadDeinterleaved(row + wo, inCols, out y10, out y11);
                             }
                             // A dY Aᵀ: rows y0, y0 + y1, y0 − y1, −y1, each expanded to [a, a + b, a − b, −b].
+                            sum += (y00 + y01) + (y10 + y11);
                             float* t = dst + (ti * tw) + k;
                             Store4(t, ot, y00, y01, lanes, mask);
                             Store4(t + (4 * ot), ot, y00 + y10, y01 + y11, lanes, mask);
                             Store4(t + (8 * ot), ot, y00 - y10, y01 - y11, lanes, mask);
                             Store4(t + (12 * ot), ot, -y10, -y11, lanes, mask);
                         }
+                    }
+                    if (!biasSum.IsEmpty)
+                    {
+                        biasSum[oc] += Vector256.Sum(sum);
                     }
                 }
             }

@@ -45,6 +45,10 @@ public static partial class Ops
             throw new ArgumentException($"Conv2d: the kernel {geo.Kh}×{geo.Kw} (dilation {dilation}, extent {geo.EffKh}×{geo.EffKw}) does not fit the padded input {geo.Hp}×{geo.Wp}.", nameof(weight));
         }
 
+        if (UseDirect(geo))
+        {
+            return Conv2dDirect(x, weight, bias, geo);
+        }
         if (UseWinograd(geo, o))
         {
             return Conv2dWinograd(x, weight, bias, geo);
@@ -101,12 +105,16 @@ public static partial class Ops
         return Tensor.Record(y, dims, "Conv2d", inputs, g => Conv2dBackward(g, x, weight, bias, geo, chunk));
     }
 
-    private static void Conv2dBackward(Tensor g, Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo, int chunk)
+    // inputOnly: the caller computed the weight and bias gradients already (direct path).
+    private static void Conv2dBackward(Tensor g, Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo, int chunk, bool inputOnly = false)
     {
         int n = x.Dims[0], c = geo.C, o = weight.Dims[0], k = geo.K, p = geo.P, outPerImage = o * p;
         var gs = g.ReadOnlySpan;
-        ConvBiasGradient(gs, n, o, p, bias);
-        bool needW = weight.RequiresGrad, needX = x.RequiresGrad;
+        if (!inputOnly)
+        {
+            ConvBiasGradient(gs, n, o, p, bias);
+        }
+        bool needW = weight.RequiresGrad && !inputOnly, needX = x.RequiresGrad;
         if (!needW && !needX)
         {
             return;

@@ -3,7 +3,7 @@ namespace DeepMetric.Tensors;
 public static partial class Ops
 {
     // Upper bound on the floats of one chunk's transformed input and product ([16, C, T] + [16, O, T]).
-    private const int WinogradBudget = 1 << 20;
+    private const int WinogradBudget = 1 << 21;
 
     // Below this C·O the 16 GEMMs are too thin to beat im2col's one GEMM (tuned on the reference CNN's conv1).
     private const int WinogradMinChannelProduct = 64;
@@ -26,12 +26,12 @@ public static partial class Ops
         for (int n0 = 0; n0 < n; n0 += chunk)
         {
             int b = Math.Min(chunk, n - n0), t = b * tPer;
-            var v = Scratch.Get(Scratch.WinogradV, Winograd.Xi * c * t);
+            var v = Scratch.Get(Scratch.WinogradV, Winograd.Xi * c * t).AsSpan();
             var m = Scratch.Get(Scratch.WinogradM, Winograd.Xi * o * t);
             Winograd.TransformInput(xs.Slice(n0 * c * geo.PlaneIn, b * c * geo.PlaneIn), b, geo, v, plane);
             for (int xi = 0; xi < Winograd.Xi; xi++)
             {
-                Gemm.Multiply(false, false, o, t, c, 1f, u.AsSpan(xi * o * c, o * c), c, v.AsSpan(xi * c * t, c * t), t,
+                Gemm.Multiply(false, false, o, t, c, 1f, u.AsSpan(xi * o * c, o * c), c, v.Slice(xi * c * t, c * t), t,
                     0f, m.AsSpan(xi * o * t, o * t), t);
             }
             Winograd.TransformOutput(m, b, o, geo, bs, y.AsSpan(n0 * o * p, b * o * p));
@@ -45,12 +45,14 @@ public static partial class Ops
     {
         int n = x.Dims[0], c = geo.C, o = weight.Dims[0], p = geo.P;
         var gs = g.ReadOnlySpan;
-        ConvBiasGradient(gs, n, o, p, bias);
-        bool needW = weight.RequiresGrad, needX = x.RequiresGrad;
+        bool needW = weight.RequiresGrad, needX = x.RequiresGrad, needB = bias is not null && bias.RequiresGrad;
         if (!needW && !needX)
         {
+            ConvBiasGradient(gs, n, o, p, bias);
             return;
         }
+        // The bias gradient is summed while dM is built from the same output gradient.
+        Span<double> biasSum = needB ? new double[o] : default;
         int tPer = Winograd.TilesH(geo) * Winograd.TilesW(geo);
         float[]? u = null;
         if (needX)
@@ -67,25 +69,30 @@ public static partial class Ops
             int b = Math.Min(chunk, n - n0), t = b * tPer;
             var dm = Scratch.Get(Scratch.WinogradM, Winograd.Xi * o * t);
             var v = Scratch.Get(Scratch.WinogradV, Winograd.Xi * c * t);
-            Winograd.OutputGradient(gs.Slice(n0 * o * p, b * o * p), b, o, geo, dm);
+            Winograd.OutputGradient(gs.Slice(n0 * o * p, b * o * p), b, o, geo, dm, biasSum);
             if (du is not null)
             {
-                // dU_ξ[O×C] += dM_ξ · V_ξᵀ, with V recomputed from the input.
+                // V recomputed from the input: a chunk's V is small enough to stay in cache, while keeping every
+                // chunk's V from the forward pass (4× the input) would go through memory.
                 Winograd.TransformInput(xs.Slice(n0 * c * geo.PlaneIn, b * c * geo.PlaneIn), b, geo, v, plane);
-                for (int xi = 0; xi < Winograd.Xi; xi++)
+            }
+            // Per ξ, while dM_ξ is in cache: dU_ξ[O×C] += dM_ξ · V_ξᵀ, then dV_ξ[C×T] = U_ξᵀ · dM_ξ into V_ξ's place
+            // (V_ξ is no longer needed), and at the end dV goes back onto the images.
+            for (int xi = 0; xi < Winograd.Xi; xi++)
+            {
+                var dmXi = dm.AsSpan(xi * o * t, o * t);
+                var vXi = v.AsSpan(xi * c * t, c * t);
+                if (du is not null)
                 {
-                    Gemm.Multiply(false, true, o, c, t, 1f, dm.AsSpan(xi * o * t, o * t), t, v.AsSpan(xi * c * t, c * t), t,
-                        n0 == 0 ? 0f : 1f, du.AsSpan(xi * o * c, o * c), c);
+                    Gemm.Multiply(false, true, o, c, t, 1f, dmXi, t, vXi, t, n0 == 0 ? 0f : 1f, du.AsSpan(xi * o * c, o * c), c);
+                }
+                if (dx is not null)
+                {
+                    Gemm.Multiply(true, false, c, t, o, 1f, u.AsSpan(xi * o * c, o * c), c, dmXi, t, 0f, vXi, t);
                 }
             }
             if (dx is not null)
             {
-                // dV_ξ[C×T] = U_ξᵀ · dM_ξ (into V's buffer, no longer needed), then back onto the images.
-                for (int xi = 0; xi < Winograd.Xi; xi++)
-                {
-                    Gemm.Multiply(true, false, c, t, o, 1f, u.AsSpan(xi * o * c, o * c), c, dm.AsSpan(xi * o * t, o * t), t,
-                        0f, v.AsSpan(xi * c * t, c * t), t);
-                }
                 Winograd.InputGradient(v, b, geo, dx.AsSpan(n0 * c * geo.PlaneIn, b * c * geo.PlaneIn), plane);
             }
         }
@@ -98,6 +105,15 @@ public static partial class Ops
         if (dx is not null)
         {
             x.AccumulateGrad(new Tensor(dx, (int[])x.Dims.Clone()));
+        }
+        if (needB)
+        {
+            var gb = TensorBuffers.Uninitialized(o);
+            for (int oc = 0; oc < o; oc++)
+            {
+                gb[oc] = (float)biasSum[oc];
+            }
+            bias!.AccumulateGrad(new Tensor(gb, [o]));
         }
     }
 

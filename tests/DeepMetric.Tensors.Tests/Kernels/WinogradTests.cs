@@ -125,6 +125,34 @@ public sealed class WinogradTests
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void BiasGradientWithFrozenWeight(bool inputNeedsGrad)
+    {
+        // The bias gradient comes from the dM transform when the input needs a gradient, else from a plain sum.
+        var xv = GradCheck.Random(27, [2, 3, 6, 5]).ToArray();
+        var wv = GradCheck.Random(28, [4, 3, 3, 3]).ToArray();
+        var gv = GradCheck.Random(29, [2, 4, 6, 5]).ToArray();
+        var expected = new double[4];
+        for (int i = 0; i < gv.Length; i++)
+        {
+            expected[i / 30 % 4] += gv[i];
+        }
+        Winograd.ForceWinograd = true;
+        try
+        {
+            var x = new Tensor(xv, [2, 3, 6, 5]) { RequiresGrad = inputNeedsGrad };
+            var b = new Tensor(new float[4], [4]) { RequiresGrad = true };
+            Ops.Conv2d(x, new Tensor(wv, [4, 3, 3, 3]), b, padding: 1).Backward(new Tensor(gv, [2, 4, 6, 5]));
+            AssertClose(expected, b.Grad!.ToArray(), "db");
+        }
+        finally
+        {
+            Winograd.ForceWinograd = false;
+        }
+    }
+
     [Fact]
     public void ZeroInputGivesBiasOnly()
     {
