@@ -35,6 +35,7 @@ internal static class LossRegistry
         ("smoothap", "SmoothApLoss, Brown et al. 2020 (temperature 0.01)", _ => new SmoothApLoss()),
         ("fstat", "FStatisticLoss, Ridgeway & Mozer 2018 (batches of P classes x K)", _ => new FStatisticLoss()),
         ("spce", "SpceLoss, simplified pairwise cross-entropy, Boudiaf et al. 2020", _ => new SpceLoss()),
+        ("pce", "PceLoss, pairwise cross-entropy, Boudiaf et al. 2020 (lambda 1)", _ => new PceLoss()),
         ("cross-entropy", "CrossEntropyLoss through a linear classifier", s => new CrossEntropyLoss(s.NumClasses, s.EmbeddingSize, seed: s.Seed)),
         ("normalized-softmax", "NormalizedSoftmaxLoss, Zhai & Wu 2019 (temperature 0.05)", s => new NormalizedSoftmaxLoss(s.NumClasses, s.EmbeddingSize, seed: s.Seed)),
         ("center-ce", "Center loss + softmax cross-entropy, Wen et al. 2016 (lambda 0.003, alpha 0.5)", s => new CenterLossWithCrossEntropy(s.NumClasses, s.EmbeddingSize, seed: s.Seed)),

@@ -32,6 +32,8 @@ public static class Recipes
             _ => new FStatisticLoss(), _ => null),
         new("spce", "SpceLoss, simplified pairwise cross-entropy; Boudiaf et al. 2020", ModelKind.Mlp, "spce", "none",
             _ => new SpceLoss(), _ => null),
+        new("pce", "PceLoss(lambda 1), pairwise cross-entropy; Boudiaf et al. 2020", ModelKind.Mlp, "pce", "none",
+            _ => new PceLoss(), _ => null),
         new("proxy-anchor", "ProxyAnchorLoss(alpha 32, delta 0.1); Kim et al. 2020", ModelKind.Mlp, "proxy-anchor", "none",
             c => new ProxyAnchorLoss(c.NumClasses, c.EmbeddingSize, delta: 0.1f, seed: c.Seed), _ => null),
         new("arcface", "ArcFaceLoss(margin 0.5, scale 64); Deng et al. 2019", ModelKind.Mlp, "arcface", "none",
