@@ -11,7 +11,9 @@ namespace DeepMetric;
 ///       tightness                           contrastive
 /// </code>
 /// Both sums over j include j = i, as in the paper. The two terms are returned per anchor ("tightness",
-/// "contrastive"); the default <see cref="MeanReducer"/> averages them over i, giving the formula above.
+/// "contrastive"); the default <see cref="MeanReducer"/> averages them over i, giving the formula above. Equivalently,
+/// L is the softmax cross-entropy of the linear classifier θ_k = (1/n) Σ_{j: y_j = k} z_j; <see cref="PceLoss"/> is
+/// the full form, with the minimising weight-decayed classifier instead.
 /// </summary>
 /// <remarks>
 /// Defaults: <see cref="DotProductSimilarity"/> on raw features (the paper's z_iᵀz_j). A distance d is used as the

@@ -53,6 +53,24 @@ public sealed class SpceLossTests
     }
 
     [Fact]
+    public void Value_IsTheCrossEntropyOfTheClassSumClassifier()
+    {
+        // The paper's reading: SPCE is the softmax cross-entropy of the linear classifier θ_k = (1/n) Σ_{j: y_j = k} z_j.
+        var e = Fixtures.RandomEmbeddings(12, Labels.Length, 4, requiresGrad: false);
+        var z = Reference.Rows(e.ToArray(), Labels.Length, 4);
+        var classes = Labels.Distinct().ToArray();
+        var theta = classes.Select(k => Enumerable.Range(0, 4)
+            .Select(c => Enumerable.Range(0, z.Length).Where(j => Labels[j] == k).Sum(j => z[j][c]) / z.Length).ToArray()).ToArray();
+        double ce = 0;
+        for (int i = 0; i < z.Length; i++)
+        {
+            var logits = theta.Select(t => Reference.Dot(t, z[i])).ToArray();
+            ce += (Reference.LogSumExp(logits) - logits[Array.IndexOf(classes, Labels[i])]) / z.Length;
+        }
+        Assert.Equal(ce, new SpceLoss().Compute(e, Labels).Item(), 4);
+    }
+
+    [Fact]
     public void Value_WithLpDistanceAndCosine_UsesSimilarityDirection()
     {
         var e = Fixtures.RandomEmbeddings(3, Labels.Length, 3);
