@@ -153,6 +153,7 @@ internal static class DirectConv3x3
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void ForwardPlaneAvx(ReadOnlySpan<float> padded, int c, int planeP, int rs, int ho, int wo,
         ReadOnlySpan<float> wk, float b, Span<float> plane)
     {
@@ -255,6 +256,7 @@ internal static class DirectConv3x3
     /// sums[i·3 + j] = Σ_h,w g[h, w] · xp[h + i, w + j] for one output-gradient plane and one padded input plane, and
     /// sums[9] = Σ_h,w g[h, w].
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void WeightGradientPlaneAvx(ReadOnlySpan<float> xp, int rs, int ho, int wo, ReadOnlySpan<float> gPlane, Span<float> sums)
     {
         Vector256<float> s00 = default, s01 = default, s02 = default, s10 = default, s11 = default, s12 = default,

@@ -49,6 +49,11 @@ internal static unsafe class ManagedGemm
         Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, Kernel.Auto);
 
     /// <summary>C[m×n] = α·op(A)·op(B) + β·C. β = 0 overwrites C without reading it; α = 0 or k = 0 does not read A or B.</summary>
+    /// <remarks>
+    /// Compiled fully optimised from the first call: a tier-0 driver loop around the kernels runs about 10× slower,
+    /// and a short job (one evaluation, a few GEMMs) would finish before tiering replaced it.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, Kernel kernel)
     {
@@ -139,6 +144,7 @@ internal static unsafe class ManagedGemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MergeEdge(float* tile, int ldt, float* c, int ldc, int rows, int cols, float alpha, float beta)
     {
         for (int i = 0; i < rows; i++)
@@ -163,6 +169,7 @@ internal static unsafe class ManagedGemm
     }
 
     /// <summary>Packs op(A)[ic.., pc..] (mc×kc) into MR-row panels: panel r holds, for each p, MR consecutive rows' values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackA(float* a, int lda, bool transA, int ic, int pc, int mc, int kc, float* dst)
     {
         for (int ir = 0; ir < mc; ir += MR)
@@ -205,6 +212,7 @@ internal static unsafe class ManagedGemm
     }
 
     /// <summary>Packs op(B)[pc.., jc..] (kc×nc) into nr-column panels: panel j holds, for each p, nr consecutive columns.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackB(float* b, int ldb, bool transB, int pc, int jc, int kc, int nc, int nr, float* dst)
     {
         for (int jr = 0; jr < nc; jr += nr)
@@ -248,6 +256,7 @@ internal static unsafe class ManagedGemm
     }
 
     /// <summary>C[6×32] = α·Σₚ a[:,p]·b[p,:] + β·C with 12 zmm accumulators (β = 0 never reads C).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel6x32(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
@@ -314,6 +323,7 @@ internal static unsafe class ManagedGemm
     }
 
     /// <summary>Portable 6×(2·W) kernel on <see cref="Vector{T}"/> (W lanes); uses FMA where the hardware has it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void KernelPortable(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
     {
         int w = Vector<float>.Count;
