@@ -16,6 +16,7 @@ public static class QuickRegistry
         new("cnn", Training.TrainStepQuick.RunCnn),
         new("stepprofile", Training.TrainStepProfile.Run),
         new("winostages", Training.WinogradStagesQuick.Run),
+        new("poolops", Training.PoolQuick.Run),
         new("ann", Search.AnnQuick.Run),
         new("dedup", Search.DedupQuick.Run),
     ];

@@ -6,6 +6,12 @@ namespace DeepMetric.Tensors.Nn;
 /// Applies its modules in order. Children are named "0", "1", … so parameters are named like PyTorch's
 /// (<c>"0.weight"</c>, <c>"2.bias"</c>). Supports collection-initialiser syntax.
 /// </summary>
+/// <remarks>
+/// A <see cref="ReLU"/> immediately followed by a <see cref="MaxPool2d"/> is computed as the pool first and the ReLU
+/// on its (kernel²-fold smaller) output: max is monotone, so maxpool(relu(x)) = relu(maxpool(x)) exactly, and the
+/// input gradients agree too (a window whose maximum is ≤ 0 passes no gradient either way; otherwise the same
+/// first maximal element receives it). Only these two exact classes are fused.
+/// </remarks>
 /// <example><code>var mlp = new Sequential(new Linear(784, 256), new ReLU(), new Linear(256, 64));</code></example>
 public sealed class Sequential : Module, IEnumerable<Module>
 {
@@ -51,8 +57,16 @@ public sealed class Sequential : Module, IEnumerable<Module>
     public override Tensor Forward(Tensor x)
     {
         ArgumentNullException.ThrowIfNull(x);
-        foreach (var m in _modules)
+        for (int i = 0; i < _modules.Count; i++)
         {
+            var m = _modules[i];
+            if (m is ReLU relu && i + 1 < _modules.Count && _modules[i + 1] is MaxPool2d pool)
+            {
+                // Pool first, then ReLU on 1/kernel² of the elements: identical values and gradients (see remarks).
+                x = relu.Forward(pool.Forward(x));
+                i++;
+                continue;
+            }
             x = m.Forward(x);
         }
         return x;

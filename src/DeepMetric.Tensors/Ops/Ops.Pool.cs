@@ -46,94 +46,22 @@ public static partial class Ops
     }
 
     /// <summary>
-    /// The common 2×2, stride-2 case: a SIMD vertical max of row pairs, then a max of column pairs. The backward pass
-    /// finds each window's first maximal element again instead of storing winner indices (which would cost a
-    /// buffer as large as the output and its memory traffic).
+    /// The common 2×2, stride-2 case, by <see cref="PoolKernels"/>: one pass per row pair. The backward pass finds
+    /// each window's first maximal element again instead of storing winner indices (which would cost a buffer as
+    /// large as the output and its memory traffic), and writes every input gradient, so its buffer is not cleared.
     /// </summary>
     private static Tensor MaxPool2x2(Tensor x, ConvGeometry geo, int planes)
     {
-        int ho = geo.Ho, wo = geo.Wo, w = geo.W, plane = geo.PlaneIn;
-        var y = TensorBuffers.Uninitialized(planes * ho * wo);
-        var xs = x.ReadOnlySpan;
-        if (w % 2 == 0)
-        {
-            // Even width: the vertical maxima of all row pairs form one contiguous [planes·Ho, W] block whose
-            // adjacent pairs never straddle a row, so one long pairwise-max pass produces the whole output.
-            var vertical = TensorBuffers.Uninitialized(planes * ho * w);
-            for (int pl = 0, at = 0; pl < planes; pl++)
-            {
-                for (int oh = 0; oh < ho; oh++, at += w)
-                {
-                    int r0 = (pl * plane) + (2 * oh * w);
-                    // TensorPrimitives.Max propagates NaN, as the general path does.
-                    TensorPrimitives.Max(xs.Slice(r0, w), xs.Slice(r0 + w, w), vertical.AsSpan(at, w));
-                }
-            }
-            PoolKernels.AdjacentPairMax(vertical, y);
-        }
-        else
-        {
-            Span<float> rowMax = w <= 1024 ? stackalloc float[w] : new float[w];
-            int outAt = 0;
-            for (int pl = 0; pl < planes; pl++)
-            {
-                for (int oh = 0; oh < ho; oh++, outAt += wo)
-                {
-                    int r0 = (pl * plane) + (2 * oh * w);
-                    TensorPrimitives.Max(xs.Slice(r0, w), xs.Slice(r0 + w, w), rowMax);
-                    PoolKernels.AdjacentPairMax(rowMax[..(2 * wo)], y.AsSpan(outAt, wo));
-                }
-            }
-        }
-        int[] dims = [x.Dims[0], geo.C, ho, wo];
+        int h = geo.H, w = geo.W;
+        var y = TensorBuffers.Uninitialized(planes * geo.Ho * geo.Wo);
+        PoolKernels.MaxPool2x2Forward(x.ReadOnlySpan, y, planes, h, w);
+        int[] dims = [x.Dims[0], geo.C, geo.Ho, geo.Wo];
         return Tensor.Record(y, dims, "MaxPool2d", x, g =>
         {
-            // With even sides every input element lies in exactly one window, so each is written once (the
-            // winner gets the gradient, the others 0) and the buffer need not be cleared first.
-            bool tiles = w % 2 == 0 && geo.H % 2 == 0;
-            var dx = tiles ? TensorBuffers.Uninitialized(x.Size) : TensorBuffers.Zeroed(x.Size);
-            var gs = g.ReadOnlySpan;
-            var xv = x.ReadOnlySpan;
-            if (tiles)
-            {
-                for (int pl = 0, at = 0; pl < planes; pl++)
-                {
-                    for (int oh = 0; oh < ho; oh++, at += wo)
-                    {
-                        int r0 = (pl * plane) + (2 * oh * w);
-                        PoolKernels.MaxPool2x2BackwardRows(xv.Slice(r0, w), xv.Slice(r0 + w, w), y.AsSpan(at, wo), gs.Slice(at, wo),
-                            dx.AsSpan(r0, w), dx.AsSpan(r0 + w, w));
-                    }
-                }
-            }
-            else
-            {
-                ref float g0 = ref MemoryMarshal.GetReference(gs);
-                ref float x0 = ref MemoryMarshal.GetReference(xv);
-                ref float y0 = ref MemoryMarshal.GetArrayDataReference(y);
-                ref float d0 = ref MemoryMarshal.GetArrayDataReference(dx);
-                int at = 0;
-                for (int pl = 0; pl < planes; pl++)
-                {
-                    for (int oh = 0; oh < ho; oh++)
-                    {
-                        int r0 = (pl * plane) + (2 * oh * w);
-                        for (int ow = 0; ow < wo; ow++, at++)
-                        {
-                            // Same order and tie rule as the forward of the general path: first maximum wins.
-                            int c = r0 + (2 * ow);
-                            float m = Unsafe.Add(ref y0, at);
-                            int win = Matches(Unsafe.Add(ref x0, c), m) ? 0 : Matches(Unsafe.Add(ref x0, c + 1), m) ? 1
-                                : Matches(Unsafe.Add(ref x0, c + w), m) ? 2 : 3;
-                            Unsafe.Add(ref d0, c + (win & 1) + ((win >> 1) * w)) = Unsafe.Add(ref g0, at);
-                        }
-                    }
-                }
-            }
+            var dx = TensorBuffers.Uninitialized(x.Size);
+            PoolKernels.MaxPool2x2Backward(x.ReadOnlySpan, y, g.ReadOnlySpan, dx, planes, h, w);
             x.AccumulateGrad(new Tensor(dx, (int[])x.Dims.Clone()));
         });
-
-        static bool Matches(float v, float max) => v == max || (float.IsNaN(max) && float.IsNaN(v));
     }
 
     /// <summary>Average pooling over kernel×kernel windows (stride defaults to the kernel size). x: [N, C, H, W].</summary>

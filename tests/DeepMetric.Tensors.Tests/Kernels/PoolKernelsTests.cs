@@ -4,49 +4,134 @@ namespace DeepMetric.Tensors.Tests.Kernels;
 
 public sealed class PoolKernelsTests
 {
-    [Fact]
-    public void AdjacentPairMax_MatchesScalarReference_ForEveryLength()
+    // Small integers (many ties), zeros of both signs, and a few NaNs.
+    private static float[] TieHeavy(Prng rng, int length, double nanRate)
     {
-        var rng = new Prng(4);
-        for (int n = 0; n <= 70; n++)
+        var v = new float[length];
+        for (int i = 0; i < length; i++)
         {
-            var src = new float[2 * n];
-            for (int i = 0; i < src.Length; i++)
+            double u = rng.NextDouble();
+            v[i] = u < nanRate ? float.NaN : rng.NextInt(5) switch { 0 => -0f, 1 => 0f, int k => k - 3 };
+        }
+        return v;
+    }
+
+    // Reference window order: top-left, top-right, bottom-left, bottom-right.
+    private static float[] Window(float[] x, int plane, int w, int p, int i, int j)
+    {
+        int at = (p * plane) + (2 * i * w) + (2 * j);
+        return [x[at], x[at + 1], x[at + w], x[at + w + 1]];
+    }
+
+    public static TheoryData<bool> Paths => new() { false, true };
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void Forward_MatchesPlainLoop_ForEveryWidthAndParity(bool scalar)
+    {
+        var rng = new Prng(11);
+        PoolKernels.ForceScalar = scalar;
+        try
+        {
+            foreach (int h in new[] { 2, 3, 4, 5 })
             {
-                src[i] = (float)rng.NextNormal();
+                for (int w = 2; w <= 41; w++)
+                {
+                    int planes = 3, plane = h * w, ho = h / 2, wo = w / 2;
+                    var x = TieHeavy(rng, planes * plane, 0.03);
+                    var y = new float[planes * ho * wo];
+                    PoolKernels.MaxPool2x2Forward(x, y, planes, h, w);
+                    for (int p = 0; p < planes; p++)
+                    {
+                        for (int i = 0; i < ho; i++)
+                        {
+                            for (int j = 0; j < wo; j++)
+                            {
+                                var win = Window(x, plane, w, p, i, j);
+                                float got = y[(p * ho * wo) + (i * wo) + j];
+                                if (win.Any(float.IsNaN))
+                                {
+                                    Assert.True(float.IsNaN(got), $"h={h} w={w} ({p},{i},{j}) should be NaN");
+                                }
+                                else
+                                {
+                                    Assert.Equal((double)win.Max(), got);
+                                }
+                            }
+                        }
+                    }
+                }
             }
-            var dst = new float[n];
-            PoolKernels.AdjacentPairMax(src, dst);
-            for (int i = 0; i < n; i++)
-            {
-                Assert.Equal(Math.Max(src[2 * i], src[(2 * i) + 1]), dst[i]);
-            }
+        }
+        finally
+        {
+            PoolKernels.ForceScalar = false;
         }
     }
 
     [Theory]
-    [InlineData(0)]
-    [InlineData(1)]
-    [InlineData(6)]
-    [InlineData(9)]
-    [InlineData(15)]
-    public void AdjacentPairMax_PropagatesNaNFromEitherSide(int nanAt)
+    [MemberData(nameof(Paths))]
+    public void Backward_GivesTheFirstMaximumTheGradient_AndWritesEveryElement(bool scalar)
     {
-        var src = Enumerable.Range(0, 32).Select(i => (float)i).ToArray();
-        src[nanAt] = float.NaN;
-        var dst = new float[16];
-        PoolKernels.AdjacentPairMax(src, dst);
-        for (int i = 0; i < 16; i++)
+        var rng = new Prng(12);
+        PoolKernels.ForceScalar = scalar;
+        try
         {
-            if (i == nanAt / 2)
+            foreach (int h in new[] { 2, 3, 4, 5 })
             {
-                Assert.True(float.IsNaN(dst[i]), $"output {i} should be NaN");
-            }
-            else
-            {
-                Assert.Equal((2 * i) + 1, dst[i]);
+                for (int w = 2; w <= 41; w++)
+                {
+                    int planes = 3, plane = h * w, ho = h / 2, wo = w / 2;
+                    var x = TieHeavy(rng, planes * plane, 0.03);
+                    var y = new float[planes * ho * wo];
+                    var g = new float[y.Length];
+                    for (int p = 0; p < planes; p++)
+                    {
+                        for (int i = 0; i < ho; i++)
+                        {
+                            for (int j = 0; j < wo; j++)
+                            {
+                                var win = Window(x, plane, w, p, i, j);
+                                int o = (p * ho * wo) + (i * wo) + j;
+                                y[o] = win.Any(float.IsNaN) ? float.NaN : win.Max();
+                                g[o] = o + 1;
+                            }
+                        }
+                    }
+                    var dx = new float[x.Length];
+                    Array.Fill(dx, 999f);
+                    PoolKernels.MaxPool2x2Backward(x, y, g, dx, planes, h, w);
+                    var expected = new float[x.Length];
+                    for (int p = 0; p < planes; p++)
+                    {
+                        for (int i = 0; i < ho; i++)
+                        {
+                            for (int j = 0; j < wo; j++)
+                            {
+                                var win = Window(x, plane, w, p, i, j);
+                                int o = (p * ho * wo) + (i * wo) + j;
+                                int k = Array.FindIndex(win, v => v == y[o] || (float.IsNaN(v) && float.IsNaN(y[o])));
+                                expected[(p * plane) + ((2 * i) + (k / 2)) * w + (2 * j) + (k % 2)] = g[o];
+                            }
+                        }
+                    }
+                    Assert.True(expected.AsSpan().SequenceEqual(dx), $"h={h} w={w}");
+                }
             }
         }
+        finally
+        {
+            PoolKernels.ForceScalar = false;
+        }
+    }
+
+    [Fact]
+    public void Kernels_RejectShortBuffers()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => PoolKernels.MaxPool2x2Forward(new float[16], new float[3], 1, 4, 4));
+        Assert.Equal("y", ex.ParamName);
+        ex = Assert.Throws<ArgumentException>(() => PoolKernels.MaxPool2x2Backward(new float[16], new float[4], new float[4], new float[15], 1, 4, 4));
+        Assert.Equal("g", ex.ParamName);
     }
 
     [Fact]
@@ -111,37 +196,5 @@ public sealed class PoolKernelsTests
             }
         }
         Assert.Equal(expected, x.Grad!.ToArray());
-    }
-
-    [Fact]
-    public void MaxPool2x2BackwardRows_SimdMatchesFirstMaximumRule_WithTiesAndNaN()
-    {
-        // Windows (top-left, top-right, bottom-left, bottom-right) chosen to hit every tie pattern and NaN.
-        float nan = float.NaN;
-        float[][] windows =
-        [
-            [1, 1, 1, 1], [0, 2, 2, 0], [0, 0, 3, 3], [0, 0, 0, 4], [5, 0, 0, 5], [0, 6, 0, 6],
-            [nan, 1, 2, 3], [1, nan, 2, nan], [0, 1, nan, 2], [0, 1, 2, nan], [nan, nan, nan, nan], [7, 2, 1, 0],
-        ];
-        int n = windows.Length;
-        float[] top = new float[2 * n], bottom = new float[2 * n], y = new float[n], g = new float[n];
-        for (int i = 0; i < n; i++)
-        {
-            (top[2 * i], top[(2 * i) + 1], bottom[2 * i], bottom[(2 * i) + 1]) = (windows[i][0], windows[i][1], windows[i][2], windows[i][3]);
-            y[i] = windows[i].Any(float.IsNaN) ? nan : windows[i].Max();
-            g[i] = i + 1;
-        }
-        float[] dTop = new float[2 * n], dBottom = new float[2 * n];
-        PoolKernels.MaxPool2x2BackwardRows(top, bottom, y, g, dTop, dBottom);
-        for (int i = 0; i < n; i++)
-        {
-            // Reference: the first of the four equal to the max (NaN matching NaN).
-            int win = Enumerable.Range(0, 4).First(k => windows[i][k] == y[i] || (float.IsNaN(y[i]) && float.IsNaN(windows[i][k])));
-            float[] got = [dTop[2 * i], dTop[(2 * i) + 1], dBottom[2 * i], dBottom[(2 * i) + 1]];
-            for (int k = 0; k < 4; k++)
-            {
-                Assert.Equal(k == win ? g[i] : 0f, got[k]);
-            }
-        }
     }
 }
