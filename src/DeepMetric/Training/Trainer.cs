@@ -334,7 +334,7 @@ public sealed class Trainer
         {
             foreach (var o in _optimizers)
             {
-                o.ZeroGrad();
+                o.ZeroGrad(reuseStorage: true);
             }
             var embeddings = Model.Forward(inputs);
             MinedTuples? tuples = Miner?.Mine(embeddings, labels);
