@@ -107,7 +107,7 @@ public static class RecipeTraining
     private static void Profile(Trainer trainer, ImageDataset train, Action<string, double, string> emit)
     {
         const int Warmup = 10, Steps = 60;
-        var t = new List<double>[7];
+        var t = new List<double>[8];
         for (int i = 0; i < t.Length; i++)
         {
             t[i] = [];
@@ -121,6 +121,7 @@ public static class RecipeTraining
             long p0 = Stopwatch.GetTimestamp();
             var (images, labels) = train.Batch(trainer.Sampler.NextBatch());
             long a0 = GC.GetAllocatedBytesForCurrentThread();
+            double cpu0 = TrainStepProfile.ProcessCpuMs();
             long p1 = Stopwatch.GetTimestamp();
             long p2, p3, p4, p5, p6;
             thisStep.Clear();
@@ -151,8 +152,10 @@ public static class RecipeTraining
                 tuples += s >= Warmup ? (mined?.Count ?? 0) / (double)Steps : 0;
             }
             p6 = Stopwatch.GetTimestamp();
+            double cpu = TrainStepProfile.ProcessCpuMs() - cpu0;
             if (s >= Warmup)
             {
+                t[7].Add(cpu);
                 allocated += GC.GetAllocatedBytesForCurrentThread() - a0;
                 long[] marks = [p0, p1, p2, p3, p4, p5, p6];
                 for (int i = 0; i < 6; i++)
@@ -170,7 +173,8 @@ public static class RecipeTraining
                 }
             }
         }
-        string[] names = ["gather", "forward", "mine", "loss", "backward", "update", "step"];
+        // step_cpu: CPU time of the whole process over the step (less disturbed by other load than the wall time).
+        string[] names = ["gather", "forward", "mine", "loss", "backward", "update", "step", "step_cpu"];
         for (int i = 0; i < names.Length; i++)
         {
             emit($"profile_{names[i]}", Median(t[i]), "ms/step");
