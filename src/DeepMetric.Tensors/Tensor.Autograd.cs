@@ -133,7 +133,12 @@ public sealed partial class Tensor
                     {
                         if (t.Grad is null)
                         {
-                            if (owned)
+                            if (t.RecycledGrad is { } recycled && recycled.Length == t.Size)
+                            {
+                                g.ReadOnlySpan.CopyTo(recycled);
+                                t.Grad = new Tensor(recycled, (int[])t.Dims.Clone());
+                            }
+                            else if (owned)
                             {
                                 // The leaf keeps this buffer beyond any open TensorScope.
                                 TensorBuffers.Persist(g.Buffer);
@@ -143,6 +148,7 @@ public sealed partial class Tensor
                             {
                                 t.Grad = new Tensor(g.ToArray(), (int[])t.Dims.Clone());
                             }
+                            t.RecycledGrad = null;
                         }
                         else
                         {

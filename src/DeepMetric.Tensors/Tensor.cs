@@ -26,6 +26,10 @@ public sealed partial class Tensor
     internal Tensor? PendingGrad;
     internal bool PendingOwned;
 
+    // Storage of a gradient dropped by Optimizer.ZeroGrad(setToNone, reuseStorage: true): the next backward pass that
+    // reaches this leaf copies its gradient here instead of allocating (a fresh large array per step costs page faults).
+    internal float[]? RecycledGrad;
+
     internal Tensor(float[] buffer, int offset, int[] dims)
     {
         Buffer = buffer;

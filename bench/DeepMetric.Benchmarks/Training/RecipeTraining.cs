@@ -101,48 +101,96 @@ public static class RecipeTraining
         return 0;
     }
 
-    // Mean time of each phase of a training step, over 40 steps after 5 of warm-up (this trains the model a little,
-    // so it runs before Fit only when asked for).
+    // Median time of each phase of a training step (run as Trainer.Step does, inside a TensorScope), and of each
+    // backward graph node, over 60 steps after 10 of warm-up (this trains the model a little, so it runs before
+    // Fit only when asked for). Medians: this machine is shared.
     private static void Profile(Trainer trainer, ImageDataset train, Action<string, double, string> emit)
     {
-        const int Warmup = 5, Steps = 40;
-        var t = new double[6];
+        const int Warmup = 10, Steps = 60;
+        var t = new List<double>[8];
+        for (int i = 0; i < t.Length; i++)
+        {
+            t[i] = [];
+        }
+        var nodes = new Dictionary<string, List<double>>();
+        var thisStep = new Dictionary<string, double>();
         double tuples = 0;
+        long allocated = 0;
         for (int s = 0; s < Warmup + Steps; s++)
         {
             long p0 = Stopwatch.GetTimestamp();
             var (images, labels) = train.Batch(trainer.Sampler.NextBatch());
+            long a0 = GC.GetAllocatedBytesForCurrentThread();
+            double cpu0 = TrainStepProfile.ProcessCpuMs();
             long p1 = Stopwatch.GetTimestamp();
-            trainer.Optimizer.ZeroGrad();
-            var embeddings = trainer.Model.Forward(images);
-            long p2 = Stopwatch.GetTimestamp();
-            var mined = trainer.Miner?.Mine(embeddings, labels);
-            long p3 = Stopwatch.GetTimestamp();
-            var loss = trainer.Loss.Compute(embeddings, labels, mined);
-            _ = loss.Item();
-            long p4 = Stopwatch.GetTimestamp();
-            if (loss.RequiresGrad)
+            long p2, p3, p4, p5, p6;
+            thisStep.Clear();
+            using (TensorScope.Enter())
             {
-                loss.Backward();
+                trainer.Optimizer.ZeroGrad(reuseStorage: true);
+                var embeddings = trainer.Model.Forward(images);
+                p2 = Stopwatch.GetTimestamp();
+                var mined = trainer.Miner?.Mine(embeddings, labels);
+                p3 = Stopwatch.GetTimestamp();
+                var loss = trainer.Loss.Compute(embeddings, labels, mined);
+                _ = loss.Item();
+                p4 = Stopwatch.GetTimestamp();
+                if (loss.RequiresGrad)
+                {
+                    Tensor.BackwardProfiler = (name, ms) => thisStep[name] = thisStep.GetValueOrDefault(name) + ms;
+                    try
+                    {
+                        loss.Backward();
+                    }
+                    finally
+                    {
+                        Tensor.BackwardProfiler = null;
+                    }
+                }
+                p5 = Stopwatch.GetTimestamp();
+                trainer.Optimizer.Step();
+                tuples += s >= Warmup ? (mined?.Count ?? 0) / (double)Steps : 0;
             }
-            long p5 = Stopwatch.GetTimestamp();
-            trainer.Optimizer.Step();
-            long p6 = Stopwatch.GetTimestamp();
+            p6 = Stopwatch.GetTimestamp();
+            double cpu = TrainStepProfile.ProcessCpuMs() - cpu0;
             if (s >= Warmup)
             {
+                t[7].Add(cpu);
+                allocated += GC.GetAllocatedBytesForCurrentThread() - a0;
                 long[] marks = [p0, p1, p2, p3, p4, p5, p6];
                 for (int i = 0; i < 6; i++)
                 {
-                    t[i] += Stopwatch.GetElapsedTime(marks[i], marks[i + 1]).TotalMilliseconds / Steps;
+                    t[i].Add(Stopwatch.GetElapsedTime(marks[i], marks[i + 1]).TotalMilliseconds);
                 }
-                tuples += (mined?.Count ?? 0) / (double)Steps;
+                t[6].Add(Stopwatch.GetElapsedTime(p1, p6).TotalMilliseconds);
+                foreach (var (name, ms) in thisStep)
+                {
+                    if (!nodes.TryGetValue(name, out var list))
+                    {
+                        nodes[name] = list = [];
+                    }
+                    list.Add(ms);
+                }
             }
         }
-        string[] names = ["gather", "forward", "mine", "loss", "backward", "update"];
-        for (int i = 0; i < 6; i++)
+        // step_cpu: CPU time of the whole process over the step (less disturbed by other load than the wall time).
+        string[] names = ["gather", "forward", "mine", "loss", "backward", "update", "step", "step_cpu"];
+        for (int i = 0; i < names.Length; i++)
         {
-            emit($"profile_{names[i]}", t[i], "ms/step");
+            emit($"profile_{names[i]}", Median(t[i]), "ms/step");
+        }
+        foreach (var (name, list) in nodes)
+        {
+            emit($"profile_backward_{name}", Median(list), "ms/step");
         }
         emit("profile_mined_tuples", tuples, "tuples/step");
+        emit("profile_allocated", allocated / (double)Steps, "bytes/step");
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.ToArray();
+        Array.Sort(sorted);
+        return sorted.Length == 0 ? 0 : sorted[sorted.Length / 2];
     }
 }

@@ -119,7 +119,7 @@ public static class TrainStepProfile
 
     // CPU time of the whole process (all threads): with a single-threaded GEMM it is the step's work, unaffected
     // by waiting for a CPU on a loaded machine.
-    private static double ProcessCpuMs()
+    internal static double ProcessCpuMs()
     {
         _ = ClockGetTime(2, out var ts); // CLOCK_PROCESS_CPUTIME_ID
         return (ts.Seconds * 1e3) + (ts.Nanoseconds / 1e6);

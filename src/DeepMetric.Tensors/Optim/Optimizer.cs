@@ -136,12 +136,21 @@ public abstract class Optimizer
 
     /// <summary>Clears the gradients of all parameters.</summary>
     /// <param name="setToNone">True (default) sets <see cref="Tensor.Grad"/> to null; false fills existing gradients with zeros.</param>
-    public void ZeroGrad(bool setToNone = true)
+    /// <param name="reuseStorage">
+    /// With <paramref name="setToNone"/>: the next backward pass writes each parameter's new gradient into the storage of
+    /// the dropped one instead of allocating, so a training loop allocates no gradient memory after its first step.
+    /// Values and semantics are those of <paramref name="setToNone"/> (a parameter that receives no gradient keeps a null
+    /// <see cref="Tensor.Grad"/>), but a reference to an old gradient kept by the caller sees the new values.
+    /// </param>
+    public void ZeroGrad(bool setToNone = true, bool reuseStorage = false)
     {
         foreach (var p in _parameters)
         {
             if (setToNone)
             {
+                p.RecycledGrad = reuseStorage && p.Grad is { Offset: 0 } old && old.Buffer.Length == p.Size
+                    ? old.Buffer
+                    : null;
                 p.Grad = null;
             }
             else

@@ -9,6 +9,8 @@ public sealed class CosineSimilarity : Distance
     /// <param name="power">Raise each similarity to this power (1 = none).</param>
     public CosineSimilarity(float power = 1f) : base(normalizeEmbeddings: true, power, isInverted: true) { }
 
+    internal override bool ComputesSameAs(Distance other) => other is CosineSimilarity o && o.Power.Equals(Power);
+
     /// <inheritdoc/>
     protected override Tensor ComputePairwise(Tensor query, Tensor reference, bool sameSet) =>
         Ops.Matmul(query, reference, transA: false, transB: true);

@@ -29,6 +29,12 @@ public abstract class Distance
         IsInverted = isInverted;
     }
 
+    /// <summary>
+    /// True when <see cref="Pairwise"/> of <paramref name="other"/> gives exactly this distance's values and graph
+    /// (same type and options), so a matrix computed with one can stand in for the other.
+    /// </summary>
+    internal virtual bool ComputesSameAs(Distance other) => ReferenceEquals(this, other);
+
     /// <summary>Whether embeddings are L2-normalised before comparison.</summary>
     public bool NormalizeEmbeddings { get; }
 

@@ -29,6 +29,9 @@ public sealed class LpDistance : Distance
     /// <summary>The order p.</summary>
     public float P { get; }
 
+    internal override bool ComputesSameAs(Distance other) =>
+        other is LpDistance o && o.P.Equals(P) && o.Power.Equals(Power) && o.NormalizeEmbeddings == NormalizeEmbeddings;
+
     /// <inheritdoc/>
     protected override bool PairwiseIncludesPower => P == 2f && Power == 2f;
 

@@ -65,7 +65,10 @@ public sealed class MetricBatch
     public Tensor Matrix(Distance distance)
     {
         ArgumentNullException.ThrowIfNull(distance);
-        return distance.Pairwise(Embeddings, SameSet ? null : Reference);
+        var reference = SameSet ? null : Reference;
+        // The miner that produced the tuples may already have computed exactly this matrix (with its graph).
+        return (Tuples is null ? null : MinedMatrix.Take(Tuples, distance, Embeddings, reference))
+            ?? distance.Pairwise(Embeddings, reference);
     }
 
     /// <summary>The mined tuples (or all valid ones) as pairs.</summary>

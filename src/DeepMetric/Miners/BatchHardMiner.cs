@@ -14,33 +14,53 @@ public sealed class BatchHardMiner : Miner
     /// <inheritdoc/>
     protected override MinedTuples Mine(MiningBatch batch)
     {
-        var d = batch.Distance;
-        List<int> a = [], p = [], n = [];
-        for (int i = 0; i < batch.Rows; i++)
+        bool inverted = batch.Distance.IsInverted;
+        var labels = batch.Labels;
+        var refLabels = batch.RefLabels;
+        var values = batch.Values;
+        int rows = batch.Rows, cols = batch.Cols, count = 0;
+        var a = new int[rows];
+        var p = new int[rows];
+        var n = new int[rows];
+        for (int i = 0; i < rows; i++)
         {
-            var row = batch.Row(i);
+            var row = values.Slice(i * cols, cols);
+            int label = labels[i];
+            int self = batch.SameSet ? i : -1;
             int hp = -1, hn = -1;
+            float vp = 0f, vn = 0f;
             for (int j = 0; j < row.Length; j++)
             {
-                if (batch.IsPositive(i, j))
+                float v = row[j];
+                if (refLabels[j] == label)
                 {
-                    if (hp < 0 || d.IsCloser(row[hp], row[j]))
+                    // Hardest positive: the farthest (first one on ties, as strict comparisons keep it).
+                    if (j != self && (hp < 0 || (inverted ? v < vp : v > vp)))
                     {
                         hp = j;
+                        vp = v;
                     }
                 }
-                else if (batch.IsNegative(i, j) && (hn < 0 || d.IsCloser(row[j], row[hn])))
+                else if (hn < 0 || (inverted ? v > vn : v < vn))
                 {
                     hn = j;
+                    vn = v;
                 }
             }
             if (hp >= 0 && hn >= 0)
             {
-                a.Add(i);
-                p.Add(hp);
-                n.Add(hn);
+                a[count] = i;
+                p[count] = hp;
+                n[count] = hn;
+                count++;
             }
         }
-        return new TripletTuples([.. a], [.. p], [.. n]);
+        if (count < rows)
+        {
+            Array.Resize(ref a, count);
+            Array.Resize(ref p, count);
+            Array.Resize(ref n, count);
+        }
+        return new TripletTuples(a, p, n);
     }
 }

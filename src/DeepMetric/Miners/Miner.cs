@@ -1,4 +1,5 @@
 using DeepMetric.Tensors;
+using DeepMetric.Tensors.Autograd;
 
 namespace DeepMetric;
 
@@ -30,17 +31,35 @@ public abstract class Miner
     public MinedTuples Mine(Tensor embeddings, int[] labels, Tensor? refEmbeddings = null, int[]? refLabels = null)
     {
         var batch = new MetricBatch(embeddings, labels, null, refEmbeddings, refLabels);
-        float[] matrix;
-        using (Tensor.NoGrad())
+        var reference = batch.SameSet ? null : batch.Reference;
+        // While training, the matrix is recorded with its graph and handed to the loss that consumes the tuples
+        // (MinedMatrix), which then need not compute it again; the values are the same either way.
+        bool share = NoGradScope.GradEnabled && (embeddings.RequiresGrad || (reference?.RequiresGrad ?? false));
+        Tensor matrix;
+        if (share)
         {
-            matrix = Distance.Pairwise(embeddings.Detach(), batch.SameSet ? null : batch.Reference.Detach()).ToArray();
+            matrix = Distance.Pairwise(embeddings, reference);
         }
-        var emb = embeddings.ToArray();
-        var refEmb = batch.SameSet ? emb : batch.Reference.ToArray();
-        var result = Mine(new MiningBatch(matrix, batch.Labels, batch.RefLabels, batch.SameSet, Distance, emb, refEmb, embeddings.Dim(1)));
+        else
+        {
+            using (Tensor.NoGrad())
+            {
+                matrix = Distance.Pairwise(embeddings.Detach(), reference?.Detach());
+            }
+        }
+        var emb = Storage(embeddings);
+        var refEmb = reference is null ? emb : Storage(reference);
+        var result = Mine(new MiningBatch(Storage(matrix), batch.Labels, batch.RefLabels, batch.SameSet, Distance, emb, refEmb, embeddings.Dim(1)));
+        if (share)
+        {
+            MinedMatrix.Attach(result, Distance, embeddings, reference, matrix);
+        }
         LastTupleCount = result.Count;
         return result;
     }
+
+    // The tensor's elements without a copy (miners only read them, during Mine).
+    private static ReadOnlyMemory<float> Storage(Tensor t) => t.Buffer.AsMemory(t.Offset, t.Size);
 
     /// <summary>Chooses tuples given the distance matrix and labels.</summary>
     protected abstract MinedTuples Mine(MiningBatch batch);

@@ -6,12 +6,12 @@ namespace DeepMetric;
 /// </summary>
 public sealed class MiningBatch
 {
-    private readonly float[] _values;
-    private readonly float[] _embeddings;
-    private readonly float[] _refEmbeddings;
+    private readonly ReadOnlyMemory<float> _values;
+    private readonly ReadOnlyMemory<float> _embeddings;
+    private readonly ReadOnlyMemory<float> _refEmbeddings;
 
-    internal MiningBatch(float[] values, int[] labels, int[] refLabels, bool sameSet, Distance distance,
-        float[] embeddings, float[] refEmbeddings, int dimension)
+    internal MiningBatch(ReadOnlyMemory<float> values, int[] labels, int[] refLabels, bool sameSet, Distance distance,
+        ReadOnlyMemory<float> embeddings, ReadOnlyMemory<float> refEmbeddings, int dimension)
     {
         _values = values;
         _embeddings = embeddings;
@@ -39,10 +39,10 @@ public sealed class MiningBatch
     public int Dimension { get; }
 
     /// <summary>The raw (not normalised) embedding of batch item <paramref name="i"/>.</summary>
-    public ReadOnlySpan<float> Embedding(int i) => _embeddings.AsSpan(i * Dimension, Dimension);
+    public ReadOnlySpan<float> Embedding(int i) => _embeddings.Span.Slice(i * Dimension, Dimension);
 
     /// <summary>The raw (not normalised) embedding of reference item <paramref name="j"/>.</summary>
-    public ReadOnlySpan<float> RefEmbedding(int j) => _refEmbeddings.AsSpan(j * Dimension, Dimension);
+    public ReadOnlySpan<float> RefEmbedding(int j) => _refEmbeddings.Span.Slice(j * Dimension, Dimension);
 
     /// <summary>N.</summary>
     public int Rows => Labels.Length;
@@ -50,11 +50,14 @@ public sealed class MiningBatch
     /// <summary>M.</summary>
     public int Cols => RefLabels.Length;
 
+    /// <summary>The whole N × M matrix, row-major.</summary>
+    internal ReadOnlySpan<float> Values => _values.Span;
+
     /// <summary>Row <paramref name="i"/> of the matrix.</summary>
-    public ReadOnlySpan<float> Row(int i) => _values.AsSpan(i * Cols, Cols);
+    public ReadOnlySpan<float> Row(int i) => _values.Span.Slice(i * Cols, Cols);
 
     /// <summary>The value between batch item <paramref name="i"/> and reference item <paramref name="j"/>.</summary>
-    public float this[int i, int j] => _values[(i * Cols) + j];
+    public float this[int i, int j] => _values.Span[(i * Cols) + j];
 
     /// <summary>True when (i, j) is a positive pair (same label, not the item itself).</summary>
     public bool IsPositive(int i, int j) => Labels[i] == RefLabels[j] && !(SameSet && i == j);

@@ -322,6 +322,8 @@ public sealed class Trainer
     /// One optimisation step on a batch, inside a <see cref="TensorScope"/> so the step's buffers are recycled
     /// (nothing computed here outlives it; the loss value is read inside). Clips the gradient norm when
     /// <see cref="ClipGradNorm"/> is set. Does not advance schedulers or <see cref="Iteration"/> (<see cref="Fit"/> does).
+    /// Parameter gradients are written into the previous step's gradient storage (<c>ZeroGrad(reuseStorage: true)</c>), so
+    /// a <see cref="Tensor.Grad"/> read in a callback is overwritten by the next step; clone it to keep it.
     /// </summary>
     /// <param name="inputs">Batch inputs.</param>
     /// <param name="labels">Batch labels.</param>
@@ -334,7 +336,7 @@ public sealed class Trainer
         {
             foreach (var o in _optimizers)
             {
-                o.ZeroGrad();
+                o.ZeroGrad(reuseStorage: true);
             }
             var embeddings = Model.Forward(inputs);
             MinedTuples? tuples = Miner?.Mine(embeddings, labels);

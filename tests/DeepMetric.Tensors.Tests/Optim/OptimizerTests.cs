@@ -85,6 +85,83 @@ public sealed class OptimizerTests
     }
 
     [Fact]
+    public void ZeroGradReusingStorage_WritesTheNextGradientIntoTheOldBuffer()
+    {
+        var p = Parameter();
+        var opt = new Sgd([p], 0.1f);
+        var c1 = Tensor.FromArray([1f, -2f, 3f, 0.5f, -4f], 5);
+        Ops.Sum(Ops.Mul(p, c1)).Backward();
+        var first = p.Grad!;
+        var before = first.ToArray();
+        opt.ZeroGrad(reuseStorage: true);
+        Assert.Null(p.Grad);
+        // d/dp Σ p² c₂ = 2 p c₂, computed here in double.
+        var c2 = new[] { 0.25f, 4f, -1f, 2f, 1.5f };
+        var values = p.ToArray();
+        Ops.Sum(Ops.Mul(Ops.Mul(p, p), Tensor.FromArray(c2, 5))).Backward();
+        Assert.Same(first.Buffer, p.Grad!.Buffer);
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.Equal(2.0 * values[i] * c2[i], p.Grad.ReadOnlySpan[i], 5);
+        }
+        Assert.Equal([1f, -2f, 3f, 0.5f, -4f], before);
+    }
+
+    [Fact]
+    public void ZeroGradReusingStorage_LeavesParametersWithoutGradientNull()
+    {
+        var a = Parameter();
+        var b = Parameter();
+        var opt = new Sgd([a, b], 0.1f);
+        Ops.Sum(Ops.Add(a, b)).Backward();
+        opt.Step();
+        opt.ZeroGrad(reuseStorage: true);
+        Ops.Sum(a).Backward();
+        Assert.NotNull(a.Grad);
+        Assert.Null(b.Grad);
+        opt.Step();
+        Assert.Equal(2, opt.StepCount(0));
+        Assert.Equal(1, opt.StepCount(1));
+    }
+
+    [Fact]
+    public void ZeroGradWithoutReuse_NeverWritesIntoAnOldGradient()
+    {
+        var p = Parameter();
+        var opt = new Sgd([p], 0.1f);
+        Ops.Sum(p).Backward();
+        var kept = p.Grad!;
+        opt.ZeroGrad(reuseStorage: true);
+        // A plain set-to-none afterwards cancels the reuse: the old gradient stays as it was.
+        p.Grad = kept;
+        opt.ZeroGrad();
+        Ops.Sum(Ops.Mul(p, 3f)).Backward();
+        Assert.NotSame(kept.Buffer, p.Grad!.Buffer);
+        Assert.All(kept.ToArray(), v => Assert.Equal(1f, v));
+        Assert.All(p.Grad.ToArray(), v => Assert.Equal(3f, v));
+    }
+
+    [Fact]
+    public void ZeroGradReusingStorage_TrainsBitIdenticallyToSetToNone()
+    {
+        float[] Train(bool reuse)
+        {
+            var p = Parameter();
+            var opt = new Adam([p], 0.05f);
+            var target = Tensor.FromArray([0.3f, -1f, 2f, 0.1f, 0.7f], 5);
+            for (int s = 0; s < 5; s++)
+            {
+                opt.ZeroGrad(reuseStorage: reuse);
+                var diff = Ops.Sub(p, target);
+                Ops.Sum(Ops.Mul(diff, diff)).Backward();
+                opt.Step();
+            }
+            return p.ToArray();
+        }
+        Assert.Equal(Train(false), Train(true));
+    }
+
+    [Fact]
     public void UpdatesViewsOfLargerStorage()
     {
         // A parameter that is a view at a non-zero offset must be updated through its window only.

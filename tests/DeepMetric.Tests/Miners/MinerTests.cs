@@ -39,6 +39,42 @@ public sealed class MinerTests
     }
 
     [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void BatchHard_MatchesBruteForce_WithSeparateReferenceAndSingletons(bool cosine)
+    {
+        int[] labels = [0, 1, 1, 2, 3, 0], refLabels = [1, 0, 2, 2, 0, 1, 4];
+        var e = Fixtures.RandomEmbeddings(21, labels.Length, 3, false);
+        var r = Fixtures.RandomEmbeddings(22, refLabels.Length, 3, false);
+        var t = (TripletTuples)new BatchHardMiner(cosine ? new CosineSimilarity() : null).Mine(e, labels, r, refLabels);
+        var d = Reference.NormalizedEuclidean(e.ToArray(), labels.Length, r.ToArray(), refLabels.Length, 3);
+        var expected = new List<(int, int, int)>();
+        for (int a = 0; a < labels.Length; a++)
+        {
+            int hp = -1, hn = -1;
+            for (int j = 0; j < refLabels.Length; j++)
+            {
+                // Farthest positive, nearest negative (cosine ranks normalised vectors as Euclidean does, reversed).
+                if (refLabels[j] == labels[a] && (hp < 0 || d[a, j] > d[a, hp]))
+                {
+                    hp = j;
+                }
+                else if (refLabels[j] != labels[a] && (hn < 0 || d[a, j] < d[a, hn]))
+                {
+                    hn = j;
+                }
+            }
+            if (hp >= 0 && hn >= 0)
+            {
+                expected.Add((a, hp, hn));
+            }
+        }
+        Assert.Equal(expected, MinerCheck.Set(t));
+        // Label 3 has no reference positive: that anchor is skipped.
+        Assert.DoesNotContain(4, t.Anchors);
+    }
+
+    [Theory]
     [InlineData(TripletKind.All)]
     [InlineData(TripletKind.Hard)]
     [InlineData(TripletKind.SemiHard)]
