@@ -9,7 +9,8 @@ namespace DeepMetric.Benchmarks.Training;
 /// The reference CNN's pooling stages in isolation, at batch 128: 2×2 max-pool forward and backward on both
 /// pooled shapes next to a plain copy of the pool's input (the memory-bound floor), ReLU on conv1's output, and
 /// a ReLU→MaxPool2d pair run through <see cref="Sequential"/> (which pools first) versus the two ops in order.
-/// Medians over repeated runs inside a <see cref="TensorScope"/>, as in training.
+/// Medians over repeated runs inside a <see cref="TensorScope"/>, as in training; the bare kernels (SIMD and scalar)
+/// also on reused buffers.
 /// </summary>
 public static class PoolQuick
 {
@@ -29,6 +30,7 @@ public static class PoolQuick
                 x.ReadOnlySpan.CopyTo(copyTarget);
                 return Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
             }), "ms"));
+            Kernels(tag, x.ToArray(), dims, records);
             var (fwd, bwd) = ForwardBackward(x, t => Ops.MaxPool2d(t, 2));
             records.Add(new BenchRecord($"{tag}_maxpool_fwd", fwd, "ms"));
             records.Add(new BenchRecord($"{tag}_maxpool_bwd", bwd, "ms"));
@@ -47,6 +49,40 @@ public static class PoolQuick
             }
         }
         return records;
+    }
+
+    // The bare kernels on reused (cache-warm) buffers, AVX2 and scalar: the op's cost without allocation and the
+    // cache misses of a training step.
+    private static void Kernels(string tag, float[] x, int[] dims, List<BenchRecord> records)
+    {
+        int planes = dims[0] * dims[1], h = dims[2], w = dims[3];
+        var y = new float[planes * (h / 2) * (w / 2)];
+        var winners = new byte[y.Length];
+        var dx = new float[x.Length];
+        foreach (bool scalar in new[] { false, true })
+        {
+            string path = scalar ? "scalar" : "simd";
+            PoolKernels.ForceScalar = scalar;
+            try
+            {
+                records.Add(new BenchRecord($"{tag}_kernel_fwd_{path}", Median(scalar ? 5 : Reps, () =>
+                {
+                    long t0 = Stopwatch.GetTimestamp();
+                    PoolKernels.MaxPool2x2Forward(x, y, winners, planes, h, w);
+                    return Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                }), "ms"));
+                records.Add(new BenchRecord($"{tag}_kernel_bwd_{path}", Median(scalar ? 5 : Reps, () =>
+                {
+                    long t0 = Stopwatch.GetTimestamp();
+                    PoolKernels.MaxPool2x2Backward(winners, y, dx, planes, h, w);
+                    return Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                }), "ms"));
+            }
+            finally
+            {
+                PoolKernels.ForceScalar = false;
+            }
+        }
     }
 
     // Forward: wall time of f. Backward: the summed time of the recorded nodes' backward steps (the seed

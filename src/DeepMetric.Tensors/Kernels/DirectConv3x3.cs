@@ -40,8 +40,8 @@ internal static class DirectConv3x3
     public static bool Applies(in ConvGeometry g) =>
         g.Kh == 3 && g.Kw == 3 && g.Stride == 1 && g.Dilation == 1 && g.C <= MaxChannels;
 
-    /// <summary>Width of one padded row: the padded image width, widened so every 8-wide output vector reads inside it.</summary>
-    public static int RowStride(in ConvGeometry g) => Math.Max(g.Wp, RoundUp(g.Wo) + 2);
+    /// <summary>Width of one padded row: the padded image width, widened so every group of output vectors reads inside it.</summary>
+    public static int RowStride(in ConvGeometry g) => Math.Max(g.Wp, RoundUpGroup(g.Wo) + 2);
 
     /// <summary>Floats of padded-image scratch one image needs.</summary>
     public static int PaddedScratch(in ConvGeometry g) => g.C * g.Hp * RowStride(g);
@@ -137,7 +137,8 @@ internal static class DirectConv3x3
         }
     }
 
-    private static int RoundUp(int n) => (n + Lanes - 1) / Lanes * Lanes;
+    // Output rows are computed in groups of four 8-wide vectors, which may read past the row's last group.
+    private static int RoundUpGroup(int n) => (n + (4 * Lanes) - 1) / (4 * Lanes) * (4 * Lanes);
 
     /// <summary>Copies one image [C, H, W] into zeroed padded planes [C, Hp, RowStride].</summary>
     private static void PadImage(ReadOnlySpan<float> img, in ConvGeometry g, Span<float> padded)
@@ -162,12 +163,45 @@ internal static class DirectConv3x3
         var lastMask = TailMask(wo - ((wo - 1) / Lanes * Lanes));
         fixed (float* x0 = padded, w0 = wk, y0 = plane)
         {
-            for (int h = 0; h < ho; h++)
+            int h = 0;
+            // Two output rows at a time: eight independent accumulators hide the FMA latency, and each broadcast
+            // weight serves both rows.
+            for (; h + 1 < ho; h += 2)
             {
                 float* yRow = y0 + (h * wo);
-                int j = 0;
-                // Four vectors at a time share each broadcast weight; the row's last vector may be partial.
-                for (; j + (3 * Lanes) < wo; j += 4 * Lanes)
+                for (int j = 0; j < wo; j += 4 * Lanes)
+                {
+                    Vector256<float> a0 = bv, a1 = bv, a2 = bv, a3 = bv, b0 = bv, b1 = bv, b2 = bv, b3 = bv;
+                    for (int ci = 0; ci < c; ci++)
+                    {
+                        for (int i = 0; i < 3; i++)
+                        {
+                            float* xr = x0 + (ci * planeP) + ((h + i) * rs) + j;
+                            float* wr = w0 + (ci * 9) + (i * 3);
+                            for (int jj = 0; jj < 3; jj++)
+                            {
+                                var wv = Vector256.Create(wr[jj]);
+                                float* xs = xr + jj;
+                                float* xt = xs + rs;
+                                a0 = Fma.MultiplyAdd(wv, Avx.LoadVector256(xs), a0);
+                                a1 = Fma.MultiplyAdd(wv, Avx.LoadVector256(xs + Lanes), a1);
+                                a2 = Fma.MultiplyAdd(wv, Avx.LoadVector256(xs + (2 * Lanes)), a2);
+                                a3 = Fma.MultiplyAdd(wv, Avx.LoadVector256(xs + (3 * Lanes)), a3);
+                                b0 = Fma.MultiplyAdd(wv, Avx.LoadVector256(xt), b0);
+                                b1 = Fma.MultiplyAdd(wv, Avx.LoadVector256(xt + Lanes), b1);
+                                b2 = Fma.MultiplyAdd(wv, Avx.LoadVector256(xt + (2 * Lanes)), b2);
+                                b3 = Fma.MultiplyAdd(wv, Avx.LoadVector256(xt + (3 * Lanes)), b3);
+                            }
+                        }
+                    }
+                    StoreGroup(yRow + j, wo - j, a0, a1, a2, a3, lastMask);
+                    StoreGroup(yRow + wo + j, wo - j, b0, b1, b2, b3, lastMask);
+                }
+            }
+            for (; h < ho; h++)
+            {
+                float* yRow = y0 + (h * wo);
+                for (int j = 0; j < wo; j += 4 * Lanes)
                 {
                     Vector256<float> a0 = bv, a1 = bv, a2 = bv, a3 = bv;
                     for (int ci = 0; ci < c; ci++)
@@ -187,28 +221,32 @@ internal static class DirectConv3x3
                             }
                         }
                     }
-                    Avx.Store(yRow + j, a0);
-                    Avx.Store(yRow + j + Lanes, a1);
-                    Avx.Store(yRow + j + (2 * Lanes), a2);
-                    StoreRowEnd(yRow + j + (3 * Lanes), a3, j + (4 * Lanes) <= wo, lastMask);
-                }
-                for (; j < wo; j += Lanes)
-                {
-                    var a = bv;
-                    for (int ci = 0; ci < c; ci++)
-                    {
-                        for (int i = 0; i < 3; i++)
-                        {
-                            float* xr = x0 + (ci * planeP) + ((h + i) * rs) + j;
-                            float* wr = w0 + (ci * 9) + (i * 3);
-                            a = Fma.MultiplyAdd(Vector256.Create(wr[0]), Avx.LoadVector256(xr), a);
-                            a = Fma.MultiplyAdd(Vector256.Create(wr[1]), Avx.LoadVector256(xr + 1), a);
-                            a = Fma.MultiplyAdd(Vector256.Create(wr[2]), Avx.LoadVector256(xr + 2), a);
-                        }
-                    }
-                    StoreRowEnd(yRow + j, a, j + Lanes <= wo, lastMask);
+                    StoreGroup(yRow + j, wo - j, a0, a1, a2, a3, lastMask);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Stores up to four vectors at <paramref name="at"/>, of which <paramref name="left"/> values still belong to the
+    /// row: whole vectors plainly, the row's last partial vector masked, vectors past the row's end not at all.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void StoreGroup(float* at, int left, Vector256<float> v0, Vector256<float> v1, Vector256<float> v2,
+        Vector256<float> v3, Vector256<float> lastMask)
+    {
+        StoreRowEnd(at, v0, left >= Lanes, lastMask);
+        if (left > Lanes)
+        {
+            StoreRowEnd(at + Lanes, v1, left >= 2 * Lanes, lastMask);
+        }
+        if (left > 2 * Lanes)
+        {
+            StoreRowEnd(at + (2 * Lanes), v2, left >= 3 * Lanes, lastMask);
+        }
+        if (left > 3 * Lanes)
+        {
+            StoreRowEnd(at + (3 * Lanes), v3, left >= 4 * Lanes, lastMask);
         }
     }
 

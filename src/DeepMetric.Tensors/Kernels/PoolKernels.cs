@@ -6,10 +6,12 @@ using System.Runtime.Intrinsics.X86;
 namespace DeepMetric.Tensors;
 
 /// <summary>
-/// The 2×2, stride-2 max-pool kernels over whole [planes, H, W] blocks. Each row pair is handled in one pass (the
-/// vertical max of the two rows and the max of column pairs together), with AVX2 where available and a portable
-/// scalar path. A row's tail is covered by a last vector that overlaps the previous one instead of a scalar loop:
-/// recomputing an output (or a window's four gradients) writes the same values again.
+/// The 2×2, stride-2 max-pool kernels over whole [planes, H, W] blocks. The forward pass handles each row pair in one
+/// pass (the maxima of the four window positions together) and records, per window, which position won in one byte;
+/// the backward pass then scatters the gradient from those bytes alone, without reading the input or output again
+/// (a quarter of the output's size instead of the input's). AVX2 where available, with a portable scalar path. A
+/// row's tail is covered by a last vector that overlaps the previous one instead of a scalar loop: recomputing a
+/// window writes the same values again.
 /// </summary>
 internal static class PoolKernels
 {
@@ -27,18 +29,23 @@ internal static class PoolKernels
 
     /// <summary>
     /// y[p, i, j] = max of x[p, 2i..2i+1, 2j..2j+1] for <paramref name="planes"/> planes of h×w; an odd last row or
-    /// column is not covered. NaN-propagating: a window holding a NaN gives a NaN (not necessarily the same payload).
+    /// column is not covered. NaN-propagating: a window holding a NaN gives its first NaN (blocks holding a NaN take the
+    /// scalar path).
+    /// <paramref name="winners"/> receives, per output, the position of the window's first maximal element
+    /// (0 top-left, 1 top-right, 2 bottom-left, 3 bottom-right; with a NaN, the first NaN).
     /// </summary>
-    public static void MaxPool2x2Forward(ReadOnlySpan<float> x, Span<float> y, int planes, int h, int w)
+    public static void MaxPool2x2Forward(ReadOnlySpan<float> x, Span<float> y, Span<byte> winners, int planes, int h, int w)
     {
         int ho = h / 2, wo = w / 2, plane = h * w;
         CheckLengths(x.Length, planes, plane, y.Length, ho * wo, nameof(y));
+        CheckLengths(x.Length, planes, plane, winners.Length, ho * wo, nameof(winners));
         if (wo == 0 || ho == 0)
         {
             return;
         }
         ref float x0 = ref MemoryMarshal.GetReference(x);
         ref float y0 = ref MemoryMarshal.GetReference(y);
+        ref byte k0 = ref MemoryMarshal.GetReference(winners);
         bool simd = Vectorised && wo >= 4;
         int outAt = 0;
         for (int pl = 0; pl < planes; pl++)
@@ -49,31 +56,40 @@ internal static class PoolKernels
                 ref float top = ref Unsafe.Add(ref x0, rowAt);
                 ref float bottom = ref Unsafe.Add(ref top, w);
                 ref float dst = ref Unsafe.Add(ref y0, outAt);
-                if (simd)
+                ref byte win = ref Unsafe.Add(ref k0, outAt);
+                if (!simd)
                 {
-                    ForwardRowAvx2(ref top, ref bottom, ref dst, wo);
+                    ForwardScalar(ref top, ref bottom, ref dst, ref win, 0, wo);
+                }
+                else if (wo >= 8)
+                {
+                    for (int i = 0; i < wo; i += 8)
+                    {
+                        // The last block is shifted back to end at the row's end, overlapping the previous one.
+                        Forward8(ref top, ref bottom, ref dst, ref win, Math.Min(i, wo - 8));
+                    }
                 }
                 else
                 {
-                    ForwardRowScalar(ref top, ref bottom, ref dst, wo);
+                    // 4 ≤ wo < 8: two blocks of four windows, the second ending at the row's end.
+                    Forward4(ref top, ref bottom, ref dst, ref win, 0);
+                    Forward4(ref top, ref bottom, ref dst, ref win, wo - 4);
                 }
             }
         }
     }
 
     /// <summary>
-    /// Backward of <see cref="MaxPool2x2Forward"/>: each window's first maximal element (order top-left, top-right,
-    /// bottom-left, bottom-right; NaN matches NaN) receives the output gradient, the other three 0. Every element of
-    /// <paramref name="dx"/> is written (an uncovered odd last row or column gets 0), so it need not be cleared first.
+    /// Backward of <see cref="MaxPool2x2Forward"/>: each window's winning position (from <paramref name="winners"/>)
+    /// receives the output gradient, the other three 0. Every element of <paramref name="dx"/> is written (an
+    /// uncovered odd last row or column gets 0), so it need not be cleared first.
     /// </summary>
-    public static void MaxPool2x2Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> g, Span<float> dx,
-        int planes, int h, int w)
+    public static void MaxPool2x2Backward(ReadOnlySpan<byte> winners, ReadOnlySpan<float> g, Span<float> dx, int planes, int h, int w)
     {
         int ho = h / 2, wo = w / 2, plane = h * w;
-        CheckLengths(x.Length, planes, plane, y.Length, ho * wo, nameof(y));
         CheckLengths(dx.Length, planes, plane, g.Length, ho * wo, nameof(g));
-        ref float x0 = ref MemoryMarshal.GetReference(x);
-        ref float y0 = ref MemoryMarshal.GetReference(y);
+        CheckLengths(dx.Length, planes, plane, winners.Length, ho * wo, nameof(winners));
+        ref byte k0 = ref MemoryMarshal.GetReference(winners);
         ref float g0 = ref MemoryMarshal.GetReference(g);
         ref float d0 = ref MemoryMarshal.GetReference(dx);
         bool simd = Vectorised && wo >= 4;
@@ -83,19 +99,25 @@ internal static class PoolKernels
             int rowAt = pl * plane;
             for (int oh = 0; oh < ho; oh++, rowAt += 2 * w, outAt += wo)
             {
-                ref float top = ref Unsafe.Add(ref x0, rowAt);
-                ref float bottom = ref Unsafe.Add(ref top, w);
                 ref float dTop = ref Unsafe.Add(ref d0, rowAt);
                 ref float dBottom = ref Unsafe.Add(ref dTop, w);
-                ref float ym = ref Unsafe.Add(ref y0, outAt);
+                ref byte win = ref Unsafe.Add(ref k0, outAt);
                 ref float gm = ref Unsafe.Add(ref g0, outAt);
-                if (simd)
+                if (!simd)
                 {
-                    BackwardRowAvx2(ref top, ref bottom, ref ym, ref gm, ref dTop, ref dBottom, wo);
+                    BackwardScalar(ref win, ref gm, ref dTop, ref dBottom, wo);
+                }
+                else if (wo >= 8)
+                {
+                    for (int i = 0; i < wo; i += 8)
+                    {
+                        Backward8(ref win, ref gm, ref dTop, ref dBottom, Math.Min(i, wo - 8));
+                    }
                 }
                 else
                 {
-                    BackwardRowScalar(ref top, ref bottom, ref ym, ref gm, ref dTop, ref dBottom, wo);
+                    Backward4(ref win, ref gm, ref dTop, ref dBottom, 0);
+                    Backward4(ref win, ref gm, ref dTop, ref dBottom, wo - 4);
                 }
                 if ((w & 1) != 0)
                 {
@@ -119,163 +141,158 @@ internal static class PoolKernels
         }
     }
 
-    private static void ForwardRowScalar(ref float top, ref float bottom, ref float dst, int wo)
+    // Windows [from, from + count) of one row pair. Branch-free except for the (rare) NaN windows: random data
+    // would mispredict the comparisons of a branching version about every other window.
+    private static void ForwardScalar(ref float top, ref float bottom, ref float dst, ref byte winners, int from, int count)
     {
-        for (int i = 0; i < wo; i++)
+        for (int i = from; i < from + count; i++)
         {
             int c = 2 * i;
-            // In window order with strict >, a NaN taking over and nothing replacing it (comparisons with NaN are false).
-            float m = Unsafe.Add(ref top, c);
-            m = Later(m, Unsafe.Add(ref top, c + 1));
-            m = Later(m, Unsafe.Add(ref bottom, c));
-            Unsafe.Add(ref dst, i) = Later(m, Unsafe.Add(ref bottom, c + 1));
-        }
-
-        static float Later(float best, float v) => v > best || float.IsNaN(v) ? v : best;
-    }
-
-    private static void ForwardRowAvx2(ref float top, ref float bottom, ref float dst, int wo)
-    {
-        if (wo >= 8)
-        {
-            for (int i = 0; i < wo; i += 8)
+            float a = Unsafe.Add(ref top, c), b = Unsafe.Add(ref top, c + 1);
+            float p = Unsafe.Add(ref bottom, c), q = Unsafe.Add(ref bottom, c + 1);
+            float m = MathF.Max(MathF.Max(a, b), MathF.Max(p, q));
+            // First match in window order, in integer arithmetic: 3 − [p], then 1 if [b], then 0 if [a].
+            int win = 3 - (p == m ? 1 : 0);
+            win -= (b == m ? 1 : 0) * (win - 1);
+            win *= a == m ? 0 : 1;
+            if (float.IsNaN(a + b + p + q))
             {
-                // The last block is shifted back to end at the row's end, overlapping the previous one.
-                int at = Math.Min(i, wo - 8);
-                nuint c = (nuint)(2 * at);
-                var v0 = MaxNaN(Vector256.LoadUnsafe(ref top, c), Vector256.LoadUnsafe(ref bottom, c));
-                var v1 = MaxNaN(Vector256.LoadUnsafe(ref top, c + 8), Vector256.LoadUnsafe(ref bottom, c + 8));
-                // Even and odd columns of v0‖v1, lane by lane: [a0 a2 b0 b2 | a4 a6 b4 b6] and [a1 a3 b1 b3 | a5 a7 b5 b7].
-                var m = MaxNaN(Avx.Shuffle(v0, v1, 0b10_00_10_00), Avx.Shuffle(v0, v1, 0b11_01_11_01));
-                // 64-bit chunks are [A01 B01 | A23 B23]; reorder to [A01 A23 B01 B23].
-                Avx2.Permute4x64(m.AsDouble(), 0b11_01_10_00).AsSingle().StoreUnsafe(ref dst, (nuint)at);
+                // A NaN wins, the first one in window order (a NaN sum without a NaN means infinities of both signs).
+                win = float.IsNaN(a) ? 0 : float.IsNaN(b) ? 1 : float.IsNaN(p) ? 2 : float.IsNaN(q) ? 3 : win;
+                m = win switch { 0 => a, 1 => b, 2 => p, _ => q };
             }
-        }
-        else
-        {
-            // 4 ≤ wo < 8: two blocks of four outputs, the second ending at the row's end.
-            Forward4(ref top, ref bottom, ref dst, 0);
-            Forward4(ref top, ref bottom, ref dst, wo - 4);
+            Unsafe.Add(ref dst, i) = m;
+            Unsafe.Add(ref winners, i) = (byte)win;
         }
     }
 
+    // Eight windows (16 columns). The lane-wise deinterleave orders the windows [0 1 4 5 | 2 3 6 7]; the results are
+    // put back in order with one 64-bit permute.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Forward4(ref float top, ref float bottom, ref float dst, int at)
+    private static void Forward8(ref float top, ref float bottom, ref float dst, ref byte winners, int at)
     {
-        nuint c = (nuint)(2 * at);
-        var v0 = MaxNaN(Vector128.LoadUnsafe(ref top, c), Vector128.LoadUnsafe(ref bottom, c));
-        var v1 = MaxNaN(Vector128.LoadUnsafe(ref top, c + 4), Vector128.LoadUnsafe(ref bottom, c + 4));
-        MaxNaN(Sse.Shuffle(v0, v1, 0b10_00_10_00), Sse.Shuffle(v0, v1, 0b11_01_11_01)).StoreUnsafe(ref dst, (nuint)at);
-    }
-
-    // maxps alone returns its second operand when either is NaN; or-ing in the unordered mask (all bits set, itself
-    // a NaN) makes a NaN on either side win.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> MaxNaN(Vector256<float> a, Vector256<float> b) => Avx.Or(Avx.Max(a, b), Avx.CompareUnordered(a, b));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> MaxNaN(Vector128<float> a, Vector128<float> b) => Sse.Or(Sse.Max(a, b), Sse.CompareUnordered(a, b));
-
-    private static void BackwardRowScalar(ref float top, ref float bottom, ref float y, ref float g, ref float dTop, ref float dBottom, int wo)
-    {
-        for (int i = 0; i < wo; i++)
-        {
-            int c = 2 * i;
-            float m = Unsafe.Add(ref y, i), gv = Unsafe.Add(ref g, i);
-            int win = Matches(Unsafe.Add(ref top, c), m) ? 0 : Matches(Unsafe.Add(ref top, c + 1), m) ? 1
-                : Matches(Unsafe.Add(ref bottom, c), m) ? 2 : 3;
-            Unsafe.Add(ref dTop, c) = win == 0 ? gv : 0f;
-            Unsafe.Add(ref dTop, c + 1) = win == 1 ? gv : 0f;
-            Unsafe.Add(ref dBottom, c) = win == 2 ? gv : 0f;
-            Unsafe.Add(ref dBottom, c + 1) = win == 3 ? gv : 0f;
-        }
-
-        static bool Matches(float v, float max) => v == max || (float.IsNaN(max) && float.IsNaN(v));
-    }
-
-    private static void BackwardRowAvx2(ref float top, ref float bottom, ref float y, ref float g, ref float dTop, ref float dBottom, int wo)
-    {
-        if (wo >= 8)
-        {
-            for (int i = 0; i < wo; i += 8)
-            {
-                // The last block is shifted back to end at the row's end, overlapping the previous one.
-                Backward8(ref top, ref bottom, ref y, ref g, ref dTop, ref dBottom, Math.Min(i, wo - 8));
-            }
-        }
-        else
-        {
-            // 4 ≤ wo < 8: two blocks of four windows, the second ending at the row's end.
-            Backward4(ref top, ref bottom, ref y, ref g, ref dTop, ref dBottom, 0);
-            Backward4(ref top, ref bottom, ref y, ref g, ref dTop, ref dBottom, wo - 4);
-        }
-    }
-
-    // Eight windows (16 columns). The columns are split into left and right ones per window, each window's four
-    // flags are compared against its max in window-indexed vectors, and the gradients are interleaved back.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Backward8(ref float top, ref float bottom, ref float y, ref float g, ref float dTop, ref float dBottom, int at)
-    {
-        var y8 = Vector256.LoadUnsafe(ref y, (nuint)at);
-        if (Avx.MoveMask(Avx.CompareUnordered(y8, y8)) != 0)
-        {
-            // A NaN maximum (rare): the scalar rule, where NaN matches NaN.
-            BackwardRowScalar(ref Unsafe.Add(ref top, 2 * at), ref Unsafe.Add(ref bottom, 2 * at), ref Unsafe.Add(ref y, at),
-                ref Unsafe.Add(ref g, at), ref Unsafe.Add(ref dTop, 2 * at), ref Unsafe.Add(ref dBottom, 2 * at), 8);
-            return;
-        }
         nuint c = (nuint)(2 * at);
         var t0 = Vector256.LoadUnsafe(ref top, c);
         var t1 = Vector256.LoadUnsafe(ref top, c + 8);
         var b0 = Vector256.LoadUnsafe(ref bottom, c);
         var b1 = Vector256.LoadUnsafe(ref bottom, c + 8);
-        // Lane-wise deinterleave orders the windows [0 1 4 5 | 2 3 6 7]; put the maxima and gradients in that order.
-        var yP = Avx2.Permute4x64(y8.AsDouble(), 0b11_01_10_00).AsSingle();
-        var gP = Avx2.Permute4x64(Vector256.LoadUnsafe(ref g, (nuint)at).AsDouble(), 0b11_01_10_00).AsSingle();
-        var eTL = Avx.CompareEqual(Avx.Shuffle(t0, t1, 0b10_00_10_00), yP);
-        var eTR = Avx.CompareEqual(Avx.Shuffle(t0, t1, 0b11_01_11_01), yP);
-        var eBL = Avx.CompareEqual(Avx.Shuffle(b0, b1, 0b10_00_10_00), yP);
-        var anyT = Avx.Or(eTL, eTR);
-        var gTL = Avx.And(eTL, gP);
-        var gTR = Avx.And(Avx.AndNot(eTL, eTR), gP);
-        var gBL = Avx.And(Avx.AndNot(anyT, eBL), gP);
-        // Bottom-right takes what no other element took (it is then the maximum).
-        var gBR = Avx.AndNot(Avx.Or(anyT, eBL), gP);
-        // unpacklo of [0 1 4 5 | 2 3 6 7]-ordered windows gives columns 0–7 in order, unpackhi columns 8–15.
-        Avx.UnpackLow(gTL, gTR).StoreUnsafe(ref dTop, c);
-        Avx.UnpackHigh(gTL, gTR).StoreUnsafe(ref dTop, c + 8);
-        Avx.UnpackLow(gBL, gBR).StoreUnsafe(ref dBottom, c);
-        Avx.UnpackHigh(gBL, gBR).StoreUnsafe(ref dBottom, c + 8);
-    }
-
-    // Four windows (8 columns), as Backward8 on 128-bit vectors (no reordering needed).
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Backward4(ref float top, ref float bottom, ref float y, ref float g, ref float dTop, ref float dBottom, int at)
-    {
-        var y4 = Vector128.LoadUnsafe(ref y, (nuint)at);
-        if (Sse.MoveMask(Sse.CompareUnordered(y4, y4)) != 0)
+        if (Avx.MoveMask(Avx.Or(Avx.CompareUnordered(t0, b0), Avx.CompareUnordered(t1, b1))) != 0)
         {
-            BackwardRowScalar(ref Unsafe.Add(ref top, 2 * at), ref Unsafe.Add(ref bottom, 2 * at), ref Unsafe.Add(ref y, at),
-                ref Unsafe.Add(ref g, at), ref Unsafe.Add(ref dTop, 2 * at), ref Unsafe.Add(ref dBottom, 2 * at), 4);
+            // A NaN in a window (rare): the scalar rule picks the first NaN.
+            ForwardScalar(ref top, ref bottom, ref dst, ref winners, at, 8);
             return;
         }
+        var tl = Avx.Shuffle(t0, t1, 0b10_00_10_00);
+        var tr = Avx.Shuffle(t0, t1, 0b11_01_11_01);
+        var bl = Avx.Shuffle(b0, b1, 0b10_00_10_00);
+        var br = Avx.Shuffle(b0, b1, 0b11_01_11_01);
+        var m = Avx.Max(Avx.Max(tl, tr), Avx.Max(bl, br));
+        Avx2.Permute4x64(m.AsDouble(), 0b11_01_10_00).AsSingle().StoreUnsafe(ref dst, (nuint)at);
+        var code = WinnerCodes(Avx.CompareEqual(tl, m), Avx.CompareEqual(tr, m), Avx.CompareEqual(bl, m));
+        code = Avx2.Permute4x64(code.AsInt64(), 0b11_01_10_00).AsInt32();
+        // Narrow the eight int32 codes to bytes: per lane [c0 c1 c2 c3], gathered into the low 8 bytes.
+        var words = Avx2.PackSignedSaturate(code, code);
+        var bytes = Avx2.PackUnsignedSaturate(words, words).AsInt32();
+        var packed = Avx2.PermuteVar8x32(bytes, Vector256.Create(0, 4, 0, 4, 0, 4, 0, 4));
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref winners, at), packed.AsUInt64().ToScalar());
+    }
+
+    // Four windows (8 columns), as Forward8 on 128-bit vectors (already in window order).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Forward4(ref float top, ref float bottom, ref float dst, ref byte winners, int at)
+    {
         nuint c = (nuint)(2 * at);
         var t0 = Vector128.LoadUnsafe(ref top, c);
         var t1 = Vector128.LoadUnsafe(ref top, c + 4);
         var b0 = Vector128.LoadUnsafe(ref bottom, c);
         var b1 = Vector128.LoadUnsafe(ref bottom, c + 4);
+        if (Sse.MoveMask(Sse.Or(Sse.CompareUnordered(t0, b0), Sse.CompareUnordered(t1, b1))) != 0)
+        {
+            ForwardScalar(ref top, ref bottom, ref dst, ref winners, at, 4);
+            return;
+        }
+        var tl = Sse.Shuffle(t0, t1, 0b10_00_10_00);
+        var tr = Sse.Shuffle(t0, t1, 0b11_01_11_01);
+        var bl = Sse.Shuffle(b0, b1, 0b10_00_10_00);
+        var br = Sse.Shuffle(b0, b1, 0b11_01_11_01);
+        var m = Sse.Max(Sse.Max(tl, tr), Sse.Max(bl, br));
+        m.StoreUnsafe(ref dst, (nuint)at);
+        var code = WinnerCodes(Sse.CompareEqual(tl, m), Sse.CompareEqual(tr, m), Sse.CompareEqual(bl, m));
+        var words = Sse2.PackSignedSaturate(code, code);
+        var bytes = Sse2.PackUnsignedSaturate(words, words).AsUInt32();
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref winners, at), bytes.ToScalar());
+    }
+
+    // The first matching position per window as int32 lanes: 3, then 2 where bottom-left matched (3 + −1), then 1
+    // where top-right matched, then 0 where top-left matched.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> WinnerCodes(Vector256<float> tl, Vector256<float> tr, Vector256<float> bl)
+    {
+        var code = Avx2.Add(Vector256.Create(3), bl.AsInt32()).AsSingle();
+        code = Avx.BlendVariable(code, Vector256.Create(1).AsSingle(), tr);
+        return Avx.AndNot(tl, code).AsInt32();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<int> WinnerCodes(Vector128<float> tl, Vector128<float> tr, Vector128<float> bl)
+    {
+        var code = Sse2.Add(Vector128.Create(3), bl.AsInt32()).AsSingle();
+        code = Sse41.BlendVariable(code, Vector128.Create(1).AsSingle(), tr);
+        return Sse.AndNot(tl, code).AsInt32();
+    }
+
+    private static void BackwardScalar(ref byte winners, ref float g, ref float dTop, ref float dBottom, int wo)
+    {
+        for (int i = 0; i < wo; i++)
+        {
+            int c = 2 * i, win = Unsafe.Add(ref winners, i);
+            int bits = BitConverter.SingleToInt32Bits(Unsafe.Add(ref g, i));
+            // Bit masks rather than branches or products (0·∞ would be NaN): all ones at the winner, zero elsewhere.
+            Unsafe.Add(ref dTop, c) = BitConverter.Int32BitsToSingle(bits & -(win == 0 ? 1 : 0));
+            Unsafe.Add(ref dTop, c + 1) = BitConverter.Int32BitsToSingle(bits & -(win == 1 ? 1 : 0));
+            Unsafe.Add(ref dBottom, c) = BitConverter.Int32BitsToSingle(bits & -(win == 2 ? 1 : 0));
+            Unsafe.Add(ref dBottom, c + 1) = BitConverter.Int32BitsToSingle(bits & -(win == 3 ? 1 : 0));
+        }
+    }
+
+    // Eight windows (16 columns): each window's gradient and winner duplicated onto its two columns, then kept where
+    // the column's position (0 1 0 1 … on top, 2 3 2 3 … below) is the winner.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Backward8(ref byte winners, ref float g, ref float dTop, ref float dBottom, int at)
+    {
+        nuint c = (nuint)(2 * at);
+        var codes = Avx2.ConvertToVector256Int32(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref winners, at))).AsByte());
+        var g8 = Vector256.LoadUnsafe(ref g, (nuint)at);
+        var low = Vector256.Create(0, 0, 1, 1, 2, 2, 3, 3);
+        var high = Vector256.Create(4, 4, 5, 5, 6, 6, 7, 7);
+        var topPos = Vector256.Create(0, 1, 0, 1, 0, 1, 0, 1);
+        var bottomPos = Vector256.Create(2, 3, 2, 3, 2, 3, 2, 3);
+        var c0 = Avx2.PermuteVar8x32(codes, low);
+        var c1 = Avx2.PermuteVar8x32(codes, high);
+        var g0 = Avx2.PermuteVar8x32(g8, low);
+        var g1 = Avx2.PermuteVar8x32(g8, high);
+        Avx.And(g0, Avx2.CompareEqual(c0, topPos).AsSingle()).StoreUnsafe(ref dTop, c);
+        Avx.And(g1, Avx2.CompareEqual(c1, topPos).AsSingle()).StoreUnsafe(ref dTop, c + 8);
+        Avx.And(g0, Avx2.CompareEqual(c0, bottomPos).AsSingle()).StoreUnsafe(ref dBottom, c);
+        Avx.And(g1, Avx2.CompareEqual(c1, bottomPos).AsSingle()).StoreUnsafe(ref dBottom, c + 8);
+    }
+
+    // Four windows (8 columns), as Backward8 on 128-bit vectors.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Backward4(ref byte winners, ref float g, ref float dTop, ref float dBottom, int at)
+    {
+        nuint c = (nuint)(2 * at);
+        var codes = Sse41.ConvertToVector128Int32(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref winners, at))).AsByte());
         var g4 = Vector128.LoadUnsafe(ref g, (nuint)at);
-        var eTL = Sse.CompareEqual(Sse.Shuffle(t0, t1, 0b10_00_10_00), y4);
-        var eTR = Sse.CompareEqual(Sse.Shuffle(t0, t1, 0b11_01_11_01), y4);
-        var eBL = Sse.CompareEqual(Sse.Shuffle(b0, b1, 0b10_00_10_00), y4);
-        var anyT = Sse.Or(eTL, eTR);
-        var gTL = Sse.And(eTL, g4);
-        var gTR = Sse.And(Sse.AndNot(eTL, eTR), g4);
-        var gBL = Sse.And(Sse.AndNot(anyT, eBL), g4);
-        var gBR = Sse.AndNot(Sse.Or(anyT, eBL), g4);
-        Sse.UnpackLow(gTL, gTR).StoreUnsafe(ref dTop, c);
-        Sse.UnpackHigh(gTL, gTR).StoreUnsafe(ref dTop, c + 4);
-        Sse.UnpackLow(gBL, gBR).StoreUnsafe(ref dBottom, c);
-        Sse.UnpackHigh(gBL, gBR).StoreUnsafe(ref dBottom, c + 4);
+        var topPos = Vector128.Create(0, 1, 0, 1);
+        var bottomPos = Vector128.Create(2, 3, 2, 3);
+        var c0 = Sse2.UnpackLow(codes, codes);
+        var c1 = Sse2.UnpackHigh(codes, codes);
+        var g0 = Sse.UnpackLow(g4, g4);
+        var g1 = Sse.UnpackHigh(g4, g4);
+        Sse.And(g0, Sse2.CompareEqual(c0, topPos).AsSingle()).StoreUnsafe(ref dTop, c);
+        Sse.And(g1, Sse2.CompareEqual(c1, topPos).AsSingle()).StoreUnsafe(ref dTop, c + 4);
+        Sse.And(g0, Sse2.CompareEqual(c0, bottomPos).AsSingle()).StoreUnsafe(ref dBottom, c);
+        Sse.And(g1, Sse2.CompareEqual(c1, bottomPos).AsSingle()).StoreUnsafe(ref dBottom, c + 4);
     }
 }

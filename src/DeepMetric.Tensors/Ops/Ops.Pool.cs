@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -46,20 +45,22 @@ public static partial class Ops
     }
 
     /// <summary>
-    /// The common 2×2, stride-2 case, by <see cref="PoolKernels"/>: one pass per row pair. The backward pass finds
-    /// each window's first maximal element again instead of storing winner indices (which would cost a buffer as
-    /// large as the output and its memory traffic), and writes every input gradient, so its buffer is not cleared.
+    /// The common 2×2, stride-2 case, by <see cref="PoolKernels"/>: one pass per row pair that also records each
+    /// window's winning position in a byte, so the backward pass reads only those bytes and the gradient (not the
+    /// input and output) and writes every input gradient, its buffer not cleared first.
     /// </summary>
     private static Tensor MaxPool2x2(Tensor x, ConvGeometry geo, int planes)
     {
-        int h = geo.H, w = geo.W;
-        var y = TensorBuffers.Uninitialized(planes * geo.Ho * geo.Wo);
-        PoolKernels.MaxPool2x2Forward(x.ReadOnlySpan, y, planes, h, w);
+        int h = geo.H, w = geo.W, outputs = planes * geo.Ho * geo.Wo;
+        var y = TensorBuffers.Uninitialized(outputs);
+        // The winner bytes live in a pooled float buffer (a quarter of the output's length).
+        var winnerStore = TensorBuffers.Uninitialized((outputs + 3) / 4);
+        PoolKernels.MaxPool2x2Forward(x.ReadOnlySpan, y, MemoryMarshal.AsBytes(winnerStore.AsSpan())[..outputs], planes, h, w);
         int[] dims = [x.Dims[0], geo.C, geo.Ho, geo.Wo];
         return Tensor.Record(y, dims, "MaxPool2d", x, g =>
         {
             var dx = TensorBuffers.Uninitialized(x.Size);
-            PoolKernels.MaxPool2x2Backward(x.ReadOnlySpan, y, g.ReadOnlySpan, dx, planes, h, w);
+            PoolKernels.MaxPool2x2Backward(MemoryMarshal.AsBytes(winnerStore.AsSpan())[..outputs], g.ReadOnlySpan, dx, planes, h, w);
             x.AccumulateGrad(new Tensor(dx, (int[])x.Dims.Clone()));
         });
     }

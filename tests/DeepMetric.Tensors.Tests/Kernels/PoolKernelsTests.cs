@@ -4,14 +4,16 @@ namespace DeepMetric.Tensors.Tests.Kernels;
 
 public sealed class PoolKernelsTests
 {
-    // Small integers (many ties), zeros of both signs, and a few NaNs.
+    // Small integers (many ties), zeros of both signs, and a few NaNs and infinities.
     private static float[] TieHeavy(Prng rng, int length, double nanRate)
     {
         var v = new float[length];
         for (int i = 0; i < length; i++)
         {
             double u = rng.NextDouble();
-            v[i] = u < nanRate ? float.NaN : rng.NextInt(5) switch { 0 => -0f, 1 => 0f, int k => k - 3 };
+            v[i] = u < nanRate ? float.NaN
+                : u < 2 * nanRate ? (rng.NextInt(2) == 0 ? float.PositiveInfinity : float.NegativeInfinity)
+                : rng.NextInt(5) switch { 0 => -0f, 1 => 0f, int k => k - 3 };
         }
         return v;
     }
@@ -21,6 +23,13 @@ public sealed class PoolKernelsTests
     {
         int at = (p * plane) + (2 * i * w) + (2 * j);
         return [x[at], x[at + 1], x[at + w], x[at + w + 1]];
+    }
+
+    // Position of the first maximal element; with a NaN, of the first NaN.
+    private static int FirstMaximum(float[] win)
+    {
+        int nan = Array.FindIndex(win, float.IsNaN);
+        return nan >= 0 ? nan : Array.IndexOf(win, win.Max());
     }
 
     public static TheoryData<bool> Paths => new() { false, true };
@@ -40,7 +49,8 @@ public sealed class PoolKernelsTests
                     int planes = 3, plane = h * w, ho = h / 2, wo = w / 2;
                     var x = TieHeavy(rng, planes * plane, 0.03);
                     var y = new float[planes * ho * wo];
-                    PoolKernels.MaxPool2x2Forward(x, y, planes, h, w);
+                    var winners = new byte[y.Length];
+                    PoolKernels.MaxPool2x2Forward(x, y, winners, planes, h, w);
                     for (int p = 0; p < planes; p++)
                     {
                         for (int i = 0; i < ho; i++)
@@ -48,15 +58,17 @@ public sealed class PoolKernelsTests
                             for (int j = 0; j < wo; j++)
                             {
                                 var win = Window(x, plane, w, p, i, j);
-                                float got = y[(p * ho * wo) + (i * wo) + j];
-                                if (win.Any(float.IsNaN))
+                                int o = (p * ho * wo) + (i * wo) + j;
+                                bool nan = win.Any(float.IsNaN);
+                                if (nan)
                                 {
-                                    Assert.True(float.IsNaN(got), $"h={h} w={w} ({p},{i},{j}) should be NaN");
+                                    Assert.True(float.IsNaN(y[o]), $"h={h} w={w} ({p},{i},{j}) should be NaN");
                                 }
                                 else
                                 {
-                                    Assert.Equal((double)win.Max(), got);
+                                    Assert.Equal((double)win.Max(), y[o]);
                                 }
+                                Assert.Equal(FirstMaximum(win), winners[o]);
                             }
                         }
                     }
@@ -84,23 +96,16 @@ public sealed class PoolKernelsTests
                     int planes = 3, plane = h * w, ho = h / 2, wo = w / 2;
                     var x = TieHeavy(rng, planes * plane, 0.03);
                     var y = new float[planes * ho * wo];
+                    var winners = new byte[y.Length];
+                    PoolKernels.MaxPool2x2Forward(x, y, winners, planes, h, w);
                     var g = new float[y.Length];
-                    for (int p = 0; p < planes; p++)
+                    for (int o = 0; o < g.Length; o++)
                     {
-                        for (int i = 0; i < ho; i++)
-                        {
-                            for (int j = 0; j < wo; j++)
-                            {
-                                var win = Window(x, plane, w, p, i, j);
-                                int o = (p * ho * wo) + (i * wo) + j;
-                                y[o] = win.Any(float.IsNaN) ? float.NaN : win.Max();
-                                g[o] = o + 1;
-                            }
-                        }
+                        g[o] = o + 1;
                     }
                     var dx = new float[x.Length];
                     Array.Fill(dx, 999f);
-                    PoolKernels.MaxPool2x2Backward(x, y, g, dx, planes, h, w);
+                    PoolKernels.MaxPool2x2Backward(winners, g, dx, planes, h, w);
                     var expected = new float[x.Length];
                     for (int p = 0; p < planes; p++)
                     {
@@ -110,7 +115,7 @@ public sealed class PoolKernelsTests
                             {
                                 var win = Window(x, plane, w, p, i, j);
                                 int o = (p * ho * wo) + (i * wo) + j;
-                                int k = Array.FindIndex(win, v => v == y[o] || (float.IsNaN(v) && float.IsNaN(y[o])));
+                                int k = FirstMaximum(win);
                                 expected[(p * plane) + ((2 * i) + (k / 2)) * w + (2 * j) + (k % 2)] = g[o];
                             }
                         }
@@ -128,10 +133,14 @@ public sealed class PoolKernelsTests
     [Fact]
     public void Kernels_RejectShortBuffers()
     {
-        var ex = Assert.Throws<ArgumentException>(() => PoolKernels.MaxPool2x2Forward(new float[16], new float[3], 1, 4, 4));
+        var ex = Assert.Throws<ArgumentException>(() => PoolKernels.MaxPool2x2Forward(new float[16], new float[3], new byte[4], 1, 4, 4));
         Assert.Equal("y", ex.ParamName);
-        ex = Assert.Throws<ArgumentException>(() => PoolKernels.MaxPool2x2Backward(new float[16], new float[4], new float[4], new float[15], 1, 4, 4));
+        ex = Assert.Throws<ArgumentException>(() => PoolKernels.MaxPool2x2Forward(new float[16], new float[4], new byte[3], 1, 4, 4));
+        Assert.Equal("winners", ex.ParamName);
+        ex = Assert.Throws<ArgumentException>(() => PoolKernels.MaxPool2x2Backward(new byte[4], new float[4], new float[15], 1, 4, 4));
         Assert.Equal("g", ex.ParamName);
+        ex = Assert.Throws<ArgumentException>(() => PoolKernels.MaxPool2x2Backward(new byte[3], new float[4], new float[16], 1, 4, 4));
+        Assert.Equal("winners", ex.ParamName);
     }
 
     [Fact]
