@@ -15,6 +15,10 @@ public static class TrainStepQuick
 {
     private const int Batch = 128;
 
+    // Steps before timing: .NET's tiered JIT moves a method through unoptimised, instrumented and optimised code over
+    // its first ~60 calls, and these per-step methods are called once a step; a training run is thousands of steps.
+    private const int Warmup = 60;
+
     public static Sequential Mlp(Prng rng) => new(
         new Flatten(), new Linear(784, 256, rng: rng), new ReLU(), new Linear(256, 256, rng: rng), new ReLU(), new Linear(256, 64, rng: rng));
 
@@ -39,7 +43,7 @@ public static class TrainStepQuick
         var opt = new Adam(model.Parameters(), lr: 1e-3f);
         double[] fwd = new double[steps], bwd = new double[steps], upd = new double[steps], total = new double[steps];
         long bytes = 0;
-        for (int s = -5; s < steps; s++)
+        for (int s = -Warmup; s < steps; s++)
         {
             long a0 = GC.GetAllocatedBytesForCurrentThread();
             long t0 = Stopwatch.GetTimestamp();

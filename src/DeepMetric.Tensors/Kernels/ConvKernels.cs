@@ -12,6 +12,7 @@ namespace DeepMetric.Tensors;
 internal static class ConvKernels
 {
     /// <summary>Copies <paramref name="count"/> images [C,H,W] into zero-padded [C,Hp,Wp] planes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Pad(ReadOnlySpan<float> src, int count, in ConvGeometry g, Span<float> dst)
     {
         int planes = count * g.C, p = g.Padding, w = g.W, wp = g.Wp;
@@ -28,6 +29,7 @@ internal static class ConvKernels
     }
 
     /// <summary>Adds the interior of padded planes into <paramref name="dst"/> images [C,H,W] (the inverse of <see cref="Pad"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void CropAdd(ReadOnlySpan<float> src, int count, in ConvGeometry g, Span<float> dst)
     {
         int planes = count * g.C, p = g.Padding, w = g.W, wp = g.Wp;
@@ -47,6 +49,7 @@ internal static class ConvKernels
     /// Builds the column matrix of <paramref name="count"/> padded images: row (c, i, j), column (b, oh, ow)
     /// holds image b, channel c at (oh·s + i·d, ow·s + j·d).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Im2Col(ReadOnlySpan<float> padded, int count, in ConvGeometry g, Span<float> col)
     {
         int ho = g.Ho, wo = g.Wo, s = g.Stride, d = g.Dilation, wp = g.Wp, p = g.P, ld = count * p;
@@ -91,6 +94,7 @@ internal static class ConvKernels
     }
 
     /// <summary>Scatter-adds a column matrix back into padded images (the adjoint of <see cref="Im2Col"/>); <paramref name="padded"/> must be zeroed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Col2Im(ReadOnlySpan<float> col, int count, in ConvGeometry g, Span<float> padded)
     {
         int ho = g.Ho, wo = g.Wo, s = g.Stride, d = g.Dilation, wp = g.Wp, p = g.P, ld = count * p;

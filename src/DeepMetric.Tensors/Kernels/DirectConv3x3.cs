@@ -47,6 +47,7 @@ internal static class DirectConv3x3
     public static int PaddedScratch(in ConvGeometry g) => g.C * g.Hp * RowStride(g);
 
     /// <summary>y[n] = bias + w ⋆ x[n] for <paramref name="count"/> images x [count, C, H, W] into y [count, O, Ho, Wo].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(ReadOnlySpan<float> x, int count, in ConvGeometry g, ReadOnlySpan<float> w, int o,
         ReadOnlySpan<float> bias, Span<float> y, Span<float> padded)
     {
@@ -83,16 +84,21 @@ internal static class DirectConv3x3
     public static void WeightGradient(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, int count, in ConvGeometry g, int o,
         Span<float> dw, Span<float> db, Span<float> padded)
     {
+        var acc = new GradientSums(o, g.C);
+        AccumulateWeightGradient(x, dy, count, g, o, acc, padded);
+        acc.WriteTo(dw, db);
+    }
+
+    /// <summary>Adds the weight and bias gradient sums of <paramref name="count"/> images to <paramref name="acc"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void AccumulateWeightGradient(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, int count, in ConvGeometry g, int o,
+        GradientSums acc, Span<float> padded)
+    {
         int c = g.C, ho = g.Ho, wo = g.Wo, rs = RowStride(g), planeP = g.Hp * rs;
-        if (x.Length < count * c * g.PlaneIn || dy.Length < count * o * ho * wo || dw.Length < o * c * 9 || padded.Length < c * planeP)
+        if (x.Length < count * c * g.PlaneIn || dy.Length < count * o * ho * wo || acc.Weights.Length < o * c * 9 || padded.Length < c * planeP)
         {
-            throw new ArgumentException("DirectConv3x3.WeightGradient: buffers too small.", nameof(dw));
+            throw new ArgumentException("DirectConv3x3.AccumulateWeightGradient: buffers too small.", nameof(acc));
         }
-        // Double accumulators across images: a batch sums many thousands of products per weight.
-        Span<double> acc = o * c * 9 <= 1024 ? stackalloc double[o * c * 9] : new double[o * c * 9];
-        acc.Clear();
-        Span<double> biasAcc = o <= 1024 ? stackalloc double[o] : new double[o];
-        biasAcc.Clear();
         Span<float> sums = stackalloc float[10];
         for (int n = 0; n < count; n++)
         {
@@ -112,27 +118,53 @@ internal static class DirectConv3x3
                     {
                         WeightGradientPlaneScalar(xp, rs, ho, wo, gPlane, sums);
                     }
-                    var a = acc.Slice(((oc * c) + ci) * 9, 9);
+                    var a = acc.Weights.AsSpan(((oc * c) + ci) * 9, 9);
                     for (int k = 0; k < 9; k++)
                     {
                         a[k] += sums[k];
                     }
                     if (ci == 0)
                     {
-                        biasAcc[oc] += sums[9];
+                        acc.Bias[oc] += sums[9];
                     }
                 }
             }
         }
-        for (int i = 0; i < acc.Length; i++)
+    }
+
+    /// <summary>
+    /// Double-precision running sums of the weight gradient [O, C, 3, 3] and the bias gradient [O]: a batch adds many
+    /// thousands of products per weight.
+    /// </summary>
+    public sealed class GradientSums(int o, int c)
+    {
+        public double[] Weights { get; } = new double[o * c * 9];
+
+        public double[] Bias { get; } = new double[o];
+
+        /// <summary>Adds <paramref name="other"/>'s sums to these.</summary>
+        public void Add(GradientSums other)
         {
-            dw[i] = (float)acc[i];
-        }
-        if (!db.IsEmpty)
-        {
-            for (int oc = 0; oc < o; oc++)
+            for (int i = 0; i < Weights.Length; i++)
             {
-                db[oc] = (float)biasAcc[oc];
+                Weights[i] += other.Weights[i];
+            }
+            for (int i = 0; i < Bias.Length; i++)
+            {
+                Bias[i] += other.Bias[i];
+            }
+        }
+
+        /// <summary>Writes the sums as floats to <paramref name="dw"/> and, when not empty, <paramref name="db"/>.</summary>
+        public void WriteTo(Span<float> dw, Span<float> db)
+        {
+            for (int i = 0; i < Weights.Length; i++)
+            {
+                dw[i] = (float)Weights[i];
+            }
+            for (int i = 0; i < db.Length && i < Bias.Length; i++)
+            {
+                db[i] = (float)Bias[i];
             }
         }
     }

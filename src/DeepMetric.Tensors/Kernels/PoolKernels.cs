@@ -34,6 +34,7 @@ internal static class PoolKernels
     /// <paramref name="winners"/> receives, per output, the position of the window's first maximal element
     /// (0 top-left, 1 top-right, 2 bottom-left, 3 bottom-right; with a NaN, the first NaN).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxPool2x2Forward(ReadOnlySpan<float> x, Span<float> y, Span<byte> winners, int planes, int h, int w)
     {
         int ho = h / 2, wo = w / 2, plane = h * w;
@@ -84,6 +85,7 @@ internal static class PoolKernels
     /// receives the output gradient, the other three 0. Every element of <paramref name="dx"/> is written (an
     /// uncovered odd last row or column gets 0), so it need not be cleared first.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxPool2x2Backward(ReadOnlySpan<byte> winners, ReadOnlySpan<float> g, Span<float> dx, int planes, int h, int w)
     {
         int ho = h / 2, wo = w / 2, plane = h * w;

@@ -15,7 +15,8 @@ internal static class Scratch
     public const int WinogradU = 5;
     public const int WinogradDu = 6;
     public const int WinogradPlane = 7;
-    private const int SlotCount = 8;
+    public const int ConvPoolChunk = 8;
+    private const int SlotCount = 9;
 
     [ThreadStatic]
     private static float[]?[]? s_slots;

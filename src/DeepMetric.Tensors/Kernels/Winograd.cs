@@ -74,6 +74,7 @@ internal static class Winograd
     public static int PlaneScratch(in ConvGeometry g) => Math.Max(PlaneH(g) * PlaneW(g), WinogradAvx.PlaneScratch(g));
 
     /// <summary>U[ξ][o][c] = (G g_{o,c} Gᵀ)_ξ for weights [O, C, 3, 3].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void TransformWeights(ReadOnlySpan<float> w, int o, int c, Span<float> u)
     {
         int oc = o * c;
@@ -108,6 +109,7 @@ internal static class Winograd
     }
 
     /// <summary>dg_{o,c} = Gᵀ dU_{o,c} G: the adjoint of <see cref="TransformWeights"/>, written to dw [O, C, 3, 3].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void WeightGradient(ReadOnlySpan<float> du, int o, int c, Span<float> dw)
     {
         int oc = o * c;
@@ -143,6 +145,7 @@ internal static class Winograd
     /// V[ξ][c][t] = (Bᵀ d B)_ξ for every 4×4 input tile d of <paramref name="count"/> images [C, H, W];
     /// <paramref name="plane"/> is scratch of at least <see cref="PlaneH"/>·<see cref="PlaneW"/> floats.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void TransformInput(ReadOnlySpan<float> x, int count, in ConvGeometry g, Span<float> v, Span<float> plane)
     {
         int th = TilesH(g), tw = TilesW(g), hq = PlaneH(g), wq = PlaneW(g), c = g.C;
@@ -221,6 +224,7 @@ internal static class Winograd
     /// The adjoint of <see cref="TransformInput"/>: dd = B dV Bᵀ per tile, summed over the overlapping tiles and
     /// cropped to the unpadded images, written (not added) to <paramref name="dx"/> [count, C, H, W].
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void InputGradient(ReadOnlySpan<float> dv, int count, in ConvGeometry g, Span<float> dx, Span<float> plane)
     {
         int th = TilesH(g), tw = TilesW(g), hq = PlaneH(g), wq = PlaneW(g), c = g.C;
@@ -299,6 +303,7 @@ internal static class Winograd
     /// Y = Aᵀ M A per tile (plus <paramref name="bias"/>, if not empty), cropped to Ho×Wo and written to
     /// <paramref name="y"/> [count, O, Ho, Wo]; M is [16][O][T].
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void TransformOutput(ReadOnlySpan<float> m, int count, int o, in ConvGeometry g, ReadOnlySpan<float> bias, Span<float> y)
     {
         int th = TilesH(g), tw = TilesW(g), ho = g.Ho, wo = g.Wo;
@@ -359,6 +364,7 @@ internal static class Winograd
     /// zero), from dy [count, O, Ho, Wo] into dM [16][O][T]. When <paramref name="biasSum"/> is not empty, the sum of
     /// each output channel's gradient is added to it (the bias gradient, from the same read of dy).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void OutputGradient(ReadOnlySpan<float> dy, int count, int o, in ConvGeometry g, Span<float> dm, Span<double> biasSum = default)
     {
         int th = TilesH(g), tw = TilesW(g), ho = g.Ho, wo = g.Wo;

@@ -43,6 +43,7 @@ internal static unsafe class WinogradAvx
     }
 
     /// <summary>See <see cref="Winograd.TransformInput"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void TransformInput(ReadOnlySpan<float> x, int count, in ConvGeometry g, Span<float> v, Span<float> scratch)
     {
         int th = Winograd.TilesH(g), tw = Winograd.TilesW(g), hq = Winograd.PlaneH(g), c = g.C, h = g.H, w = g.W, pad = g.Padding;
@@ -116,6 +117,7 @@ internal static unsafe class WinogradAvx
     }
 
     /// <summary>See <see cref="Winograd.InputGradient"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void InputGradient(ReadOnlySpan<float> dv, int count, in ConvGeometry g, Span<float> dx, Span<float> scratch)
     {
         int th = Winograd.TilesH(g), tw = Winograd.TilesW(g), hq = Winograd.PlaneH(g), c = g.C, h = g.H, w = g.W, pad = g.Padding;
@@ -189,6 +191,7 @@ internal static unsafe class WinogradAvx
     }
 
     /// <summary>See <see cref="Winograd.TransformOutput"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void TransformOutput(ReadOnlySpan<float> m, int count, int o, in ConvGeometry g, ReadOnlySpan<float> bias, Span<float> y)
     {
         int th = Winograd.TilesH(g), tw = Winograd.TilesW(g), ho = g.Ho, wo = g.Wo;
@@ -255,6 +258,7 @@ internal static unsafe class WinogradAvx
     }
 
     /// <summary>See <see cref="Winograd.OutputGradient"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void OutputGradient(ReadOnlySpan<float> dy, int count, int o, in ConvGeometry g, Span<float> dm, Span<double> biasSum)
     {
         int th = Winograd.TilesH(g), tw = Winograd.TilesW(g), ho = g.Ho, wo = g.Wo;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 
 namespace DeepMetric.Tensors;
@@ -17,6 +18,7 @@ public static partial class Ops
     /// Other convolutions use im2col + GEMM over chunks of images (one [C·kh·kw, B·Ho·Wo] column matrix per chunk);
     /// the backward pass uses one GEMM for the weight gradient and one plus col2im for the input gradient.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0, int dilation = 1)
     {
         ArgumentNullException.ThrowIfNull(x);
@@ -106,6 +108,7 @@ public static partial class Ops
     }
 
     // inputOnly: the caller computed the weight and bias gradients already (direct path).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Conv2dBackward(Tensor g, Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo, int chunk, bool inputOnly = false)
     {
         int n = x.Dims[0], c = geo.C, o = weight.Dims[0], k = geo.K, p = geo.P, outPerImage = o * p;
@@ -198,6 +201,7 @@ public static partial class Ops
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ConvBiasGradient(ReadOnlySpan<float> gs, int n, int o, int p, Tensor? bias)
     {
         int outPerImage = o * p;

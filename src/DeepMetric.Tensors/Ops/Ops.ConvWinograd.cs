@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace DeepMetric.Tensors;
 
 public static partial class Ops
@@ -11,44 +12,63 @@ public static partial class Ops
     private static bool UseWinograd(in ConvGeometry geo, int o) =>
         !Winograd.ForceIm2Col && Winograd.Applies(geo) && (Winograd.ForceWinograd || geo.C * o >= WinogradMinChannelProduct);
 
-    /// <summary>3×3, stride-1 convolution by Winograd F(2×2, 3×3); see <see cref="Winograd"/>.</summary>
-    private static Tensor Conv2dWinograd(Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo)
+    /// <summary>
+    /// 3×3, stride-1 convolution by Winograd F(2×2, 3×3); see <see cref="Winograd"/>. With <paramref name="pool"/> the
+    /// result is the 2×2 max-pool of the convolution, each chunk's convolution pooled while it is still in cache.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static Tensor Conv2dWinograd(Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo, bool pool = false)
     {
-        int n = x.Dims[0], c = geo.C, o = weight.Dims[0], p = geo.P;
+        int n = x.Dims[0], c = geo.C, o = weight.Dims[0], p = geo.P, pq = p / 4;
         int tPer = Winograd.TilesH(geo) * Winograd.TilesW(geo);
         int chunk = WinogradChunk(n, c, o, tPer);
         var u = Scratch.Get(Scratch.WinogradU, Winograd.Xi * o * c);
         Winograd.TransformWeights(weight.ReadOnlySpan, o, c, u);
         var plane = Scratch.Get(Scratch.WinogradPlane, Winograd.PlaneScratch(geo));
-        var y = TensorBuffers.Uninitialized(n * o * p);
+        var y = TensorBuffers.Uninitialized(n * o * (pool ? pq : p));
+        var winners = pool ? new PoolWinners(n * o * pq) : null;
         var xs = x.ReadOnlySpan;
         var bs = bias is null ? default : bias.ReadOnlySpan;
         for (int n0 = 0; n0 < n; n0 += chunk)
         {
             int b = Math.Min(chunk, n - n0), t = b * tPer;
-            var v = Scratch.Get(Scratch.WinogradV, Winograd.Xi * c * t).AsSpan();
+            var v = Scratch.Get(Scratch.WinogradV, Winograd.Xi * c * t);
             var m = Scratch.Get(Scratch.WinogradM, Winograd.Xi * o * t);
             Winograd.TransformInput(xs.Slice(n0 * c * geo.PlaneIn, b * c * geo.PlaneIn), b, geo, v, plane);
             for (int xi = 0; xi < Winograd.Xi; xi++)
             {
-                Gemm.Multiply(false, false, o, t, c, 1f, u.AsSpan(xi * o * c, o * c), c, v.Slice(xi * c * t, c * t), t,
+                Gemm.Multiply(false, false, o, t, c, 1f, u.AsSpan(xi * o * c, o * c), c, v.AsSpan(xi * c * t, c * t), t,
                     0f, m.AsSpan(xi * o * t, o * t), t);
             }
-            Winograd.TransformOutput(m, b, o, geo, bs, y.AsSpan(n0 * o * p, b * o * p));
+            if (winners is null)
+            {
+                Winograd.TransformOutput(m, b, o, geo, bs, y.AsSpan(n0 * o * p, b * o * p));
+            }
+            else
+            {
+                // The chunk's convolution goes to a cache-resident buffer and is pooled at once.
+                var conv = Scratch.Get(Scratch.ConvPoolChunk, b * o * p).AsSpan(0, b * o * p);
+                Winograd.TransformOutput(m, b, o, geo, bs, conv);
+                PoolKernels.MaxPool2x2Forward(conv, y.AsSpan(n0 * o * pq, b * o * pq), winners.Slice(n0 * o * pq, b * o * pq), b * o, geo.Ho, geo.Wo);
+            }
         }
-        int[] dims = [n, o, geo.Ho, geo.Wo];
+        int[] dims = winners is null ? [n, o, geo.Ho, geo.Wo] : [n, o, geo.Ho / 2, geo.Wo / 2];
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
-        return Tensor.Record(y, dims, "Conv2d", inputs, g => Conv2dWinogradBackward(g, x, weight, bias, geo, chunk));
+        return Tensor.Record(y, dims, winners is null ? "Conv2d" : "Conv2dMaxPool2d", inputs,
+            g => Conv2dWinogradBackward(g, x, weight, bias, geo, chunk, winners));
     }
 
-    private static void Conv2dWinogradBackward(Tensor g, Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo, int chunk)
+    // winners: set when the forward pass pooled; g is then the pooled gradient, spread back per chunk.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Conv2dWinogradBackward(Tensor g, Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo, int chunk, PoolWinners? winners)
     {
-        int n = x.Dims[0], c = geo.C, o = weight.Dims[0], p = geo.P;
+        int n = x.Dims[0], c = geo.C, o = weight.Dims[0], p = geo.P, pq = p / 4;
         var gs = g.ReadOnlySpan;
         bool needW = weight.RequiresGrad, needX = x.RequiresGrad, needB = bias is not null && bias.RequiresGrad;
         if (!needW && !needX)
         {
-            ConvBiasGradient(gs, n, o, p, bias);
+            // Each pooled gradient lands on exactly one convolution output, so the sums are the same.
+            ConvBiasGradient(gs, n, o, winners is null ? p : pq, bias);
             return;
         }
         // The bias gradient is summed while dM is built from the same output gradient.
@@ -69,7 +89,18 @@ public static partial class Ops
             int b = Math.Min(chunk, n - n0), t = b * tPer;
             var dm = Scratch.Get(Scratch.WinogradM, Winograd.Xi * o * t);
             var v = Scratch.Get(Scratch.WinogradV, Winograd.Xi * c * t);
-            Winograd.OutputGradient(gs.Slice(n0 * o * p, b * o * p), b, o, geo, dm, biasSum);
+            ReadOnlySpan<float> dy;
+            if (winners is null)
+            {
+                dy = gs.Slice(n0 * o * p, b * o * p);
+            }
+            else
+            {
+                var spread = Scratch.Get(Scratch.ConvPoolChunk, b * o * p).AsSpan(0, b * o * p);
+                PoolKernels.MaxPool2x2Backward(winners.Slice(n0 * o * pq, b * o * pq), gs.Slice(n0 * o * pq, b * o * pq), spread, b * o, geo.Ho, geo.Wo);
+                dy = spread;
+            }
+            Winograd.OutputGradient(dy, b, o, geo, dm, biasSum);
             if (du is not null)
             {
                 // V recomputed from the input: a chunk's V is small enough to stay in cache, while keeping every
@@ -86,7 +117,7 @@ public static partial class Ops
                 {
                     Gemm.Multiply(false, true, o, c, t, 1f, dmXi, t, vXi, t, n0 == 0 ? 0f : 1f, du.AsSpan(xi * o * c, o * c), c);
                 }
-                if (dx is not null)
+                if (u is not null)
                 {
                     Gemm.Multiply(true, false, c, t, o, 1f, u.AsSpan(xi * o * c, o * c), c, dmXi, t, 0f, vXi, t);
                 }

@@ -53,14 +53,13 @@ public static partial class Ops
     {
         int h = geo.H, w = geo.W, outputs = planes * geo.Ho * geo.Wo;
         var y = TensorBuffers.Uninitialized(outputs);
-        // The winner bytes live in a pooled float buffer (a quarter of the output's length).
-        var winnerStore = TensorBuffers.Uninitialized((outputs + 3) / 4);
-        PoolKernels.MaxPool2x2Forward(x.ReadOnlySpan, y, MemoryMarshal.AsBytes(winnerStore.AsSpan())[..outputs], planes, h, w);
+        var winners = new PoolWinners(outputs);
+        PoolKernels.MaxPool2x2Forward(x.ReadOnlySpan, y, winners.All, planes, h, w);
         int[] dims = [x.Dims[0], geo.C, geo.Ho, geo.Wo];
         return Tensor.Record(y, dims, "MaxPool2d", x, g =>
         {
             var dx = TensorBuffers.Uninitialized(x.Size);
-            PoolKernels.MaxPool2x2Backward(MemoryMarshal.AsBytes(winnerStore.AsSpan())[..outputs], g.ReadOnlySpan, dx, planes, h, w);
+            PoolKernels.MaxPool2x2Backward(winners.All, g.ReadOnlySpan, dx, planes, h, w);
             x.AccumulateGrad(new Tensor(dx, (int[])x.Dims.Clone()));
         });
     }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Numerics.Tensors;
 
@@ -6,6 +7,7 @@ namespace DeepMetric.Tensors.Optim;
 /// <summary>The moment updates and parameter step shared by <see cref="Adam"/> and <see cref="AdamW"/>.</summary>
 internal static class AdamKernel
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FusedStep(Span<float> param, ReadOnlySpan<float> grad, Span<float> m, Span<float> v,
         float lr, float beta1, float beta2, float eps, float invBc2Sqrt)
     {

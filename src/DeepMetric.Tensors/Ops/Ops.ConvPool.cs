@@ -1,0 +1,47 @@
+namespace DeepMetric.Tensors;
+
+public static partial class Ops
+{
+    /// <summary>
+    /// True when <see cref="Conv2dMaxPool2x2"/> computes MaxPool2d(Conv2d(x, weight, …, stride, padding, dilation), 2)
+    /// in one op: a 3×3, stride-1, undilated convolution with an even output height and width, on the direct or the
+    /// Winograd path.
+    /// </summary>
+    internal static bool CanFuseConvMaxPool(Tensor x, Tensor weight, int stride, int padding, int dilation)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(weight);
+        if (x.Rank != 4 || weight.Rank != 4 || weight.Dims[1] != x.Dims[1] || stride != 1 || dilation != 1 || padding < 0)
+        {
+            return false;
+        }
+        var geo = new ConvGeometry(x.Dims[1], x.Dims[2], x.Dims[3], weight.Dims[2], weight.Dims[3], 1, padding, 1);
+        if (geo.Kh != 3 || geo.Kw != 3 || geo.Ho < 2 || geo.Wo < 2 || geo.Ho % 2 != 0 || geo.Wo % 2 != 0)
+        {
+            return false;
+        }
+        return UseDirect(geo) || UseWinograd(geo, weight.Dims[0]);
+    }
+
+    /// <summary>
+    /// MaxPool2d(Conv2d(x, weight, bias, padding: <paramref name="padding"/>), 2), exactly (same values, same
+    /// gradients, same tie and NaN rules), without the full-resolution convolution output ever reaching memory: each
+    /// chunk of images is convolved into a cache-resident buffer and pooled at once, keeping only the pooled values and
+    /// each window's winning position; the backward pass spreads the pooled gradient back chunk by chunk. Only for
+    /// inputs where <see cref="CanFuseConvMaxPool"/> holds (its caller, <see cref="Nn.Sequential"/>, checks).
+    /// </summary>
+    internal static Tensor Conv2dMaxPool2x2(Tensor x, Tensor weight, Tensor? bias, int padding)
+    {
+        if (!CanFuseConvMaxPool(x, weight, 1, padding, 1))
+        {
+            throw new ArgumentException($"Conv2dMaxPool2x2: a 3×3 stride-1 convolution with an even output size is needed, got input {ShapeUtil.Format(x.Dims)} and weight {ShapeUtil.Format(weight.Dims)}.", nameof(x));
+        }
+        int o = weight.Dims[0];
+        if (bias is not null && (bias.Rank != 1 || bias.Dims[0] != o))
+        {
+            throw new ArgumentException($"Conv2dMaxPool2x2: bias must be [{o}], got {ShapeUtil.Format(bias.Dims)}.", nameof(bias));
+        }
+        var geo = new ConvGeometry(x.Dims[1], x.Dims[2], x.Dims[3], 3, 3, 1, padding, 1);
+        return UseDirect(geo) ? Conv2dDirect(x, weight, bias, geo, pool: true) : Conv2dWinograd(x, weight, bias, geo, pool: true);
+    }
+}
