@@ -151,7 +151,7 @@ public static class RetrievalMetrics
         });
         if (k == 0)
         {
-            // No list at all (a single reference): every query still counts, with R from its label.
+            // No list at all (one item, or no references): the search calls back for no query, so score them here.
             for (int q = 0; q < queryLabels.Length; q++)
             {
                 acc.Add(queryLabels[q], ranked, relevant(queryLabels[q]));
