@@ -83,7 +83,7 @@ internal sealed class TopKSelector
             lo = TensorPrimitives.Min<uint>(keys);
         }
 
-        // Threshold from the sample: the upper edge of the bucket holding its (k/n quantile + 3σ + 2)-th key.
+        // Threshold from the sample: the upper edge of the bucket holding its (k/n quantile + 2σ + 1)-th key.
         int buckets = Buckets(n / 2);
         int shift = Shift(hi > lo ? hi - lo : 0, buckets);
         uint last = (uint)buckets - 1;
@@ -97,7 +97,7 @@ internal sealed class TopKSelector
             sampleSize++;
         }
         double expected = (double)k * sampleSize / n;
-        int target = stride == 1 ? k : (int)Math.Min(sampleSize, Math.Ceiling(expected + (3 * Math.Sqrt(expected)) + 2));
+        int target = stride == 1 ? k : (int)Math.Min(sampleSize, Math.Ceiling(expected + (2 * Math.Sqrt(expected)) + 1));
         int bucket = -1, seen = 0, count;
         while (true)
         {
@@ -164,7 +164,7 @@ internal sealed class TopKSelector
     private ReadOnlySpan<ulong> SortSmallest(ReadOnlySpan<ulong> candidates, int k, uint lo, uint hi)
     {
         int c = candidates.Length;
-        int buckets = Buckets(c / 2);
+        int buckets = Buckets(c * 2);
         int shift = Shift(hi - lo, buckets);
         uint last = (uint)buckets - 1;
         var counts = _counts.AsSpan(0, buckets + 1);
@@ -202,7 +202,7 @@ internal sealed class TopKSelector
         return selected[..k];
     }
 
-    // About one bucket per two keys, a power of two in [64, 4096].
+    // A power of two at least size, within [64, 4096].
     private static int Buckets(int size) => (int)Math.Clamp(BitOperations.RoundUpToPowerOf2((uint)Math.Max(size, 1)), 64, MaxBuckets);
 
     // The smallest-ish shift that maps [0, range] into [0, buckets).
