@@ -1,3 +1,7 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace DeepMetric;
 
 /// <summary>
@@ -22,6 +26,9 @@ public sealed class TripletMarginMiner : Miner
         Kind = kind;
     }
 
+    [ThreadStatic]
+    private static TripletBuffer? t_buffer;
+
     /// <summary>The margin.</summary>
     public float Margin { get; }
 
@@ -39,7 +46,8 @@ public sealed class TripletMarginMiner : Miner
     };
 
     // Every (anchor, positive, negative) whose separation falls in the band, anchors in order, then positives,
-    // then negatives in column order.
+    // then negatives in column order. The band test runs on whole vectors of negatives; the kept lanes are read
+    // from the comparison mask bit by bit, so the triplets and their order are those of the scalar loop.
     private static TripletTuples Mine<TBand>(MiningBatch batch, float margin)
         where TBand : struct, IBand
     {
@@ -52,7 +60,9 @@ public sealed class TripletMarginMiner : Miner
         var neg = new int[cols];
         var posValues = new float[cols];
         var negValues = new float[cols];
-        var output = new TripletBuffer(rows * 16);
+        // Reused across batches (per thread): after the first batches it no longer grows.
+        var output = t_buffer ??= new TripletBuffer(rows * 16);
+        output.Clear();
         for (int i = 0; i < rows; i++)
         {
             var row = batch.Row(i);
@@ -76,43 +86,106 @@ public sealed class TripletMarginMiner : Miner
             var negSpan = negValues.AsSpan(0, nn);
             for (int k = 0; k < np; k++)
             {
-                float dp = posValues[k];
-                for (int m = 0; m < negSpan.Length; m++)
-                {
-                    // Separation as Distance.Separation computes it: d(a,n) − d(a,p), or s(a,p) − s(a,n).
-                    float sep = inverted ? dp - negSpan[m] : negSpan[m] - dp;
-                    if (TBand.Keep(sep, margin))
-                    {
-                        output.Add(i, pos[k], neg[m]);
-                    }
-                }
+                // Room for every negative, so the scan stores without checks.
+                var negatives = output.Reserve(nn);
+                int kept = inverted
+                    ? Scan<TBand, Inverted>(posValues[k], negSpan, neg, margin, negatives)
+                    : Scan<TBand, Direct>(posValues[k], negSpan, neg, margin, negatives);
+                output.Commit(i, pos[k], kept);
             }
         }
         return output.ToTuples();
     }
 
+    // Writes the negatives (column indices) of the triplets of one (anchor, positive) pair whose separation is in the
+    // band; returns their count.
+    private static int Scan<TBand, TDirection>(float dp, ReadOnlySpan<float> negValues, int[] neg, float margin, Span<int> output)
+        where TBand : struct, IBand
+        where TDirection : struct, IDirection
+    {
+        int count = 0, m = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vdp = Vector256.Create(dp);
+            var vmargin = Vector256.Create(margin);
+            ref float start = ref MemoryMarshal.GetReference(negValues);
+            for (; m <= negValues.Length - Vector256<float>.Count; m += Vector256<float>.Count)
+            {
+                var values = Vector256.LoadUnsafe(ref start, (nuint)m);
+                uint bits = TBand.Keep(TDirection.Separation(vdp, values), vmargin).ExtractMostSignificantBits();
+                while (bits != 0)
+                {
+                    output[count++] = neg[m + BitOperations.TrailingZeroCount(bits)];
+                    bits &= bits - 1;
+                }
+            }
+        }
+        for (; m < negValues.Length; m++)
+        {
+            if (TBand.Keep(TDirection.Separation(dp, negValues[m]), margin))
+            {
+                output[count++] = neg[m];
+            }
+        }
+        return count;
+    }
+
+    // Separation as Distance.Separation computes it: d(a,n) − d(a,p), or s(a,p) − s(a,n) for similarities.
+    private interface IDirection
+    {
+        static abstract float Separation(float positive, float negative);
+
+        static abstract Vector256<float> Separation(Vector256<float> positive, Vector256<float> negative);
+    }
+
+    private readonly struct Direct : IDirection
+    {
+        public static float Separation(float positive, float negative) => negative - positive;
+
+        public static Vector256<float> Separation(Vector256<float> positive, Vector256<float> negative) => negative - positive;
+    }
+
+    private readonly struct Inverted : IDirection
+    {
+        public static float Separation(float positive, float negative) => positive - negative;
+
+        public static Vector256<float> Separation(Vector256<float> positive, Vector256<float> negative) => positive - negative;
+    }
+
     private interface IBand
     {
         static abstract bool Keep(float separation, float margin);
+
+        // All-ones lanes where Keep would be true (false for NaN, as the scalar comparisons).
+        static abstract Vector256<float> Keep(Vector256<float> separation, Vector256<float> margin);
     }
 
     private readonly struct AllBand : IBand
     {
         public static bool Keep(float separation, float margin) => separation <= margin;
+
+        public static Vector256<float> Keep(Vector256<float> separation, Vector256<float> margin) => Vector256.LessThanOrEqual(separation, margin);
     }
 
     private readonly struct HardBand : IBand
     {
         public static bool Keep(float separation, float margin) => separation <= 0;
+
+        public static Vector256<float> Keep(Vector256<float> separation, Vector256<float> margin) => Vector256.LessThanOrEqual(separation, Vector256<float>.Zero);
     }
 
     private readonly struct SemiHardBand : IBand
     {
         public static bool Keep(float separation, float margin) => separation > 0 && separation <= margin;
+
+        public static Vector256<float> Keep(Vector256<float> separation, Vector256<float> margin) =>
+            Vector256.GreaterThan(separation, Vector256<float>.Zero) & Vector256.LessThanOrEqual(separation, margin);
     }
 
     private readonly struct EasyBand : IBand
     {
         public static bool Keep(float separation, float margin) => separation > margin;
+
+        public static Vector256<float> Keep(Vector256<float> separation, Vector256<float> margin) => Vector256.GreaterThan(separation, margin);
     }
 }
