@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace DeepMetric;
 
@@ -28,6 +29,10 @@ public sealed class TripletMarginMiner : Miner
 
     [ThreadStatic]
     private static TripletBuffer? t_buffer;
+
+    // For each 8-bit lane mask, the positions of its set bits in increasing order (padded with 0): the permutation
+    // that packs the kept lanes of a vector to its front.
+    private static readonly int[] s_compress = BuildCompressTable();
 
     /// <summary>The margin.</summary>
     public float Margin { get; }
@@ -113,6 +118,17 @@ public sealed class TripletMarginMiner : Miner
             {
                 var values = Vector256.LoadUnsafe(ref start, (nuint)m);
                 uint bits = TBand.Keep(TDirection.Separation(vdp, values), vmargin).ExtractMostSignificantBits();
+                if (Avx2.IsSupported)
+                {
+                    // Branch-free compaction: move the kept lanes' column indices to the front and store all eight
+                    // (count ≤ m, so the eight fit); only the kept ones are counted. Which lanes pass is data-dependent,
+                    // so a per-bit loop would mispredict about once per vector.
+                    var columns = Vector256.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(neg), (nuint)m);
+                    var order = Vector256.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(s_compress), bits * 8);
+                    Avx2.PermuteVar8x32(columns, order).StoreUnsafe(ref MemoryMarshal.GetReference(output), (nuint)count);
+                    count += BitOperations.PopCount(bits);
+                    continue;
+                }
                 while (bits != 0)
                 {
                     output[count++] = neg[m + BitOperations.TrailingZeroCount(bits)];
@@ -128,6 +144,23 @@ public sealed class TripletMarginMiner : Miner
             }
         }
         return count;
+    }
+
+    private static int[] BuildCompressTable()
+    {
+        var table = new int[256 * 8];
+        for (int mask = 0; mask < 256; mask++)
+        {
+            int k = 0;
+            for (int lane = 0; lane < 8; lane++)
+            {
+                if ((mask & (1 << lane)) != 0)
+                {
+                    table[(mask * 8) + k++] = lane;
+                }
+            }
+        }
+        return table;
     }
 
     // Separation as Distance.Separation computes it: d(a,n) − d(a,p), or s(a,p) − s(a,n) for similarities.

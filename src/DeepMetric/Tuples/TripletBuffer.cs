@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace DeepMetric;
 
 /// <summary>
@@ -31,13 +33,19 @@ internal sealed class TripletBuffer(int capacity)
     /// Room for <paramref name="count"/> negatives of triplets sharing one anchor and one positive: fill a prefix of the
     /// span, then <see cref="Commit"/> its length.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // called per (anchor, positive): keep it in the miner's optimised loop
     public Span<int> Reserve(int count)
     {
-        EnsureCapacity(checked(_count + count));
+        int needed = checked(_count + count);
+        if (needed > _n.Length)
+        {
+            EnsureCapacity(needed);
+        }
         return _n.AsSpan(_count, count);
     }
 
     /// <summary>Appends the first <paramref name="kept"/> negatives written into the span of <see cref="Reserve"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Commit(int anchor, int positive, int kept)
     {
         _a.AsSpan(_count, kept).Fill(anchor);
