@@ -1,3 +1,4 @@
+using System.Numerics;
 using DeepMetric.Tensors;
 
 namespace DeepMetric;
@@ -44,6 +45,14 @@ internal static class TripletViolation
         return Tensor.Record(values, [count], "TripletViolation", matrix, g =>
         {
             var gs = g.ReadOnlySpan;
+            if (hinge)
+            {
+                // Zero the gradient where the hinge is flat, without branches (about half the mined triplets are
+                // inside the loss margin, in no predictable order); the scatter below then adds zeros there.
+                var masked = StepBuffers.Uninitialized(count);
+                ZeroWhereNotPositive(values.AsSpan(0, count), gs, masked);
+                gs = masked.AsSpan(0, count);
+            }
             var dm = TensorBuffers.Zeroed(rows * cols);
             // ∂v/∂d[a,p] = +1 and ∂v/∂d[a,n] = −1 for distances, the opposite for similarities.
             float sign = inverted ? -1f : 1f;
@@ -52,10 +61,6 @@ internal static class TripletViolation
             float runSum = 0f;
             for (int t = 0; t < count; t++)
             {
-                if (hinge && !(values[t] > 0f))
-                {
-                    continue;
-                }
                 float gt = sign * gs[t];
                 int row = a[t] * cols, index = row + p[t];
                 if (index != runIndex)
@@ -76,5 +81,23 @@ internal static class TripletViolation
             }
             matrix.AccumulateGrad(new Tensor(dm, [rows, cols]));
         });
+    }
+
+    // masked[i] = g[i] where value[i] > 0, else 0 (the hinge's gradient, 0 at the kink as Ops.Relu).
+    private static void ZeroWhereNotPositive(ReadOnlySpan<float> values, ReadOnlySpan<float> g, Span<float> masked)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; i <= values.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var positive = Vector.GreaterThan(new Vector<float>(values[i..]), Vector<float>.Zero);
+                Vector.ConditionalSelect(positive, new Vector<float>(g[i..]), Vector<float>.Zero).CopyTo(masked[i..]);
+            }
+        }
+        for (; i < values.Length; i++)
+        {
+            masked[i] = values[i] > 0f ? g[i] : 0f;
+        }
     }
 }

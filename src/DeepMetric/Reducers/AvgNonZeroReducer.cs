@@ -1,3 +1,4 @@
+using System.Numerics;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using DeepMetric.Tensors;
 
@@ -25,7 +26,21 @@ public sealed class AvgNonZeroReducer : Reducer
         {
             var block = v.Slice(start, Math.Min(SumBlock, v.Length - start));
             var k = kept[..block.Length];
-            for (int i = 0; i < block.Length; i++)
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                // Which values are positive is data-dependent (about half of a semi-hard triplet term): select, don't branch.
+                var counted = Vector<int>.Zero;
+                for (; i <= block.Length - Vector<float>.Count; i += Vector<float>.Count)
+                {
+                    var x = new Vector<float>(block[i..]);
+                    var positive = Vector.GreaterThan(x, Vector<float>.Zero);
+                    Vector.ConditionalSelect(positive, x, x * 0f).CopyTo(k[i..]);
+                    counted -= positive;
+                }
+                count += Vector.Sum(counted);
+            }
+            for (; i < block.Length; i++)
             {
                 bool keep = block[i] > 0f;
                 // v · 0 rather than 0, as the masked product it replaces: a NaN or −∞ value still makes the loss NaN.
@@ -41,7 +56,16 @@ public sealed class AvgNonZeroReducer : Reducer
             var dv = StepBuffers.Uninitialized(dims[0]);
             float gk = g.Item() * scale;
             var x = values.ReadOnlySpan;
-            for (int i = 0; i < x.Length; i++)
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                var vgk = new Vector<float>(gk);
+                for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+                {
+                    Vector.ConditionalSelect(Vector.GreaterThan(new Vector<float>(x[i..]), Vector<float>.Zero), vgk, Vector<float>.Zero).CopyTo(dv, i);
+                }
+            }
+            for (; i < x.Length; i++)
             {
                 dv[i] = x[i] > 0f ? gk : 0f;
             }
