@@ -19,6 +19,7 @@ public static class QuickRegistry
         new("poolops", Training.PoolQuick.Run),
         new("ann", Search.AnnQuick.Run),
         new("dedup", Search.DedupQuick.Run),
+        new("eval", Evaluation.EvalQuick.Run),
     ];
 
     /// <summary>Runs the benchmarks whose name contains <paramref name="filter"/> (all when null), printing each record as it is produced.</summary>

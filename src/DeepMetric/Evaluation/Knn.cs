@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using DeepMetric.Tensors;
 using Tensor = DeepMetric.Tensors.Tensor;
 
@@ -42,6 +44,30 @@ public static class Knn
         return Search(q, queries.Dim(0), r, referenceCount, queries.Dim(1), k, metric, references is null);
     }
 
+    /// <summary>Receives one query's neighbours as <c>(distance key &lt;&lt; 32) | reference index</c>, closest first.</summary>
+    internal delegate void NeighbourSink(int query, ReadOnlySpan<ulong> neighbours);
+
+    /// <summary>
+    /// The search of <see cref="Search(Tensor, Tensor?, int, KnnMetric)"/> handing each query's list to
+    /// <paramref name="sink"/> instead of storing [queries × k] indices and distances.
+    /// </summary>
+    internal static void ForEach(Tensor queries, Tensor? references, int k, KnnMetric metric, NeighbourSink sink)
+    {
+        ArgumentNullException.ThrowIfNull(queries);
+        if (queries.Rank != 2)
+        {
+            throw new ArgumentException($"Queries must be [Q, D], got [{string.Join(", ", queries.Shape)}].", nameof(queries));
+        }
+        if (references is not null && (references.Rank != 2 || references.Dim(1) != queries.Dim(1)))
+        {
+            throw new ArgumentException($"References must be [R, {queries.Dim(1)}], got [{string.Join(", ", references.Shape)}].", nameof(references));
+        }
+        var q = queries.ToArray();
+        var r = references is null ? q : references.ToArray();
+        int referenceCount = references is null ? queries.Dim(0) : references.Dim(0);
+        Run(q, queries.Dim(0), r, referenceCount, queries.Dim(1), k, metric, references is null, ChunkBytes, sink);
+    }
+
     /// <summary>The <paramref name="k"/> nearest references of each query, on row-major float arrays.</summary>
     /// <param name="queries">Queries, row-major [queryCount, dim].</param>
     /// <param name="queryCount">Number of queries.</param>
@@ -58,6 +84,72 @@ public static class Knn
     /// <summary>The search with the chunk size passed in, so tests can exercise several chunks on small inputs.</summary>
     internal static KnnResult Search(float[] queries, int queryCount, float[] references, int referenceCount, int dim, int k,
         KnnMetric metric, bool leaveOneOut, long chunkBytes)
+    {
+        Validate(queries, queryCount, references, referenceCount, dim, k, metric, leaveOneOut);
+        var indices = GC.AllocateUninitializedArray<int>(checked(queryCount * k));
+        var distances = GC.AllocateUninitializedArray<float>(queryCount * k);
+        Run(queries, queryCount, references, referenceCount, dim, k, metric, leaveOneOut, chunkBytes, (query, selected) =>
+        {
+            var outIdx = indices.AsSpan(query * k, k);
+            var outDist = distances.AsSpan(query * k, k);
+            for (int t = 0; t < k; t++)
+            {
+                ulong key = selected[t];
+                outIdx[t] = (int)(uint)key;
+                float v = BitConverter.UInt32BitsToSingle((uint)(key >> 32));
+                outDist[t] = metric == KnnMetric.Euclidean ? MathF.Sqrt(v) : v;
+            }
+        });
+        return new KnnResult(indices, distances, k);
+    }
+
+    private static void Run(float[] queries, int queryCount, float[] references, int referenceCount, int dim, int k,
+        KnnMetric metric, bool leaveOneOut, long chunkBytes, NeighbourSink sink)
+    {
+        Validate(queries, queryCount, references, referenceCount, dim, k, metric, leaveOneOut);
+        var q = queries;
+        var refs = references;
+        if (metric == KnnMetric.Cosine)
+        {
+            q = Normalized(queries, queryCount, dim);
+            refs = leaveOneOut ? q : Normalized(references, referenceCount, dim);
+        }
+        var refNorms = metric == KnnMetric.Euclidean ? SquaredNorms(refs, referenceCount, dim) : [];
+
+        if (k == 0 || queryCount == 0)
+        {
+            return;
+        }
+
+        int chunk = ChunkRows(queryCount, referenceCount, chunkBytes);
+        var block = GC.AllocateUninitializedArray<float>(chunk * referenceCount);
+        var selector = new TopKSelector(referenceCount);
+        for (int start = 0; start < queryCount; start += chunk)
+        {
+            int rows = Math.Min(chunk, queryCount - start);
+            var blockSpan = block.AsSpan(0, rows * referenceCount);
+            // block = Q_chunk · Rᵀ
+            Gemm.Multiply(false, true, rows, referenceCount, dim, 1f, q.AsSpan(start * dim, rows * dim), dim, refs, dim, 0f, blockSpan, referenceCount);
+            for (int i = 0; i < rows; i++)
+            {
+                int query = start + i;
+                var row = blockSpan.Slice(i * referenceCount, referenceCount);
+                var keys = MemoryMarshal.Cast<float, uint>(row);
+                if (metric == KnnMetric.Euclidean)
+                {
+                    DistanceKeys(row, refNorms, TensorPrimitives.SumOfSquares(q.AsSpan(query * dim, dim)), keys);
+                }
+                else
+                {
+                    DistanceKeys(row, default, 1f, keys);
+                }
+                sink(query, selector.Smallest(keys, k, leaveOneOut ? query : -1));
+            }
+        }
+    }
+
+    private static void Validate(float[] queries, int queryCount, float[] references, int referenceCount, int dim, int k,
+        KnnMetric metric, bool leaveOneOut)
     {
         ArgumentNullException.ThrowIfNull(queries);
         ArgumentNullException.ThrowIfNull(references);
@@ -85,74 +177,6 @@ public static class Knn
         {
             throw new ArgumentOutOfRangeException(nameof(metric), metric, "Unknown metric.");
         }
-
-        var q = queries;
-        var refs = references;
-        if (metric == KnnMetric.Cosine)
-        {
-            q = Normalized(queries, queryCount, dim);
-            refs = leaveOneOut ? q : Normalized(references, referenceCount, dim);
-        }
-        var refNorms = metric == KnnMetric.Euclidean ? SquaredNorms(refs, referenceCount, dim) : [];
-
-        var indices = GC.AllocateUninitializedArray<int>(checked(queryCount * k));
-        var distances = GC.AllocateUninitializedArray<float>(queryCount * k);
-        if (k == 0 || queryCount == 0)
-        {
-            return new KnnResult(indices, distances, k);
-        }
-
-        int chunk = ChunkRows(queryCount, referenceCount, chunkBytes);
-        var block = GC.AllocateUninitializedArray<float>(chunk * referenceCount);
-        var keys = GC.AllocateUninitializedArray<ulong>(referenceCount);
-        var sortScratch = GC.AllocateUninitializedArray<ulong>(k);
-        for (int start = 0; start < queryCount; start += chunk)
-        {
-            int rows = Math.Min(chunk, queryCount - start);
-            var blockSpan = block.AsSpan(0, rows * referenceCount);
-            // block = Q_chunk · Rᵀ
-            Gemm.Multiply(false, true, rows, referenceCount, dim, 1f, q.AsSpan(start * dim, rows * dim), dim, refs, dim, 0f, blockSpan, referenceCount);
-            for (int i = 0; i < rows; i++)
-            {
-                int query = start + i;
-                var row = blockSpan.Slice(i * referenceCount, referenceCount);
-                if (metric == KnnMetric.Euclidean)
-                {
-                    float qn = TensorPrimitives.SumOfSquares(q.AsSpan(query * dim, dim));
-                    // d² = ‖q‖² + ‖r‖² − 2 q·r
-                    TensorPrimitives.MultiplyAdd(row, -2f, refNorms, row);
-                    TensorPrimitives.Add(row, qn, row);
-                    TensorPrimitives.Max(row, 0f, row);
-                }
-                else
-                {
-                    // 1 − cos, clamped to be non-negative so the float bits sort like the values.
-                    TensorPrimitives.Subtract(1f, row, row);
-                    TensorPrimitives.Max(row, 0f, row);
-                }
-                for (int j = 0; j < referenceCount; j++)
-                {
-                    float v = float.IsNaN(row[j]) ? float.PositiveInfinity : row[j];
-                    // Non-negative float bits order like the floats; the low word breaks ties by index.
-                    keys[j] = ((ulong)BitConverter.SingleToUInt32Bits(v) << 32) | (uint)j;
-                }
-                if (leaveOneOut)
-                {
-                    keys[query] = ulong.MaxValue;
-                }
-                SelectSmallest(keys, k);
-                RadixSort(keys.AsSpan(0, k), sortScratch);
-                var outIdx = indices.AsSpan(query * k, k);
-                var outDist = distances.AsSpan(query * k, k);
-                for (int t = 0; t < k; t++)
-                {
-                    outIdx[t] = (int)(uint)keys[t];
-                    float v = BitConverter.UInt32BitsToSingle((uint)(keys[t] >> 32));
-                    outDist[t] = metric == KnnMetric.Euclidean ? MathF.Sqrt(v) : v;
-                }
-            }
-        }
-        return new KnnResult(indices, distances, k);
     }
 
     /// <summary>Queries per GEMM chunk: as many as keep the [rows × references] distance block within <paramref name="chunkBytes"/>, at least 1.</summary>
@@ -238,50 +262,40 @@ public static class Knn
         }
     }
 
-    // Rearranges keys so the k smallest occupy [0, k) (Hoare quickselect with median-of-three; keys are distinct).
-    private static void SelectSmallest(ulong[] keys, int k)
+    /// <summary>
+    /// Turns a row of dot products into sort keys in place: the bits of d = max((−2·dot + ‖r‖²) + ‖q‖², 0) (squared
+    /// Euclidean; <paramref name="refNorms"/> non-empty) or d = max(1 − dot, 0) (cosine; <paramref name="offset"/> = 1),
+    /// NaN mapped to +∞. Non-negative float bits order like the floats, so the keys compare as unsigned integers.
+    /// </summary>
+    internal static void DistanceKeys(Span<float> dots, ReadOnlySpan<float> refNorms, float offset, Span<uint> keys)
     {
-        int lo = 0, hi = keys.Length - 1;
-        if (k >= keys.Length)
+        bool euclidean = !refNorms.IsEmpty;
+        int n = dots.Length;
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated)
         {
-            return;
+            var zero = Vector256<float>.Zero;
+            var inf = Vector256.Create(float.PositiveInfinity);
+            var minusTwo = Vector256.Create(-2f);
+            var off = Vector256.Create(offset);
+            ref float pd = ref MemoryMarshal.GetReference(dots);
+            ref float pn = ref MemoryMarshal.GetReference(refNorms);
+            ref uint pk = ref MemoryMarshal.GetReference(keys);
+            for (; j <= n - Vector256<float>.Count; j += Vector256<float>.Count)
+            {
+                var dot = Vector256.LoadUnsafe(ref pd, (nuint)j);
+                // −2·dot is exact, so this equals the fused and the unfused forms alike.
+                var d = euclidean ? ((dot * minusTwo) + Vector256.LoadUnsafe(ref pn, (nuint)j)) + off : off - dot;
+                var v = Vector256.ConditionalSelect(Vector256.GreaterThan(d, zero), d, zero);
+                v = Vector256.ConditionalSelect(Vector256.Equals(d, d), v, inf);
+                v.AsUInt32().StoreUnsafe(ref pk, (nuint)j);
+            }
         }
-        while (hi > lo)
+        for (; j < n; j++)
         {
-            int mid = lo + ((hi - lo) >> 1);
-            ulong a = keys[lo], b = keys[mid], c = keys[hi];
-            ulong pivot = a < b ? (b < c ? b : Math.Max(a, c)) : (a < c ? a : Math.Max(b, c));
-            int i = lo, j = hi;
-            while (i <= j)
-            {
-                while (keys[i] < pivot)
-                {
-                    i++;
-                }
-                while (keys[j] > pivot)
-                {
-                    j--;
-                }
-                if (i <= j)
-                {
-                    (keys[i], keys[j]) = (keys[j], keys[i]);
-                    i++;
-                    j--;
-                }
-            }
-            // Now [lo, j] ≤ pivot ≤ [i, hi]; continue in the part holding position k − 1.
-            if (k - 1 <= j)
-            {
-                hi = j;
-            }
-            else if (k - 1 >= i)
-            {
-                lo = i;
-            }
-            else
-            {
-                return;
-            }
+            float d = euclidean ? ((dots[j] * -2f) + refNorms[j]) + offset : offset - dots[j];
+            float v = float.IsNaN(d) ? float.PositiveInfinity : d > 0f ? d : 0f;
+            keys[j] = BitConverter.SingleToUInt32Bits(v);
         }
     }
 

@@ -43,8 +43,7 @@ public static class RetrievalMetrics
         }
         var kList = CheckKs(ks);
         int k = Math.Min(Math.Max(maxR, kList[^1]), l.Length - 1);
-        var knn = Knn.Search(embeddings, null, Math.Max(k, 0), metric);
-        return FromKnn(l, l, knn, y => counts[y] - 1, kList);
+        return FromSearch(embeddings, null, l, l, Math.Max(k, 0), metric, y => counts[y] - 1, kList);
     }
 
     /// <summary>
@@ -94,8 +93,7 @@ public static class RetrievalMetrics
         }
         var kList = CheckKs(ks);
         int k = Math.Min(Math.Max(maxR, kList[^1]), rl.Length);
-        var knn = Knn.Search(queries, references, k, metric);
-        return FromKnn(ql, rl, knn, y => counts.GetValueOrDefault(y), kList);
+        return FromSearch(queries, references, ql, rl, k, metric, y => counts.GetValueOrDefault(y), kList);
     }
 
     /// <summary>
@@ -137,18 +135,27 @@ public static class RetrievalMetrics
         return acc.Result();
     }
 
-    private static Metrics FromKnn(int[] queryLabels, int[] referenceLabels, KnnResult knn, Func<int, int> relevant, int[] ks)
+    // Scores each query's list as the search produces it; no [queries × k] result is stored.
+    private static Metrics FromSearch(Tensor queries, Tensor? references, int[] queryLabels, int[] referenceLabels, int k, KnnMetric metric,
+        Func<int, int> relevant, int[] ks)
     {
         var acc = new Accumulator(ks);
-        var ranked = new int[knn.K];
-        for (int q = 0; q < queryLabels.Length; q++)
+        var ranked = new int[k];
+        Knn.ForEach(queries, references, k, metric, (q, neighbours) =>
         {
-            var nb = knn.Neighbours(q);
-            for (int t = 0; t < nb.Length; t++)
+            for (int t = 0; t < neighbours.Length; t++)
             {
-                ranked[t] = referenceLabels[nb[t]];
+                ranked[t] = referenceLabels[(int)(uint)neighbours[t]];
             }
             acc.Add(queryLabels[q], ranked, relevant(queryLabels[q]));
+        });
+        if (k == 0)
+        {
+            // No list at all (one item, or no references): the search calls back for no query, so score them here.
+            for (int q = 0; q < queryLabels.Length; q++)
+            {
+                acc.Add(queryLabels[q], ranked, relevant(queryLabels[q]));
+            }
         }
         return acc.Result();
     }

@@ -63,6 +63,13 @@ public sealed class TripletMarginLoss : MetricLoss, IRandomSource
             t = SamplePerAnchor(t, k);
         }
         var d = batch.Matrix(Distance);
+        if (!Swap)
+        {
+            // One fused node reading d[a,p] and d[a,n] from the matrix (same values as the gathers below).
+            var v = TripletViolation.Compute(d, t, Margin, Distance.IsInverted, hinge: !SmoothLoss);
+            yield return new LossTerm("triplet_loss", SmoothLoss ? Ops.Softplus(v) : v, LossTermKind.Triplet, t.Anchors);
+            yield break;
+        }
         var ap = d[t.Anchors, t.Positives];
         var an = d[t.Anchors, t.Negatives];
         if (Swap)

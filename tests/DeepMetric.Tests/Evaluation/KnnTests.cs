@@ -106,4 +106,25 @@ public sealed class KnnTests
         Assert.Throws<ArgumentException>("references", () => Knn.Search(x, Tensor.Zeros(3, 2), 1));
         Assert.Throws<ArgumentException>("queries", () => Knn.Search(Tensor.Zeros(3), null, 1));
     }
+
+    [Fact]
+    public void ManyTiesOnAGridMatchBruteForce()
+    {
+        // Integer points: exact float distances, so ties are real and must go to the lower index. Over 1 024
+        // references, so the selection takes its sampled-threshold path.
+        const int n = 1100, dim = 2, k = 230;
+        var rng = new Prng(3);
+        var x = new float[n * dim];
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = rng.NextInt(9) - 4;
+        }
+        var result = Knn.Search(x, n, x, n, dim, k, KnnMetric.Euclidean, leaveOneOut: true);
+        var (idx, dist) = Reference(x, n, x, n, dim, k, cosine: false, loo: true);
+        Assert.Equal(idx, result.Indices);
+        for (int i = 0; i < dist.Length; i++)
+        {
+            Assert.Equal(dist[i], result.Distances[i], 1e-5);
+        }
+    }
 }
