@@ -28,6 +28,13 @@ public static class Knn
     /// <exception cref="ArgumentException">Shapes do not match or k is out of range.</exception>
     public static KnnResult Search(Tensor queries, Tensor? references, int k, KnnMetric metric = KnnMetric.Euclidean)
     {
+        var (q, r, referenceCount) = Operands(queries, references);
+        return Search(q, queries.Dim(0), r, referenceCount, queries.Dim(1), k, metric, references is null);
+    }
+
+    /// <summary>Validated row-major copies of the queries and references (one copy when leaving one out).</summary>
+    private static (float[] Queries, float[] References, int ReferenceCount) Operands(Tensor queries, Tensor? references)
+    {
         ArgumentNullException.ThrowIfNull(queries);
         if (queries.Rank != 2)
         {
@@ -40,8 +47,7 @@ public static class Knn
         var q = queries.ToArray();
         // Leave-one-out searches the queries themselves: one copy serves both sides.
         var r = references is null ? q : references.ToArray();
-        int referenceCount = references is null ? queries.Dim(0) : references.Dim(0);
-        return Search(q, queries.Dim(0), r, referenceCount, queries.Dim(1), k, metric, references is null);
+        return (q, r, references is null ? queries.Dim(0) : references.Dim(0));
     }
 
     /// <summary>Receives one query's neighbours as <c>(distance key &lt;&lt; 32) | reference index</c>, closest first.</summary>
@@ -53,18 +59,7 @@ public static class Knn
     /// </summary>
     internal static void ForEach(Tensor queries, Tensor? references, int k, KnnMetric metric, NeighbourSink sink)
     {
-        ArgumentNullException.ThrowIfNull(queries);
-        if (queries.Rank != 2)
-        {
-            throw new ArgumentException($"Queries must be [Q, D], got [{string.Join(", ", queries.Shape)}].", nameof(queries));
-        }
-        if (references is not null && (references.Rank != 2 || references.Dim(1) != queries.Dim(1)))
-        {
-            throw new ArgumentException($"References must be [R, {queries.Dim(1)}], got [{string.Join(", ", references.Shape)}].", nameof(references));
-        }
-        var q = queries.ToArray();
-        var r = references is null ? q : references.ToArray();
-        int referenceCount = references is null ? queries.Dim(0) : references.Dim(0);
+        var (q, r, referenceCount) = Operands(queries, references);
         Run(q, queries.Dim(0), r, referenceCount, queries.Dim(1), k, metric, references is null, ChunkBytes, sink);
     }
 
