@@ -78,18 +78,9 @@ internal static class DirectConv3x3
     }
 
     /// <summary>
-    /// dw[o, c, 3, 3] = Σ_n,h,w dy[n, o, h, w] · xpad[n, c, h+i, w+j] over <paramref name="count"/> images, and when
-    /// <paramref name="db"/> is not empty also db[o] = Σ_n,h,w dy[n, o, h, w] (the bias gradient, from the same pass).
+    /// Adds to <paramref name="acc"/> the weight gradient Σ_n,h,w dy[n, o, h, w] · xpad[n, c, h+i, w+j] and the bias
+    /// gradient Σ_n,h,w dy[n, o, h, w] of <paramref name="count"/> images (both from one pass over dy).
     /// </summary>
-    public static void WeightGradient(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, int count, in ConvGeometry g, int o,
-        Span<float> dw, Span<float> db, Span<float> padded)
-    {
-        var acc = new GradientSums(o, g.C);
-        AccumulateWeightGradient(x, dy, count, g, o, acc, padded);
-        acc.WriteTo(dw, db);
-    }
-
-    /// <summary>Adds the weight and bias gradient sums of <paramref name="count"/> images to <paramref name="acc"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AccumulateWeightGradient(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, int count, in ConvGeometry g, int o,
         GradientSums acc, Span<float> padded)

@@ -14,34 +14,27 @@ public static partial class Ops
     private static Tensor Conv2dDirect(Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo, bool pool = false)
     {
         int n = x.Dims[0], o = weight.Dims[0], p = geo.P, pq = p / 4, perImage = x.Size / Math.Max(1, n);
-        var padded = Scratch.Get(Scratch.ConvPadded, DirectConv3x3.PaddedScratch(geo));
-        var ws = weight.ReadOnlySpan;
-        var bs = bias is null ? default : bias.ReadOnlySpan;
-        float[] y;
-        PoolWinners? winners = null;
-        if (!pool)
+        var y = TensorBuffers.Uninitialized(n * o * (pool ? pq : p));
+        var winners = pool ? new PoolWinners(n * o * pq) : null;
+        // Images are independent: each worker range convolves its own, into y or (pooling) into its cache-resident buffer.
+        KernelThreads.For(n, (_, start, end) =>
         {
-            y = TensorBuffers.Uninitialized(n * o * p);
-            DirectConv3x3.Forward(x.ReadOnlySpan, n, geo, ws, o, bs, y, padded);
-        }
-        else
-        {
-            y = TensorBuffers.Uninitialized(n * o * pq);
-            winners = new PoolWinners(n * o * pq);
-            var pooledOut = y;
-            KernelThreads.For(n, (_, start, end) =>
+            var pad = Scratch.Get(Scratch.ConvPadded, DirectConv3x3.PaddedScratch(geo));
+            var conv = winners is null ? default : Scratch.Get(Scratch.ConvPoolChunk, o * p).AsSpan(0, o * p);
+            var ws = weight.ReadOnlySpan;
+            var bs = bias is null ? default : bias.ReadOnlySpan;
+            for (int i = start; i < end; i++)
             {
-                var conv = Scratch.Get(Scratch.ConvPoolChunk, o * p).AsSpan(0, o * p);
-                var pad = Scratch.Get(Scratch.ConvPadded, DirectConv3x3.PaddedScratch(geo));
-                var wsp = weight.ReadOnlySpan;
-                var bsp = bias is null ? default : bias.ReadOnlySpan;
-                for (int i = start; i < end; i++)
+                var image = x.ReadOnlySpan.Slice(i * perImage, perImage);
+                if (winners is null)
                 {
-                    DirectConv3x3.Forward(x.ReadOnlySpan.Slice(i * perImage, perImage), 1, geo, wsp, o, bsp, conv, pad);
-                    PoolKernels.MaxPool2x2Forward(conv, pooledOut.AsSpan(i * o * pq, o * pq), winners.Slice(i * o * pq, o * pq), o, geo.Ho, geo.Wo);
+                    DirectConv3x3.Forward(image, 1, geo, ws, o, bs, y.AsSpan(i * o * p, o * p), pad);
+                    continue;
                 }
-            });
-        }
+                DirectConv3x3.Forward(image, 1, geo, ws, o, bs, conv, pad);
+                PoolKernels.MaxPool2x2Forward(conv, y.AsSpan(i * o * pq, o * pq), winners.Slice(i * o * pq, o * pq), o, geo.Ho, geo.Wo);
+            }
+        });
         int[] dims = pool ? [n, o, geo.Ho / 2, geo.Wo / 2] : [n, o, geo.Ho, geo.Wo];
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
         return Tensor.Record(y, dims, pool ? "Conv2dMaxPool2d" : "Conv2d", inputs, g => Conv2dDirectBackward(g, x, weight, bias, geo, winners));
@@ -56,34 +49,34 @@ public static partial class Ops
         bool withBias = bias is not null && bias.RequiresGrad;
         if (weight.RequiresGrad)
         {
-            // One pass over the output gradient gives the weight and the bias gradients.
-            var sums = new DirectConv3x3.GradientSums(o, geo.C);
-            var padded = Scratch.Get(Scratch.ConvPadded, DirectConv3x3.PaddedScratch(geo));
-            if (winners is null)
+            // One pass over the output gradient gives the weight and the bias gradients; one sum per worker range,
+            // added in range order, so the result is the same whether the ranges run in parallel or not.
+            var partial = new DirectConv3x3.GradientSums[KernelThreads.Ranges(n)];
+            KernelThreads.For(n, (r, start, end) =>
             {
-                DirectConv3x3.AccumulateWeightGradient(x.ReadOnlySpan, gs, n, geo, o, sums, padded);
-            }
-            else
-            {
-                // One sum per range, added in range order: the same result on every run.
-                var partial = new DirectConv3x3.GradientSums[KernelThreads.Ranges(n)];
-                KernelThreads.For(n, (r, start, end) =>
+                var part = new DirectConv3x3.GradientSums(o, geo.C);
+                var pad = Scratch.Get(Scratch.ConvPadded, DirectConv3x3.PaddedScratch(geo));
+                var spread = winners is null ? default : Scratch.Get(Scratch.ConvPoolChunk, o * p).AsSpan(0, o * p);
+                var gp = g.ReadOnlySpan;
+                for (int i = start; i < end; i++)
                 {
-                    var part = r == 0 ? sums : new DirectConv3x3.GradientSums(o, geo.C);
-                    var spread = Scratch.Get(Scratch.ConvPoolChunk, o * p).AsSpan(0, o * p);
-                    var pad = Scratch.Get(Scratch.ConvPadded, DirectConv3x3.PaddedScratch(geo));
-                    var gp = g.ReadOnlySpan;
-                    for (int i = start; i < end; i++)
+                    ReadOnlySpan<float> dy = spread;
+                    if (winners is null)
+                    {
+                        dy = gp.Slice(i * o * p, o * p);
+                    }
+                    else
                     {
                         PoolKernels.MaxPool2x2Backward(winners.Slice(i * o * pq, o * pq), gp.Slice(i * o * pq, o * pq), spread, o, geo.Ho, geo.Wo);
-                        DirectConv3x3.AccumulateWeightGradient(x.ReadOnlySpan.Slice(i * perImage, perImage), spread, 1, geo, o, part, pad);
                     }
-                    partial[r] = part;
-                });
-                for (int r = 1; r < partial.Length; r++)
-                {
-                    sums.Add(partial[r]);
+                    DirectConv3x3.AccumulateWeightGradient(x.ReadOnlySpan.Slice(i * perImage, perImage), dy, 1, geo, o, part, pad);
                 }
+                partial[r] = part;
+            });
+            var sums = partial[0];
+            for (int r = 1; r < partial.Length; r++)
+            {
+                sums.Add(partial[r]);
             }
             var dw = TensorBuffers.Uninitialized(o * geo.K);
             var db = withBias ? TensorBuffers.Uninitialized(o) : null;
