@@ -94,8 +94,8 @@ public static class ClusteringMetrics
             {
                 throw new ArgumentException($"The labelings must have the same length ({a.Length} and {b.Length}).", nameof(b));
             }
-            var ia = Index(a);
-            var ib = Index(b);
+            var ia = LabelGroups.DenseIndex(a);
+            var ib = LabelGroups.DenseIndex(b);
             var t = new Table { _n = new int[ia.Count, ib.Count], _rows = new int[ia.Count], _cols = new int[ib.Count], _total = a.Length };
             for (int s = 0; s < a.Length; s++)
             {
@@ -141,19 +141,6 @@ public static class ClusteringMetrics
                 }
             }
             return h;
-        }
-
-        private static Dictionary<int, int> Index(ReadOnlySpan<int> labels)
-        {
-            var map = new Dictionary<int, int>();
-            foreach (int y in labels)
-            {
-                if (!map.ContainsKey(y))
-                {
-                    map[y] = map.Count;
-                }
-            }
-            return map;
         }
     }
 }

@@ -1,6 +1,9 @@
 namespace DeepMetric;
 
-/// <summary>Item indices grouped by label, shared by the samplers, the validation split and the pair samplers.</summary>
+/// <summary>
+/// Item indices grouped by label, shared by the samplers, the validation split and the pair samplers, and the dense
+/// numbering of labels the class-matrix losses and the clustering metrics use.
+/// </summary>
 internal static class LabelGroups
 {
     /// <summary>The indices of each label's items (ascending), labels in ascending order.</summary>
@@ -31,5 +34,16 @@ internal static class LabelGroups
         }
         items.Sort();
         return items;
+    }
+
+    /// <summary>Each distinct label's column 0, 1, 2, … in order of first appearance.</summary>
+    public static Dictionary<int, int> DenseIndex(ReadOnlySpan<int> labels)
+    {
+        var column = new Dictionary<int, int>();
+        foreach (int y in labels)
+        {
+            column.TryAdd(y, column.Count);
+        }
+        return column;
     }
 }

@@ -82,7 +82,9 @@ public sealed class PceLoss : MetricLoss
         }
         int n = batch.Count;
         var s = batch.Matrix(Distance);
-        var (classOf, classes) = ClassIndices(batch.Labels);
+        var column = LabelGroups.DenseIndex(batch.Labels);
+        int classes = column.Count;
+        var classOf = Array.ConvertAll(batch.Labels, y => column[y]);
         var p = PceSolver.SoftAssignments(s.ToArray(), n, classOf, classes, Lambda, MaxIterations);
 
         // (Y − P)/(λn): the closed-form classifier's coefficients on the batch.
@@ -115,21 +117,5 @@ public sealed class PceLoss : MetricLoss
         yield return new LossTerm("tightness", tightness, LossTermKind.Element, anchors);
         yield return new LossTerm("contrastive", Ops.LogSumExp(logits, 1), LossTermKind.Element, anchors);
         yield return new LossTerm("soft-mean", softMean, LossTermKind.Element, anchors);
-    }
-
-    private static (int[] ClassOf, int Classes) ClassIndices(int[] labels)
-    {
-        var column = new Dictionary<int, int>();
-        var classOf = new int[labels.Length];
-        for (int i = 0; i < labels.Length; i++)
-        {
-            if (!column.TryGetValue(labels[i], out int k))
-            {
-                k = column.Count;
-                column.Add(labels[i], k);
-            }
-            classOf[i] = k;
-        }
-        return (classOf, column.Count);
     }
 }

@@ -54,11 +54,7 @@ public sealed class SpceLoss : MetricLoss
         var m = batch.Matrix(distance);
         var s = distance.IsInverted ? m : Ops.Neg(m);
         var refLabels = batch.RefLabels;
-        var column = new Dictionary<int, int>();
-        foreach (int y in refLabels)
-        {
-            column.TryAdd(y, column.Count);
-        }
+        var column = LabelGroups.DenseIndex(refLabels);
         int classes = column.Count, count = refLabels.Length, n = batch.Count;
         float w = 1f / count;
         // One-hot [m, C] scaled by 1/m, so S·Y holds the normalised class sums of similarities.
