@@ -1,12 +1,12 @@
 using System.Numerics;
+using DeepMetric.Evaluation;
 using DeepMetric.Search;
-using DeepMetric.Tensors;
 
 namespace DeepMetric.Dedup;
 
 /// <summary>
 /// Every pair (i &lt; j) of a set of vectors within a radius, exactly, without an n × n matrix: tiles of the upper
-/// triangle of the Gram matrix are computed by GEMM (the same formulation as <see cref="FlatIndex"/>'s range search,
+/// triangle of the Gram matrix come from <see cref="GramTiles"/> (the same formulation as <see cref="FlatIndex"/>'s range search,
 /// ‖a − b‖² = ‖a‖² + ‖b‖² − 2·a·b), screened with a small slack for rounding, and the candidates' distances recomputed
 /// directly. Each pair is computed once, so the cost is n²·d/2 multiply-adds.
 /// </summary>
@@ -35,50 +35,43 @@ internal static class ExactSelfJoin
         float alpha = metric == VectorMetric.L2 ? 1f - Slack : 0f;
         float beta = metric == VectorMetric.L2 ? 2f : 1f;
         float baseLimit = threshold + (Slack * (1f + Math.Abs(threshold))) - (metric == VectorMetric.Cosine ? 1f : 0f);
-        var scores = GC.AllocateUninitializedArray<float>(RowBlock * ColumnBlock);
         int width = Vector<float>.Count;
-        for (int r0 = 0; r0 < n; r0 += RowBlock)
+        var vAlpha = new Vector<float>(alpha);
+        var vBeta = new Vector<float>(beta);
+        GramTiles.ForEach(data, n, data, n, d, RowBlock, ColumnBlock, upperTriangle: true, (r0, nr, c0, nc, scores) =>
         {
-            int nr = Math.Min(RowBlock, n - r0);
-            for (int c0 = r0; c0 < n; c0 += ColumnBlock)
+            for (int i = 0; i < nr; i++)
             {
-                int nc = Math.Min(ColumnBlock, n - c0);
-                Gemm.Multiply(false, true, nr, nc, d, 1f, data.AsSpan(r0 * d, nr * d), d, data.AsSpan(c0 * d, nc * d), d, 0f, scores, nc);
-                for (int i = 0; i < nr; i++)
+                int a = r0 + i;
+                float limit = baseLimit - (metric == VectorMetric.L2 ? (1f - Slack) * sq[a] : 0f);
+                var dots = scores.Slice(i * nc, nc);
+                var norms = sq.AsSpan(c0, nc);
+                // Only columns b > a: in the diagonal tile start after a.
+                int j = Math.Max(0, a + 1 - c0);
+                var vLimit = new Vector<float>(limit);
+                for (; j <= nc - width; j += width)
                 {
-                    int a = r0 + i;
-                    float limit = baseLimit - (metric == VectorMetric.L2 ? (1f - Slack) * sq[a] : 0f);
-                    var dots = scores.AsSpan(i * nc, nc);
-                    var norms = sq.AsSpan(c0, nc);
-                    // Only columns b > a: in the diagonal tile start after a.
-                    int j = Math.Max(0, a + 1 - c0);
-                    var vLimit = new Vector<float>(limit);
-                    var vAlpha = new Vector<float>(alpha);
-                    var vBeta = new Vector<float>(beta);
-                    for (; j <= nc - width; j += width)
+                    var t = (vAlpha * new Vector<float>(norms[j..])) - (vBeta * new Vector<float>(dots[j..]));
+                    if (Vector.LessThanOrEqualAny(t, vLimit))
                     {
-                        var t = (vAlpha * new Vector<float>(norms[j..])) - (vBeta * new Vector<float>(dots[j..]));
-                        if (Vector.LessThanOrEqualAny(t, vLimit))
+                        for (int l = j; l < j + width; l++)
                         {
-                            for (int l = j; l < j + width; l++)
+                            if ((alpha * norms[l]) - (beta * dots[l]) <= limit)
                             {
-                                if ((alpha * norms[l]) - (beta * dots[l]) <= limit)
-                                {
-                                    Refine(data, d, metric, threshold, a, c0 + l, pair);
-                                }
+                                Refine(data, d, metric, threshold, a, c0 + l, pair);
                             }
                         }
                     }
-                    for (; j < nc; j++)
+                }
+                for (; j < nc; j++)
+                {
+                    if ((alpha * norms[j]) - (beta * dots[j]) <= limit)
                     {
-                        if ((alpha * norms[j]) - (beta * dots[j]) <= limit)
-                        {
-                            Refine(data, d, metric, threshold, a, c0 + j, pair);
-                        }
+                        Refine(data, d, metric, threshold, a, c0 + j, pair);
                     }
                 }
             }
-        }
+        });
     }
 
     private static void Refine(float[] data, int d, VectorMetric metric, float threshold, int a, int b, Action<int, int, float> pair)

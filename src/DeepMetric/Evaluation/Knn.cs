@@ -1,15 +1,13 @@
 using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
-using DeepMetric.Tensors;
+using DeepMetric.Evaluation;
 using Tensor = DeepMetric.Tensors.Tensor;
 
 namespace DeepMetric;
 
 /// <summary>
-/// Exact k-nearest-neighbour search: distances through one matrix product (GEMM) per chunk of queries, so memory
-/// stays bounded (about <see cref="ChunkBytes"/> for the distance block) whatever the number of queries, then a
-/// linear-time selection of the k closest per query.
+/// Exact k-nearest-neighbour search: distances through one matrix product (GEMM) per tile of queries × references, so
+/// memory stays bounded (about <see cref="ChunkBytes"/> for the distance tile) whatever the number of queries, then a
+/// linear-time selection of the k closest per query (the shared core of every exact search in the library).
 /// </summary>
 /// <remarks>
 /// Ties are broken by the lower reference index, so results are deterministic. Squared Euclidean distances are
@@ -50,9 +48,6 @@ public static class Knn
         return (q, r, references is null ? queries.Dim(0) : references.Dim(0));
     }
 
-    /// <summary>Receives one query's neighbours as <c>(distance key &lt;&lt; 32) | reference index</c>, closest first.</summary>
-    internal delegate void NeighbourSink(int query, ReadOnlySpan<ulong> neighbours);
-
     /// <summary>
     /// The search of <see cref="Search(Tensor, Tensor?, int, KnnMetric)"/> handing each query's list to
     /// <paramref name="sink"/> instead of storing [queries × k] indices and distances.
@@ -91,7 +86,7 @@ public static class Knn
             {
                 ulong key = selected[t];
                 outIdx[t] = (int)(uint)key;
-                float v = BitConverter.UInt32BitsToSingle((uint)(key >> 32));
+                float v = BlockedKnn.KeyToDistance(key);
                 outDist[t] = metric == KnnMetric.Euclidean ? MathF.Sqrt(v) : v;
             }
         });
@@ -109,38 +104,10 @@ public static class Knn
             q = Normalized(queries, queryCount, dim);
             refs = leaveOneOut ? q : Normalized(references, referenceCount, dim);
         }
-        var refNorms = metric == KnnMetric.Euclidean ? SquaredNorms(refs, referenceCount, dim) : [];
-
-        if (k == 0 || queryCount == 0)
-        {
-            return;
-        }
-
-        int chunk = ChunkRows(queryCount, referenceCount, chunkBytes);
-        var block = GC.AllocateUninitializedArray<float>(chunk * referenceCount);
-        var selector = new TopKSelector(referenceCount);
-        for (int start = 0; start < queryCount; start += chunk)
-        {
-            int rows = Math.Min(chunk, queryCount - start);
-            var blockSpan = block.AsSpan(0, rows * referenceCount);
-            // block = Q_chunk · Rᵀ
-            Gemm.Multiply(false, true, rows, referenceCount, dim, 1f, q.AsSpan(start * dim, rows * dim), dim, refs, dim, 0f, blockSpan, referenceCount);
-            for (int i = 0; i < rows; i++)
-            {
-                int query = start + i;
-                var row = blockSpan.Slice(i * referenceCount, referenceCount);
-                var keys = MemoryMarshal.Cast<float, uint>(row);
-                if (metric == KnnMetric.Euclidean)
-                {
-                    DistanceKeys(row, refNorms, TensorPrimitives.SumOfSquares(q.AsSpan(query * dim, dim)), keys);
-                }
-                else
-                {
-                    DistanceKeys(row, default, 1f, keys);
-                }
-                sink(query, selector.Smallest(keys, k, leaveOneOut ? query : -1));
-            }
-        }
+        var refNorms = metric == KnnMetric.Euclidean ? BlockedKnn.SquaredNorms(refs, referenceCount, dim) : null;
+        BlockedKnn.Run(q, queryCount, refs, refNorms, referenceCount, dim, k,
+            metric == KnnMetric.Euclidean ? TileDistance.SquaredL2 : TileDistance.OneMinusDot,
+            leaveOneOut ? static query => query : null, sink, chunkBytes);
     }
 
     private static void Validate(float[] queries, int queryCount, float[] references, int referenceCount, int dim, int k,
@@ -174,14 +141,15 @@ public static class Knn
         }
     }
 
-    /// <summary>Queries per GEMM chunk: as many as keep the [rows × references] distance block within <paramref name="chunkBytes"/>, at least 1.</summary>
+    /// <summary>Queries per GEMM tile: as many as keep the [rows × columns] distance tile within <paramref name="chunkBytes"/>, at least 1
+    /// (columns: the references, at most <see cref="BlockedKnn.MaxColumns"/>).</summary>
     internal static int ChunkRows(int queryCount, int referenceCount, long chunkBytes) =>
-        (int)Math.Clamp(chunkBytes / (4L * Math.Max(referenceCount, 1)), 1, Math.Max(queryCount, 1));
+        BlockedKnn.RowBlock(queryCount, Math.Min(referenceCount, BlockedKnn.MaxColumns), chunkBytes);
 
     /// <summary>
     /// Peak bytes <see cref="Search(Tensor, Tensor?, int, KnnMetric)"/> allocates for these sizes: the float copies of
-    /// the inputs (and their normalised copies for cosine), the reference norms, one chunk's distance block, the
-    /// selection keys and the [queries × k] result. It grows with queries × k and not with queries × references.
+    /// the inputs (and their normalised copies for cosine), the reference norms, one distance tile, the selection
+    /// buffers and the [queries × k] result. It grows with queries × k and not with queries × references.
     /// </summary>
     /// <param name="queryCount">Queries.</param>
     /// <param name="referenceCount">References (the queries when leaving one out).</param>
@@ -198,8 +166,11 @@ public static class Knn
         long inputs = 4L * dim * (leaveOneOut ? queryCount : (long)queryCount + referenceCount);
         long normalised = metric == KnnMetric.Cosine ? inputs : 0;
         long norms = metric == KnnMetric.Euclidean ? 4L * referenceCount : 0;
-        long block = 4L * ChunkRows(queryCount, referenceCount, ChunkBytes) * referenceCount;
-        long keys = 8L * referenceCount;
+        int columns = Math.Min(referenceCount, BlockedKnn.MaxColumns);
+        int rows = ChunkRows(queryCount, referenceCount, ChunkBytes);
+        long block = 4L * rows * columns;
+        // The selector's candidate, sorted and scratch words, plus the running lists when rows are tiled.
+        long keys = (24L * columns) + (columns < referenceCount ? 8L * (rows + 1) * k : 0);
         long result = 8L * queryCount * k;
         return inputs + normalised + norms + block + keys + result;
     }
@@ -257,43 +228,6 @@ public static class Knn
         }
     }
 
-    /// <summary>
-    /// Turns a row of dot products into sort keys in place: the bits of d = max((−2·dot + ‖r‖²) + ‖q‖², 0) (squared
-    /// Euclidean; <paramref name="refNorms"/> non-empty) or d = max(1 − dot, 0) (cosine; <paramref name="offset"/> = 1),
-    /// NaN mapped to +∞. Non-negative float bits order like the floats, so the keys compare as unsigned integers.
-    /// </summary>
-    internal static void DistanceKeys(Span<float> dots, ReadOnlySpan<float> refNorms, float offset, Span<uint> keys)
-    {
-        bool euclidean = !refNorms.IsEmpty;
-        int n = dots.Length;
-        int j = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var zero = Vector256<float>.Zero;
-            var inf = Vector256.Create(float.PositiveInfinity);
-            var minusTwo = Vector256.Create(-2f);
-            var off = Vector256.Create(offset);
-            ref float pd = ref MemoryMarshal.GetReference(dots);
-            ref float pn = ref MemoryMarshal.GetReference(refNorms);
-            ref uint pk = ref MemoryMarshal.GetReference(keys);
-            for (; j <= n - Vector256<float>.Count; j += Vector256<float>.Count)
-            {
-                var dot = Vector256.LoadUnsafe(ref pd, (nuint)j);
-                // −2·dot is exact, so this equals the fused and the unfused forms alike.
-                var d = euclidean ? ((dot * minusTwo) + Vector256.LoadUnsafe(ref pn, (nuint)j)) + off : off - dot;
-                var v = Vector256.ConditionalSelect(Vector256.GreaterThan(d, zero), d, zero);
-                v = Vector256.ConditionalSelect(Vector256.Equals(d, d), v, inf);
-                v.AsUInt32().StoreUnsafe(ref pk, (nuint)j);
-            }
-        }
-        for (; j < n; j++)
-        {
-            float d = euclidean ? ((dots[j] * -2f) + refNorms[j]) + offset : offset - dots[j];
-            float v = float.IsNaN(d) ? float.PositiveInfinity : d > 0f ? d : 0f;
-            keys[j] = BitConverter.SingleToUInt32Bits(v);
-        }
-    }
-
     private static float[] Normalized(float[] x, int n, int dim)
     {
         var result = GC.AllocateUninitializedArray<float>(x.Length);
@@ -310,16 +244,6 @@ public static class Knn
             {
                 dst.Clear();
             }
-        }
-        return result;
-    }
-
-    private static float[] SquaredNorms(float[] x, int n, int dim)
-    {
-        var result = new float[n];
-        for (int i = 0; i < n; i++)
-        {
-            result[i] = TensorPrimitives.SumOfSquares(x.AsSpan(i * dim, dim));
         }
         return result;
     }

@@ -1,3 +1,4 @@
+using DeepMetric.Evaluation;
 using DeepMetric.Tensors.Random;
 
 namespace DeepMetric.Reporting;
@@ -86,23 +87,27 @@ internal static class ReportData
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dim);
         ArgumentOutOfRangeException.ThrowIfNegative(k);
-        k = Math.Min(k, n - 1);
+        k = Math.Max(Math.Min(k, n - 1), 0);
         var result = new int[queries.Length][];
-        var distance = new double[n];
-        var order = new int[n];
+        var rows = GC.AllocateUninitializedArray<float>(queries.Length * dim);
         for (int q = 0; q < queries.Length; q++)
         {
-            int query = queries[q];
-            var x = embeddings.Slice(query * dim, dim);
-            for (int i = 0; i < n; i++)
-            {
-                distance[i] = i == query ? double.PositiveInfinity : SquaredDistance(x, embeddings.Slice(i * dim, dim));
-                order[i] = i;
-            }
-            // Stable by index for equal distances: sort keys (distance, index).
-            Array.Sort(order, (a, b) => distance[a] != distance[b] ? distance[a].CompareTo(distance[b]) : a.CompareTo(b));
-            result[q] = order.AsSpan(0, Math.Max(k, 0)).ToArray();
+            embeddings.Slice(queries[q] * dim, dim).CopyTo(rows.AsSpan(q * dim, dim));
+            result[q] = [];
         }
+        var data = embeddings[..(n * dim)].ToArray();
+        var self = queries.ToArray();
+        // The library's exact-kNN core, leaving each query's own row out; ties go to the lower index.
+        BlockedKnn.Run(rows, self.Length, data, BlockedKnn.SquaredNorms(data, n, dim), n, dim, k, TileDistance.SquaredL2, q => self[q],
+            (q, neighbours) =>
+            {
+                var list = new int[neighbours.Length];
+                for (int t = 0; t < list.Length; t++)
+                {
+                    list[t] = (int)(uint)neighbours[t];
+                }
+                result[q] = list;
+            });
         return result;
     }
 

@@ -1,5 +1,5 @@
 using System.Numerics.Tensors;
-using DeepMetric.Tensors;
+using DeepMetric.Evaluation;
 
 namespace DeepMetric.Reporting;
 
@@ -7,9 +7,6 @@ namespace DeepMetric.Reporting;
 // sparse nearest-neighbour input affinities and quadtree-approximated repulsion.
 public static partial class TSne
 {
-    // Rows of the squared-distance block computed per GEMM call: bounds the scratch to ChunkRows × N floats.
-    private const int ChunkRows = 256;
-
     /// <summary>
     /// Conditional affinities p_j|i restricted to the k = min(N − 1, ⌊3·perplexity⌋) nearest neighbours of each
     /// point (exact kNN), each row calibrated to the perplexity and summing to 1. Not symmetrised.
@@ -29,128 +26,33 @@ public static partial class TSne
             return new SparseAffinities(rowStart, columns, values);
         }
 
-        var norms = new float[n];
-        for (int i = 0; i < n; i++)
-        {
-            ReadOnlySpan<float> xi = data.Slice(i * d, d);
-            norms[i] = TensorPrimitives.Dot(xi, xi);
-        }
-        int chunk = Math.Min(ChunkRows, n);
-        float[] block = GC.AllocateUninitializedArray<float>(chunk * n);
-        var heapDist = new float[k];
-        var heapIndex = new int[k];
+        // The library's exact-kNN core (GEMM tiles, ties to the lower index), each point leaving itself out.
+        var x = data[..(n * d)].ToArray();
         var dist = new double[k];
         var row = new double[k];
         double targetEntropy = Math.Log(perplexity);
-        for (int start = 0; start < n; start += chunk)
+        BlockedKnn.Run(x, n, x, BlockedKnn.SquaredNorms(x, n, d), n, d, k, TileDistance.SquaredL2, static i => i, (i, neighbours) =>
         {
-            int m = Math.Min(chunk, n - start);
-            // |x_i − x_j|² = |x_i|² + |x_j|² − 2 x_i·x_j: the cross terms of a whole block of rows in one GEMM.
-            Gemm.Multiply(false, true, m, n, d, -2f, data.Slice(start * d, m * d), d, data, d, 0f, block, n);
-            for (int r = 0; r < m; r++)
+            // Exact distances of the chosen neighbours: the GEMM form loses precision to cancellation,
+            // which matters for calibrating nearby points but not for choosing them.
+            ReadOnlySpan<float> xi = x.AsSpan(i * d, d);
+            double minDist = double.PositiveInfinity;
+            for (int t = 0; t < k; t++)
             {
-                int i = start + r;
-                Span<float> brow = block.AsSpan(r * n, n);
-                TensorPrimitives.Add(brow, norms, brow);
-                TensorPrimitives.Add(brow, norms[i], brow);
-                SelectNearest(brow, i, heapDist, heapIndex);
-                // Exact distances of the chosen neighbours: the GEMM form loses precision to cancellation,
-                // which matters for calibrating nearby points but not for choosing them.
-                ReadOnlySpan<float> xi = data.Slice(i * d, d);
-                double minDist = double.PositiveInfinity;
-                for (int t = 0; t < k; t++)
-                {
-                    double e = TensorPrimitives.Distance(xi, data.Slice(heapIndex[t] * d, d));
-                    dist[t] = e * e;
-                    minDist = Math.Min(minDist, dist[t]);
-                }
-                ConditionalRow(dist, -1, minDist, targetEntropy, row);
-                for (int t = 0; t < k; t++)
-                {
-                    columns[(i * k) + t] = heapIndex[t];
-                    values[(i * k) + t] = (float)row[t];
-                }
+                int j = (int)(uint)neighbours[t];
+                double e = TensorPrimitives.Distance(xi, x.AsSpan(j * d, d));
+                dist[t] = e * e;
+                minDist = Math.Min(minDist, dist[t]);
+                columns[(i * k) + t] = j;
             }
-        }
+            ConditionalRow(dist, -1, minDist, targetEntropy, row);
+            for (int t = 0; t < k; t++)
+            {
+                values[(i * k) + t] = (float)row[t];
+            }
+        });
         return new SparseAffinities(rowStart, columns, values);
     }
-
-    // The k smallest entries of dist other than self, ties broken by index so the choice is deterministic;
-    // a max-heap of the best k so far, then sorted ascending by (distance, index).
-    private static void SelectNearest(ReadOnlySpan<float> dist, int self, float[] heapDist, int[] heapIndex)
-    {
-        int k = heapDist.Length, size = 0;
-        for (int j = 0; j < dist.Length; j++)
-        {
-            if (j == self)
-            {
-                continue;
-            }
-            float v = dist[j];
-            if (size < k)
-            {
-                int c = size++;
-                while (c > 0)
-                {
-                    int parent = (c - 1) / 2;
-                    if (!Worse(v, j, heapDist[parent], heapIndex[parent]))
-                    {
-                        break;
-                    }
-                    heapDist[c] = heapDist[parent];
-                    heapIndex[c] = heapIndex[parent];
-                    c = parent;
-                }
-                heapDist[c] = v;
-                heapIndex[c] = j;
-            }
-            else if (Worse(heapDist[0], heapIndex[0], v, j))
-            {
-                int c = 0;
-                while (true)
-                {
-                    int child = (2 * c) + 1;
-                    if (child >= k)
-                    {
-                        break;
-                    }
-                    if (child + 1 < k && Worse(heapDist[child + 1], heapIndex[child + 1], heapDist[child], heapIndex[child]))
-                    {
-                        child++;
-                    }
-                    if (!Worse(heapDist[child], heapIndex[child], v, j))
-                    {
-                        break;
-                    }
-                    heapDist[c] = heapDist[child];
-                    heapIndex[c] = heapIndex[child];
-                    c = child;
-                }
-                heapDist[c] = v;
-                heapIndex[c] = j;
-            }
-        }
-        // Insertion sort by (distance, index), a total order because indices are distinct; k is small.
-        Span<int> idx = heapIndex;
-        Span<float> dst = heapDist;
-        for (int a = 1; a < k; a++)
-        {
-            float v = dst[a];
-            int j = idx[a];
-            int b = a - 1;
-            while (b >= 0 && Worse(dst[b], idx[b], v, j))
-            {
-                dst[b + 1] = dst[b];
-                idx[b + 1] = idx[b];
-                b--;
-            }
-            dst[b + 1] = v;
-            idx[b + 1] = j;
-        }
-    }
-
-    // True when (da, ia) ranks after (db, ib): farther, or equally far with a larger index.
-    private static bool Worse(float da, int ia, float db, int ib) => da > db || (da == db && ia > ib);
 
     /// <summary>Joint probabilities p_ij = (p_j|i + p_i|j) / 2N on the union of both neighbour lists; columns sorted per row.</summary>
     internal static SparseAffinities Symmetrise(SparseAffinities conditional)

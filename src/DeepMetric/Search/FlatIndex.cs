@@ -1,19 +1,18 @@
-using DeepMetric.Tensors;
+using DeepMetric.Evaluation;
 
 namespace DeepMetric.Search;
 
 /// <summary>
-/// Exact (brute-force) nearest-neighbour search. Query blocks are multiplied against memory-bounded chunks of the
-/// stored vectors with one GEMM each (<see cref="Gemm.Multiply"/>), using ‖q − x‖² = ‖q‖² + ‖x‖² − 2·q·x for L2, and a
-/// bounded max-heap keeps the k best per query (the GEMM formulation of exact search used by Faiss: Johnson, Douze &amp;
-/// Jégou, "Billion-scale similarity search with GPUs", IEEE TBD 2019). The selected neighbours' distances are then
+/// Exact (brute-force) nearest-neighbour search on the library's one exact-kNN core: tiles of queries × stored vectors
+/// by GEMM, using ‖q − x‖² = ‖q‖² + ‖x‖² − 2·q·x for L2, and a linear-time selection of the k best per query (the GEMM
+/// formulation of exact search used by Faiss: Johnson, Douze &amp; Jégou, "Billion-scale similarity search with GPUs",
+/// IEEE TBD 2019; ties in that selection go to the earlier slot). The selected neighbours' distances are then
 /// recomputed directly, so reported distances carry no cancellation error (an exact copy is at distance 0).
 /// </summary>
 public sealed class FlatIndex : IVectorIndex
 {
-    // Scores scratch per block is at most this many floats (4 MB), whatever the index size.
+    // Range search scores at most this many stored vectors per GEMM (4 MB of scratch), whatever the index size.
     private const int ScratchFloats = 1 << 20;
-    private const int QueryBlock = 128;
 
     private float[] _data = [];
     private float[] _sqNorms = [];
@@ -116,47 +115,17 @@ public sealed class FlatIndex : IVectorIndex
             }
             return results;
         }
-        int qb = Math.Min(QueryBlock, queryCount);
-        int chunk = Math.Max(1, Math.Min(Count, ScratchFloats / qb));
-        var qbuf = GC.AllocateUninitializedArray<float>(qb * d);
-        var qNorms = new float[qb];
-        var scores = GC.AllocateUninitializedArray<float>(qb * chunk);
-        var heaps = new MaxHeap[qb];
-        for (int i = 0; i < qb; i++)
-        {
-            heaps[i] = new MaxHeap(kk);
-        }
-        var keys = new float[kk];
+        var qbuf = GC.AllocateUninitializedArray<float>(queryCount * d);
+        PrepareQueries(queries[..(queryCount * d)], qbuf, new float[queryCount]);
         var slots = new int[kk];
-        for (int q0 = 0; q0 < queryCount; q0 += qb)
+        BlockedKnn.Run(qbuf, queryCount, _data, _sqNorms, Count, d, kk, TileDistanceOf(Metric), exclude: null, (q, neighbours) =>
         {
-            int nq = Math.Min(qb, queryCount - q0);
-            PrepareQueries(queries.Slice(q0 * d, nq * d), qbuf, qNorms);
-            for (int i = 0; i < nq; i++)
+            for (int t = 0; t < kk; t++)
             {
-                heaps[i].Clear();
+                slots[t] = (int)(uint)neighbours[t];
             }
-            for (int r0 = 0; r0 < Count; r0 += chunk)
-            {
-                int nr = Math.Min(chunk, Count - r0);
-                Gemm.Multiply(false, true, nq, nr, d, 1f, qbuf, d, _data.AsSpan(r0 * d, nr * d), d, 0f, scores, nr);
-                for (int i = 0; i < nq; i++)
-                {
-                    var heap = heaps[i];
-                    var row = scores.AsSpan(i * nr, nr);
-                    float qn = qNorms[i];
-                    for (int j = 0; j < row.Length; j++)
-                    {
-                        heap.PushBounded(GemmDistance(row[j], qn, _sqNorms[r0 + j]), r0 + j, kk);
-                    }
-                }
-            }
-            for (int i = 0; i < nq; i++)
-            {
-                heaps[i].DrainAscending(keys, slots);
-                results[q0 + i] = Refine(qbuf.AsSpan(i * d, d), slots, float.PositiveInfinity);
-            }
-        }
+            results[q] = Refine(qbuf.AsSpan(q * d, d), slots, float.PositiveInfinity);
+        });
         return results;
     }
 
@@ -177,24 +146,20 @@ public sealed class FlatIndex : IVectorIndex
         var qNorm = new float[1];
         PrepareQueries(query, qbuf, qNorm);
         float threshold = Metric == VectorMetric.L2 ? radius * radius : radius;
-        int chunk = Math.Min(Count, ScratchFloats);
-        var scores = GC.AllocateUninitializedArray<float>(chunk);
         var candidates = new List<int>();
-        for (int r0 = 0; r0 < Count; r0 += chunk)
+        GramTiles.ForEach(qbuf, 1, _data, Count, d, rowBlock: 1, columnBlock: ScratchFloats, upperTriangle: false, (_, _, c0, nc, scores) =>
         {
-            int nr = Math.Min(chunk, Count - r0);
-            Gemm.Multiply(false, true, 1, nr, d, 1f, qbuf, d, _data.AsSpan(r0 * d, nr * d), d, 0f, scores, nr);
-            for (int j = 0; j < nr; j++)
+            for (int j = 0; j < nc; j++)
             {
-                float dist = GemmDistance(scores[j], qNorm[0], _sqNorms[r0 + j]);
+                float dist = GemmDistance(scores[j], qNorm[0], _sqNorms[c0 + j]);
                 // Slack for the rounding of the GEMM form; Refine applies the exact test.
-                float slack = 1e-4f * (1f + Math.Abs(threshold) + (Metric == VectorMetric.L2 ? qNorm[0] + _sqNorms[r0 + j] : 0f));
+                float slack = 1e-4f * (1f + Math.Abs(threshold) + (Metric == VectorMetric.L2 ? qNorm[0] + _sqNorms[c0 + j] : 0f));
                 if (dist <= threshold + slack)
                 {
-                    candidates.Add(r0 + j);
+                    candidates.Add(c0 + j);
                 }
             }
-        }
+        });
         return Refine(qbuf, candidates.ToArray(), threshold);
     }
 
@@ -224,6 +189,13 @@ public sealed class FlatIndex : IVectorIndex
         index.Add(store.GetIds(), store.Vectors, store.Labels);
         return index;
     }
+
+    private static TileDistance TileDistanceOf(VectorMetric metric) => metric switch
+    {
+        VectorMetric.L2 => TileDistance.SquaredL2,
+        VectorMetric.Cosine => TileDistance.OneMinusDot,
+        _ => TileDistance.NegativeDot,
+    };
 
     private float GemmDistance(float dot, float queryNorm, float rowNorm) => Metric switch
     {

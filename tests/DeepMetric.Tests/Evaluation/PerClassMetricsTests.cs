@@ -100,14 +100,16 @@ public sealed class PerClassMetricsTests
         int rows = Knn.ChunkRows(10_000, 10_000, Knn.ChunkBytes);
         Assert.Equal((32 << 20) / (4 * 10_000), rows);
         Assert.True(4L * rows * 10_000 <= Knn.ChunkBytes);
-        // Hand sum for 64-d: inputs 2.56 MB, norms 40 kB, block 33.5 MB, keys 80 kB, result 10 000 × 999 × 8 = 79.9 MB.
-        long expected64 = (4L * 64 * 10_000) + (4L * 10_000) + (4L * rows * 10_000) + (8L * 10_000) + (8L * 10_000 * 999);
+        // Hand sum for 64-d: inputs 2.56 MB, norms 40 kB, block 33.5 MB, selector words 3 × 80 kB, result 10 000 × 999 × 8 = 79.9 MB.
+        long expected64 = (4L * 64 * 10_000) + (4L * 10_000) + (4L * rows * 10_000) + (24L * 10_000) + (8L * 10_000 * 999);
         Assert.Equal(expected64, Knn.EstimateBytes(10_000, 10_000, 64, 999, KnnMetric.Euclidean, leaveOneOut: true));
         Assert.True(RetrievalMetrics.EstimateBytes(labels, 64) < gb);
         Assert.True(RetrievalMetrics.EstimateBytes(labels, 784, metric: KnnMetric.Cosine) < gb);
         // Separate 10 000 queries against 10 000 references, raw pixels.
         Assert.True(Knn.EstimateBytes(10_000, 10_000, 784, 1000) < gb);
-        // A single huge query chunk is impossible: rows shrink as references grow.
-        Assert.Equal(1, Knn.ChunkRows(10, 100_000_000, Knn.ChunkBytes));
+        // A single huge tile is impossible: past 65 536 references the rows are split into column tiles, so the tile
+        // stays within the budget (10 queries × 65 536 columns here) however many references there are.
+        Assert.Equal(10, Knn.ChunkRows(10, 100_000_000, Knn.ChunkBytes));
+        Assert.True(4L * Knn.ChunkRows(1_000_000, 100_000_000, Knn.ChunkBytes) * (1 << 16) <= Knn.ChunkBytes);
     }
 }

@@ -1,3 +1,4 @@
+using DeepMetric.Evaluation;
 using DeepMetric.Tensors.Random;
 
 namespace DeepMetric.Tests.Evaluation;
@@ -170,17 +171,35 @@ public sealed class TopKSelectorTests
                 dots[3] = 1f;   // (−2 + 1.25) + 0.75 = 0 exactly
             }
             float offset = cosine ? 1f : 0.75f;
-            // Reference: the element-wise steps written out, NaN → +∞, then the float bits.
+            // Reference: the element-wise steps written out, NaN → +∞, then the float bits with the sign bit set
+            // (clamped values are non-negative); unclamped (−dot), the order of the keys is the order of the floats.
             var expected = new uint[n];
             for (int j = 0; j < n; j++)
             {
                 float d = cosine ? 1f - dots[j] : (dots[j] * -2f) + norms[j] + offset;
                 float v = float.IsNaN(d) ? float.PositiveInfinity : Math.Max(d, 0f);
-                expected[j] = BitConverter.SingleToUInt32Bits(v == 0 ? 0f : v);
+                expected[j] = BitConverter.SingleToUInt32Bits(v == 0 ? 0f : v) | 0x8000_0000u;
             }
             var keys = new uint[n];
-            Knn.DistanceKeys((float[])dots.Clone(), cosine ? default : norms, offset, keys);
+            BlockedKnn.Keys((float[])dots.Clone(), cosine ? default : norms, offset, clamp: true, keys);
             Assert.Equal(expected, keys);
+            for (int j = 0; j < n; j++)
+            {
+                Assert.Equal(BitConverter.UInt32BitsToSingle(expected[j] & 0x7FFF_FFFFu), BlockedKnn.KeyToDistance((ulong)keys[j] << 32));
+            }
+
+            var negated = new uint[n];
+            BlockedKnn.Keys((float[])dots.Clone(), default, 0f, clamp: false, negated);
+            for (int a = 0; a < n; a++)
+            {
+                float da = float.IsNaN(dots[a]) ? float.PositiveInfinity : -dots[a];
+                Assert.Equal(da == 0 ? 0f : da, BlockedKnn.KeyToDistance((ulong)negated[a] << 32));
+                for (int b = 0; b < n; b++)
+                {
+                    float db = float.IsNaN(dots[b]) ? float.PositiveInfinity : -dots[b];
+                    Assert.Equal(da.CompareTo(db == 0 ? 0f : db) < 0 && !(da == 0 && db == 0), negated[a] < negated[b]);
+                }
+            }
         }
     }
 }

@@ -40,13 +40,10 @@ public sealed class HeadlessChromiumTests
         Assert.Throws<FileNotFoundException>(() => HeadlessChromium.TryScreenshot("/nonexistent/x.html", "/tmp/x.png", 10, 10));
     }
 
-    [Fact]
+    [ExecutableFact("/bin/sh")]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]   // the attribute skips it there
     public void FakeBrowser_WritesScreenshot_AndGetsAFreshProfile()
     {
-        if (OperatingSystem.IsWindows() || !File.Exists("/bin/sh"))
-        {
-            return;
-        }
         string dir = Directory.CreateTempSubdirectory("dm-fake-chromium-").FullName;
         try
         {
