@@ -1,4 +1,5 @@
 using DeepMetric.Tensors;
+using DeepMetric.Tensors.Autograd;
 
 namespace DeepMetric;
 
@@ -51,7 +52,7 @@ internal static class FStatNegLogCdf
             }
         }
         float scale = 1f / pairs;
-        return Tensor.Record([(float)(total * scale)], [], "FStatNegLogCdf", [ssb, ssw], g =>
+        return CustomOp.Create("FStatNegLogCdf", [(float)(total * scale)], [], [ssb, ssw], g =>
         {
             float go = g.ReadOnlySpan[0] * scale;
             var gb = new float[pairs * dim];
@@ -62,8 +63,7 @@ internal static class FStatNegLogCdf
                 gb[i] = (float)(go * dBetween[e]);
                 gw[i] = (float)(go * dWithin[e]);
             }
-            ssb.AccumulateGrad(new Tensor(gb, [pairs, dim]));
-            ssw.AccumulateGrad(new Tensor(gw, [pairs, dim]));
+            return [Tensor.Wrap(gb, pairs, dim), Tensor.Wrap(gw, pairs, dim)];
         });
     }
 }

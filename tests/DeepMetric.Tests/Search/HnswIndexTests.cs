@@ -222,6 +222,39 @@ public sealed class HnswIndexTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Load_RejectsAFileWhoseChecksumMatchesButWhoseLinksDoNot()
+    {
+        using var dir = new TempDir();
+        const int dim = 4, n = 30;
+        var hnsw = new HnswIndex(dim, VectorMetric.L2, Fast);
+        hnsw.Add(SearchTestData.Ids(n), SearchTestData.Gaussian(n, dim, 24));
+        string path = dir.File("g.hnsw");
+        hnsw.Save(path);
+        var bytes = File.ReadAllBytes(path);
+        // Payload offsets by hand: 6 ints + seed + generator state (44 bytes) + 3 ints, then vectors, labels, levels,
+        // deletion flags, and the layer-0 lists (2M + 1 ints each; the first is the count, then the targets).
+        int links0 = 32 + (6 * 4) + 8 + 44 + (3 * 4) + (n * dim * 4) + (n * 4) + (n * 4) + n;
+        Assert.True(BitConverter.ToInt32(bytes, links0) > 0, "node 0 has layer-0 links");
+        BitConverter.GetBytes(n + 5).CopyTo(bytes, links0 + 4);   // node 0's first link → a node that does not exist
+        // Re-seal the checksum, so only the content check can catch it.
+        BitConverter.GetBytes(System.IO.Hashing.XxHash3.HashToUInt64(bytes.AsSpan(32))).CopyTo(bytes, 24);
+        File.WriteAllBytes(path, bytes);
+        var ex = Assert.Throws<InvalidDataException>(() => HnswIndex.Load(path));
+        Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"links to invalid node {n + 5}", ex.Message, StringComparison.Ordinal);
+
+        // A generator state of all zeros (impossible for xoshiro256**) is caught too.
+        hnsw.Save(path);
+        var zeroState = File.ReadAllBytes(path);
+        zeroState.AsSpan(32 + (6 * 4) + 8, 32).Clear();
+        BitConverter.GetBytes(System.IO.Hashing.XxHash3.HashToUInt64(zeroState.AsSpan(32))).CopyTo(zeroState, 24);
+        File.WriteAllBytes(path, zeroState);
+        var stateError = Assert.Throws<InvalidDataException>(() => HnswIndex.Load(path));
+        Assert.Contains(path, stateError.Message, StringComparison.Ordinal);
+        Assert.Contains("all zeros", stateError.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void BadArguments_Throw()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new HnswIndex(0, VectorMetric.L2));
