@@ -31,7 +31,7 @@ internal sealed class NodeAttributes
         {
             return fallback;
         }
-        _read.Add(name);
+        Expect(a, AttributeProto.Types.AttributeType.Int);
         return a.I;
     }
 
@@ -41,7 +41,7 @@ internal sealed class NodeAttributes
         {
             return fallback;
         }
-        _read.Add(name);
+        Expect(a, AttributeProto.Types.AttributeType.Float);
         return a.F;
     }
 
@@ -51,7 +51,7 @@ internal sealed class NodeAttributes
         {
             return fallback;
         }
-        _read.Add(name);
+        Expect(a, AttributeProto.Types.AttributeType.String);
         return a.S.ToStringUtf8();
     }
 
@@ -61,7 +61,7 @@ internal sealed class NodeAttributes
         {
             return null;
         }
-        _read.Add(name);
+        Expect(a, AttributeProto.Types.AttributeType.Ints);
         return [.. a.Ints];
     }
 
@@ -71,7 +71,7 @@ internal sealed class NodeAttributes
         {
             return null;
         }
-        _read.Add(name);
+        Expect(a, AttributeProto.Types.AttributeType.Floats);
         return [.. a.Floats];
     }
 
@@ -81,8 +81,18 @@ internal sealed class NodeAttributes
         {
             return null;
         }
-        _read.Add(name);
+        Expect(a, AttributeProto.Types.AttributeType.Tensor);
         return a.T;
+    }
+
+    // Files from old exporters may leave the type unset (UNDEFINED); accept those, reject a different declared type.
+    private void Expect(AttributeProto a, AttributeProto.Types.AttributeType type)
+    {
+        _read.Add(a.Name);
+        if (a.Type != type && a.Type != AttributeProto.Types.AttributeType.Undefined)
+        {
+            throw Unsupported(a.Name, $"has type {a.Type} but {type} is expected");
+        }
     }
 
     /// <summary>Marks an attribute as understood without using its value (e.g. a training-only momentum).</summary>

@@ -159,7 +159,7 @@ internal static class OnnxGraphLoader
                 }
                 continue;
             }
-            nodes.Add(new CompiledNode(ctx.Where, [.. node.Input], [.. node.Output], kernel));
+            nodes.Add(new CompiledNode(ctx.Where, [.. node.Input], [.. node.Output], kernel, node));
             foreach (var o in node.Output)
             {
                 if (o.Length > 0)
