@@ -9,7 +9,7 @@ namespace DeepMetric;
 /// </summary>
 /// <remarks>
 /// Matrices are query × reference. When <see cref="NormalizeEmbeddings"/> is set, both sides are
-/// L2-normalised first (with gradient), and <see cref="Power"/> raises the result elementwise
+/// normalised first (with gradient; L2, or the distance's own p-norm for <see cref="LpDistance"/>), and <see cref="Power"/> raises the result elementwise
 /// (e.g. power 2 for squared Euclidean distance).
 /// </remarks>
 public abstract class Distance
@@ -167,7 +167,13 @@ public abstract class Distance
     /// <summary>Computes row-wise values on prepared embeddings.</summary>
     protected abstract Tensor ComputePaired(Tensor a, Tensor b);
 
-    private Tensor Prepare(Tensor x) => NormalizeEmbeddings ? Ops.L2Normalize(x, axis: 1) : x;
+    private Tensor Prepare(Tensor x) => NormalizeEmbeddings ? Normalize(x) : x;
+
+    /// <summary>
+    /// Scales each row to unit norm when <see cref="NormalizeEmbeddings"/> is set: the L2 norm, except for
+    /// <see cref="LpDistance"/>, which uses its own p-norm (as PyTorch Metric Learning does).
+    /// </summary>
+    protected virtual Tensor Normalize(Tensor x) => Ops.L2Normalize(x, axis: 1);
 
     private Tensor ApplyPower(Tensor m) => Power == 1f ? m : Ops.Pow(m, Power);
 

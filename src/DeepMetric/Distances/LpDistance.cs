@@ -4,7 +4,8 @@ namespace DeepMetric;
 
 /// <summary>
 /// The Lp (Minkowski) distance (‖x − y‖ₚ): p = 1 Manhattan, p = 2 Euclidean (default), p = ∞ Chebyshev, any p &gt; 0.
-/// By default embeddings are L2-normalised first, as is usual in metric learning.
+/// By default embeddings are normalised first, as is usual in metric learning, with the distance's own p-norm
+/// (‖x‖ₚ = 1; the L2 norm for p = 2), as PyTorch Metric Learning does.
 /// </summary>
 /// <remarks>
 /// p = 2 uses the GEMM form √(‖x‖² + ‖y‖² − 2x·y), clamped at 0; the square root has gradient 0 at 0, so
@@ -14,7 +15,7 @@ public sealed class LpDistance : Distance
 {
     /// <summary>Creates an Lp distance.</summary>
     /// <param name="p">The order p &gt; 0 (<see cref="float.PositiveInfinity"/> for Chebyshev).</param>
-    /// <param name="normalizeEmbeddings">L2-normalise embeddings first.</param>
+    /// <param name="normalizeEmbeddings">Normalise embeddings to unit p-norm first.</param>
     /// <param name="power">Raise each distance to this power (2 with p = 2 gives squared Euclidean).</param>
     public LpDistance(float p = 2f, bool normalizeEmbeddings = true, float power = 1f)
         : base(normalizeEmbeddings, power, isInverted: false)
@@ -50,6 +51,18 @@ public sealed class LpDistance : Distance
 
     /// <inheritdoc/>
     protected override Tensor ComputePaired(Tensor a, Tensor b) => Reduce(Ops.Sub(a, b), axis: 1);
+
+    /// <inheritdoc/>
+    protected override Tensor Normalize(Tensor x)
+    {
+        if (P == 2f)
+        {
+            return Ops.L2Normalize(x, axis: 1);
+        }
+        // x / max(‖x‖ₚ, 1e-12), as torch.nn.functional.normalize.
+        var norm = float.IsPositiveInfinity(P) ? Ops.Max(Ops.Abs(x), 1, keepDim: true) : Ops.Unsqueeze(Reduce(x, axis: 1), 1);
+        return Ops.Div(x, Ops.Clamp(norm, min: 1e-12f));
+    }
 
     /// <summary>‖q‖² + ‖r‖² − 2·q·rᵀ clamped at 0 (rounding can make it slightly negative).</summary>
     internal static Tensor SquaredEuclidean(Tensor query, Tensor reference)

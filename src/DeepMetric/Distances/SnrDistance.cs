@@ -5,14 +5,14 @@ namespace DeepMetric;
 /// <summary>
 /// The signal-to-noise-ratio distance of Yuan et al., "Signal-to-Noise Ratio: A Robust Distance Metric for Deep
 /// Metric Learning" (CVPR 2019): d(a, r) = Var(r − a) / Var(a), the noise variance over the anchor's signal
-/// variance. Not symmetric. Embeddings are not normalised by default.
+/// variance. Not symmetric. Embeddings are L2-normalised first by default (PyTorch Metric Learning's default).
 /// </summary>
 public sealed class SnrDistance : Distance
 {
     /// <summary>Creates the SNR distance.</summary>
     /// <param name="normalizeEmbeddings">L2-normalise first.</param>
     /// <param name="power">Raise each distance to this power (1 = none).</param>
-    public SnrDistance(bool normalizeEmbeddings = false, float power = 1f) : base(normalizeEmbeddings, power, isInverted: false) { }
+    public SnrDistance(bool normalizeEmbeddings = true, float power = 1f) : base(normalizeEmbeddings, power, isInverted: false) { }
 
     // Below this anchor variance the ratio is undefined; the floor keeps gradients finite for constant embeddings.
     private const float VarianceFloor = 1e-12f;

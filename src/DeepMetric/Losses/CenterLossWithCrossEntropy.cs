@@ -32,7 +32,7 @@ public sealed class CenterLossWithCrossEntropy : WeightedClassifierLoss
         Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null, IEnumerable<WeightRegularizer>? weightRegularizers = null)
         : base(numClasses, embeddingSize, "weight",
             LinearWeight(numClasses, embeddingSize, seed),
-            new DotProductSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers, weightRegularizers)
+            new DotProductSimilarity(normalizeEmbeddings: false), reducer ?? new MeanReducer(), embeddingRegularizers, weightRegularizers)
     {
         Guard.NonNegative(lambda);
         Lambda = lambda;

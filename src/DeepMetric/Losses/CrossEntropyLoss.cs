@@ -28,7 +28,7 @@ public sealed class CrossEntropyLoss : WeightedClassifierLoss
         Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null, IEnumerable<WeightRegularizer>? weightRegularizers = null)
         : base(numClasses, embeddingSize, "weight",
             LinearWeight(numClasses, embeddingSize, seed),
-            new DotProductSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers, weightRegularizers)
+            new DotProductSimilarity(normalizeEmbeddings: false), reducer ?? new MeanReducer(), embeddingRegularizers, weightRegularizers)
     {
         Guard.InRange(labelSmoothing, 0f, 1f);
         LabelSmoothing = labelSmoothing;

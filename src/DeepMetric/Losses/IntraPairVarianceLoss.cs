@@ -9,7 +9,7 @@ namespace DeepMetric;
 /// positives [(1 − ε⁺)μ⁺ − s]₊², negatives [s − (1 + ε⁻)μ⁻]₊².
 /// </summary>
 /// <remarks>
-/// The means are detached (constants of the step). For a distance d the directions flip:
+/// The gradient flows through the means, as PyTorch Metric Learning (<c>detachMean: true</c> makes them constants). For a distance d the directions flip:
 /// positives [d − (1 + ε⁺)μ⁺]₊², negatives [(1 − ε⁻)μ⁻ − d]₊². Pairs come from the mined tuples or all valid pairs;
 /// a side without pairs contributes 0. It is meant to be combined with another loss (e.g. a triplet loss).
 /// Defaults: ε⁺ = ε⁻ = 0.01, <see cref="CosineSimilarity"/>, mean of each term.
@@ -22,15 +22,21 @@ public sealed class IntraPairVarianceLoss : MetricLoss
     /// <param name="distance">Distance (default <see cref="CosineSimilarity"/>).</param>
     /// <param name="reducer">Reducer (default <see cref="MeanReducer"/>).</param>
     /// <param name="embeddingRegularizers">Optional embedding regularizers.</param>
+    /// <param name="detachMean">Treat the mean values as constants (no gradient through them); PML (default false)
+    /// differentiates through them.</param>
     public IntraPairVarianceLoss(float posEps = 0.01f, float negEps = 0.01f, Distance? distance = null, Reducer? reducer = null,
-        IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
+        IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null, bool detachMean = false)
         : base(distance ?? new CosineSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers)
     {
         Guard.NonNegative(posEps);
         Guard.NonNegative(negEps);
         PosEps = posEps;
         NegEps = negEps;
+        DetachMean = detachMean;
     }
+
+    /// <summary>Whether the means are constants for the gradient.</summary>
+    public bool DetachMean { get; }
 
     /// <summary>The positive slack ε⁺.</summary>
     public float PosEps { get; }
@@ -48,13 +54,16 @@ public sealed class IntraPairVarianceLoss : MetricLoss
         bool sim = Distance.IsInverted;
         // Positives should be at least as close as the (slightly relaxed) mean positive, negatives at least as far
         // as the relaxed mean negative.
-        float posBound = (sim ? 1f - PosEps : 1f + PosEps) * DetachedMean(pos);
-        float negBound = (sim ? 1f + NegEps : 1f - NegEps) * DetachedMean(neg);
+        var posBound = Ops.Mul(Mean(pos), sim ? 1f - PosEps : 1f + PosEps);
+        var negBound = Ops.Mul(Mean(neg), sim ? 1f + NegEps : 1f - NegEps);
         var posViolation = Ops.Relu(Ops.Neg(Distance.Separation(pos, posBound)));
         var negViolation = Ops.Relu(Ops.Neg(Distance.Separation(negBound, neg)));
         yield return new LossTerm("pos_loss", Ops.Mul(posViolation, posViolation), LossTermKind.PositivePair, pairs.PosAnchors);
         yield return new LossTerm("neg_loss", Ops.Mul(negViolation, negViolation), LossTermKind.NegativePair, pairs.NegAnchors);
     }
+
+    private Tensor Mean(Tensor values) =>
+        DetachMean || values.Size == 0 ? Tensor.Scalar(DetachedMean(values)) : Ops.Mean(values);
 
     private static float DetachedMean(Tensor values)
     {

@@ -67,6 +67,37 @@ internal static class LossRows
         return (values, rows);
     }
 
+    /// <summary>
+    /// log Σ exp over the kept entries of each row, and 0 for rows with nothing kept (PyTorch Metric Learning's
+    /// masked logsumexp), with a zero gradient there.
+    /// </summary>
+    public static Tensor MaskedLogSumExpOrZero(Tensor x, Tensor mask)
+    {
+        var lse = Ops.LogSumExp(x, 1, mask: mask);
+        var any = RowAny(mask);
+        return Ops.Where(any, lse, Tensor.Zeros(any.Size));
+    }
+
+    /// <summary>1 for the rows of an [N, M] mask with a kept entry, else 0 ([N]).</summary>
+    public static Tensor RowAny(Tensor mask)
+    {
+        int n = mask.Dim(0), m = mask.Dim(1);
+        var a = mask.ReadOnlySpan;
+        var any = new float[n];
+        for (int i = 0; i < n; i++)
+        {
+            any[i] = AnyKept(a.Slice(i * m, m)) ? 1f : 0f;
+        }
+        return Tensor.FromArray(any, n);
+    }
+
+    /// <summary>
+    /// PyTorch Metric Learning's pair losses give 0 when no tuple list has more than one entry (e.g. one positive
+    /// pair and one negative pair); kept for parity.
+    /// </summary>
+    public static bool AtMostOneOfEach(PairTuples p) =>
+        p.PosAnchors.Length <= 1 && p.Positives.Length <= 1 && p.NegAnchors.Length <= 1 && p.Negatives.Length <= 1;
+
     private static bool AnyKept(ReadOnlySpan<float> row)
     {
         foreach (float v in row)

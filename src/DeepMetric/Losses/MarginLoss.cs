@@ -4,34 +4,34 @@ namespace DeepMetric;
 
 /// <summary>
 /// The margin loss of Wu, Manmatha, Smola &amp; Krähenbühl, "Sampling Matters in Deep Embedding Learning" (ICCV 2017):
-/// per pair (i, j), ℓ = [α + y_ij (D_ij − β)]₊ with y_ij = +1 for a positive and −1 for a negative pair, so positives
-/// are pulled inside β − α and negatives pushed beyond β + α. The boundary β is learnable (a registered parameter
-/// "beta", one shared value or one per class), and ν·β is added as its regularisation.
+/// per triplet (a, p, n), [α + D_ap − β]₊ + [α + β − D_an]₊, so positives are pulled inside β − α and negatives pushed
+/// beyond β + α. The boundary β is one shared value or one per class (parameter or buffer "beta").
 /// </summary>
 /// <remarks>
-/// Written with the distance's direction, so similarities also work: positives [α − Separation(D, β)]₊, negatives
-/// [α − Separation(β, D)]₊. The β of a pair is the β of its anchor's class (per-class mode) or the shared one.
-/// The terms are "pos_loss" and "neg_loss" (each reduced on its own) and, when ν &gt; 0, "beta_reg_loss" =
-/// ν · mean over the batch anchors of their β (= ν·β with a shared β). Pairs come from the mined tuples
-/// (triplets give their two pairs) or all valid pairs.
-/// Defaults: α = 0.2, β₀ = 1.2, ν = 0, Euclidean distance on normalised embeddings, average of non-zero losses.
+/// As PyTorch Metric Learning 2.8.1: triplets come from the mined tuples (pairs are combined per anchor) or all valid
+/// triplets; by default (no <c>reducer</c>) the loss is the sum of both parts over all triplets divided by the number
+/// of non-zero parts, and a batch without triplets gives 0. With <see cref="LearnBeta"/>, ν·β is added (shared β), or
+/// ν·Σ β over the triplets' anchors divided by the same count (per-class β); without it ν has no effect.
+/// Written with the distance's direction, so similarities also work.
+/// Defaults: α = 0.2, β₀ = 1.2, ν = 0, β not learned, Euclidean distance on normalised embeddings.
 /// </remarks>
 public sealed class MarginLoss : MetricLoss
 {
     private readonly Tensor _beta;
+    private readonly bool _ownReduction;
 
     /// <summary>Creates the loss.</summary>
     /// <param name="margin">The margin α (≥ 0).</param>
     /// <param name="beta">Initial value of the boundary β.</param>
-    /// <param name="nu">Weight ν of the β regularisation (≥ 0).</param>
+    /// <param name="nu">Weight ν of the β regularisation (≥ 0; used only when <paramref name="learnBeta"/>).</param>
     /// <param name="learnBeta">Register β as a trainable parameter (otherwise a saved, untrained buffer).</param>
     /// <param name="numClasses">One β per class (labels must lie in [0, numClasses)); null for a single shared β.</param>
     /// <param name="distance">Distance (default <see cref="LpDistance"/>, L2, normalised).</param>
-    /// <param name="reducer">Reducer (default <see cref="AvgNonZeroReducer"/>).</param>
+    /// <param name="reducer">Reducer of the per-triplet values; null (default) divides their sum by the number of non-zero parts.</param>
     /// <param name="embeddingRegularizers">Optional embedding regularizers.</param>
-    public MarginLoss(float margin = 0.2f, float beta = 1.2f, float nu = 0f, bool learnBeta = true, int? numClasses = null,
+    public MarginLoss(float margin = 0.2f, float beta = 1.2f, float nu = 0f, bool learnBeta = false, int? numClasses = null,
         Distance? distance = null, Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
-        : base(distance ?? new LpDistance(), reducer ?? new AvgNonZeroReducer(), embeddingRegularizers)
+        : base(distance ?? new LpDistance(), reducer ?? new SumReducer(), embeddingRegularizers)
     {
         Guard.NonNegative(margin);
         Guard.Finite(beta);
@@ -43,6 +43,8 @@ public sealed class MarginLoss : MetricLoss
         Margin = margin;
         Nu = nu;
         NumClasses = numClasses;
+        LearnBeta = learnBeta;
+        _ownReduction = reducer is null;
         var init = Tensor.Full(beta, numClasses ?? 1);
         _beta = learnBeta ? RegisterParameter("beta", init) : RegisterBuffer("beta", init);
     }
@@ -53,6 +55,9 @@ public sealed class MarginLoss : MetricLoss
     /// <summary>The regularisation weight ν.</summary>
     public float Nu { get; }
 
+    /// <summary>Whether β is trained (and regularised by ν).</summary>
+    public bool LearnBeta { get; }
+
     /// <summary>Number of per-class β values, or null for a shared β.</summary>
     public int? NumClasses { get; }
 
@@ -62,25 +67,46 @@ public sealed class MarginLoss : MetricLoss
     /// <inheritdoc/>
     protected override IEnumerable<LossTerm> ComputeTerms(MetricBatch batch)
     {
-        var pairs = batch.Pairs();
-        var d = batch.Matrix(Distance);
-        var pos = d[pairs.PosAnchors, pairs.Positives];
-        var neg = d[pairs.NegAnchors, pairs.Negatives];
-        var betaPos = Ops.IndexSelect(_beta, 0, BetaIndex(pairs.PosAnchors, batch.Labels));
-        var betaNeg = Ops.IndexSelect(_beta, 0, BetaIndex(pairs.NegAnchors, batch.Labels));
-        // Positives must be closer than β by α, negatives farther than β by α.
-        yield return new LossTerm("pos_loss", Ops.Relu(Ops.RSub(Margin, Distance.Separation(pos, betaPos))), LossTermKind.PositivePair, pairs.PosAnchors);
-        yield return new LossTerm("neg_loss", Ops.Relu(Ops.RSub(Margin, Distance.Separation(betaNeg, neg))), LossTermKind.NegativePair, pairs.NegAnchors);
-        if (Nu > 0 && batch.Count > 0)
+        var t = batch.Triplets();
+        if (t.Count == 0)
         {
-            var all = new int[batch.Count];
-            for (int i = 0; i < all.Length; i++)
-            {
-                all[i] = i;
-            }
-            var betas = Ops.IndexSelect(_beta, 0, BetaIndex(all, batch.Labels));
-            yield return new LossTerm("beta_reg_loss", Ops.Mul(Ops.Mean(betas), Nu), LossTermKind.AlreadyReduced);
+            yield break;
         }
+        var d = batch.Matrix(Distance);
+        var pos = d[t.Anchors, t.Positives];
+        var neg = d[t.Anchors, t.Negatives];
+        var betaIndex = BetaIndex(t.Anchors, batch.Labels);
+        var beta = Ops.IndexSelect(_beta, 0, betaIndex);
+        // Positives must be closer than β by α, negatives farther than β by α.
+        var posLoss = Ops.Relu(Ops.RSub(Margin, Distance.Separation(pos, beta)));
+        var negLoss = Ops.Relu(Ops.RSub(Margin, Distance.Separation(beta, neg)));
+        var both = Ops.Add(posLoss, negLoss);
+        int divisor = CountPositive(posLoss) + CountPositive(negLoss);
+        if (!_ownReduction)
+        {
+            yield return new LossTerm("margin_loss", both, LossTermKind.Triplet, t.Anchors);
+        }
+        else
+        {
+            yield return new LossTerm("margin_loss", divisor == 0 ? Ops.Mul(Ops.Sum(both), 0f) : Ops.Mul(Ops.Sum(both), 1f / divisor), LossTermKind.AlreadyReduced);
+        }
+        if (LearnBeta && Nu > 0)
+        {
+            var reg = NumClasses is null
+                ? Ops.Mul(Ops.Sum(_beta), Nu)
+                : divisor == 0 ? Ops.Mul(Ops.Sum(beta), 0f) : Ops.Mul(Ops.Sum(beta), Nu / divisor);
+            yield return new LossTerm("beta_reg_loss", reg, LossTermKind.AlreadyReduced);
+        }
+    }
+
+    private static int CountPositive(Tensor x)
+    {
+        int c = 0;
+        foreach (float v in x.ReadOnlySpan)
+        {
+            c += v > 0f ? 1 : 0;
+        }
+        return c;
     }
 
     private int[] BetaIndex(int[] anchors, int[] labels)

@@ -12,7 +12,8 @@ namespace DeepMetric;
 /// The pairs are taken from the positive pairs of the batch (or the mined ones) in order, keeping the first pair
 /// of each class: with all pairs, the first sample of a class is its anchor and the next sample its positive.
 /// Classes with a single sample contribute no anchor, and their samples are not used as negatives either.
-/// Defaults: <see cref="DotProductSimilarity"/> (unnormalised, as the paper), <see cref="MeanReducer"/>.
+/// Defaults (PyTorch Metric Learning's): <see cref="DotProductSimilarity"/> on L2-normalised embeddings, <see cref="MeanReducer"/>;
+/// the paper's unnormalised inner product is <c>distance: new DotProductSimilarity(normalizeEmbeddings: false)</c>.
 /// The paper regularises the embedding norms by λ·(1/N)Σ‖f‖²; set <c>l2Regularization</c> = λ &gt; 0 to add an
 /// <see cref="LpRegularizer"/> (p = 2, power 2, weight λ). A separate reference set is not meaningful for the
 /// N-pair construction and is rejected.
@@ -21,7 +22,7 @@ public sealed class NPairsLoss : MetricLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="l2Regularization">λ of the paper's squared-L2 embedding regulariser (0 = none).</param>
-    /// <param name="distance">Similarity (default <see cref="DotProductSimilarity"/>); distances are negated into logits.</param>
+    /// <param name="distance">Similarity (default <see cref="DotProductSimilarity"/>, normalised); distances are negated into logits.</param>
     /// <param name="reducer">Reducer over anchors (default <see cref="MeanReducer"/>).</param>
     /// <param name="embeddingRegularizers">Further embedding regularizers.</param>
     public NPairsLoss(float l2Regularization = 0f, Distance? distance = null, Reducer? reducer = null,

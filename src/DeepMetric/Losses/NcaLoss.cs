@@ -9,7 +9,8 @@ namespace DeepMetric;
 /// Lᵢ = −log Σ_{j∈C(i)} p_ij, the log-probability of choosing a neighbour of its own class.
 /// </summary>
 /// <remarks>
-/// Defaults: squared Euclidean distance on unnormalised embeddings (the paper's ‖Ax − Ay‖²), c = 1,
+/// Defaults (PyTorch Metric Learning's): squared Euclidean distance on L2-normalised embeddings, c = 1 (the paper's
+/// ‖Ax − Ay‖² on raw embeddings is <c>distance: new LpDistance(power: 2f)</c>),
 /// <see cref="MeanReducer"/> over anchors. Anchors without a same-class neighbour are excluded. With a similarity
 /// the logits are c·s. Computed as a difference of masked log-sum-exps (no overflow, no log 0). With a separate
 /// reference set the neighbours are chosen from it; mined tuples restrict C(i) and the candidates.
@@ -18,7 +19,7 @@ public sealed class NcaLoss : MetricLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="softmaxScale">c, the factor on the logits (&gt; 0); 1/temperature.</param>
-    /// <param name="distance">Distance (default squared Euclidean, unnormalised).</param>
+    /// <param name="distance">Distance (default squared Euclidean on normalised embeddings).</param>
     /// <param name="reducer">Reducer over anchors (default <see cref="MeanReducer"/>).</param>
     /// <param name="embeddingRegularizers">Optional embedding regularizers.</param>
     public NcaLoss(float softmaxScale = 1f, Distance? distance = null, Reducer? reducer = null,

@@ -20,14 +20,14 @@ public sealed class NormalizedSoftmaxLoss : WeightedClassifierLoss
     /// <param name="embeddingSize">Embedding dimension D.</param>
     /// <param name="temperature">τ &gt; 0.</param>
     /// <param name="seed">Seed of the initialisation.</param>
-    /// <param name="distance">Distance between embeddings and class weights (default <see cref="CosineSimilarity"/>).</param>
+    /// <param name="distance">Distance between embeddings and class weights (default <see cref="DotProductSimilarity"/> on normalised embeddings, as PyTorch Metric Learning).</param>
     /// <param name="reducer">Reducer (default <see cref="MeanReducer"/>).</param>
     /// <param name="embeddingRegularizers">Optional embedding regularizers.</param>
     /// <param name="weightRegularizers">Optional regularizers of the class matrix (see <see cref="IHasClassWeights"/>).</param>
     public NormalizedSoftmaxLoss(int numClasses, int embeddingSize, float temperature = 0.05f, ulong seed = 0, Distance? distance = null,
         Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null, IEnumerable<WeightRegularizer>? weightRegularizers = null)
         : base(numClasses, embeddingSize, "weight", NewMatrix(numClasses, 1, embeddingSize, seed, static (t, rng) => Init.Normal(t, rng)),
-            distance ?? new CosineSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers, weightRegularizers)
+            distance ?? new DotProductSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers, weightRegularizers)
     {
         Guard.Positive(temperature);
         Temperature = temperature;

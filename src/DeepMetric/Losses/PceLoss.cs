@@ -45,7 +45,7 @@ public sealed class PceLoss : MetricLoss
     /// <exception cref="ArgumentException">The similarity is not an inner product.</exception>
     public PceLoss(float lambda = 1f, Distance? distance = null, Reducer? reducer = null,
         IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null, int maxIterations = 2000)
-        : base(distance ?? new DotProductSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers)
+        : base(distance ?? new DotProductSimilarity(normalizeEmbeddings: false), reducer ?? new MeanReducer(), embeddingRegularizers)
     {
         if (!(lambda > 0f) || !float.IsFinite(lambda))
         {

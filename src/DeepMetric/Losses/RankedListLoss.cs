@@ -5,45 +5,51 @@ namespace DeepMetric;
 /// <summary>
 /// The ranked list loss of Wang, Hua, Kodirov, Hu, Garnier &amp; Robertson, "Ranked List Loss for Deep Metric Learning"
 /// (CVPR 2019): each anchor ranks its reference list so that positives lie inside α − m and negatives beyond the
-/// boundary α. Per anchor i,
-/// L_P = Σ_{p ∈ P*} w_p [d_ip − (α − m)]₊ and L_N = Σ_{n ∈ N*} w_n [α − d_in]₊, ℓᵢ = L_P + λ·L_N,
-/// where P*, N* are the violating (non-trivial) pairs and the weights are the detached, per-anchor normalised
-/// w = exp(T · violation) / Σ exp(T · violation) (T_p for positives, T_n for negatives). T = 0 gives the plain mean.
+/// boundary α. Per anchor i, with the violating pairs P* (d_ip &gt; α − m) and N* (d_in &lt; α),
+/// L_P = Σ_{P*} w_p [d_ip − (α − m)] / (Σ_{P*} w_p + M·10⁻⁵), L_N = Σ_{N*} w_n [α − d_in] / (Σ_{N*} w_n + M·10⁻⁵),
+/// w_p = exp(T_p (d_ip − (α − m))), w_n = exp(T_n (α − d_in)), and ℓᵢ = (1 − κ) L_P + κ L_N, as PyTorch Metric
+/// Learning 2.8.1 computes it (M = the list length; pairs at distance exactly 0 are not counted, as there).
 /// </summary>
 /// <remarks>
-/// Written with the distance's direction (violations are −Separation), so similarities also work: for a similarity s
-/// positives violate when s &lt; α + m and negatives when s &gt; α. The weights are
-/// computed max-stabilised in double precision and carry no gradient, as in the paper. Pairs come from the mined
-/// tuples (as masks) or all valid pairs; an anchor with no violating pair gives 0. PyTorch Metric Learning's
-/// "imbalance" κ weights (1 − κ)·L_P + κ·L_N; λ = 1 here is its κ = 0.5 up to a factor 2.
-/// Defaults: m = 0.4, α = 1.2, T_n = 10, T_p = 0, λ = 1, Euclidean distance on normalised embeddings, mean over
+/// As PML, the gradient flows through the weights. <c>detachWeights: true</c> is the paper's form instead: the weights
+/// are constants of the step, normalised per anchor (a softmax of T·violation over P* or N*, without the 10⁻⁵ terms).
+/// Written with the distance's direction (violations are −Separation), so similarities also work. Pairs come from the
+/// mined tuples (as masks) or all valid pairs; an anchor with no violating pair gives 0.
+/// Defaults: m = 0.4, α = 1 + m/2, T_n = 10, T_p = 0, κ = 0.5, Euclidean distance on normalised embeddings, mean over
 /// anchors.
 /// </remarks>
 public sealed class RankedListLoss : MetricLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="margin">The margin m between the positive and negative boundaries (≥ 0).</param>
-    /// <param name="alpha">The negative boundary α (positives are pulled inside α − m).</param>
+    /// <param name="alpha">The negative boundary α (positives are pulled inside α − m); null for 1 + m/2 (PML's default).</param>
     /// <param name="tn">Temperature T_n ≥ 0 of the negative weighting.</param>
     /// <param name="tp">Temperature T_p ≥ 0 of the positive weighting (0 = off).</param>
-    /// <param name="negativeWeight">λ ≥ 0, the weight of L_N.</param>
+    /// <param name="imbalance">κ in [0, 1]: the weight of L_N (L_P gets 1 − κ).</param>
     /// <param name="distance">Distance (default <see cref="LpDistance"/>, L2, normalised).</param>
     /// <param name="reducer">Reducer (default <see cref="MeanReducer"/>).</param>
     /// <param name="embeddingRegularizers">Optional embedding regularizers.</param>
-    public RankedListLoss(float margin = 0.4f, float alpha = 1.2f, float tn = 10f, float tp = 0f, float negativeWeight = 1f,
-        Distance? distance = null, Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
+    /// <param name="detachWeights">The paper's detached, per-anchor normalised weights instead of PML's.</param>
+    public RankedListLoss(float margin = 0.4f, float? alpha = null, float tn = 10f, float tp = 0f, float imbalance = 0.5f,
+        Distance? distance = null, Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null,
+        bool detachWeights = false)
         : base(distance ?? new LpDistance(), reducer ?? new MeanReducer(), embeddingRegularizers)
     {
         Guard.NonNegative(margin);
-        Guard.Finite(alpha);
+        float a = alpha ?? 1f + (margin / 2f);
+        if (!float.IsFinite(a))
+        {
+            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must be finite.");
+        }
         Guard.NonNegative(tn);
         Guard.NonNegative(tp);
-        Guard.NonNegative(negativeWeight);
+        Guard.InRange(imbalance, 0f, 1f);
         Margin = margin;
-        Alpha = alpha;
+        Alpha = a;
         Tn = tn;
         Tp = tp;
-        NegativeWeight = negativeWeight;
+        Imbalance = imbalance;
+        DetachWeights = detachWeights;
     }
 
     /// <summary>The margin m.</summary>
@@ -58,8 +64,11 @@ public sealed class RankedListLoss : MetricLoss
     /// <summary>Temperature of the positive weighting.</summary>
     public float Tp { get; }
 
-    /// <summary>The weight λ of the negative part.</summary>
-    public float NegativeWeight { get; }
+    /// <summary>κ, the weight of the negative part (the positive part has 1 − κ).</summary>
+    public float Imbalance { get; }
+
+    /// <summary>True for the paper's detached, normalised weights.</summary>
+    public bool DetachWeights { get; }
 
     /// <inheritdoc/>
     protected override IEnumerable<LossTerm> ComputeTerms(MetricBatch batch)
@@ -71,17 +80,48 @@ public sealed class RankedListLoss : MetricLoss
         float posBoundary = Distance.IsInverted ? Alpha + Margin : Alpha - Margin;
         var posViolation = Ops.Relu(Ops.Neg(Distance.Separation(d, posBoundary)));
         var negViolation = Ops.Relu(Ops.Neg(Distance.Separation(Alpha, d)));
-        var wPos = Weights(posViolation, posMask, Tp);
-        var wNeg = Weights(negViolation, negMask, Tn);
-        var lp = Ops.Sum(Ops.Mul(posViolation, wPos), 1);
-        var ln = Ops.Sum(Ops.Mul(negViolation, wNeg), 1);
-        var values = Ops.Add(lp, Ops.Mul(ln, NegativeWeight));
+        Tensor lp, ln;
+        if (DetachWeights)
+        {
+            lp = Ops.Sum(Ops.Mul(posViolation, Weights(posViolation, posMask, Tp)), 1);
+            ln = Ops.Sum(Ops.Mul(negViolation, Weights(negViolation, negMask, Tn)), 1);
+        }
+        else
+        {
+            lp = WeightedPart(posViolation, Selected(posViolation, posMask, d), Tp);
+            ln = WeightedPart(negViolation, Selected(negViolation, negMask, d), Tn);
+        }
+        var values = Ops.Add(Ops.Mul(lp, 1f - Imbalance), Ops.Mul(ln, Imbalance));
         var anchors = new int[batch.Count];
         for (int i = 0; i < anchors.Length; i++)
         {
             anchors[i] = i;
         }
         yield return new LossTerm("ranked_list_loss", values, LossTermKind.Element, anchors);
+    }
+
+    // PML: Σ w·v / (Σ w + M·1e-5) per row with w = exp(T·v) on the selected entries, differentiable.
+    private static Tensor WeightedPart(Tensor violation, Tensor selected, float temperature)
+    {
+        int m = violation.Dim(1);
+        var w = Ops.Mul(Ops.Exp(Ops.Mul(violation, temperature)), selected);
+        var num = Ops.Sum(Ops.Mul(w, violation), 1);
+        var den = Ops.Add(Ops.Sum(w, 1), m * 1e-5f);
+        return Ops.Div(num, den);
+    }
+
+    // The violating pairs of the mask; as PML, a pair whose value is exactly 0 (e.g. duplicated embeddings) is not one.
+    private static Tensor Selected(Tensor violation, Tensor mask, Tensor values)
+    {
+        var v = violation.ReadOnlySpan;
+        var k = mask.ReadOnlySpan;
+        var x = values.ReadOnlySpan;
+        var sel = new float[v.Length];
+        for (int i = 0; i < sel.Length; i++)
+        {
+            sel[i] = k[i] != 0 && v[i] > 0 && x[i] != 0 ? 1f : 0f;
+        }
+        return Tensor.Wrap(sel, violation.Dim(0), violation.Dim(1));
     }
 
     /// <summary>Per-row softmax of T·violation over the violating entries of <paramref name="mask"/>; 0 elsewhere.</summary>

@@ -12,7 +12,7 @@ namespace DeepMetric;
 /// <remarks>
 /// The regulariser is the term "zero_mean_reg" (already reduced), present only when λ &gt; 0; it is computed on the
 /// batch embeddings only. The SNR distance is not symmetric: d(a, r) uses the anchor's variance as the signal.
-/// Defaults: m⁺ = 0, m⁻ = 1, λ = 0, <see cref="SnrDistance"/>, average of non-zero losses of each term.
+/// Defaults: m⁺ = 0, m⁻ = 1, λ = 0, <see cref="SnrDistance"/> on normalised embeddings (PyTorch Metric Learning's), average of non-zero losses of each term.
 /// </remarks>
 public sealed class SnrContrastiveLoss : MetricLoss
 {

@@ -28,7 +28,7 @@ public sealed class SpceLoss : MetricLoss
     /// <param name="reducer">Reducer of the per-anchor terms (default <see cref="MeanReducer"/>).</param>
     /// <param name="embeddingRegularizers">Optional embedding regularizers.</param>
     public SpceLoss(Distance? distance = null, Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
-        : base(distance ?? new DotProductSimilarity(), reducer ?? new MeanReducer(), embeddingRegularizers)
+        : base(distance ?? new DotProductSimilarity(normalizeEmbeddings: false), reducer ?? new MeanReducer(), embeddingRegularizers)
     {
     }
 

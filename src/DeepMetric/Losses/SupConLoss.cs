@@ -9,7 +9,8 @@ namespace DeepMetric;
 /// </summary>
 /// <remarks>
 /// Defaults: τ = 0.1, cosine similarity, <see cref="AvgNonZeroReducer"/> over anchors. Anchors without a positive are
-/// excluded. With mined tuples, P(i) and A(i) are the mined positives and the mined positives and negatives.
+/// excluded, and a batch with no negative pair gives 0 (as PyTorch Metric Learning). With mined tuples, P(i) and A(i)
+/// are the mined positives and the mined positives and negatives.
 /// With a distance, −d plays the role of s. The denominators are masked log-sum-exps, so small τ cannot overflow.
 /// </remarks>
 public sealed class SupConLoss : MetricLoss
@@ -34,6 +35,11 @@ public sealed class SupConLoss : MetricLoss
     protected override IEnumerable<LossTerm> ComputeTerms(MetricBatch batch)
     {
         var (pos, neg) = batch.Masks();
+        // As PyTorch Metric Learning: a batch without a positive pair or without a negative pair gives 0.
+        if (LossRows.RowsWithAll(neg).Length == 0 || LossRows.AtMostOneOfEach(batch.Pairs()))
+        {
+            yield break;
+        }
         var rows = LossRows.RowsWithAll(pos);
         var logits = Ops.Mul(LossRows.AsSimilarity(Distance, LossRows.Rows(batch.Matrix(Distance), rows)), 1f / Temperature);
         pos = LossRows.MaskRows(pos, rows);

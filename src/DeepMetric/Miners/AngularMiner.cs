@@ -4,22 +4,28 @@ namespace DeepMetric;
 /// Mines the triplets that violate the angular constraint (Wang, Zhou, Wen, Liu &amp; Lin, "Deep Metric Learning with
 /// Angular Loss", ICCV 2017): with the centre c = (a + p)/2 of the positive pair, the angle at the negative of the
 /// triangle (a, p, n) satisfies tan ∠n = ‖a − p‖ / (2‖n − c‖); triplets with ∠n &gt; α are kept.
-/// Defaults: α = 20°, Euclidean geometry on L2-normalised embeddings (as the paper).
+/// Defaults: α = 20°, Euclidean geometry on the raw embeddings, as PyTorch Metric Learning 2.8.1 measures the angles
+/// (its distance is normalising but the angles use the embeddings as given); <c>normalizeEmbeddings: true</c> measures
+/// them on L2-normalised embeddings (the paper's setting).
 /// </summary>
 /// <remarks>
-/// The angle is a Euclidean notion, so the miner works on the (optionally normalised) embeddings themselves rather
-/// than on a distance matrix; its <see cref="Miner.Distance"/> is the matching <see cref="LpDistance"/>.
+/// The angle is a Euclidean notion, so the miner works on the embeddings themselves rather than on a distance matrix;
+/// its <see cref="Miner.Distance"/> is an L2 <see cref="LpDistance"/> on normalised embeddings, as PML's.
 /// </remarks>
 public sealed class AngularMiner : Miner
 {
     /// <summary>Creates the miner.</summary>
     /// <param name="angle">The angle α in degrees, in (0, 90).</param>
-    /// <param name="normalizeEmbeddings">L2-normalise embeddings first.</param>
-    public AngularMiner(float angle = 20f, bool normalizeEmbeddings = true) : base(new LpDistance(normalizeEmbeddings: normalizeEmbeddings))
+    /// <param name="normalizeEmbeddings">L2-normalise embeddings before measuring the angles (PML: false).</param>
+    public AngularMiner(float angle = 20f, bool normalizeEmbeddings = false) : base(new LpDistance())
     {
+        NormalizeEmbeddings = normalizeEmbeddings;
         Guard.InRange(angle, 0, 90, minExclusive: true, maxExclusive: true);
         Angle = angle;
     }
+
+    /// <summary>Whether the angles are measured on L2-normalised embeddings.</summary>
+    public bool NormalizeEmbeddings { get; }
 
     /// <summary>The angle α in degrees.</summary>
     public float Angle { get; }
@@ -97,7 +103,7 @@ public sealed class AngularMiner : Miner
             {
                 s += (double)e[t] * e[t];
             }
-            double scale = Distance.NormalizeEmbeddings ? 1 / Math.Max(Math.Sqrt(s), 1e-12) : 1;
+            double scale = NormalizeEmbeddings ? 1 / Math.Max(Math.Sqrt(s), 1e-12) : 1;
             for (int t = 0; t < dim; t++)
             {
                 x[(i * dim) + t] = e[t] * scale;

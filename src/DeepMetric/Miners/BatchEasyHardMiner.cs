@@ -5,8 +5,10 @@ namespace DeepMetric;
 /// Pless, "Improved Embeddings with Easy Positive Triplet Mining", WACV 2020, generalised as in PyTorch Metric
 /// Learning's BatchEasyHardMiner). Candidates can first be restricted to value ranges
 /// (<see cref="AllowedPosRange"/>, <see cref="AllowedNegRange"/>, inclusive, in the distance's own units).
-/// Returns pairs: the chosen positive pairs and the chosen negative pairs; positives and negatives are chosen
-/// independently, except that a semi-hard side is chosen relative to the other side's choice for the same anchor.
+/// Returns pairs, as PyTorch Metric Learning 2.8.1: when neither side is <see cref="BatchEasyHardStrategy.All"/>, one
+/// positive and one negative for each anchor that has both (a semi-hard side is chosen relative to the other side's
+/// choice); an <see cref="BatchEasyHardStrategy.All"/> side returns every pair of that side, and its range is not
+/// applied (PML's behaviour), while the other side keeps each anchor that has a choice.
 /// Defaults: easy positives, semi-hard negatives (the paper's setting), <see cref="LpDistance"/>, no ranges.
 /// </summary>
 public sealed class BatchEasyHardMiner : Miner
@@ -114,10 +116,30 @@ public sealed class BatchEasyHardMiner : Miner
                     pChoice = -1;
                 }
             }
-            Emit(i, PosStrategy == BatchEasyHardStrategy.All ? pos : null, pChoice, a1, p);
-            Emit(i, NegStrategy == BatchEasyHardStrategy.All ? neg : null, nChoice, a2, n);
+            bool posAll = PosStrategy == BatchEasyHardStrategy.All, negAll = NegStrategy == BatchEasyHardStrategy.All;
+            if (!posAll && !negAll && (pChoice < 0 || nChoice < 0))
+            {
+                // Only anchors with both a positive and a negative give a pair of each.
+                continue;
+            }
+            Emit(i, posAll ? AllOf(batch, i, positive: true) : null, pChoice, a1, p);
+            Emit(i, negAll ? AllOf(batch, i, positive: false) : null, nChoice, a2, n);
         }
         return new PairTuples([.. a1], [.. p], [.. a2], [.. n]);
+    }
+
+    // Every positive (or negative) of anchor i, ignoring the allowed range as PML does for the "all" strategy.
+    private static List<int> AllOf(MiningBatch batch, int i, bool positive)
+    {
+        var all = new List<int>();
+        for (int j = 0; j < batch.Cols; j++)
+        {
+            if (positive ? batch.IsPositive(i, j) : batch.IsNegative(i, j))
+            {
+                all.Add(j);
+            }
+        }
+        return all;
     }
 
     private static void Emit(int anchor, List<int>? all, int choice, List<int> anchors, List<int> others)

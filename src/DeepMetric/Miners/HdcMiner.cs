@@ -1,9 +1,11 @@
+using System.Globalization;
+
 namespace DeepMetric;
 
 /// <summary>
 /// The hard-sample selection of Hard-Aware Deeply Cascaded Embedding (Yuan, Yang &amp; Zhang, ICCV 2017), as
-/// PyTorch Metric Learning's HDCMiner: of all positive pairs, keep the hardest (farthest) ⌊f·|P|⌋; of all negative
-/// pairs, the hardest (closest) ⌊f·|N|⌋, with f = <see cref="FilterPercentage"/>. Ties are broken by pair order
+/// PyTorch Metric Learning's HDCMiner: of all positive pairs, keep the hardest (farthest) ⌈f·|P|⌉; of all negative
+/// pairs, the hardest (closest) ⌈f·|N|⌉, with f = <see cref="FilterPercentage"/>. Ties are broken by pair order
 /// (anchor, then reference index). Defaults: f = 0.5, <see cref="LpDistance"/>.
 /// </summary>
 public sealed class HdcMiner : Miner
@@ -28,8 +30,10 @@ public sealed class HdcMiner : Miner
         // Hardest first: positives farthest first, negatives closest first; List.Sort is unstable, so tie-break by index.
         pos.Sort((x, y) => Order(d.IsCloser(x.V, y.V), d.IsCloser(y.V, x.V), x, y));
         neg.Sort((x, y) => Order(d.IsCloser(y.V, x.V), d.IsCloser(x.V, y.V), x, y));
-        var (a1, p) = Take(pos, (int)Math.Floor(FilterPercentage * (double)pos.Count));
-        var (a2, n) = Take(neg, (int)Math.Floor(FilterPercentage * (double)neg.Count));
+        // ⌈f·count⌉ as PML; f is taken at its shortest decimal value (0.3f → 0.3) so that 0.3 × 20 is 6, not 6.0000002 → 7.
+        double f = double.Parse(FilterPercentage.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+        var (a1, p) = Take(pos, (int)Math.Ceiling(f * pos.Count));
+        var (a2, n) = Take(neg, (int)Math.Ceiling(f * neg.Count));
         return new PairTuples(a1, p, a2, n);
     }
 

@@ -58,7 +58,7 @@ public sealed class DistanceTests
         var q = Fixtures.RandomEmbeddings(4, N, D, false);
         var r = Fixtures.RandomEmbeddings(5, M, D, false);
         var cos = new CosineSimilarity().Pairwise(q, r);
-        var dot = new DotProductSimilarity().Pairwise(q, r);
+        var dot = new DotProductSimilarity(normalizeEmbeddings: false).Pairwise(q, r);
         var qa = Reference.Rows(q.ToArray(), N, D);
         var ra = Reference.Rows(r.ToArray(), M, D);
         for (int i = 0; i < N; i++)
@@ -77,7 +77,7 @@ public sealed class DistanceTests
     public void Snr_MatchesDefinition()
     {
         var q = Fixtures.RandomEmbeddings(6, N, D + 2, false);
-        var snr = new SnrDistance().Pairwise(q);
+        var snr = new SnrDistance(normalizeEmbeddings: false).Pairwise(q);
         var qa = Reference.Rows(q.ToArray(), N, D + 2);
         static double Var(double[] x)
         {
@@ -92,7 +92,7 @@ public sealed class DistanceTests
                 Assert.Equal(Var(diff) / Var(qa[i]), snr[i, j], 3);
             }
         }
-        var paired = new SnrDistance().Paired(q, Ops.IndexSelect(q, 0, [4, 3, 2, 1, 0]));
+        var paired = new SnrDistance(normalizeEmbeddings: false).Paired(q, Ops.IndexSelect(q, 0, [4, 3, 2, 1, 0]));
         for (int i = 0; i < N; i++)
         {
             var other = qa[N - 1 - i];
@@ -117,7 +117,7 @@ public sealed class DistanceTests
     public void SimilarityAndSnr_GradientsMatchFiniteDifferences()
     {
         GradCheck.Check(x => new CosineSimilarity().Pairwise(x[0], x[1]), [GradCheck.Random(11, [3, 4]), GradCheck.Random(12, [2, 4])]);
-        GradCheck.Check(x => new SnrDistance().Pairwise(x[0], x[1]), [GradCheck.Random(13, [3, 5]), GradCheck.Random(14, [2, 5])]);
+        GradCheck.Check(x => new SnrDistance(normalizeEmbeddings: false).Pairwise(x[0], x[1]), [GradCheck.Random(13, [3, 5]), GradCheck.Random(14, [2, 5])]);
     }
 
     [Theory]

@@ -22,9 +22,9 @@ public sealed class PairwiseBlocksTests
         "l0.5" => new LpDistance(0.5f),
         "cosine" => new CosineSimilarity(),
         "cosine-pow2" => new CosineSimilarity(power: 2f),
-        "dot" => new DotProductSimilarity(),
+        "dot" => new DotProductSimilarity(normalizeEmbeddings: false),
         "dot-norm" => new DotProductSimilarity(normalizeEmbeddings: true),
-        "snr" => new SnrDistance(),
+        "snr" => new SnrDistance(normalizeEmbeddings: false),
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 

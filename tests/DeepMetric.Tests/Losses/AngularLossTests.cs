@@ -44,7 +44,7 @@ public sealed class AngularLossTests
     public void Value_MatchesDoubleLoop(ulong seed, float alpha)
     {
         var e = Fixtures.RandomEmbeddings(seed, Labels.Length, 4);
-        var loss = new AngularLoss(alpha).Compute(e, Labels);
+        var loss = new AngularLoss(alpha, normalizeNegatives: true).Compute(e, Labels);
         Assert.Equal(Expected(e.ToArray(), 6, e.ToArray(), 6, 4, Labels, Labels, true, alpha), loss.Item(), 4);
     }
 
@@ -54,21 +54,31 @@ public sealed class AngularLossTests
         int[] labels = [0, 0, 0, 1, 2], refLabels = [0, 1, 1, 2, 0];
         var e = Fixtures.RandomEmbeddings(4, 5, 3);
         var r = Fixtures.RandomEmbeddings(5, 5, 3);
-        var loss = new AngularLoss();
+        var loss = new AngularLoss(normalizeNegatives: true);
         Assert.Equal(Expected(e.ToArray(), 5, e.ToArray(), 5, 3, labels, labels, true, 40), loss.Compute(e, labels).Item(), 4);
         Assert.Equal(Expected(e.ToArray(), 5, r.ToArray(), 5, 3, labels, refLabels, false, 40),
             loss.Compute(e, labels, refEmbeddings: r, refLabels: refLabels).Item(), 4);
     }
 
     [Fact]
-    public void MinedTriplet_UsesItsPairs()
+    public void MinedTriplet_UsesItsPositivePair_WithEveryNegativeOfTheAnchor()
     {
+        // As PML: the mined tuples choose the (anchor, positive) pairs; the negatives are all items of another label,
+        // used as given (only the anchor and positive are normalised).
         var e = Fixtures.RandomEmbeddings(6, Labels.Length, 4);
         var loss = new AngularLoss().Compute(e, Labels, new TripletTuples([0], [1], [3]));
-        var x = Reference.Rows(e.ToArray(), 6, 4).Select(Reference.Normalize).ToArray();
+        var raw = Reference.Rows(e.ToArray(), Labels.Length, 4);
+        var x = raw.Select(Reference.Normalize).ToArray();
         double t2 = Math.Pow(Math.Tan(40 * Math.PI / 180), 2);
-        double f = (4 * t2 * (Reference.Dot(x[0], x[3]) + Reference.Dot(x[1], x[3]))) - (2 * (1 + t2) * Reference.Dot(x[0], x[1]));
-        Assert.Equal(Math.Log(1 + Math.Exp(f)), loss.Item(), 4);
+        double s = 1;
+        for (int k = 0; k < Labels.Length; k++)
+        {
+            if (Labels[k] != Labels[0])
+            {
+                s += Math.Exp((4 * t2 * (Reference.Dot(x[0], raw[k]) + Reference.Dot(x[1], raw[k]))) - (2 * (1 + t2) * Reference.Dot(x[0], x[1])));
+            }
+        }
+        Assert.Equal(Math.Log(s), loss.Item(), 4);
     }
 
     [Fact]

@@ -45,7 +45,7 @@ public sealed class GeneralizedLiftedStructureLossTests
     {
         var e = Fixtures.RandomEmbeddings(seed, Labels.Length, 4);
         var d = Reference.Euclidean(e.ToArray(), Labels.Length, e.ToArray(), Labels.Length, 4, normalize: true);
-        var loss = new GeneralizedLiftedStructureLoss(posMargin, negMargin).Compute(e, Labels);
+        var loss = new GeneralizedLiftedStructureLoss(posMargin, negMargin, smooth: true).Compute(e, Labels);
         Assert.Equal(Expected(d, Labels, Labels, true, posMargin, negMargin), loss.Item(), 4);
     }
 
@@ -70,7 +70,7 @@ public sealed class GeneralizedLiftedStructureLossTests
                 values.Add(Reference.Softplus(Reference.LogSumExp(p) + Reference.LogSumExp(n)));
             }
         }
-        var loss = new GeneralizedLiftedStructureLoss(0.8f, 0.1f, new CosineSimilarity()).Compute(e, Labels);
+        var loss = new GeneralizedLiftedStructureLoss(0.8f, 0.1f, new CosineSimilarity(), smooth: true).Compute(e, Labels);
         Assert.Equal(values.Average(), loss.Item(), 4);
     }
 
@@ -81,14 +81,14 @@ public sealed class GeneralizedLiftedStructureLossTests
         var r = Fixtures.RandomEmbeddings(5, 4, 3);
         int[] labels = [0, 1, 2], refLabels = [0, 1, 1, 3];
         var d = Reference.Euclidean(e.ToArray(), 3, r.ToArray(), 4, 3, normalize: true);
-        var loss = new GeneralizedLiftedStructureLoss().Compute(e, labels, refEmbeddings: r, refLabels: refLabels);
+        var loss = new GeneralizedLiftedStructureLoss(smooth: true).Compute(e, labels, refEmbeddings: r, refLabels: refLabels);
         Assert.Equal(Expected(d, labels, refLabels, false, 0, 1), loss.Item(), 4);
     }
 
     [Fact]
     public void Gradient_MatchesFiniteDifferences()
     {
-        var loss = new GeneralizedLiftedStructureLoss(0.1f, 1.2f);
+        var loss = new GeneralizedLiftedStructureLoss(0.1f, 1.2f, smooth: true);
         GradCheck.Check(x => loss.Compute(x[0], [0, 1, 0, 1, 2, 2]), [GradCheck.Random(6, [6, 3])]);
     }
 
@@ -98,13 +98,13 @@ public sealed class GeneralizedLiftedStructureLossTests
     [InlineData(new[] { 5, 5, 5 })]
     public void BatchesWithNothingToLearn_GiveZeroAndZeroGradient(int[] labels)
     {
-        LossAssert.NothingToLearn(new GeneralizedLiftedStructureLoss(), labels, seed: 7);
+        LossAssert.NothingToLearn(new GeneralizedLiftedStructureLoss(smooth: true), labels, seed: 7);
     }
 
     [Fact]
     public void DuplicatedEmbeddings_GiveFiniteGradient()
     {
-        float loss = LossAssert.FiniteGradientOnDuplicates(new GeneralizedLiftedStructureLoss(), LossAssert.FourEqualRows(), [0, 0, 1, 1]);
+        float loss = LossAssert.FiniteGradientOnDuplicates(new GeneralizedLiftedStructureLoss(smooth: true), LossAssert.FourEqualRows(), [0, 0, 1, 1]);
         // d = 0: one positive gives log e⁰ = 0, two negatives give log(2e¹) = 1 + ln 2.
         Assert.Equal(Reference.Softplus(1 + Math.Log(2)), loss, 4);
     }

@@ -70,13 +70,20 @@ public sealed class IntraPairVarianceLossTests
     }
 
     [Fact]
+    public void Gradient_ThroughTheMeans_MatchesFiniteDifferences()
+    {
+        var loss = new IntraPairVarianceLoss(0.2f, 0.2f, reducer: new SumReducer());
+        GradCheck.Check(x => loss.Compute(x[0], Labels), [GradCheck.Random(3, [Labels.Length, 3])]);
+    }
+
+    [Fact]
     public void Gradient_MatchesFiniteDifferences_WithMeansHeldConstant()
     {
         // The means are detached, so finite differences must hold them fixed: compare at a point where no pair
         // sits on a hinge, using the analytic form with the means frozen from the unperturbed input.
         var x0 = GradCheck.Random(3, [Labels.Length, 3]);
         x0.RequiresGrad = true;
-        var loss = new IntraPairVarianceLoss(0.2f, 0.2f, reducer: new SumReducer());
+        var loss = new IntraPairVarianceLoss(0.2f, 0.2f, reducer: new SumReducer(), detachMean: true);
         var value = loss.Compute(x0, Labels);
         value.Backward();
         var g = x0.Grad!.ToArray();

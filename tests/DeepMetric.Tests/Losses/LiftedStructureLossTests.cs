@@ -53,7 +53,7 @@ public sealed class LiftedStructureLossTests
     {
         var e = Fixtures.RandomEmbeddings(seed, Labels.Length, 4);
         var d = Reference.Euclidean(e.ToArray(), Labels.Length, e.ToArray(), Labels.Length, 4, normalize: false);
-        var loss = new LiftedStructureLoss(margin).Compute(e, Labels);
+        var loss = new LiftedStructureLoss(margin, distance: new LpDistance(normalizeEmbeddings: false)).Compute(e, Labels);
         Assert.Equal(Expected(d, d, Labels, Labels, true, margin), loss.Item(), 3);
     }
 
@@ -71,19 +71,37 @@ public sealed class LiftedStructureLossTests
             }
         }
         var loss = new LiftedStructureLoss(0.5f, distance: new CosineSimilarity()).Compute(e, Labels);
-        Assert.Equal(Expected(d, d, Labels, Labels, true, 0.5), loss.Item(), 4);
+        // PML's direction for similarities: exp(s − m⁻) = exp(−0.5 − D) with D = −s.
+        Assert.Equal(Expected(d, d, Labels, Labels, true, -0.5), loss.Item(), 4);
     }
 
     [Fact]
-    public void SeparateReferenceSet_UsesReferenceNegativesOfThePositive()
+    public void PosMargin_ShiftsThePositiveDistance()
     {
-        var e = Fixtures.RandomEmbeddings(5, 3, 3);
-        var r = Fixtures.RandomEmbeddings(6, 5, 3);
-        int[] labels = [0, 1, 2], refLabels = [0, 1, 1, 0, 3];
-        var d = Reference.Euclidean(e.ToArray(), 3, r.ToArray(), 5, 3, normalize: false);
-        var dr = Reference.Euclidean(r.ToArray(), 5, r.ToArray(), 5, 3, normalize: false);
-        var loss = new LiftedStructureLoss().Compute(e, labels, refEmbeddings: r, refLabels: refLabels);
-        Assert.Equal(Expected(d, dr, labels, refLabels, false, 1), loss.Item(), 4);
+        var e = Fixtures.RandomEmbeddings(5, Labels.Length, 3);
+        var d = Reference.Euclidean(e.ToArray(), Labels.Length, e.ToArray(), Labels.Length, 3, normalize: true);
+        var loss = new LiftedStructureLoss(1f, posMargin: 0.3f).Compute(e, Labels);
+        // D_ij − m⁺ with the negatives' terms unchanged: the reference formula with the positive distance shifted.
+        double total = 0;
+        int count = 0;
+        for (int i = 0; i < Labels.Length; i++)
+        {
+            for (int j = 0; j < Labels.Length; j++)
+            {
+                if (i == j || Labels[i] != Labels[j])
+                {
+                    continue;
+                }
+                double s = 0;
+                for (int k = 0; k < Labels.Length; k++)
+                {
+                    s += (Labels[k] != Labels[i] ? Math.Exp(1 - d[i, k]) : 0) + (Labels[k] != Labels[j] ? Math.Exp(1 - d[j, k]) : 0);
+                }
+                total += 0.5 * Math.Pow(Math.Max(0, Math.Log(s) + d[i, j] - 0.3), 2);
+                count++;
+            }
+        }
+        Assert.Equal(total / count, loss.Item(), 4);
     }
 
     [Fact]
@@ -127,6 +145,6 @@ public sealed class LiftedStructureLossTests
     public void BadMargin_IsRejected()
     {
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new LiftedStructureLoss(float.NaN));
-        Assert.Equal("margin", ex.ParamName);
+        Assert.Equal("negMargin", ex.ParamName);
     }
 }

@@ -8,29 +8,36 @@ public sealed class MarginLossTests
 {
     private static readonly int[] Labels = [0, 0, 1, 1, 2, 0];
 
-    // Paper form: [α + y(D − β)]₊ per ordered pair, each side averaged over its non-zero losses.
-    private static double Expected(double[,] dist, int[] labels, double alpha, Func<int, double> beta, double nu = 0)
+    // PML 2.8.1's form: over all triplets (a, p, n), Σ ([α + D_ap − β]₊ + [α + β − D_an]₊) / (number of non-zero parts),
+    // plus ν·Σ β_anchor / that count with per-class β (ν·β shared) when β is learned.
+    private static double Expected(double[,] dist, int[] labels, double alpha, Func<int, double> beta, double nu = 0, bool perClass = false)
     {
-        int n = labels.Length;
-        List<double> pos = [], neg = [];
-        for (int i = 0; i < n; i++)
+        int n = labels.Length, nonZero = 0;
+        double sum = 0, betaSum = 0;
+        for (int a = 0; a < n; a++)
         {
-            for (int j = 0; j < n; j++)
+            for (int p = 0; p < n; p++)
             {
-                if (i == j)
+                for (int q = 0; q < n; q++)
                 {
-                    continue;
+                    if (p == a || labels[p] != labels[a] || labels[q] == labels[a])
+                    {
+                        continue;
+                    }
+                    double b = beta(labels[a]);
+                    double pos = Reference.Relu(alpha + dist[a, p] - b), neg = Reference.Relu(alpha + b - dist[a, q]);
+                    nonZero += (pos > 0 ? 1 : 0) + (neg > 0 ? 1 : 0);
+                    sum += pos + neg;
+                    betaSum += b;
                 }
-                double y = labels[i] == labels[j] ? 1 : -1;
-                (y > 0 ? pos : neg).Add(Reference.Relu(alpha + (y * (dist[i, j] - beta(labels[i])))));
             }
         }
-        double reg = 0;
-        for (int i = 0; i < n; i++)
+        double loss = nonZero == 0 ? 0 : sum / nonZero;
+        if (nu > 0)
         {
-            reg += nu * beta(labels[i]) / n;
+            loss += perClass ? (nonZero == 0 ? 0 : nu * betaSum / nonZero) : nu * beta(0);
         }
-        return Reference.AvgNonZero(pos) + Reference.AvgNonZero(neg) + reg;
+        return loss;
     }
 
     [Theory]
@@ -49,7 +56,7 @@ public sealed class MarginLossTests
     {
         int[] labels = [0, 1, 1, 2, 2, 2, 0];
         var e = Fixtures.RandomEmbeddings(3, labels.Length, 3);
-        var loss = new MarginLoss(0.5f, 1f, nu: 0.1f, numClasses: 3, distance: new LpDistance(normalizeEmbeddings: false));
+        var loss = new MarginLoss(0.5f, 1f, nu: 0.1f, learnBeta: true, numClasses: 3, distance: new LpDistance(normalizeEmbeddings: false));
         // β starts at 1 for every class; distinct values test the per-class lookup.
         double[] betas = [1.0, 1.5, 2.0];
         loss.Beta.Span[1] = 1.5f;
@@ -64,13 +71,13 @@ public sealed class MarginLossTests
                 dist[i, j] = Reference.Lp(x[i], x[j], 2);
             }
         }
-        Assert.Equal(Expected(dist, labels, 0.5, c => betas[c], 0.1), value.Item(), 4);
+        Assert.Equal(Expected(dist, labels, 0.5, c => betas[c], 0.1, perClass: true), value.Item(), 4);
     }
 
     [Fact]
     public void Beta_IsRegisteredTrainableParameter_AndGetsGradient()
     {
-        var loss = new MarginLoss(nu: 0.05f);
+        var loss = new MarginLoss(nu: 0.05f, learnBeta: true);
         var p = Assert.Single(loss.NamedParameters());
         Assert.Equal("beta", p.Key);
         var e = Fixtures.RandomEmbeddings(4, Labels.Length, 3);
@@ -84,7 +91,7 @@ public sealed class MarginLossTests
     [Fact]
     public void Gradient_MatchesFiniteDifferences()
     {
-        var loss = new MarginLoss(0.2f, 1.0f, nu: 0.1f, numClasses: 3, reducer: new MeanReducer());
+        var loss = new MarginLoss(0.2f, 1.0f, nu: 0.1f, learnBeta: true, numClasses: 3, reducer: new MeanReducer());
         GradCheck.Check(x => loss.Compute(x[0], Labels), [GradCheck.Random(3, [Labels.Length, 3]), loss.Beta]);
     }
 
@@ -94,26 +101,16 @@ public sealed class MarginLossTests
         var e = Fixtures.RandomEmbeddings(5, Labels.Length, 4);
         var loss = new MarginLoss(0.1f, 0.3f, distance: new CosineSimilarity()).Compute(e, Labels);
         var x = Reference.Rows(e.ToArray(), Labels.Length, 4).Select(Reference.Normalize).ToArray();
-        List<double> pos = [], neg = [];
+        var negSim = new double[Labels.Length, Labels.Length];
         for (int i = 0; i < Labels.Length; i++)
         {
             for (int j = 0; j < Labels.Length; j++)
             {
-                if (i != j)
-                {
-                    double s = Reference.Dot(x[i], x[j]);
-                    if (Labels[i] == Labels[j])
-                    {
-                        pos.Add(Reference.Relu(0.1 + 0.3 - s));
-                    }
-                    else
-                    {
-                        neg.Add(Reference.Relu(0.1 + s - 0.3));
-                    }
-                }
+                negSim[i, j] = -Reference.Dot(x[i], x[j]);
             }
         }
-        Assert.Equal(Reference.AvgNonZero(pos) + Reference.AvgNonZero(neg), loss.Item(), 4);
+        // With a similarity s the parts are [α + β − s_ap]₊ and [α + s_an − β]₊: the distance form with D = −s, β → −β.
+        Assert.Equal(Expected(negSim, Labels, 0.1, _ => -0.3), loss.Item(), 4);
     }
 
     [Fact]
@@ -125,17 +122,23 @@ public sealed class MarginLossTests
         var loss = new MarginLoss(0.2f, 1.2f, reducer: new SumReducer());
         double expected = 0;
         int[] labels = [0, 1], refLabels = [0, 1, 1];
-        for (int i = 0; i < 2; i++)
+        for (int a = 0; a < 2; a++)
         {
-            for (int j = 0; j < 3; j++)
+            for (int p = 0; p < 3; p++)
             {
-                double y = labels[i] == refLabels[j] ? 1 : -1;
-                expected += Reference.Relu(0.2 + (y * (dist[i, j] - 1.2)));
+                for (int q = 0; q < 3; q++)
+                {
+                    if (labels[a] == refLabels[p] && labels[a] != refLabels[q])
+                    {
+                        expected += Reference.Relu(0.2 + dist[a, p] - 1.2) + Reference.Relu(0.2 + 1.2 - dist[a, q]);
+                    }
+                }
             }
         }
         Assert.Equal(expected, loss.Compute(e, labels, refEmbeddings: r, refLabels: refLabels).Item(), 4);
-        var mined = loss.Compute(e, labels, new PairTuples([1], [2], [0], [1]), r, refLabels);
-        Assert.Equal(Reference.Relu(0.2 + dist[1, 2] - 1.2) + Reference.Relu(0.2 - dist[0, 1] + 1.2), mined.Item(), 4);
+        // Pairs are combined per anchor into triplets: anchor 1 has positive 2 and negative 0.
+        var mined = loss.Compute(e, labels, new PairTuples([1], [2], [1], [0]), r, refLabels);
+        Assert.Equal(Reference.Relu(0.2 + dist[1, 2] - 1.2) + Reference.Relu(0.2 - dist[1, 0] + 1.2), mined.Item(), 4);
     }
 
     [Theory]
@@ -152,7 +155,7 @@ public sealed class MarginLossTests
     {
         var e = Tensor.FromArray([1f, 0f, 1f, 0f, 0f, 1f, 0f, 1f], 4, 2);
         e.RequiresGrad = true;
-        var loss = new MarginLoss();
+        var loss = new MarginLoss(learnBeta: true);
         loss.Compute(e, [0, 0, 1, 1]).Backward();
         Fixtures.AssertFinite(e.Grad);
         Fixtures.AssertFinite(loss.Beta.Grad);
@@ -164,8 +167,8 @@ public sealed class MarginLossTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new MarginLoss(margin: -1f));
         Assert.Throws<ArgumentOutOfRangeException>(() => new MarginLoss(nu: float.NaN));
         Assert.Throws<ArgumentOutOfRangeException>(() => new MarginLoss(numClasses: 0));
-        var e = Fixtures.RandomEmbeddings(9, 2, 2);
-        var ex = Assert.Throws<ArgumentException>(() => new MarginLoss(numClasses: 2).Compute(e, [0, 4]));
+        var e = Fixtures.RandomEmbeddings(9, 3, 2);
+        var ex = Assert.Throws<ArgumentException>(() => new MarginLoss(numClasses: 2).Compute(e, [0, 4, 4]));
         Assert.Contains("Label 4", ex.Message, StringComparison.Ordinal);
     }
 }

@@ -61,7 +61,7 @@ public sealed class NPairsLossTests
     public void Value_MatchesPaperFormula(ulong seed, int d)
     {
         var e = Fixtures.RandomEmbeddings(seed, Labels.Length, d);
-        Assert.Equal(Expected(e.ToArray(), Labels, d), new NPairsLoss().Compute(e, Labels).Item(), 4);
+        Assert.Equal(Expected(e.ToArray(), Labels, d), new NPairsLoss(distance: new DotProductSimilarity(normalizeEmbeddings: false)).Compute(e, Labels).Item(), 4);
     }
 
     [Fact]
@@ -79,7 +79,7 @@ public sealed class NPairsLossTests
         var e = Fixtures.RandomEmbeddings(4, Labels.Length, 3);
         var x = Reference.Rows(e.ToArray(), Labels.Length, 3);
         double meanSq = x.Average(r => Reference.Dot(r, r));
-        var loss = new NPairsLoss(l2Regularization: 0.02f).Compute(e, Labels);
+        var loss = new NPairsLoss(l2Regularization: 0.02f, distance: new DotProductSimilarity(normalizeEmbeddings: false)).Compute(e, Labels);
         Assert.Equal(Expected(e.ToArray(), Labels, 3) + (0.02 * meanSq), loss.Item(), 4);
     }
 

@@ -39,7 +39,7 @@ public sealed class RankedListLossTests
                     }
                 }
             }
-            total += Weighted(vp, tp) + (lambda * Weighted(vn, tn));
+            total += ((1 - lambda) * Weighted(vp, tp)) + (lambda * Weighted(vn, tn));
         }
         return total / labels.Length;
     }
@@ -55,13 +55,13 @@ public sealed class RankedListLossTests
     }
 
     [Theory]
-    [InlineData(1UL, 0.4f, 1.2f, 10f, 0f, 1f)]
-    [InlineData(2UL, 0.2f, 1.0f, 5f, 3f, 0.5f)]
-    [InlineData(3UL, 0.4f, 1.4f, 0f, 0f, 1f)]
+    [InlineData(1UL, 0.4f, 1.2f, 10f, 0f, 0.5f)]
+    [InlineData(2UL, 0.2f, 1.0f, 5f, 3f, 0.3f)]
+    [InlineData(3UL, 0.4f, 1.4f, 0f, 0f, 0.5f)]
     public void Value_MatchesDoubleLoop(ulong seed, float m, float alpha, float tn, float tp, float lambda)
     {
         var e = Fixtures.RandomEmbeddings(seed, Labels.Length, 4);
-        var loss = new RankedListLoss(m, alpha, tn, tp, lambda).Compute(e, Labels);
+        var loss = new RankedListLoss(m, alpha, tn, tp, lambda, detachWeights: true).Compute(e, Labels);
         var dist = Reference.NormalizedEuclidean(e.ToArray(), 6, e.ToArray(), 6, 4);
         Assert.Equal(Expected(dist, Labels, Labels, true, m, alpha, tn, tp, lambda), loss.Item(), 5);
     }
@@ -72,11 +72,11 @@ public sealed class RankedListLossTests
         int[] labels = [0, 0, 0, 1, 2], refLabels = [0, 1, 1, 2, 0];
         var e = Fixtures.RandomEmbeddings(4, 5, 3);
         var r = Fixtures.RandomEmbeddings(5, 5, 3);
-        var loss = new RankedListLoss();
+        var loss = new RankedListLoss(detachWeights: true);
         var self = Reference.NormalizedEuclidean(e.ToArray(), 5, e.ToArray(), 5, 3);
-        Assert.Equal(Expected(self, labels, labels, true, 0.4, 1.2, 10, 0, 1), loss.Compute(e, labels).Item(), 5);
+        Assert.Equal(Expected(self, labels, labels, true, 0.4, 1.2, 10, 0, 0.5), loss.Compute(e, labels).Item(), 5);
         var cross = Reference.NormalizedEuclidean(e.ToArray(), 5, r.ToArray(), 5, 3);
-        Assert.Equal(Expected(cross, labels, refLabels, false, 0.4, 1.2, 10, 0, 1),
+        Assert.Equal(Expected(cross, labels, refLabels, false, 0.4, 1.2, 10, 0, 0.5),
             loss.Compute(e, labels, refEmbeddings: r, refLabels: refLabels).Item(), 5);
     }
 
@@ -86,7 +86,7 @@ public sealed class RankedListLossTests
         var e = Fixtures.RandomEmbeddings(6, Labels.Length, 4);
         // Similarity form: positives violate when s < α + m, negatives when s > α. With the distance −s and the
         // boundary −α this is exactly the distance form.
-        var loss = new RankedListLoss(0.3f, 0.2f, tn: 2f, distance: new CosineSimilarity()).Compute(e, Labels);
+        var loss = new RankedListLoss(0.3f, 0.2f, tn: 2f, distance: new CosineSimilarity(), detachWeights: true).Compute(e, Labels);
         var cos = Reference.Cosine(e.ToArray(), 6, e.ToArray(), 6, 4);
         var negCos = new double[6, 6];
         for (int i = 0; i < 6; i++)
@@ -96,13 +96,20 @@ public sealed class RankedListLossTests
                 negCos[i, j] = -cos[i, j];
             }
         }
-        Assert.Equal(Expected(negCos, Labels, Labels, true, 0.3, -0.2, 2, 0, 1), loss.Item(), 5);
+        Assert.Equal(Expected(negCos, Labels, Labels, true, 0.3, -0.2, 2, 0, 0.5), loss.Item(), 5);
+    }
+
+    [Fact]
+    public void Gradient_ThroughPmlWeights_MatchesFiniteDifferences()
+    {
+        var loss = new RankedListLoss(0.4f, 1.4f, tn: 2f, tp: 1f);
+        GradCheck.Check(x => loss.Compute(x[0], Labels), [GradCheck.Random(4, [Labels.Length, 3])]);
     }
 
     [Fact]
     public void Gradient_MatchesFiniteDifferences()
     {
-        var loss = new RankedListLoss(0.4f, 1.4f, tn: 0f);
+        var loss = new RankedListLoss(0.4f, 1.4f, tn: 0f, detachWeights: true);
         GradCheck.Check(x => loss.Compute(x[0], Labels), [GradCheck.Random(3, [Labels.Length, 3])]);
     }
 
@@ -128,6 +135,6 @@ public sealed class RankedListLossTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new RankedListLoss(alpha: float.NaN));
         Assert.Throws<ArgumentOutOfRangeException>(() => new RankedListLoss(tn: -1f));
         Assert.Throws<ArgumentOutOfRangeException>(() => new RankedListLoss(tp: float.PositiveInfinity));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new RankedListLoss(negativeWeight: -1f));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RankedListLoss(imbalance: 2f));
     }
 }

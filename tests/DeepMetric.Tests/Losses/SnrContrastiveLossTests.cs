@@ -54,7 +54,7 @@ public sealed class SnrContrastiveLossTests
     public void Value_MatchesDoubleLoop(ulong seed, float pm, float nm, float lambda)
     {
         var e = Fixtures.RandomEmbeddings(seed, Labels.Length, 4);
-        var loss = new SnrContrastiveLoss(pm, nm, lambda).Compute(e, Labels);
+        var loss = new SnrContrastiveLoss(pm, nm, lambda, new SnrDistance(normalizeEmbeddings: false)).Compute(e, Labels);
         Assert.Equal(Expected(e.ToArray(), 6, e.ToArray(), 6, 4, Labels, Labels, true, pm, nm, lambda), loss.Item(), 4);
     }
 
@@ -64,7 +64,7 @@ public sealed class SnrContrastiveLossTests
         int[] labels = [0, 0, 0, 1, 2], refLabels = [0, 1, 1, 2];
         var e = Fixtures.RandomEmbeddings(3, 5, 3);
         var r = Fixtures.RandomEmbeddings(4, 4, 3);
-        var loss = new SnrContrastiveLoss(negMargin: 2f, regularizerWeight: 0.05f);
+        var loss = new SnrContrastiveLoss(negMargin: 2f, regularizerWeight: 0.05f, distance: new SnrDistance(normalizeEmbeddings: false));
         Assert.Equal(Expected(e.ToArray(), 5, e.ToArray(), 5, 3, labels, labels, true, 0, 2, 0.05), loss.Compute(e, labels).Item(), 4);
         Assert.Equal(Expected(e.ToArray(), 5, r.ToArray(), 4, 3, labels, refLabels, false, 0, 2, 0.05),
             loss.Compute(e, labels, refEmbeddings: r, refLabels: refLabels).Item(), 4);

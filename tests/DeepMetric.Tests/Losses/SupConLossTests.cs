@@ -100,7 +100,7 @@ public sealed class SupConLossTests
         var e = Fixtures.RandomEmbeddings(8, 6, 3, requiresGrad: false);
         var big = Ops.Mul(e, 50f).Detach();
         big.RequiresGrad = true;
-        var loss = new SupConLoss(0.01f, new DotProductSimilarity()).Compute(big, [0, 1, 0, 1, 2, 2]);
+        var loss = new SupConLoss(0.01f, new DotProductSimilarity(normalizeEmbeddings: false)).Compute(big, [0, 1, 0, 1, 2, 2]);
         Assert.True(float.IsFinite(loss.Item()));
         loss.Backward();
         Fixtures.AssertFinite(big.Grad);
@@ -117,11 +117,13 @@ public sealed class SupConLossTests
     [Fact]
     public void OneClass_HasLogOfCountOnDuplicates()
     {
-        // All positives and all identical: every probability is 1/(n−1), loss log(n − 1), gradient finite.
-        var e = Tensor.FromArray([1f, 0f, 1f, 0f, 1f, 0f], 3, 2);
+        // Three identical positives and one opposite negative (cosine −1): each of the three anchors has
+        // log(2 + e^{−2/τ}), gradient finite. A batch of one class alone gives 0, as PML (no negative pair).
+        var e = Tensor.FromArray([1f, 0f, 1f, 0f, 1f, 0f, -1f, 0f], 4, 2);
         e.RequiresGrad = true;
-        var loss = new SupConLoss().Compute(e, [4, 4, 4]);
-        Assert.Equal(Math.Log(2), loss.Item(), 4);
+        var loss = new SupConLoss().Compute(e, [4, 4, 4, 5]);
+        Assert.Equal(3 * Math.Log(2 + Math.Exp(-20)) / 3, loss.Item(), 4);
+        Assert.Equal(0f, new SupConLoss().Compute(Tensor.FromArray([1f, 0f, 1f, 0f, 1f, 0f], 3, 2), [4, 4, 4]).Item());
         loss.Backward();
         Fixtures.AssertFinite(e.Grad);
     }

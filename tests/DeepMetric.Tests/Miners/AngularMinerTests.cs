@@ -42,7 +42,7 @@ public sealed class AngularMinerTests
         var l = MinerCheck.Labels;
         var e = Fixtures.RandomEmbeddings(seed, l.Length, 3, false);
         var rows = Reference.Rows(e.ToArray(), l.Length, 3).Select(Reference.Normalize).ToArray();
-        var t = (TripletTuples)new AngularMiner(angle).Mine(e, l);
+        var t = (TripletTuples)new AngularMiner(angle, normalizeEmbeddings: true).Mine(e, l);
         var expected = BruteForce(rows, rows, l, l, true, angle);
         Assert.Equal(expected, MinerCheck.Set(t));
         Assert.NotEmpty(expected);

@@ -32,8 +32,16 @@ public sealed class BatchEasyHardMinerTests
                 n = p is { } pp ? Arg(nc.Where(j => D(j) > D(pp)), true) : null;
                 p = n is null ? null : p;
             }
-            pos.AddRange(ps == S.All ? pc.Select(j => (i, j)) : p is { } a ? [(i, a)] : []);
-            neg.AddRange(ns == S.All ? nc.Select(j => (i, j)) : n is { } b ? [(i, b)] : []);
+            // As PML: without an "all" side only anchors with both a positive and a negative count, and an "all"
+            // side takes every pair of its kind whatever the allowed range.
+            if (ps != S.All && ns != S.All && (p is null || n is null))
+            {
+                continue;
+            }
+            var allPos = Enumerable.Range(0, l.Length).Where(j => MinerCheck.IsPos(l, l, true, i, j));
+            var allNeg = Enumerable.Range(0, l.Length).Where(j => MinerCheck.IsNeg(l, l, i, j));
+            pos.AddRange(ps == S.All ? allPos.Select(j => (i, j)) : p is { } a ? [(i, a)] : []);
+            neg.AddRange(ns == S.All ? allNeg.Select(j => (i, j)) : n is { } b ? [(i, b)] : []);
         }
         return (pos.Order().ToList(), neg.Order().ToList());
     }
