@@ -14,6 +14,7 @@ public static class QuickRegistry
         new("gemm", Gemm.GemmQuick.Run),
         new("mlp", Training.TrainStepQuick.RunMlp),
         new("cnn", Training.TrainStepQuick.RunCnn),
+        new("layers", Training.LayerQuick.Run),
         new("stepprofile", Training.TrainStepProfile.Run),
         new("winostages", Training.WinogradStagesQuick.Run),
         new("poolops", Training.PoolQuick.Run),

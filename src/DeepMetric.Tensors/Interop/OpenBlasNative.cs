@@ -60,6 +60,7 @@ internal static partial class OpenBlasNative
                 if (NativeLibrary.TryGetExport(h, "cblas_sgemm", out _))
                 {
                     LoadedName = name;
+                    SingleThreaded(h);
                     NativeLibrary.SetDllImportResolver(typeof(OpenBlasNative).Assembly, Resolve);
                     return h;
                 }
@@ -67,6 +68,20 @@ internal static partial class OpenBlasNative
             }
         }
         return IntPtr.Zero;
+    }
+
+    /// <summary>
+    /// Our kernels split large products over their own worker threads (see <see cref="Gemm"/>), so OpenBLAS runs each
+    /// call on the calling thread: its own pool would put idle spinning threads beside ours on the same cores. A user's
+    /// OPENBLAS_NUM_THREADS is left to OpenBLAS.
+    /// </summary>
+    private static unsafe void SingleThreaded(IntPtr library)
+    {
+        if (Environment.GetEnvironmentVariable("OPENBLAS_NUM_THREADS") is null
+            && NativeLibrary.TryGetExport(library, "openblas_set_num_threads", out var fn))
+        {
+            ((delegate* unmanaged<int, void>)fn)(1);
+        }
     }
 
     /// <summary>

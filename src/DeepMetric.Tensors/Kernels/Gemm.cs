@@ -7,8 +7,20 @@ namespace DeepMetric.Tensors;
 /// OpenBLAS when present and to <see cref="ManagedGemm"/> otherwise. Set the environment variable
 /// <c>DEEPMETRIC_BLAS=managed</c> (or <see cref="Backend"/>) to force the managed kernel.
 /// </summary>
+/// <remarks>
+/// Parallelism is ours, not the BLAS library's: OpenBLAS runs single-threaded (unless OPENBLAS_NUM_THREADS says
+/// otherwise), and a large product is split into row or column blocks run on <see cref="KernelThreads"/>. Two thread
+/// pools on two cores fought each other (OpenBLAS's idle workers spin), and a GEMM inside a kernel worker range must
+/// not start threads of its own. Each block is an independent product, so the result does not depend on the split.
+/// </remarks>
 public static class Gemm
 {
+    // Below this many multiply-adds (about 40 µs of work) a split costs more than it saves.
+    private const long ParallelMacs = 1L << 21;
+
+    // Blocks narrower than this run the micro-kernels mostly on ragged edges.
+    private const int MinBlock = 32;
+
     private static GemmBackend? s_backend;
 
     /// <summary>The backend in use. Defaults to OpenBLAS when it loads, unless DEEPMETRIC_BLAS=managed.</summary>
@@ -66,6 +78,49 @@ public static class Gemm
             ScaleC(c, m, n, ldc, beta);
             return;
         }
+        if ((long)m * n * k >= ParallelMacs && Math.Max(m, n) >= 2 * MinBlock && KernelThreads.WouldSplit(Math.Max(m, n)))
+        {
+            MultiplySplit(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            return;
+        }
+        MultiplyBlock(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+
+    // Two row blocks (or column blocks when C is wider than tall), each a product of its own. Element offsets:
+    // rows i of op(A) start at a[i·lda] (or a[i] when transposed); columns j of op(B) at b[j] (or b[j·ldb]).
+    private static unsafe void MultiplySplit(bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+    {
+        bool byRows = m >= n;
+        fixed (float* pa0 = a)
+        fixed (float* pb0 = b)
+        fixed (float* pc0 = c)
+        {
+            // Raw pointers: spans cannot be captured by the worker lambda; the arrays stay pinned until For returns.
+            nint pa = (nint)pa0, pb = (nint)pb0, pc = (nint)pc0;
+            int aLen = a.Length, bLen = b.Length, cLen = c.Length;
+            KernelThreads.For(byRows ? m : n, (_, from, to) =>
+            {
+                var sa = new ReadOnlySpan<float>((float*)pa, aLen);
+                var sb = new ReadOnlySpan<float>((float*)pb, bLen);
+                var sc = new Span<float>((float*)pc, cLen);
+                if (byRows)
+                {
+                    int aOff = transA ? from : from * lda;
+                    MultiplyBlock(transA, transB, to - from, n, k, alpha, sa[aOff..], lda, sb, ldb, beta, sc[(from * ldc)..], ldc);
+                }
+                else
+                {
+                    int bOff = transB ? from * ldb : from;
+                    MultiplyBlock(transA, transB, m, to - from, k, alpha, sa, lda, sb[bOff..], ldb, beta, sc[from..], ldc);
+                }
+            });
+        }
+    }
+
+    private static unsafe void MultiplyBlock(bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+    {
         if (Backend == GemmBackend.OpenBlas)
         {
             fixed (float* pa = a)

@@ -23,6 +23,9 @@ internal static class KernelThreads
     public static bool Parallel { get; set; } =
         Environment.ProcessorCount > 1 && Environment.GetEnvironmentVariable("DEEPMETRIC_KERNEL_THREADS") != "1";
 
+    /// <summary>True when <see cref="For"/> over <paramref name="count"/> items would run on more than one thread.</summary>
+    public static bool WouldSplit(int count) => Ranges(count) > 1 && Parallel && !t_inWorker;
+
     /// <summary>The number of ranges <see cref="For"/> splits <paramref name="count"/> items into.</summary>
     public static int Ranges(int count) => count >= Split * MinItemsPerRange ? Split : 1;
 
