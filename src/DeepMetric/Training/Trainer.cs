@@ -133,6 +133,14 @@ public sealed class Trainer
     /// </summary>
     public string? RunDirectory { get; init; }
 
+    /// <summary>
+    /// Training batches read ahead of the step on a worker thread (decoding and augmentation included), so the step
+    /// does not wait for data; 0 reads each batch on the training thread when it is needed. Values are unchanged
+    /// either way (each batch is a pure function of its indices and step), so resumed runs stay bit-identical. While
+    /// an epoch runs, <see cref="Sampler"/> is this many batches ahead of the step. Default 2.
+    /// </summary>
+    public int PrefetchDepth { get; init; } = 2;
+
     /// <summary>Further generators to save in checkpoints (e.g. a data-augmentation generator), by a stable name.</summary>
     public IReadOnlyDictionary<string, Prng>? RandomSources { get; init; }
 
@@ -208,6 +216,10 @@ public sealed class Trainer
         {
             throw new InvalidOperationException($"IterationsPerEpoch must be positive (or null), got {IterationsPerEpoch}.");
         }
+        if (PrefetchDepth < 0)
+        {
+            throw new InvalidOperationException($"PrefetchDepth must be zero or positive, got {PrefetchDepth}.");
+        }
         if (EvaluateEvery <= 0)
         {
             throw new InvalidOperationException($"EvaluateEvery must be positive, got {EvaluateEvery}.");
@@ -249,32 +261,38 @@ public sealed class Trainer
             double lossSum = 0, tupleSum = 0, stepSeconds = 0;
             long samples = 0;
             float lr = Optimizer.LearningRate;
+            double dataWaitSeconds;
             var wall = Stopwatch.StartNew();
-            for (int it = 1; it <= iterations; it++)
+            using (var loader = new BatchLoader(train, Sampler, iterations, PrefetchDepth))
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                long position = Sampler.Position;
-                var indices = Sampler.NextBatch();
-                var images = train.Batch(indices, BatchRequest.Training(position));
-                var batchLabels = GatherLabels(train.Labels, indices);
-                long t0 = Stopwatch.GetTimestamp();
-                lr = Optimizer.LearningRate;
-                var (loss, tuples) = Step(images, batchLabels);
-                Iteration++;
-                if (SchedulerInterval == SchedulerInterval.Iteration)
+                for (int it = 1; it <= iterations; it++)
                 {
-                    StepAll(schedulers);
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var batch = loader.Next();
+                    long t0 = Stopwatch.GetTimestamp();
+                    lr = Optimizer.LearningRate;
+                    var (loss, tuples) = Step(batch.Inputs, batch.Labels);
+                    Iteration++;
+                    if (SchedulerInterval == SchedulerInterval.Iteration)
+                    {
+                        StepAll(schedulers);
+                    }
+                    stepSeconds += Stopwatch.GetElapsedTime(t0).TotalSeconds;
+                    samples += batch.Labels.Length;
+                    lossSum += loss;
+                    tupleSum += tuples ?? 0;
+                    if (progress is not null || Callbacks is not null)
+                    {
+                        var report = new TrainingProgress(epoch, epochs, it, iterations, loss, tuples, samples / Math.Max(stepSeconds, 1e-9))
+                        {
+                            LearningRate = lr,
+                            DataWaitSeconds = loader.WaitSeconds,
+                        };
+                        progress?.Report(report);
+                        Callbacks?.OnIterationEnd(this, report);
+                    }
                 }
-                stepSeconds += Stopwatch.GetElapsedTime(t0).TotalSeconds;
-                samples += indices.Length;
-                lossSum += loss;
-                tupleSum += tuples ?? 0;
-                if (progress is not null || Callbacks is not null)
-                {
-                    var report = new TrainingProgress(epoch, epochs, it, iterations, loss, tuples, samples / Math.Max(stepSeconds, 1e-9)) { LearningRate = lr };
-                    progress?.Report(report);
-                    Callbacks?.OnIterationEnd(this, report);
-                }
+                dataWaitSeconds = loader.WaitSeconds;
             }
             Sampler.SkipToEpochEnd();
             if (SchedulerInterval == SchedulerInterval.Epoch)
@@ -304,6 +322,7 @@ public sealed class Trainer
                 Iteration = Iteration,
                 LearningRate = lr,
                 IsBest = improved,
+                DataWaitSeconds = dataWaitSeconds,
             };
             _history.Add(result);
             foreach (var callback in callbacks)
@@ -311,7 +330,7 @@ public sealed class Trainer
                 callback.OnEpochEnd(this, result);
             }
             progress?.Report(new TrainingProgress(epoch, epochs, iterations, iterations, (float)result.MeanLoss,
-                Miner is null ? null : (int)Math.Round(tupleSum / iterations), result.SamplesPerSecond) { EpochEnd = result, LearningRate = lr });
+                Miner is null ? null : (int)Math.Round(tupleSum / iterations), result.SamplesPerSecond) { EpochEnd = result, LearningRate = lr, DataWaitSeconds = dataWaitSeconds });
         }
         foreach (var callback in callbacks)
         {
@@ -472,16 +491,6 @@ public sealed class Trainer
             _schedulers = list;
         }
         return _schedulers;
-    }
-
-    private static int[] GatherLabels(ReadOnlySpan<int> labels, ReadOnlySpan<int> indices)
-    {
-        var batch = GC.AllocateUninitializedArray<int>(indices.Length);
-        for (int j = 0; j < indices.Length; j++)
-        {
-            batch[j] = labels[indices[j]];
-        }
-        return batch;
     }
 
     private static void StepAll(LrScheduler[] schedulers)
