@@ -68,6 +68,7 @@ internal static class CliApp
         root.Add(EvalCommand.Create(context));
         root.Add(RecipesCommand.Create(context));
         root.Add(EmbedCommand.Create(context));
+        root.Add(ExportCommand.Create(context));
         root.Add(IndexCommand.Create(context));
         root.Add(SearchCommand.Create(context));
         root.Add(FewShotCommand.Create(context));

@@ -40,7 +40,7 @@ public sealed class ExportTests(ITestOutputHelper output) : IDisposable
         var x = Tensor.Rand(new Prng(7), [batch, c, h, w], 0f, 1f);
         var ours = model.Embed(x);
         var (ort, dims) = Oracle.RunOrt(bytes, x.ToArray(), [batch, c, h, w], "input");
-        double rel = Oracle.Compare(ours.ToArray(), ours.Shape, ort, dims);
+        double rel = Oracle.Compare(ours.ToArray(), ours.Shape, ort, dims, what: $"export {what}");
         output.WriteLine($"{what}: exported model vs ours, max relative error {rel:G3}");
         return rel;
     }

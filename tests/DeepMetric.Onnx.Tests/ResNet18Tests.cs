@@ -41,6 +41,26 @@ public sealed class ResNet18Tests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void The_preprocessing_graph_matches_onnx_runtime_and_runs_batches()
+    {
+        var path = ResNetFiles.Preprocess ?? throw new InvalidOperationException("ResNetPreprocess.onnx was not found in the restored package folder.");
+        var module = OnnxModule.FromFile(path);
+        var rgb = Tensor.Rand(new Prng(8), [2, 3, 224, 224], 0f, 255f).ToArray();
+        Tensor ours;
+        using (Tensor.NoGrad())
+        {
+            ours = module.Forward(Tensor.FromArray(rgb, 2, 3, 224, 224));
+        }
+        using var session = new InferenceSession(path);
+        int per = 3 * 224 * 224;
+        for (int i = 0; i < 2; i++)
+        {
+            var (ort, dims) = Oracle.RunOrt(session, rgb[(i * per)..((i + 1) * per)], [1, 3, 224, 224], module.InputName);
+            Oracle.Compare(ours.ToArray()[(i * per)..((i + 1) * per)], [1, 3, 224, 224], ort, dims);
+        }
+    }
+
+    [Fact]
     public void Has_trainable_weights_and_frozen_batchnorm_statistics()
     {
         var module = OnnxModule.FromFile(Model);

@@ -22,14 +22,14 @@ namespace DeepMetric.Cli.Commands;
 /// </list>
 /// Feature vectors become 1×1×D "images", so they suit the MLP only.
 /// </remarks>
-internal sealed class DataSourceOptions(CommonOptions common)
+internal sealed class DataSourceOptions(CommonOptions common, bool allowTensorFile = false)
 {
     internal const string FashionMnistSource = "fashion-mnist";
     internal const string ImageFolderSource = "image-folder";
     internal const string CsvSource = "csv";
     internal const string NpySource = "npy";
 
-    public Option<string> Data { get; } = CreateData();
+    public Option<string> Data { get; } = allowTensorFile ? RawEmbeddingOptions.DataWithTensorFile() : CreateData();
 
     public Option<string?> Train { get; } = new("--train") { Description = "csv/npy: training features file; image-folder: training folder", HelpName = "path" };
 

@@ -18,7 +18,8 @@ internal static class EmbedCommand
 
     internal static Command Create(CliContext context)
     {
-        var weights = new Option<FileInfo>("--weights") { Description = "Saved weights (model.safetensors of a 'train --run-dir' run)", HelpName = "file", Required = true };
+        var weights = new Option<FileInfo>("--weights") { Description = "Saved weights (model.safetensors of a 'train --run-dir' run)", HelpName = "file" };
+        var backbone = new Option<FileInfo?>("--backbone") { Description = "An ONNX graph to run as it is on --data X.npy (preprocessed [N, C, H, W]); writes .npy", HelpName = "file.onnx" };
         var model = new Option<string?>("--model") { Description = "Network of the weights: 'mlp' or 'cnn' (default: from the file or config.json)", HelpName = "name" };
         model.AcceptOnlyFromAmong(ModelLoader.Mlp, ModelLoader.Cnn);
         var embeddingSize = new Option<int?>("--embedding-size") { Description = "Embedding dimension (default: from the file or config.json)", HelpName = "n" };
@@ -31,15 +32,18 @@ internal static class EmbedCommand
         split.AcceptOnlyFromAmong(Train, Test, OpenSetTest);
         var metric = MetricOption();
         var output = new Option<FileInfo>("--output", "-o") { Description = "Embedding store to write (.dme)", HelpName = "file", Required = true };
-        var dataSource = new DataSourceOptions(context.Options);
+        var dataSource = new DataSourceOptions(context.Options, allowTensorFile: true);
 
         var command = new Command("embed", "Run saved weights over a Fashion-MNIST split and write an embedding store.")
         {
-            weights, model, embeddingSize, split, metric, output,
+            weights, backbone, model, embeddingSize, split, metric, output,
         };
         dataSource.AddTo(command);
-        command.SetAction(parseResult => Run(context, parseResult, dataSource,
-            parseResult.GetValue(weights)!.FullName,
+        command.SetAction(parseResult => RawEmbedding.Applies(parseResult.GetValue(dataSource.Data), parseResult.GetValue(backbone)?.FullName)
+            ? RawEmbedding.Run(context, parseResult.GetValue(backbone)?.FullName, parseResult.GetValue(weights)?.FullName, parseResult.GetValue(model),
+                parseResult.GetValue(embeddingSize), parseResult.GetValue(dataSource.Data), parseResult.GetValue(output)!.FullName)
+            : Run(context, parseResult, dataSource,
+            (parseResult.GetValue(weights) ?? throw new UsageException("embed needs --weights (or --backbone FILE.onnx with --data X.npy).")).FullName,
             parseResult.GetValue(model),
             parseResult.GetValue(embeddingSize),
             parseResult.GetValue(split) ?? Test,

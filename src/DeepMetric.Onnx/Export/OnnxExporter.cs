@@ -53,6 +53,25 @@ public static class OnnxExporter
     /// <summary>The serialized ONNX model of <paramref name="model"/>.</summary>
     public static byte[] ToBytes(Module model, OnnxExportOptions options) => Build(model, options).ToByteArray();
 
+    // The output shape from one forward pass on a zero image (batch symbolic), in evaluation mode.
+    private static object?[] OutputDims(Module model, OnnxExportOptions options)
+    {
+        bool wasTraining = model.IsTraining;
+        model.Eval();
+        try
+        {
+            using (Tensors.Tensor.NoGrad())
+            {
+                var y = model.Forward(Tensors.Tensor.Zeros(1, options.Channels, options.Height, options.Width));
+                return ["batch", .. y.Shape.Skip(1).Cast<object?>()];
+            }
+        }
+        finally
+        {
+            model.Train(wasTraining);
+        }
+    }
+
     internal static ModelProto Build(Module model, OnnxExportOptions options)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -66,7 +85,7 @@ public static class OnnxExporter
         graph.Input.Add(GraphEmitter.ValueInfo(options.InputName, ["batch", options.Channels, options.Height, options.Width]));
         var y = emitter.Emit(model, options.InputName);
         emitter.Rename(y, options.OutputName);
-        graph.Output.Add(GraphEmitter.ValueInfo(options.OutputName, ["batch", null]));
+        graph.Output.Add(GraphEmitter.ValueInfo(options.OutputName, OutputDims(model, options)));
         var m = new ModelProto { IrVersion = 8, ProducerName = "DeepMetric", ProducerVersion = "0.1", Graph = graph };
         m.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
         foreach (var (k, v) in options.Metadata)

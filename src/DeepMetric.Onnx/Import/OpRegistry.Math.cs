@@ -163,6 +163,20 @@ internal static partial class OpRegistry
         };
         m["ReduceMean"] = ctx => Reduce(ctx, Ops.Mean, axesMovedToInputAt: 18);
         m["ReduceSum"] = ctx => Reduce(ctx, Ops.Sum, axesMovedToInputAt: 13);
+        m["ReduceMax"] = ctx => Reduce(ctx, (x, a, keep, _) => Ops.Max(x, a, keep), axesMovedToInputAt: 18);
+        m["ReduceL2"] = ctx =>
+        {
+            var sumSquares = Reduce(ctx, Ops.Sum, axesMovedToInputAt: 18);
+            return (inputs, run) =>
+            {
+                var x = Float(inputs, 0, ctx);
+                var rest = inputs.Length > 1 ? inputs[1..] : [];
+                return One(Ops.Sqrt(sumSquares([OnnxValue.Of(Ops.Mul(x, x)), .. rest], run)[0].AsTensor()));
+            };
+        };
+        m["Max"] = ctx => Variadic(ctx, Ops.Maximum);
+        m["Min"] = ctx => Variadic(ctx, Ops.Minimum);
+        m["Softplus"] = ctx => (inputs, _) => One(Ops.Softplus(Float(inputs, 0, ctx)));
     }
 
     private static Tensor HardSigmoid(Tensor x, float alpha, float beta) => Ops.Clamp(Ops.Add(Ops.Mul(x, alpha), beta), 0f, 1f);
@@ -176,6 +190,21 @@ internal static partial class OpRegistry
             return One(OnnxValue.OfInts(IntOps.Broadcast(a, b, ints, out var dims), dims));
         }
         return One(floats(a.AsTensor(), b.AsTensor()));
+    };
+
+    private static NodeKernel Variadic(OpContext ctx, Func<Tensor, Tensor, Tensor> op) => (inputs, _) =>
+    {
+        var xs = inputs.Where(v => v is not null).Select(v => v!.AsTensor()).ToList();
+        if (xs.Count == 0)
+        {
+            throw ctx.Error("needs at least one input");
+        }
+        var y = xs[0];
+        for (int i = 1; i < xs.Count; i++)
+        {
+            y = op(y, xs[i]);
+        }
+        return One(y);
     };
 
     private static NodeKernel SoftmaxLike(OpContext ctx, Func<Tensor, int, Tensor> op)

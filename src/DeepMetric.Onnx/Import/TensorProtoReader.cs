@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using DeepMetric.Onnx.Proto;
 using DeepMetric.Tensors;
 
@@ -43,9 +44,16 @@ internal static class TensorProtoReader
                 if (!raw.IsEmpty)
                 {
                     CheckRaw(raw, n, 4, t, what);
-                    for (int i = 0; i < n; i++)
+                    if (BitConverter.IsLittleEndian)
                     {
-                        data[i] = BinaryPrimitives.ReadSingleLittleEndian(raw[(4 * i)..]);
+                        MemoryMarshal.Cast<byte, float>(raw).CopyTo(data);
+                    }
+                    else
+                    {
+                        for (int i = 0; i < n; i++)
+                        {
+                            data[i] = BinaryPrimitives.ReadSingleLittleEndian(raw[(4 * i)..]);
+                        }
                     }
                 }
                 else

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using DeepMetric.Onnx.Import;
 using DeepMetric.Tensors;
 using Microsoft.ML.OnnxRuntime;
@@ -34,7 +35,7 @@ internal static class Oracle
     }
 
     /// <summary>Max |ours − ORT| relative to ORT's largest magnitude; asserts shapes equal and the error ≤ tol.</summary>
-    public static double Compare(float[] ours, int[] ourDims, float[] ort, int[] ortDims, double tol = 1e-4)
+    public static double Compare(float[] ours, int[] ourDims, float[] ort, int[] ortDims, double tol = 1e-4, [CallerMemberName] string what = "")
     {
         Assert.Equal(ortDims, ourDims);
         double scale = 0, err = 0;
@@ -47,16 +48,21 @@ internal static class Oracle
             err = Math.Max(err, Math.Abs(ours[i] - ort[i]));
         }
         double rel = err / Math.Max(scale, 1e-12);
+        // For the fidelity table: DEEPMETRIC_ONNX_FIDELITY_LOG=file collects every comparison.
+        if (Environment.GetEnvironmentVariable("DEEPMETRIC_ONNX_FIDELITY_LOG") is { Length: > 0 } log)
+        {
+            File.AppendAllText(log, FormattableString.Invariant($"{what}\t[{string.Join(",", ortDims)}]\t{rel:G3}\n"));
+        }
         Assert.True(rel <= tol, $"max |ours − ORT| = {err:G4} is {rel:G3} of the largest magnitude {scale:G4} (tolerance {tol}).");
         return rel;
     }
 
-    public static double Check(GraphBuilder g, int[] shape, ulong seed = 1, float lo = -2f, float hi = 2f)
+    public static double Check(GraphBuilder g, int[] shape, ulong seed = 1, float lo = -2f, float hi = 2f, [CallerMemberName] string what = "")
     {
         var bytes = g.Bytes();
         var x = Tensor.Rand(new DeepMetric.Tensors.Random.Prng(seed), shape, lo, hi).ToArray();
         var (ort, ortDims) = RunOrt(bytes, x, shape);
         var ours = RunOurs(bytes, x, shape);
-        return Compare(ours.ToArray(), ours.Shape, ort, ortDims);
+        return Compare(ours.ToArray(), ours.Shape, ort, ortDims, what: what);
     }
 }
