@@ -20,6 +20,7 @@ public static class QuickRegistry
         new("ann", Search.AnnQuick.Run),
         new("dedup", Search.DedupQuick.Run),
         new("eval", Evaluation.EvalQuick.Run),
+        new("decode", Images.DecodeQuick.Run),
     ];
 
     /// <summary>Runs the benchmarks whose name contains <paramref name="filter"/> (all when null), printing each record as it is produced.</summary>
