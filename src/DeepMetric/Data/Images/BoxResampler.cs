@@ -7,7 +7,7 @@ namespace DeepMetric.Data.Images;
 /// centre at c = start + (i + ½)·s in source coordinates (s = box / output length); source pixel j (centre j + ½)
 /// gets the weight max(0, 1 − |j + ½ − c| / max(s, 1)); weights are renormalised over the pixels inside the
 /// source, so borders clamp; an output pixel whose centre lies outside the source is 0 (padding). An unscaled,
-/// pixel-aligned box copies exactly. The two axes are separable: rows first, then columns.
+/// pixel-aligned box copies the source (to float rounding). The two axes are separable: rows first, then columns.
 /// </summary>
 internal static class BoxResampler
 {
