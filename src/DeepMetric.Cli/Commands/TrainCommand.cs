@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using DeepMetric.Data;
+using DeepMetric.Data.Images;
 using DeepMetric.Tensors.Optim;
 using Spectre.Console;
 
@@ -98,6 +99,7 @@ internal static class TrainCommand
             model, loss, miner, margin, minerMargin, epochs, iterations, batchSize, mPerClass, embeddingSize, lr, seed, runDir, resume, evalEvery, patience, validationFraction, validationHoldout, scheduler, clipGradNorm, augment, weightDecay, evaluateInitial, quiet, json, recipe, noReport,
         };
         dataSource.AddTo(command);
+        dataSource.AddAugmentationTo(command);
         samplers.AddTo(command);
         command.SetAction(parseResult => Run(context, parseResult, dataSource, samplers, new TrainSettings(
             RecipeDefaults.Pick(parseResult, model, recipe, r => ModelName(r.Model)) ?? Mlp,
@@ -143,15 +145,24 @@ internal static class TrainCommand
             (train, validation) = ValidationSplit.Split(train, s.ValidationFraction, s.Seed,
                 s.HoldOutClasses ? ValidationHoldout.Classes : ValidationHoldout.Samples);
         }
+        dataSource.CheckAugmentationOptions(parseResult, s.Augment);
         if (s.Augment)
         {
             // Flips are label-preserving here: Fashion-MNIST's clothes, bags and shoes stay in their class when mirrored.
-            train = train is ImageDataset images
-                ? images.WithAugmenter(Augmenter.CropAndFlip(padding: 2, flip: true, seed: s.Seed))
-                : throw new UsageException("--augment applies to images; the training data here are feature vectors.");
+            train = train switch
+            {
+                ImageDataset images => images.WithAugmenter(Augmenter.CropAndFlip(padding: 2, flip: true, seed: s.Seed)),
+                ImageFolderDataset folder => folder.WithTraining(dataSource.TrainingTransform(parseResult), s.Seed),
+                _ => throw new UsageException("--augment applies to images; the training data here are feature vectors."),
+            };
         }
         var (sampler, batchDescription) = samplers.Create(parseResult, data with { Train = train }, s.Loss, s.BatchSize, s.MPerClass, s.Seed);
         s = s with { BatchSize = sampler.BatchSize };
+        if (train is ImageFolderDataset)
+        {
+            // Decode and augment the next batch on a worker while the step runs (a second sampler knows its indices).
+            train = new PrefetchingDataset(train, samplers.Create(parseResult, data with { Train = train }, s.Loss, s.BatchSize, s.MPerClass, s.Seed).Sampler);
+        }
 
         var (channels, height, width) = DatasetSummary.Shape(train);
         var embeddingModel = ModelLoader.Create(s.Model, s.EmbeddingSize, channels, height, width, s.Seed);
@@ -198,7 +209,7 @@ internal static class TrainCommand
             output.WriteLine(data.Description);
             output.WriteLine(Invariant($"train: {data.TrainClasses}, {train.Count:N0} images; test: {data.TestClasses}, {test.Count:N0} images"));
             output.WriteLine(Invariant(
-                $"{s.Model} ({embeddingModel.ParameterCount:N0} parameters, embedding {s.EmbeddingSize}), loss {s.Loss}, miner {s.Miner}, batch {batchDescription}, {(s.WeightDecay > 0 ? $"AdamW lr {s.Lr:G} weight decay {s.WeightDecay:G}" : $"Adam lr {s.Lr:G}")}{(s.Augment ? ", crop+flip augmentation" : "")}, {s.Epochs} epoch(s) × {iterationsPerEpoch} iterations, seed {s.Seed}"));
+                $"{s.Model} ({embeddingModel.ParameterCount:N0} parameters, embedding {s.EmbeddingSize}), loss {s.Loss}, miner {s.Miner}, batch {batchDescription}, {(s.WeightDecay > 0 ? $"AdamW lr {s.Lr:G} weight decay {s.WeightDecay:G}" : $"Adam lr {s.Lr:G}")}{(s.Augment ? (train is PrefetchingDataset ? ", random-resized-crop+flip augmentation" : ", crop+flip augmentation") : "")}, {s.Epochs} epoch(s) × {iterationsPerEpoch} iterations, seed {s.Seed}"));
         }
         if (s.RunDir is not null && s.Resume is null)
         {
@@ -211,6 +222,7 @@ internal static class TrainCommand
         double baselineSeconds = Stopwatch.GetElapsedTime(e0).TotalSeconds;
 
         var results = Fit(trainer, train, validation, s.Epochs, chatty, output);
+        (train as PrefetchingDataset)?.Dispose();   // the batch read ahead past the last step is not needed
         if (validation is not null && trainer.RestoreBestModel() && chatty)
         {
             output.WriteLine(trainer.BestEpoch == 0
@@ -248,6 +260,10 @@ internal static class TrainCommand
         {
             output.WriteLine(Invariant(
                 $"trained in {trainSeconds:F1} s ({samplesPerSecond:N0} samples/s); evaluation of {trained.QueryCount:N0} unseen-class queries in {evalSeconds:F2} s (untrained baseline {baselineSeconds:F2} s)"));
+            if (train is PrefetchingDataset ahead)
+            {
+                output.WriteLine(Invariant($"waited {ahead.WaitSeconds:F1} s for training batches ({100 * ahead.WaitSeconds / Math.Max(trainSeconds, 1e-9):F1} % of training time; {ahead.PrefetchHits:N0} of {ahead.TrainingReads:N0} read ahead)"));
+            }
             if (s.RunDir is not null)
             {
                 output.WriteLine($"run directory: {s.RunDir}");

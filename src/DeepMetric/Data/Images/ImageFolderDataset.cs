@@ -154,6 +154,46 @@ public sealed class ImageFolderDataset : IDataset
         return new ImageFolderDataset(paths, labels, _classNames, Evaluation, Training, Options, _cache);
     }
 
+    /// <summary>
+    /// A dataset of the same files, labels, evaluation transform and cache whose augmented reads apply
+    /// <paramref name="training"/> with randomness seeded by <paramref name="seed"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The transform's output size differs from <see cref="ItemShape"/>.</exception>
+    public ImageFolderDataset WithTraining(ImageTransform training, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(training);
+        return new ImageFolderDataset(_paths, _labels, _classNames, Evaluation, training, Options with { Seed = seed }, _cache);
+    }
+
+    /// <summary>
+    /// Checks every file without decoding pixels (<see cref="ImageReader.Check"/>), in parallel: the failures, in file
+    /// order, as (item index, error). Run it before training so bad files are reported before anything is written.
+    /// </summary>
+    public IReadOnlyList<(int Index, Exception Error)> CheckFiles()
+    {
+        var errors = new Exception?[_paths.Length];
+        Parallel.For(0, _paths.Length, new ParallelOptions { MaxDegreeOfParallelism = Options.MaxParallelism }, i =>
+        {
+            try
+            {
+                ImageReader.Check(_paths[i], Options.MaxPixels);
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                errors[i] = e;
+            }
+        });
+        var failures = new List<(int, Exception)>();
+        for (int i = 0; i < errors.Length; i++)
+        {
+            if (errors[i] is { } e)
+            {
+                failures.Add((i, e));
+            }
+        }
+        return failures;
+    }
+
     /// <summary>The decoded (untransformed) image of item <paramref name="index"/>, e.g. for a thumbnail.</summary>
     public PixelImage Decode(int index)
     {
