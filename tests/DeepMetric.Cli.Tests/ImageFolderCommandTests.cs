@@ -54,7 +54,7 @@ public sealed class ImageFolderCommandTests : IDisposable
         string root = WritePhotos("photos");
         string run = Path.Combine(_dir, "run");
         string[] data = ["--data", "image-folder", "--data-dir", root, "--color", "rgb", "--image-size", "24"];
-        var (code, output, err) = Run([.. "train".Split(' '), .. data, "--augment", "--jitter", "0.2", "--crop-scale", "0.5", "--model", "cnn",
+        var (code, output, err) = Run([.. "train".Split(' '), .. data, "--augment", "--jitter", "0.2", "--crop-scale", "0.5", "--normalize", "imagenet", "--resize-ratio", "1.2", "--model", "cnn",
             "--epochs", "1", "--iterations-per-epoch", "3", "--batch-size", "8", "--m-per-class", "4", "--embedding-size", "8", "--run-dir", run]);
         Assert.Equal("", err);
         Assert.Equal(0, code);
@@ -83,6 +83,11 @@ public sealed class ImageFolderCommandTests : IDisposable
         var first = JsonDocument.Parse(output.Split('\n')[0]).RootElement.GetProperty("neighbors")[0];
         Assert.Equal("class3/02.jpg", first.GetProperty("id").GetString());
         Assert.True(first.GetProperty("distance").GetDouble() < 1e-5);
+        // embed and search both read the photos as the model was trained (ratio 1.2, ImageNet normalisation, saved in the
+        // model file); read another way, the query no longer matches its own stored embedding.
+        (code, output, _) = Run("search", "--index", index, "--image", Path.Combine(root, "class3", "02.jpg"), "--weights", weights, "--k", "1", "--json", "--normalize", "none");
+        Assert.Equal(0, code);
+        Assert.True(JsonDocument.Parse(output.Split('\n')[0]).RootElement.GetProperty("neighbors")[0].GetProperty("distance").GetDouble() > 1e-3);
 
         // dedup over a flat folder of photos: a byte copy is a duplicate of its original.
         string flat = Path.Combine(_dir, "flat");

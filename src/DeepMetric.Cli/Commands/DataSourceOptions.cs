@@ -49,6 +49,8 @@ internal sealed class DataSourceOptions(CommonOptions common)
 
     public Option<double?> ResizeRatio { get; } = ResizeRatioOption();
 
+    public Option<string?> Normalize { get; } = NormalizeOption();
+
     public Option<int> ImageCacheMb { get; } = new("--image-cache-mb")
     {
         Description = "image-folder: keep up to N MB of decoded images in memory between reads (default 0: decode on every read)",
@@ -76,6 +78,21 @@ internal sealed class DataSourceOptions(CommonOptions common)
 
     /// <summary>The evaluation transform settings resolved by the last image-folder <see cref="Load"/>.</summary>
     internal ImageTransformOptions? ImageTransforms { get; private set; }
+
+    /// <summary>The resize ratio and normalisation resolved by the last image-folder <see cref="Load"/> (saved with a trained model).</summary>
+    internal ImagePreprocessing? Preprocessing { get; private set; }
+
+    /// <summary><c>--normalize none|imagenet</c>.</summary>
+    internal static Option<string?> NormalizeOption()
+    {
+        var o = new Option<string?>("--normalize")
+        {
+            Description = "image-folder: 'imagenet' standardises channels with the ImageNet mean/std, 'none' keeps [0, 1] (default: as the model was trained, else none)",
+            HelpName = "kind",
+        };
+        o.AcceptOnlyFromAmong(ImagePreprocessing.None, ImagePreprocessing.ImageNet);
+        return o;
+    }
 
     /// <summary><c>--resize-ratio R</c>: how evaluation reads fit an image into the input size.</summary>
     internal static Option<double?> ResizeRatioOption() => new("--resize-ratio")
@@ -107,6 +124,7 @@ internal sealed class DataSourceOptions(CommonOptions common)
         command.Add(ImageSize);
         command.Add(Color);
         command.Add(ResizeRatio);
+        command.Add(Normalize);
         command.Add(ImageCacheMb);
         command.Add(SkipBadImages);
     }
@@ -168,6 +186,7 @@ internal sealed class DataSourceOptions(CommonOptions common)
         Only(parseResult, source, ImageSize, ImageFolderSource);
         Only(parseResult, source, Color, ImageFolderSource);
         Only(parseResult, source, ResizeRatio, ImageFolderSource);
+        Only(parseResult, source, Normalize, ImageFolderSource);
         Only(parseResult, source, ImageCacheMb, ImageFolderSource);
         Only(parseResult, source, SkipBadImages, ImageFolderSource);
         if (source != FashionMnistSource && test is not null && train is null)
@@ -321,17 +340,16 @@ internal sealed class DataSourceOptions(CommonOptions common)
             var first = ImageReader.Read(layout.Paths[0], color);
             size = (first.Width, first.Height);
         }
-        double ratio = parseResult.GetValue(ResizeRatio) ?? 1.0;
-        if (!(ratio == 0 || (ratio >= 1 && double.IsFinite(ratio))))
-        {
-            throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--resize-ratio must be 0 or at least 1, got {ratio}."));
-        }
+        // Read images as the model was trained on them unless the options say otherwise.
+        var saved = ImagePreprocessing.Of(model);
+        Preprocessing = new ImagePreprocessing(ImagePreprocessing.CheckRatio(parseResult.GetValue(ResizeRatio) ?? saved.ResizeRatio),
+            parseResult.GetValue(Normalize) ?? saved.Normalize);
         int cacheMb = parseResult.GetValue(ImageCacheMb);
         if (cacheMb < 0)
         {
             throw new UsageException("--image-cache-mb must not be negative.");
         }
-        ImageTransforms = new ImageTransformOptions { Width = size.Value.Width, Height = size.Value.Height, ResizeRatio = ratio };
+        ImageTransforms = Preprocessing.Options(size.Value.Width, size.Value.Height, color == ImageColorMode.Rgb ? 3 : 1);
         var options = new ImageFolderDatasetOptions { ColorMode = color, CacheBytes = cacheMb * (1L << 20) };
         var data = new ImageFolderDataset(layout.Paths, layout.Labels, layout.ClassNames, ImageTransform.ForEvaluation(ImageTransforms), null, options);
         var failures = data.CheckFiles();

@@ -13,7 +13,7 @@ namespace DeepMetric.Cli.Commands;
 internal static class ImageInputs
 {
     /// <summary>The dataset, one id per item, and whether the items carry labels.</summary>
-    internal static (ImageFolderDataset Data, string[] Ids, bool Labelled) Open(string folder, LoadedModel model, double resizeRatio)
+    internal static (ImageFolderDataset Data, string[] Ids, bool Labelled) Open(string folder, LoadedModel model, double? resizeRatio, string? normalize)
     {
         folder = Path.GetFullPath(folder);
         if (!Directory.Exists(folder))
@@ -24,11 +24,9 @@ internal static class ImageInputs
         {
             throw new UsageException($"The model '{model.WeightsPath}' takes {model.InputChannels}×{model.InputHeight}×{model.InputWidth} inputs, not images.");
         }
-        if (!(resizeRatio == 0 || (resizeRatio >= 1 && double.IsFinite(resizeRatio))))
-        {
-            throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--resize-ratio must be 0 or at least 1, got {resizeRatio}."));
-        }
-        var transform = ImageTransform.ForEvaluation(new ImageTransformOptions { Width = model.InputWidth, Height = model.InputHeight, ResizeRatio = resizeRatio });
+        var saved = ImagePreprocessing.Of(model);
+        var transform = new ImagePreprocessing(ImagePreprocessing.CheckRatio(resizeRatio ?? saved.ResizeRatio), normalize ?? saved.Normalize)
+            .Evaluation(model.InputWidth, model.InputHeight, model.InputChannels);
         var options = new ImageFolderDatasetOptions { ColorMode = model.InputChannels == 3 ? ImageColorMode.Rgb : ImageColorMode.Gray };
         var flat = Directory.GetFiles(folder).Where(ImageReader.HasImageExtension).ToArray();
         ImageFolderDataset data;

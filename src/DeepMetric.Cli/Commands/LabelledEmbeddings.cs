@@ -46,6 +46,8 @@ internal sealed record LabelledEmbeddings(string[] Ids, float[] Vectors, int Dim
 
         public Option<double?> ResizeRatio { get; } = DataSourceOptions.ResizeRatioOption();
 
+        public Option<string?> Normalize { get; } = DataSourceOptions.NormalizeOption();
+
         public void AddTo(Command command)
         {
             command.Add(Store);
@@ -54,6 +56,7 @@ internal sealed record LabelledEmbeddings(string[] Ids, float[] Vectors, int Dim
             command.Add(Metric);
             command.Add(Images);
             command.Add(ResizeRatio);
+            command.Add(Normalize);
         }
 
         private static Option<string> CreateSplit()
@@ -106,14 +109,14 @@ internal sealed record LabelledEmbeddings(string[] Ids, float[] Vectors, int Dim
                 throw new UsageException("--split picks a Fashion-MNIST split; with --images the folder is the data.");
             }
             var loaded = ModelLoader.Load(weights!.FullName);
-            var (folder, folderIds, labelled) = ImageInputs.Open(images.FullName, loaded, parseResult.GetValue(options.ResizeRatio) ?? 1.0);
+            var (folder, folderIds, labelled) = ImageInputs.Open(images.FullName, loaded, parseResult.GetValue(options.ResizeRatio), parseResult.GetValue(options.Normalize));
             var vectors = loaded.Model.Embed(folder);
             int[] folderLabels = labelled ? folder.Labels.ToArray() : Enumerable.Repeat(-1, folder.Count).ToArray();
             return new LabelledEmbeddings(folderIds, vectors.ReadOnlySpan.ToArray(), vectors.Dim(1), folderLabels, metric, weights.FullName, weights.FullName);
         }
-        if (parseResult.GetResult(options.ResizeRatio) is { Implicit: false })
+        if (parseResult.GetResult(options.ResizeRatio) is { Implicit: false } || parseResult.GetResult(options.Normalize) is { Implicit: false })
         {
-            throw new UsageException("--resize-ratio applies to --images only.");
+            throw new UsageException("--resize-ratio and --normalize apply to --images only.");
         }
         string split = parseResult.GetValue(options.Split) ?? Test;
         var model = ModelLoader.Load(weights!.FullName).Model;

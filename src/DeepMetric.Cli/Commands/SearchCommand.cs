@@ -26,12 +26,13 @@ internal static class SearchCommand
         var weights = new Option<FileInfo?>("--weights") { Description = "With --image: the model that embedded the index (model.safetensors of a 'train --run-dir' run)", HelpName = "file" };
 
         var resizeRatio = DataSourceOptions.ResizeRatioOption();
+        var normalize = DataSourceOptions.NormalizeOption();
 
-        var command = new Command("search", "Print the k nearest neighbours of stored items or of an image in an index.") { index, id, store, k, efSearch, json, image, weights, resizeRatio };
+        var command = new Command("search", "Print the k nearest neighbours of stored items or of an image in an index.") { index, id, store, k, efSearch, json, image, weights, resizeRatio, normalize };
         command.SetAction(parseResult => parseResult.GetValue(image) is { } imageFile
             ? RunImage(context, parseResult.GetValue(index)!.FullName, imageFile.FullName, parseResult.GetValue(weights)?.FullName,
                 parseResult.GetResult(id) is not null || parseResult.GetResult(store) is not null, parseResult.GetValue(k), parseResult.GetValue(efSearch), parseResult.GetValue(json),
-                parseResult.GetValue(resizeRatio) ?? 1.0)
+                parseResult.GetValue(resizeRatio), parseResult.GetValue(normalize))
             : Run(context,
             parseResult.GetValue(index)!.FullName,
             parseResult.GetValue(id),
@@ -109,12 +110,8 @@ internal static class SearchCommand
         return CliApp.Success;
     }
 
-    private static int RunImage(CliContext context, string indexPath, string imagePath, string? weightsPath, bool otherQuery, int k, int? efSearch, bool json, double resizeRatio)
+    private static int RunImage(CliContext context, string indexPath, string imagePath, string? weightsPath, bool otherQuery, int k, int? efSearch, bool json, double? resizeRatio, string? normalize)
     {
-        if (!(resizeRatio == 0 || (resizeRatio >= 1 && double.IsFinite(resizeRatio))))
-        {
-            throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--resize-ratio must be 0 or at least 1, got {resizeRatio}."));
-        }
         if (otherQuery)
         {
             throw new UsageException("Give one query: --image FILE, --id ID or --store QUERIES.");
@@ -142,8 +139,10 @@ internal static class SearchCommand
         {
             throw new UsageException($"The model '{loaded.WeightsPath}' takes {loaded.InputChannels}×{loaded.InputHeight}×{loaded.InputWidth} inputs, not images.");
         }
-        // The evaluation read of an image folder: the same fit to the input (--resize-ratio as given to train/embed).
-        var transform = ImageTransform.ForEvaluation(new ImageTransformOptions { Width = loaded.InputWidth, Height = loaded.InputHeight, ResizeRatio = resizeRatio });
+        // The evaluation read of an image folder: the fit the model was trained with, unless the options override it.
+        var saved = ImagePreprocessing.Of(loaded);
+        var preprocessing = new ImagePreprocessing(ImagePreprocessing.CheckRatio(resizeRatio ?? saved.ResizeRatio), normalize ?? saved.Normalize);
+        var transform = preprocessing.Evaluation(loaded.InputWidth, loaded.InputHeight, loaded.InputChannels);
         var pixels = new float[loaded.InputChannels * loaded.InputHeight * loaded.InputWidth];
         transform.Apply(ImageReader.Read(imagePath, color), pixels, new Tensors.Random.Prng(0));
         var embedding = loaded.Model.Embed(Tensor.FromArray(pixels, 1, loaded.InputChannels, loaded.InputHeight, loaded.InputWidth));

@@ -240,7 +240,9 @@ internal static class TrainCommand
         var metricsJson = MetricsJson(s, trained, clustering, untrained, trainSeconds, samplesPerSecond, evalSeconds, results[^1].MeanLoss);
         if (s.RunDir is not null)
         {
-            embeddingModel.Save(Path.Combine(s.RunDir, "model.safetensors"), ModelLoader.Metadata(s.Model, s.EmbeddingSize, channels, height, width));
+            var metadata = ModelLoader.Metadata(s.Model, s.EmbeddingSize, channels, height, width);
+            dataSource.Preprocessing?.WriteTo(metadata);   // image folders: how files were fitted to the input
+            embeddingModel.Save(Path.Combine(s.RunDir, "model.safetensors"), metadata);
             RunDirectory.WriteTextAtomically(Path.Combine(s.RunDir, "metrics.json"), metricsJson + "\n");
             if (s.Report)
             {
