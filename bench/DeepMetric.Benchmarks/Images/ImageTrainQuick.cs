@@ -8,8 +8,8 @@ namespace DeepMetric.Benchmarks.Images;
 /// <summary>
 /// Trains the CNN at 64×64 RGB with augmentation (random resized crop, flip, colour jitter, ImageNet normalisation)
 /// from a lazy <see cref="ImageFolderDataset"/> of JPEGs, and reports the share of training wall time the loop spent
-/// waiting for data, with and without one-step read-ahead (<see cref="PrefetchingDataset"/>), and the process's peak
-/// resident memory. Environment: DEEPMETRIC_BENCH_IMAGE_FOLDER (default /tmp/jpeg50k, made by
+/// waiting for data, with the trainer's read-ahead (<c>PrefetchDepth</c> 2, "ahead") and without (0, "sync"), and the
+/// process's peak resident memory. Environment: DEEPMETRIC_BENCH_IMAGE_FOLDER (default /tmp/jpeg50k, made by
 /// bench/scripts/make_jpeg_folder.py), DEEPMETRIC_BENCH_IMAGE_LIMIT (use only the first N files; default all),
 /// DEEPMETRIC_BENCH_IMAGE_STEPS (steps per run, default 40), DEEPMETRIC_BENCH_IMAGE_MODES ("ahead,sync").
 /// </summary>
@@ -43,30 +43,27 @@ public static class ImageTrainQuick
         {
             foreach (string mode in modes)
             {
-                var (wall, wait, hits, loss) = Train(data, mode, steps);
+                var (wall, wait, loss) = Train(data, mode, steps);
                 yield return new BenchRecord($"imagetrain/{mode}/{rep}/step", wall / steps * 1000, "ms");
                 yield return new BenchRecord($"imagetrain/{mode}/{rep}/data_wait_share", wait / wall * 100, "%");
-                yield return new BenchRecord($"imagetrain/{mode}/{rep}/prefetch_hits", hits, "reads");
                 yield return new BenchRecord($"imagetrain/{mode}/{rep}/loss", loss, "");
             }
         }
         yield return new BenchRecord("imagetrain/peak_rss", PeakRssMegabytes(), "MB");
     }
 
-    private static (double Wall, double Wait, long Hits, double Loss) Train(IDataset data, string mode, int steps)
+    private static (double Wall, double Wait, double Loss) Train(IDataset data, string mode, int steps)
     {
+        var model = ModelLoader.Create(ModelLoader.Cnn, 64, 3, 64, 64, seed: 1);
+        var trainer = new Trainer(model, new TripletMarginLoss(0.1f), new TripletMarginMiner(0.1f), p => new Adam(p, lr: 1e-3f),
+            new MPerClassSampler(data.Labels, 8, Batch, seed: 1))
         {
-            var model = ModelLoader.Create(ModelLoader.Cnn, 64, 3, 64, 64, seed: 1);
-            var trainer = new Trainer(model, new TripletMarginLoss(0.1f), new TripletMarginMiner(0.1f), p => new Adam(p, lr: 1e-3f),
-                new MPerClassSampler(data.Labels, 8, Batch, seed: 1))
-            {
-                IterationsPerEpoch = steps,
-            };
-            using var ahead = new PrefetchingDataset(data, mode == "ahead" ? new MPerClassSampler(data.Labels, 8, Batch, seed: 1) : null);
-            var clock = Stopwatch.StartNew();
-            var result = trainer.Fit(ahead, 1);
-            return (clock.Elapsed.TotalSeconds, ahead.WaitSeconds, ahead.PrefetchHits, result[^1].MeanLoss);
-        }
+            IterationsPerEpoch = steps,
+            PrefetchDepth = mode == "ahead" ? 2 : 0,
+        };
+        var clock = Stopwatch.StartNew();
+        var result = trainer.Fit(data, 1);
+        return (clock.Elapsed.TotalSeconds, result[^1].DataWaitSeconds, result[^1].MeanLoss);
     }
 
     // VmHWM of /proc/self/status: the peak resident set of this process.

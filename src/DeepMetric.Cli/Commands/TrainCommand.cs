@@ -158,11 +158,6 @@ internal static class TrainCommand
         }
         var (sampler, batchDescription) = samplers.Create(parseResult, data with { Train = train }, s.Loss, s.BatchSize, s.MPerClass, s.Seed);
         s = s with { BatchSize = sampler.BatchSize };
-        if (train is ImageFolderDataset)
-        {
-            // Decode and augment the next batch on a worker while the step runs (a second sampler knows its indices).
-            train = new PrefetchingDataset(train, samplers.Create(parseResult, data with { Train = train }, s.Loss, s.BatchSize, s.MPerClass, s.Seed).Sampler);
-        }
 
         var (channels, height, width) = DatasetSummary.Shape(train);
         var embeddingModel = ModelLoader.Create(s.Model, s.EmbeddingSize, channels, height, width, s.Seed);
@@ -209,7 +204,7 @@ internal static class TrainCommand
             output.WriteLine(data.Description);
             output.WriteLine(Invariant($"train: {data.TrainClasses}, {train.Count:N0} images; test: {data.TestClasses}, {test.Count:N0} images"));
             output.WriteLine(Invariant(
-                $"{s.Model} ({embeddingModel.ParameterCount:N0} parameters, embedding {s.EmbeddingSize}), loss {s.Loss}, miner {s.Miner}, batch {batchDescription}, {(s.WeightDecay > 0 ? $"AdamW lr {s.Lr:G} weight decay {s.WeightDecay:G}" : $"Adam lr {s.Lr:G}")}{(s.Augment ? (train is PrefetchingDataset ? ", random-resized-crop+flip augmentation" : ", crop+flip augmentation") : "")}, {s.Epochs} epoch(s) × {iterationsPerEpoch} iterations, seed {s.Seed}"));
+                $"{s.Model} ({embeddingModel.ParameterCount:N0} parameters, embedding {s.EmbeddingSize}), loss {s.Loss}, miner {s.Miner}, batch {batchDescription}, {(s.WeightDecay > 0 ? $"AdamW lr {s.Lr:G} weight decay {s.WeightDecay:G}" : $"Adam lr {s.Lr:G}")}{(s.Augment ? (train is ImageFolderDataset ? ", random-resized-crop+flip augmentation" : ", crop+flip augmentation") : "")}, {s.Epochs} epoch(s) × {iterationsPerEpoch} iterations, seed {s.Seed}"));
         }
         if (s.RunDir is not null && s.Resume is null)
         {
@@ -222,7 +217,6 @@ internal static class TrainCommand
         double baselineSeconds = Stopwatch.GetElapsedTime(e0).TotalSeconds;
 
         var results = Fit(trainer, train, validation, s.Epochs, chatty, output);
-        (train as PrefetchingDataset)?.Dispose();   // the batch read ahead past the last step is not needed
         if (validation is not null && trainer.RestoreBestModel() && chatty)
         {
             output.WriteLine(trainer.BestEpoch == 0
@@ -262,9 +256,10 @@ internal static class TrainCommand
         {
             output.WriteLine(Invariant(
                 $"trained in {trainSeconds:F1} s ({samplesPerSecond:N0} samples/s); evaluation of {trained.QueryCount:N0} unseen-class queries in {evalSeconds:F2} s (untrained baseline {baselineSeconds:F2} s)"));
-            if (train is PrefetchingDataset ahead)
+            if (train is ImageFolderDataset)
             {
-                output.WriteLine(Invariant($"waited {ahead.WaitSeconds:F1} s for training batches ({100 * ahead.WaitSeconds / Math.Max(trainSeconds, 1e-9):F1} % of training time; {ahead.PrefetchHits:N0} of {ahead.TrainingReads:N0} read ahead)"));
+                double wait = results.Sum(r => r.DataWaitSeconds);
+                output.WriteLine(Invariant($"waited {wait:F1} s for training batches decoded ahead ({100 * wait / Math.Max(trainSeconds, 1e-9):F1} % of training time)"));
             }
             if (s.RunDir is not null)
             {
