@@ -21,6 +21,8 @@ public static class QuickRegistry
         new("ann", Search.AnnQuick.Run),
         new("dedup", Search.DedupQuick.Run),
         new("eval", Evaluation.EvalQuick.Run),
+        new("decode", Images.DecodeQuick.Run),
+        new("imagetrain", Images.ImageTrainQuick.Run),
     ];
 
     /// <summary>Runs the benchmarks whose name contains <paramref name="filter"/> (all when null), printing each record as it is produced.</summary>

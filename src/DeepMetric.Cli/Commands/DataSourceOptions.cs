@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using DeepMetric.Data;
+using DeepMetric.Data.Images;
 
 namespace DeepMetric.Cli.Commands;
 
@@ -12,7 +13,8 @@ namespace DeepMetric.Cli.Commands;
 /// <list type="bullet">
 /// <item><c>--data fashion-mnist</c> (default): the IDX files in <c>--data-dir</c>; train on classes 0-4 of the
 /// training split, evaluate on the unseen classes 5-9 of the test split.</item>
-/// <item><c>--data image-folder</c>: one sub-folder per class (PNG/PGM/PPM). <c>--data-dir DIR</c> with
+/// <item><c>--data image-folder</c>: one sub-folder per class (JPEG, PNG, BMP, GIF, WebP, TGA, TIFF, PGM/PPM; photos
+/// of any size, decoded on demand, see <see cref="ImageFolderDataset"/>). <c>--data-dir DIR</c> with
 /// <c>DIR/train</c> and <c>DIR/test</c> sub-folders uses them as they are; any other <c>--data-dir DIR</c> (or a lone
 /// <c>--train DIR</c>) is split by class for the open-set protocol: the first ⌊N/2⌋ classes in ordinal name order
 /// are trained on and the rest evaluated. <c>--train DIR --test DIR</c> names both folders.</item>
@@ -45,6 +47,60 @@ internal sealed class DataSourceOptions(CommonOptions common, bool allowTensorFi
 
     public Option<string?> Color { get; } = ColorOption();
 
+    public Option<double?> ResizeRatio { get; } = ResizeRatioOption();
+
+    public Option<string?> Normalize { get; } = NormalizeOption();
+
+    public Option<int> ImageCacheMb { get; } = new("--image-cache-mb")
+    {
+        Description = "image-folder: keep up to N MB of decoded images in memory between reads (default 0: decode on every read)",
+        HelpName = "N",
+    };
+
+    public Option<bool> SkipBadImages { get; } = new("--skip-bad-images")
+    {
+        Description = "image-folder: leave out files that are not readable images (counted in the summary) instead of stopping at the first",
+    };
+
+    /// <summary>train: <c>--crop-scale</c>, the smallest share of an image a random crop keeps (with --augment).</summary>
+    public Option<double?> CropScale { get; } = new("--crop-scale")
+    {
+        Description = "image-folder with --augment: random resized crops keep at least this share of the image area (default 0.35; torchvision's 0.08 is harsher)",
+        HelpName = "share",
+    };
+
+    /// <summary>train: <c>--jitter</c>, colour jitter strength (with --augment).</summary>
+    public Option<double?> Jitter { get; } = new("--jitter")
+    {
+        Description = "image-folder with --augment: brightness/contrast/saturation jitter strength (default 0: off; 0.4 is strong)",
+        HelpName = "s",
+    };
+
+    /// <summary>The evaluation transform settings resolved by the last image-folder <see cref="Load"/>.</summary>
+    internal ImageTransformOptions? ImageTransforms { get; private set; }
+
+    /// <summary>The resize ratio and normalisation resolved by the last image-folder <see cref="Load"/> (saved with a trained model).</summary>
+    internal ImagePreprocessing? Preprocessing { get; private set; }
+
+    /// <summary><c>--normalize none|imagenet</c>.</summary>
+    internal static Option<string?> NormalizeOption()
+    {
+        var o = new Option<string?>("--normalize")
+        {
+            Description = "image-folder: 'imagenet' standardises channels with the ImageNet mean/std, 'none' keeps [0, 1] (default: as the model was trained, else none)",
+            HelpName = "kind",
+        };
+        o.AcceptOnlyFromAmong(ImagePreprocessing.None, ImagePreprocessing.ImageNet);
+        return o;
+    }
+
+    /// <summary><c>--resize-ratio R</c>: how evaluation reads fit an image into the input size.</summary>
+    internal static Option<double?> ResizeRatioOption() => new("--resize-ratio")
+    {
+        Description = "image-folder: resize the shorter side to R × the input size, then crop the centre (default 1: keep the aspect ratio; 8/7 ≈ 1.14 as ImageNet; 0: stretch to the size)",
+        HelpName = "R",
+    };
+
     /// <summary><c>--image-size WxH</c> (or one number for a square): the size images are resized to.</summary>
     internal static Option<string?> ImageSizeOption() =>
         new("--image-size") { Description = "image-folder: resize images to WxH (default: the model's input, else the first image's size)", HelpName = "WxH" };
@@ -67,6 +123,49 @@ internal sealed class DataSourceOptions(CommonOptions common, bool allowTensorFi
         command.Add(LabelColumn);
         command.Add(ImageSize);
         command.Add(Color);
+        command.Add(ResizeRatio);
+        command.Add(Normalize);
+        command.Add(ImageCacheMb);
+        command.Add(SkipBadImages);
+    }
+
+    /// <summary>Adds the training-only augmentation options of image folders.</summary>
+    public void AddAugmentationTo(Command command)
+    {
+        command.Add(CropScale);
+        command.Add(Jitter);
+    }
+
+    /// <summary>
+    /// The training transform of <c>--augment</c> on an image folder: a random resized crop to the input size
+    /// (<c>--crop-scale</c>), a horizontal flip and colour jitter (<c>--jitter</c>).
+    /// </summary>
+    internal ImageTransform TrainingTransform(ParseResult parseResult)
+    {
+        var evaluation = ImageTransforms ?? throw new InvalidOperationException("Load an image folder first.");
+        double scale = parseResult.GetValue(CropScale) ?? 0.35;
+        double jitter = parseResult.GetValue(Jitter) ?? 0;
+        if (!(scale > 0 && scale <= 1))
+        {
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--crop-scale must be in (0, 1], got {scale}."));
+        }
+        if (!(jitter >= 0 && jitter <= 1))
+        {
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--jitter must be in [0, 1], got {jitter}."));
+        }
+        return ImageTransform.ForTraining(evaluation with { MinCropScale = scale, Jitter = jitter, RandomCrop = true, Flip = true });
+    }
+
+    /// <summary>Fails when augmentation options are given without <c>--augment</c> or for data other than an image folder.</summary>
+    internal void CheckAugmentationOptions(ParseResult parseResult, bool augment)
+    {
+        foreach (var option in new Option[] { CropScale, Jitter })
+        {
+            if (parseResult.GetResult(option) is { Implicit: false } && (!augment || ImageTransforms is null))
+            {
+                throw new UsageException($"{option.Name} applies to --augment on --data image-folder only.");
+            }
+        }
     }
 
     /// <summary>True when <c>--data</c> selects Fashion-MNIST (the default).</summary>
@@ -86,6 +185,10 @@ internal sealed class DataSourceOptions(CommonOptions common, bool allowTensorFi
         Only(parseResult, source, LabelColumn, CsvSource);
         Only(parseResult, source, ImageSize, ImageFolderSource);
         Only(parseResult, source, Color, ImageFolderSource);
+        Only(parseResult, source, ResizeRatio, ImageFolderSource);
+        Only(parseResult, source, Normalize, ImageFolderSource);
+        Only(parseResult, source, ImageCacheMb, ImageFolderSource);
+        Only(parseResult, source, SkipBadImages, ImageFolderSource);
         if (source != FashionMnistSource && test is not null && train is null)
         {
             throw new UsageException("--test needs --train.");
@@ -172,8 +275,6 @@ internal sealed class DataSourceOptions(CommonOptions common, bool allowTensorFi
 
     private DataSplit LoadImageFolder(ParseResult parseResult, string? train, string? test, LoadedModel? model)
     {
-        var size = ResolveSize(parseResult.GetValue(ImageSize), model);
-        var options = new ImageFolderOptions { Width = size?.Width, Height = size?.Height, ColorMode = ResolveColor(parseResult.GetValue(Color), model) };
         string? prefix = null;
         if (train is null)
         {
@@ -193,23 +294,107 @@ internal sealed class DataSourceOptions(CommonOptions common, bool allowTensorFi
             }
         }
         train = Path.GetFullPath(train);
-        var trainSet = ImageFolder.Load(train, options);
-        var trainIds = ImageFolder.ListFiles(train).ToArray();
-        if (test is null)
+        var trainLayout = ScanClasses(train);
+        var testLayout = test is null ? null : ScanClasses(Path.GetFullPath(test));
+        bool skip = parseResult.GetValue(SkipBadImages);
+        int skipped = 0;
+        var trainSet = OpenFolder(parseResult, trainLayout, model, null, skip, ref skipped);
+        var trainIds = Pick([.. trainLayout.RelativePaths()], trainSet.Paths, trainLayout.Paths);
+        string skippedNote = "";
+        if (testLayout is null)
         {
-            return SplitByClass(ImageFolderSource, trainSet, trainIds, $"image folder {train}", [train]);
+            skippedNote = Skipped(skipped);
+            return SplitByClass(ImageFolderSource, trainSet, trainIds, $"image folder {train}{skippedNote}", [train]);
         }
-        test = Path.GetFullPath(test);
-        // The test images take the training images' size even when their own first image differs.
-        var testSet = ImageFolder.Load(test, options with { Width = trainSet.Width, Height = trainSet.Height });
-        var testIds = ImageFolder.ListFiles(test).ToArray();
+        // The test images are read at the training images' size even when their own first image differs.
+        var testSet = OpenFolder(parseResult, testLayout, model, trainSet, skip, ref skipped);
+        var testIds = Pick([.. testLayout.RelativePaths()], testSet.Paths, testLayout.Paths);
         if (prefix is not null)
         {
             Prefix(trainIds, "train/");
             Prefix(testIds, "test/");
         }
-        return Given(ImageFolderSource, trainSet, trainIds, testSet, testIds, $"image folders {train} and {test}", [train, test]);
+        skippedNote = Skipped(skipped);
+        return Given(ImageFolderSource, trainSet, trainIds, testSet, testIds, $"image folders {train} and {testLayout.Root}{skippedNote}", [train, testLayout.Root]);
     }
+
+    // A class tree with at least two classes: metric learning compares classes.
+    private static ImageFolderLayout ScanClasses(string root)
+    {
+        var layout = ImageFolderLayout.Scan(root);
+        if (layout.ClassNames.Count < 2)
+        {
+            throw new InvalidDataException($"Image folder '{layout.Root}' has one class sub-folder ('{layout.ClassNames[0]}'); metric learning needs at least 2 classes (root/CLASS/IMAGE).");
+        }
+        return layout;
+    }
+
+    // The lazy dataset of a class tree, read at the size and colour of the options, the model, the other set (`like`)
+    // or else the first image; every file is checked (header, size limit, JPEG end marker) before anything runs.
+    private ImageFolderDataset OpenFolder(ParseResult parseResult, ImageFolderLayout layout, LoadedModel? model, ImageFolderDataset? like, bool skip, ref int skipped)
+    {
+        var color = ResolveColor(parseResult.GetValue(Color), model);
+        var size = like is null ? ResolveSize(parseResult.GetValue(ImageSize), model) : (like.ItemShape[2], like.ItemShape[1]);
+        if (size is null)
+        {
+            var first = ImageReader.Read(layout.Paths[0], color);
+            size = (first.Width, first.Height);
+        }
+        // Read images as the model was trained on them unless the options say otherwise.
+        var saved = ImagePreprocessing.Of(model);
+        Preprocessing = new ImagePreprocessing(ImagePreprocessing.CheckRatio(parseResult.GetValue(ResizeRatio) ?? saved.ResizeRatio),
+            parseResult.GetValue(Normalize) ?? saved.Normalize);
+        int cacheMb = parseResult.GetValue(ImageCacheMb);
+        if (cacheMb < 0)
+        {
+            throw new UsageException("--image-cache-mb must not be negative.");
+        }
+        ImageTransforms = Preprocessing.Options(size.Value.Width, size.Value.Height, color == ImageColorMode.Rgb ? 3 : 1);
+        var options = new ImageFolderDatasetOptions { ColorMode = color, CacheBytes = cacheMb * (1L << 20) };
+        var data = new ImageFolderDataset(layout.Paths, layout.Labels, layout.ClassNames, ImageTransform.ForEvaluation(ImageTransforms), null, options);
+        var failures = data.CheckFiles();
+        if (failures.Count == 0)
+        {
+            return data;
+        }
+        if (!skip)
+        {
+            string more = failures.Count > 1 ? string.Create(CultureInfo.InvariantCulture, $" ({failures.Count - 1:N0} more bad file(s); --skip-bad-images leaves them out)") : " (--skip-bad-images leaves such files out)";
+            throw new InvalidDataException(failures[0].Error.Message.TrimEnd('.') + "." + more);
+        }
+        skipped += failures.Count;
+        var bad = failures.Select(f => f.Index).ToHashSet();
+        var kept = Enumerable.Range(0, data.Count).Where(i => !bad.Contains(i)).ToArray();
+        var counts = new int[layout.ClassNames.Count];
+        foreach (int i in kept)
+        {
+            counts[layout.Labels[i]]++;
+        }
+        int empty = Array.IndexOf(counts, 0);
+        if (empty >= 0)
+        {
+            throw new InvalidDataException($"Class folder '{Path.Combine(layout.Root, layout.ClassNames[empty])}' holds no readable image after leaving out the bad files.");
+        }
+        return (ImageFolderDataset)data.Subset(kept);
+    }
+
+    // The ids of the files kept (all, or those left after skipping bad ones), in dataset order.
+    private static string[] Pick(string[] ids, IReadOnlyList<string> kept, IReadOnlyList<string> all)
+    {
+        if (kept.Count == all.Count)
+        {
+            return ids;
+        }
+        var position = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < all.Count; i++)
+        {
+            position[all[i]] = i;
+        }
+        return [.. kept.Select(p => ids[position[p]])];
+    }
+
+    private static string Skipped(int count) =>
+        count == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $" ({count:N0} unreadable file(s) skipped)");
 
     private DataSplit LoadCsv(ParseResult parseResult, string train, string? test)
     {

@@ -9,7 +9,7 @@ namespace DeepMetric.Cli.Commands;
 /// <summary>
 /// Embeddings with ids and labels for <c>calibrate</c> and <c>dedup</c>: read from an embedding store
 /// (<c>--store</c>), or computed by a trained model (<c>--weights</c>, as written by <c>train --run-dir</c>) over a
-/// Fashion-MNIST split.
+/// Fashion-MNIST split or a folder of the user's images (<c>--images</c>).
 /// </summary>
 /// <param name="Ids">One id per row (<c>split/00042</c> for dataset rows).</param>
 /// <param name="Vectors">Row-major vectors.</param>
@@ -38,12 +38,25 @@ internal sealed record LabelledEmbeddings(string[] Ids, float[] Vectors, int Dim
 
         public Option<string> Metric { get; } = CreateMetric();
 
+        public Option<DirectoryInfo?> Images { get; } = new("--images")
+        {
+            Description = "With --weights: embed the image files in this folder instead of Fashion-MNIST (files directly in it are unlabelled; else its class sub-folders label them)",
+            HelpName = "dir",
+        };
+
+        public Option<double?> ResizeRatio { get; } = DataSourceOptions.ResizeRatioOption();
+
+        public Option<string?> Normalize { get; } = DataSourceOptions.NormalizeOption();
+
         public void AddTo(Command command)
         {
             command.Add(Store);
             command.Add(Weights);
             command.Add(Split);
             command.Add(Metric);
+            command.Add(Images);
+            command.Add(ResizeRatio);
+            command.Add(Normalize);
         }
 
         private static Option<string> CreateSplit()
@@ -75,6 +88,10 @@ internal sealed record LabelledEmbeddings(string[] Ids, float[] Vectors, int Dim
             {
                 throw new UsageException("--metric applies to --weights only; a store is compared with its own metric.");
             }
+            if (parseResult.GetResult(options.Images) is { Implicit: false })
+            {
+                throw new UsageException("--images applies to --weights (the model that embeds them), not to a store.");
+            }
             using var s = EmbeddingStore.Open(store.FullName, verifyChecksum: true);
             return new LabelledEmbeddings(s.GetIds(), s.Vectors.ToArray(), s.Dimension, s.Labels.ToArray(), s.Metadata.Metric, store.FullName,
                 string.IsNullOrEmpty(s.Metadata.Model) ? store.FullName : s.Metadata.Model);
@@ -85,6 +102,22 @@ internal sealed record LabelledEmbeddings(string[] Ids, float[] Vectors, int Dim
             "ip" => VectorMetric.InnerProduct,
             _ => VectorMetric.L2,
         };
+        if (parseResult.GetValue(options.Images) is { } images)
+        {
+            if (parseResult.GetResult(options.Split) is { Implicit: false })
+            {
+                throw new UsageException("--split picks a Fashion-MNIST split; with --images the folder is the data.");
+            }
+            var loaded = ModelLoader.Load(weights!.FullName);
+            var (folder, folderIds, labelled) = ImageInputs.Open(images.FullName, loaded, parseResult.GetValue(options.ResizeRatio), parseResult.GetValue(options.Normalize));
+            var vectors = loaded.Model.Embed(folder);
+            int[] folderLabels = labelled ? folder.Labels.ToArray() : Enumerable.Repeat(-1, folder.Count).ToArray();
+            return new LabelledEmbeddings(folderIds, vectors.ReadOnlySpan.ToArray(), vectors.Dim(1), folderLabels, metric, weights.FullName, weights.FullName);
+        }
+        if (parseResult.GetResult(options.ResizeRatio) is { Implicit: false } || parseResult.GetResult(options.Normalize) is { Implicit: false })
+        {
+            throw new UsageException("--resize-ratio and --normalize apply to --images only.");
+        }
         string split = parseResult.GetValue(options.Split) ?? Test;
         var model = ModelLoader.Load(weights!.FullName).Model;
         var all = FashionMnist.Load(context.Options.LocateData(parseResult));

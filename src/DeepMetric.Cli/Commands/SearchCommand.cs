@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using DeepMetric.Data;
+using DeepMetric.Data.Images;
 using DeepMetric.Search;
 using DeepMetric.Tensors;
 using Spectre.Console;
@@ -21,13 +22,17 @@ internal static class SearchCommand
         var k = new Option<int>("--k", "-k") { Description = "Neighbours per query", DefaultValueFactory = _ => 10, HelpName = "n" };
         var efSearch = new Option<int?>("--ef-search") { Description = "HNSW candidate list size (default: the one saved with the index)", HelpName = "n" };
         var json = new Option<bool>("--json") { Description = "Print one JSON line per query instead of tables" };
-        var image = new Option<FileInfo?>("--image") { Description = "Query by an image file (PNG/PGM/PPM), resized to the model's input and embedded with --weights", HelpName = "file" };
+        var image = new Option<FileInfo?>("--image") { Description = "Query by an image file (JPEG, PNG, BMP, GIF, WebP, TGA, TIFF, PGM/PPM), fitted to the model's input as image folders are read, and embedded with --weights", HelpName = "file" };
         var weights = new Option<FileInfo?>("--weights") { Description = "With --image: the model that embedded the index (model.safetensors of a 'train --run-dir' run)", HelpName = "file" };
 
-        var command = new Command("search", "Print the k nearest neighbours of stored items or of an image in an index.") { index, id, store, k, efSearch, json, image, weights };
+        var resizeRatio = DataSourceOptions.ResizeRatioOption();
+        var normalize = DataSourceOptions.NormalizeOption();
+
+        var command = new Command("search", "Print the k nearest neighbours of stored items or of an image in an index.") { index, id, store, k, efSearch, json, image, weights, resizeRatio, normalize };
         command.SetAction(parseResult => parseResult.GetValue(image) is { } imageFile
             ? RunImage(context, parseResult.GetValue(index)!.FullName, imageFile.FullName, parseResult.GetValue(weights)?.FullName,
-                parseResult.GetResult(id) is not null || parseResult.GetResult(store) is not null, parseResult.GetValue(k), parseResult.GetValue(efSearch), parseResult.GetValue(json))
+                parseResult.GetResult(id) is not null || parseResult.GetResult(store) is not null, parseResult.GetValue(k), parseResult.GetValue(efSearch), parseResult.GetValue(json),
+                parseResult.GetValue(resizeRatio), parseResult.GetValue(normalize))
             : Run(context,
             parseResult.GetValue(index)!.FullName,
             parseResult.GetValue(id),
@@ -105,7 +110,7 @@ internal static class SearchCommand
         return CliApp.Success;
     }
 
-    private static int RunImage(CliContext context, string indexPath, string imagePath, string? weightsPath, bool otherQuery, int k, int? efSearch, bool json)
+    private static int RunImage(CliContext context, string indexPath, string imagePath, string? weightsPath, bool otherQuery, int k, int? efSearch, bool json, double? resizeRatio, string? normalize)
     {
         if (otherQuery)
         {
@@ -134,7 +139,12 @@ internal static class SearchCommand
         {
             throw new UsageException($"The model '{loaded.WeightsPath}' takes {loaded.InputChannels}×{loaded.InputHeight}×{loaded.InputWidth} inputs, not images.");
         }
-        var pixels = ImageFolder.LoadImage(imagePath, color, loaded.InputWidth, loaded.InputHeight);
+        // The evaluation read of an image folder: the fit the model was trained with, unless the options override it.
+        var saved = ImagePreprocessing.Of(loaded);
+        var preprocessing = new ImagePreprocessing(ImagePreprocessing.CheckRatio(resizeRatio ?? saved.ResizeRatio), normalize ?? saved.Normalize);
+        var transform = preprocessing.Evaluation(loaded.InputWidth, loaded.InputHeight, loaded.InputChannels);
+        var pixels = new float[loaded.InputChannels * loaded.InputHeight * loaded.InputWidth];
+        transform.Apply(ImageReader.Read(imagePath, color), pixels, new Tensors.Random.Prng(0));
         var embedding = loaded.Model.Embed(Tensor.FromArray(pixels, 1, loaded.InputChannels, loaded.InputHeight, loaded.InputWidth));
         if (embedding.Dim(1) != index.Dimension)
         {

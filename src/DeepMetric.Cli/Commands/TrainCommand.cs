@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using DeepMetric.Data;
+using DeepMetric.Data.Images;
 using DeepMetric.Tensors.Optim;
 using Spectre.Console;
 
@@ -98,6 +99,7 @@ internal static class TrainCommand
             model, loss, miner, margin, minerMargin, epochs, iterations, batchSize, mPerClass, embeddingSize, lr, seed, runDir, resume, evalEvery, patience, validationFraction, validationHoldout, scheduler, clipGradNorm, augment, weightDecay, evaluateInitial, quiet, json, recipe, noReport,
         };
         dataSource.AddTo(command);
+        dataSource.AddAugmentationTo(command);
         samplers.AddTo(command);
         command.SetAction(parseResult => Run(context, parseResult, dataSource, samplers, new TrainSettings(
             RecipeDefaults.Pick(parseResult, model, recipe, r => ModelName(r.Model)) ?? Mlp,
@@ -143,12 +145,16 @@ internal static class TrainCommand
             (train, validation) = ValidationSplit.Split(train, s.ValidationFraction, s.Seed,
                 s.HoldOutClasses ? ValidationHoldout.Classes : ValidationHoldout.Samples);
         }
+        dataSource.CheckAugmentationOptions(parseResult, s.Augment);
         if (s.Augment)
         {
             // Flips are label-preserving here: Fashion-MNIST's clothes, bags and shoes stay in their class when mirrored.
-            train = train is ImageDataset images
-                ? images.WithAugmenter(Augmenter.CropAndFlip(padding: 2, flip: true, seed: s.Seed))
-                : throw new UsageException("--augment applies to images; the training data here are feature vectors.");
+            train = train switch
+            {
+                ImageDataset images => images.WithAugmenter(Augmenter.CropAndFlip(padding: 2, flip: true, seed: s.Seed)),
+                ImageFolderDataset folder => folder.WithTraining(dataSource.TrainingTransform(parseResult), s.Seed),
+                _ => throw new UsageException("--augment applies to images; the training data here are feature vectors."),
+            };
         }
         var (sampler, batchDescription) = samplers.Create(parseResult, data with { Train = train }, s.Loss, s.BatchSize, s.MPerClass, s.Seed);
         s = s with { BatchSize = sampler.BatchSize };
@@ -198,7 +204,7 @@ internal static class TrainCommand
             output.WriteLine(data.Description);
             output.WriteLine(Invariant($"train: {data.TrainClasses}, {train.Count:N0} images; test: {data.TestClasses}, {test.Count:N0} images"));
             output.WriteLine(Invariant(
-                $"{s.Model} ({embeddingModel.ParameterCount:N0} parameters, embedding {s.EmbeddingSize}), loss {s.Loss}, miner {s.Miner}, batch {batchDescription}, {(s.WeightDecay > 0 ? $"AdamW lr {s.Lr:G} weight decay {s.WeightDecay:G}" : $"Adam lr {s.Lr:G}")}{(s.Augment ? ", crop+flip augmentation" : "")}, {s.Epochs} epoch(s) × {iterationsPerEpoch} iterations, seed {s.Seed}"));
+                $"{s.Model} ({embeddingModel.ParameterCount:N0} parameters, embedding {s.EmbeddingSize}), loss {s.Loss}, miner {s.Miner}, batch {batchDescription}, {(s.WeightDecay > 0 ? $"AdamW lr {s.Lr:G} weight decay {s.WeightDecay:G}" : $"Adam lr {s.Lr:G}")}{(s.Augment ? (train is ImageFolderDataset ? ", random-resized-crop+flip augmentation" : ", crop+flip augmentation") : "")}, {s.Epochs} epoch(s) × {iterationsPerEpoch} iterations, seed {s.Seed}"));
         }
         if (s.RunDir is not null && s.Resume is null)
         {
@@ -228,7 +234,9 @@ internal static class TrainCommand
         var metricsJson = MetricsJson(s, trained, clustering, untrained, trainSeconds, samplesPerSecond, evalSeconds, results[^1].MeanLoss);
         if (s.RunDir is not null)
         {
-            embeddingModel.Save(Path.Combine(s.RunDir, "model.safetensors"), ModelLoader.Metadata(s.Model, s.EmbeddingSize, channels, height, width));
+            var metadata = ModelLoader.Metadata(s.Model, s.EmbeddingSize, channels, height, width);
+            dataSource.Preprocessing?.WriteTo(metadata);   // image folders: how files were fitted to the input
+            embeddingModel.Save(Path.Combine(s.RunDir, "model.safetensors"), metadata);
             RunDirectory.WriteTextAtomically(Path.Combine(s.RunDir, "metrics.json"), metricsJson + "\n");
             if (s.Report)
             {
@@ -248,6 +256,11 @@ internal static class TrainCommand
         {
             output.WriteLine(Invariant(
                 $"trained in {trainSeconds:F1} s ({samplesPerSecond:N0} samples/s); evaluation of {trained.QueryCount:N0} unseen-class queries in {evalSeconds:F2} s (untrained baseline {baselineSeconds:F2} s)"));
+            if (train is ImageFolderDataset)
+            {
+                double wait = results.Sum(r => r.DataWaitSeconds);
+                output.WriteLine(Invariant($"waited {wait:F1} s for training batches decoded ahead ({100 * wait / Math.Max(trainSeconds, 1e-9):F1} % of training time)"));
+            }
             if (s.RunDir is not null)
             {
                 output.WriteLine($"run directory: {s.RunDir}");

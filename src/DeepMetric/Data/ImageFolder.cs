@@ -1,20 +1,20 @@
+using DeepMetric.Data.Images;
+
 namespace DeepMetric.Data;
 
 /// <summary>
 /// Loads a user's own labelled images laid out as one sub-folder per class (<c>root/cat/1.png</c>,
-/// <c>root/dog/a.pgm</c>, …). Class folders are sorted by ordinal name and numbered from 0; files in a folder are
-/// read in ordinal name order. PNG (<see cref="PngDecoder"/>) and PGM/PPM (<see cref="PnmDecoder"/>) files are
-/// decoded by DeepMetric's own code, recognised by their first bytes; files with other extensions are ignored.
-/// A class folder without images still gets its label (with a count of zero). Every image is converted to grey or
-/// RGB and resized to one common size (see <see cref="ImageFolderOptions"/>);
-/// pixels are in [0, 1].
+/// <c>root/dog/a.jpg</c>, …) into memory at once. Class folders are sorted by ordinal name and numbered from 0; files
+/// in a folder are read in ordinal name order; files are decoded by <see cref="ImageReader"/> (JPEG, PNG, BMP, GIF,
+/// WebP, TGA, TIFF, PBM/PGM/PPM); files with other extensions are ignored; a class folder without images is an
+/// error. Every image is converted to grey or RGB and resized to one common size (see
+/// <see cref="ImageFolderOptions"/>); pixels are in [0, 1]. For large sets use the lazy
+/// <see cref="ImageFolderDataset"/>, which decodes on demand.
 /// </summary>
 public static class ImageFolder
 {
-    private static readonly string[] s_extensions = [".png", ".pgm", ".ppm", ".pnm"];
-
-    /// <summary>The file extensions read (case-insensitive): .png, .pgm, .ppm, .pnm.</summary>
-    public static IReadOnlyList<string> Extensions => s_extensions;
+    /// <summary>The file extensions read (case-insensitive), those of <see cref="ImageReader.Extensions"/>.</summary>
+    public static IReadOnlyList<string> Extensions => ImageReader.Extensions;
 
     /// <summary>Loads every image under <paramref name="root"/>'s class sub-folders.</summary>
     /// <param name="root">The folder holding one sub-folder per class.</param>
@@ -91,60 +91,36 @@ public static class ImageFolder
         return pixels;
     }
 
-    /// <summary>Decodes one PNG, PGM or PPM file, recognised by its first bytes.</summary>
+    /// <summary>Decodes one image file (any format <see cref="ImageReader"/> reads) to RGB, or grey when it has no colour, with samples in [0, 1].</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is empty, of an unknown format, corrupt or truncated (the message names the file).</exception>
+    /// <exception cref="InvalidDataException">The file is empty, of an unknown format, corrupt, truncated or too large (the message names the file).</exception>
     public static DecodedImage DecodeFile(string path)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        if (!File.Exists(path))
+        var image = ImageReader.Read(path, ImageColorMode.Rgb);
+        var rgb = image.Pixels;
+        bool grey = true;
+        for (int i = 0; i < rgb.Length && grey; i += 3)
         {
-            throw new FileNotFoundException($"Image file '{path}' does not exist.", path);
+            grey = rgb[i] == rgb[i + 1] && rgb[i] == rgb[i + 2];
         }
-        byte[] data = File.ReadAllBytes(path);
-        if (PngDecoder.IsPng(data))
+        int channels = grey ? 1 : 3;
+        var pixels = new float[image.Width * image.Height * channels];
+        for (int i = 0; i < pixels.Length; i++)
         {
-            return PngDecoder.Decode(data, path);
+            pixels[i] = rgb[grey ? i * 3 : i] / 255f;
         }
-        if (PnmDecoder.IsPnm(data))
-        {
-            return PnmDecoder.Decode(data, path);
-        }
-        throw new InvalidDataException($"Image file '{path}' is neither PNG nor PGM/PPM (P2/P3/P5/P6){(data.Length == 0 ? ": it is empty" : "")}.");
+        return new DecodedImage(image.Width, image.Height, channels, pixels);
     }
 
     // Class folders and their image files, both in ordinal name order.
-    private static (string[] ClassNames, List<(string Path, int Label)> Files) Scan(string root)
+    private static (IReadOnlyList<string> ClassNames, List<(string Path, int Label)> Files) Scan(string root)
     {
-        if (!Directory.Exists(root))
+        var layout = ImageFolderLayout.Scan(root);
+        var files = new List<(string Path, int Label)>(layout.Paths.Count);
+        for (int i = 0; i < layout.Paths.Count; i++)
         {
-            throw new DirectoryNotFoundException($"Image folder '{root}' does not exist.");
+            files.Add((layout.Paths[i], layout.Labels[i]));
         }
-        var classDirs = Directory.GetDirectories(root);
-        Array.Sort(classDirs, StringComparer.Ordinal);
-        if (classDirs.Length == 0)
-        {
-            throw new InvalidDataException($"Image folder '{root}' has no class sub-folders (expected root/CLASS/IMAGE.png).");
-        }
-        var classNames = new string[classDirs.Length];
-        var files = new List<(string Path, int Label)>();
-        for (int c = 0; c < classDirs.Length; c++)
-        {
-            classNames[c] = Path.GetFileName(classDirs[c]);
-            var inClass = Directory.GetFiles(classDirs[c]);
-            Array.Sort(inClass, StringComparer.Ordinal);
-            foreach (string file in inClass)
-            {
-                if (s_extensions.Contains(Path.GetExtension(file), StringComparer.OrdinalIgnoreCase))
-                {
-                    files.Add((file, c));
-                }
-            }
-        }
-        if (files.Count == 0)
-        {
-            throw new InvalidDataException($"Image folder '{root}' holds no {string.Join("/", s_extensions)} files in its class sub-folders.");
-        }
-        return (classNames, files);
+        return (layout.ClassNames, files);
     }
 }

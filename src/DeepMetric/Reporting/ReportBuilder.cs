@@ -2,6 +2,7 @@ using DeepMetric.Calibration;
 using System.Globalization;
 using System.Text;
 using DeepMetric.Data;
+using DeepMetric.Data.Images;
 using DeepMetric.Tensors;
 
 namespace DeepMetric.Reporting;
@@ -463,16 +464,20 @@ public sealed class ReportBuilder
             }
             rows.Add(new ThumbnailRow(Thumbnail(queries[q]), images, ok));
         }
-        var grid = ThumbnailGrid.Build(rows);
+        var grid = ThumbnailGrid.Build(rows, scale: _unseen is ImageFolderDataset ? 1 : 2);
         html.Append("<p>").Append(Enc(Invariant($"{queries.Length} seeded test queries (blue border) and their {NeighbourCount} nearest test images; green: same class, red: another class ({correct} of {total} correct). Query classes: {string.Join(", ", queries.Select(q => _unseen.ClassNames[_unseen.Labels[q]]))}.")))
             .Append("</p>\n<img class=\"grid-img\" alt=\"nearest-neighbour grid\" width=\"").Append(grid.Width.ToString(CultureInfo.InvariantCulture))
             .Append("\" height=\"").Append(grid.Height.ToString(CultureInfo.InvariantCulture)).Append("\" src=\"")
             .Append(PngWriter.ToDataUri(grid.ToPng())).Append("\">\n");
     }
 
-    // Images [C, H, W] as they are; a feature vector [D] as a 1×D strip.
+    // Image files as colour photo thumbnails; images [C, H, W] as they are; a feature vector [D] as a 1×D strip.
     private RasterImage Thumbnail(int index)
     {
+        if (_unseen is ImageFolderDataset files)
+        {
+            return ThumbnailGrid.Photo(files.Paths[index]);
+        }
         var shape = _unseen.ItemShape;
         var item = _unseen.Batch([index], BatchRequest.Evaluation);
         return shape.Length == 3

@@ -4,7 +4,7 @@ namespace DeepMetric.Reporting;
 /// Composes nearest-neighbour examples into one RGB image: per row the query (blue frame), a gap, then
 /// its top-k neighbours framed green when they share the query's class and red otherwise.
 /// </summary>
-public static class ThumbnailGrid
+public static partial class ThumbnailGrid
 {
     /// <summary>Frame colour of the query.</summary>
     public static readonly (byte R, byte G, byte B) QueryColor = (47, 111, 214);
