@@ -48,7 +48,7 @@ internal static class LossRegistry
         ("sphereface", "SphereFaceLoss, Liu et al. 2017 (m 4)", s => new SphereFaceLoss(s.NumClasses, s.EmbeddingSize, seed: s.Seed)),
         ("large-margin-softmax", "LargeMarginSoftmaxLoss, Liu et al. 2016 (m 4)", s => new LargeMarginSoftmaxLoss(s.NumClasses, s.EmbeddingSize, seed: s.Seed)),
         ("p2sgrad", "P2SGradLoss, Zhang et al. 2019", s => new P2SGradLoss(s.NumClasses, s.EmbeddingSize, seed: s.Seed)),
-        ("instance", "InstanceLoss, Zheng et al. 2020 (gamma 64)", s => new InstanceLoss(s.NumClasses, s.EmbeddingSize, seed: s.Seed)),
+        ("instance", "InstanceLoss, Zheng et al. 2020 (gamma 64)", _ => new InstanceLoss()),
         ("manifold", "ManifoldLoss, Aziere & Todorovic 2019 (one proxy per class, alpha 0.8, lambdaC 1)", s => new ManifoldLoss(s.NumClasses, s.EmbeddingSize, seed: s.Seed)),
     ];
 

@@ -15,7 +15,7 @@ public sealed class WeightedClassifierLossTests
     public static TheoryData<string> LossNames => new()
     {
         "CrossEntropy", "NormalizedSoftmax", "ArcFace", "CosFace", "SubCenterArcFace", "LargeMarginSoftmax", "SphereFace",
-        "ProxyNca", "ProxyAnchor", "P2SGrad", "SoftTriple", "Instance", "CenterLossWithCrossEntropy",
+        "ProxyNca", "ProxyAnchor", "P2SGrad", "SoftTriple", "CenterLossWithCrossEntropy",
     };
 
     private static WeightedClassifierLoss Create(string name, IEnumerable<WeightRegularizer>? regs) => name switch
@@ -31,7 +31,6 @@ public sealed class WeightedClassifierLossTests
         "ProxyAnchor" => new ProxyAnchorLoss(C, D, seed: 3, weightRegularizers: regs),
         "P2SGrad" => new P2SGradLoss(C, D, seed: 3, weightRegularizers: regs),
         "SoftTriple" => new SoftTripleLoss(C, D, centersPerClass: 2, seed: 3, weightRegularizers: regs),
-        "Instance" => new InstanceLoss(C, D, seed: 3, weightRegularizers: regs),
         "CenterLossWithCrossEntropy" => new CenterLossWithCrossEntropy(C, D, seed: 3, weightRegularizers: regs),
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
