@@ -106,7 +106,6 @@ public sealed class LossParityTests
         ["NCALoss/default@distinct"] = "under investigation",
         ["NCALoss/scale@distinct"] = "under investigation",
         ["NTXentLoss/mined_triplets"] = "mined triplets: PML builds pairs differently: under investigation",
-        ["P2SGradLoss/default"] = "under investigation",
         ["TupletMarginLoss/args@dup"] = "PML gives NaN on duplicated embeddings (acos at 1); ours stays finite",
         ["TupletMarginLoss/default@dup"] = "PML gives NaN on duplicated embeddings (acos at 1); ours stays finite",
     };
