@@ -41,14 +41,14 @@ internal static class LossRegistry
         ("center-ce", "Center loss + softmax cross-entropy, Wen et al. 2016 (lambda 0.003, alpha 0.5)", s => new CenterLossWithCrossEntropy(s.NumClasses, s.EmbeddingSize, seed: s.Seed)),
         ("proxy-nca", "ProxyNcaLoss, Movshovitz-Attias et al. 2017", s => new ProxyNcaLoss(s.NumClasses, s.EmbeddingSize, seed: s.Seed)),
         ("proxy-anchor", "ProxyAnchorLoss, Kim et al. 2020 (alpha 32, delta default 0.1)", s => new ProxyAnchorLoss(s.NumClasses, s.EmbeddingSize, delta: s.Margin ?? 0.1f, seed: s.Seed)),
-        ("softtriple", "SoftTripleLoss, Qian et al. 2019 (10 centres per class)", s => new SoftTripleLoss(s.NumClasses, s.EmbeddingSize, seed: s.Seed)),
-        ("arcface", "ArcFaceLoss, Deng et al. 2019 (s 64, margin default 0.5)", s => new ArcFaceLoss(s.NumClasses, s.EmbeddingSize, margin: s.Margin ?? 0.5f, seed: s.Seed)),
-        ("subcenter-arcface", "SubCenterArcFaceLoss, Deng et al. 2020 (3 sub-centres)", s => new SubCenterArcFaceLoss(s.NumClasses, s.EmbeddingSize, margin: s.Margin ?? 0.5f, seed: s.Seed)),
+        ("softtriple", "SoftTripleLoss, Qian et al. 2019 (10 centres per class)", s => new SoftTripleLoss(s.NumClasses, s.EmbeddingSize, regularizerWeight: 0.2f, seed: s.Seed)),
+        ("arcface", "ArcFaceLoss, Deng et al. 2019 (s 64, margin default 0.5)", s => new ArcFaceLoss(s.NumClasses, s.EmbeddingSize, margin: (s.Margin ?? 0.5f) * (180f / MathF.PI), seed: s.Seed)),
+        ("subcenter-arcface", "SubCenterArcFaceLoss, Deng et al. 2020 (3 sub-centres)", s => new SubCenterArcFaceLoss(s.NumClasses, s.EmbeddingSize, margin: (s.Margin ?? 0.5f) * (180f / MathF.PI), seed: s.Seed)),
         ("cosface", "CosFaceLoss, Wang et al. 2018 (s 64, margin default 0.35)", s => new CosFaceLoss(s.NumClasses, s.EmbeddingSize, margin: s.Margin ?? 0.35f, seed: s.Seed)),
         ("sphereface", "SphereFaceLoss, Liu et al. 2017 (m 4)", s => new SphereFaceLoss(s.NumClasses, s.EmbeddingSize, seed: s.Seed)),
         ("large-margin-softmax", "LargeMarginSoftmaxLoss, Liu et al. 2016 (m 4)", s => new LargeMarginSoftmaxLoss(s.NumClasses, s.EmbeddingSize, seed: s.Seed)),
         ("p2sgrad", "P2SGradLoss, Zhang et al. 2019", s => new P2SGradLoss(s.NumClasses, s.EmbeddingSize, seed: s.Seed)),
-        ("instance", "InstanceLoss, Zheng et al. 2020 (gamma 64)", s => new InstanceLoss(s.NumClasses, s.EmbeddingSize, seed: s.Seed)),
+        ("instance", "InstanceLoss, Zheng et al. 2020 (gamma 64)", _ => new InstanceLoss()),
         ("manifold", "ManifoldLoss, Aziere & Todorovic 2019 (one proxy per class, alpha 0.8, lambdaC 1)", s => new ManifoldLoss(s.NumClasses, s.EmbeddingSize, seed: s.Seed)),
     ];
 

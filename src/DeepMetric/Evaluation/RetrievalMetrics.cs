@@ -97,6 +97,94 @@ public static class RetrievalMetrics
     }
 
     /// <summary>
+    /// The metrics as PyTorch Metric Learning 2.8.1's <c>AccuracyCalculator.get_accuracy</c> computes them: the ranking
+    /// has <paramref name="k"/> neighbours (<see cref="RetrievalK.All"/> = every reference, PML's default); R is the number
+    /// of references sharing the query's label (less the query itself when <paramref name="refIncludesQuery"/>);
+    /// queries with R = 0 are left out; R-Precision is the hits among the first min(R, k) over min(R, k); MAP@R sums
+    /// P(i) over the first min(R, k) and MAP over the k ranks, both divided by R; MRR looks within the k ranks.
+    /// <see cref="Metrics.ClassAveraged"/> is PML's <c>avg_of_avgs</c> and <see cref="Metrics.PerClass"/> its
+    /// <c>return_per_class</c>.
+    /// </summary>
+    /// <param name="queries">Query embeddings [Q, D].</param>
+    /// <param name="queryLabels">Query labels, length Q.</param>
+    /// <param name="references">Reference embeddings [M, D], or null to rank the queries against each other (leave-one-out,
+    /// which implies <paramref name="refIncludesQuery"/>).</param>
+    /// <param name="referenceLabels">Reference labels, length M (ignored when <paramref name="references"/> is null).</param>
+    /// <param name="k">Neighbours ranked.</param>
+    /// <param name="refIncludesQuery">The first Q references are the queries themselves: each query's own row is skipped.</param>
+    /// <param name="ks">Ks of Recall@K (default 1, 2, 4, 8).</param>
+    /// <param name="metric">Distance used for ranking.</param>
+    /// <exception cref="ArgumentException">Shapes disagree, or <paramref name="refIncludesQuery"/> with fewer references than queries.</exception>
+    public static Metrics Compute(Tensor queries, ReadOnlySpan<int> queryLabels, Tensor? references, ReadOnlySpan<int> referenceLabels, RetrievalK k,
+        bool refIncludesQuery = false, IReadOnlyList<int>? ks = null, KnnMetric metric = KnnMetric.Euclidean)
+    {
+        ArgumentNullException.ThrowIfNull(queries);
+        CheckEmbeddings(queries, queryLabels.Length, nameof(queries));
+        var ql = queryLabels.ToArray();
+        bool selfSearch = references is null;
+        int[] rl;
+        if (selfSearch)
+        {
+            rl = ql;
+            refIncludesQuery = true;
+        }
+        else
+        {
+            CheckEmbeddings(references!, referenceLabels.Length, nameof(references));
+            rl = referenceLabels.ToArray();
+            if (refIncludesQuery && rl.Length < ql.Length)
+            {
+                throw new ArgumentException($"refIncludesQuery needs the {ql.Length} queries as the first references, but there are only {rl.Length}.", nameof(refIncludesQuery));
+            }
+        }
+        var counts = Counts(rl);
+        int self = refIncludesQuery ? 1 : 0;
+        int maxBin = 0;
+        foreach (int y in ql.Distinct())
+        {
+            maxBin = Math.Max(maxBin, counts.GetValueOrDefault(y));
+        }
+        int available = rl.Length - self;
+        int listLength = k.Value switch
+        {
+            0 => available,
+            -1 => maxBin - self,
+            var fixedK => fixedK,
+        };
+        listLength = Math.Max(0, Math.Min(listLength, available));
+        var kList = CheckKs(ks);
+        var acc = new Accumulator(kList);
+        var ranked = new int[listLength];
+        // With a separate reference set that contains the queries, search one more and skip the query's own row.
+        int search = selfSearch ? listLength : Math.Min(listLength + self, rl.Length);
+        if (search > 0)
+        {
+            Knn.ForEach(queries, references, search, metric, (q, neighbours) =>
+            {
+                int t = 0;
+                foreach (var nb in neighbours)
+                {
+                    int j = (int)(uint)nb;
+                    if ((!selfSearch && refIncludesQuery && j == q) || t == listLength)
+                    {
+                        continue;
+                    }
+                    ranked[t++] = rl[j];
+                }
+                acc.Add(ql[q], ranked.AsSpan(0, t), counts.GetValueOrDefault(ql[q]) - self);
+            });
+        }
+        else
+        {
+            for (int q = 0; q < ql.Length; q++)
+            {
+                acc.Add(ql[q], [], counts.GetValueOrDefault(ql[q]) - self);
+            }
+        }
+        return acc.Result();
+    }
+
+    /// <summary>
     /// Metrics from ranked neighbour labels (for a search done elsewhere).
     /// </summary>
     /// <param name="queryLabels">Label of each query.</param>
@@ -223,7 +311,9 @@ public static class RetrievalMetrics
                     hitsAtR++;
                 }
             }
-            Sum(first, hitsAtR / (double)r, apR / r, ap / r);
+            // R-Precision over the first min(R, list length) ranks (PML's relevance mask is cut at k).
+            int rDen = Math.Max(1, Math.Min(r, ranked.Length));
+            Sum(first, hitsAtR / (double)rDen, apR / r, ap / r);
             if (_classes is not null)
             {
                 if (!_classes.TryGetValue(label, out var own))
@@ -231,7 +321,7 @@ public static class RetrievalMetrics
                     own = new Accumulator(ks, perClass: false);
                     _classes[label] = own;
                 }
-                own.Sum(first, hitsAtR / (double)r, apR / r, ap / r);
+                own.Sum(first, hitsAtR / (double)rDen, apR / r, ap / r);
             }
         }
 

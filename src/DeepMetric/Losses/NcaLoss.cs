@@ -10,7 +10,7 @@ namespace DeepMetric;
 /// </summary>
 /// <remarks>
 /// Defaults (PyTorch Metric Learning's): squared Euclidean distance on L2-normalised embeddings, c = 1 (the paper's
-/// ‖Ax − Ay‖² on raw embeddings is <c>distance: new LpDistance(power: 2f)</c>),
+/// ‖Ax − Ay‖² on raw embeddings is <c>distance: new LpDistance(normalizeEmbeddings: false, power: 2f)</c>),
 /// <see cref="MeanReducer"/> over anchors. Anchors without a same-class neighbour are excluded. With a similarity
 /// the logits are c·s. Computed as a difference of masked log-sum-exps (no overflow, no log 0). With a separate
 /// reference set the neighbours are chosen from it; mined tuples restrict C(i) and the candidates.
@@ -24,7 +24,7 @@ public sealed class NcaLoss : MetricLoss
     /// <param name="embeddingRegularizers">Optional embedding regularizers.</param>
     public NcaLoss(float softmaxScale = 1f, Distance? distance = null, Reducer? reducer = null,
         IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
-        : base(distance ?? new LpDistance(normalizeEmbeddings: false, power: 2f), reducer ?? new MeanReducer(), embeddingRegularizers)
+        : base(distance ?? new LpDistance(power: 2f), reducer ?? new MeanReducer(), embeddingRegularizers)
     {
         Guard.Positive(softmaxScale);
         SoftmaxScale = softmaxScale;

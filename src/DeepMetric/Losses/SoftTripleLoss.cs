@@ -13,7 +13,7 @@ namespace DeepMetric;
 /// number of centres).
 /// </summary>
 /// <remarks>
-/// <para>Defaults (the paper's): K = 10, λ = 20, γ = 0.1, δ = 0.01, τ = 0.2, cosine similarity, centres [C·K, D] ~ N(0, 1)
+/// <para>Defaults (PyTorch Metric Learning's): K = 10, λ = 20, γ = 0.1, δ = 0.01, τ = 0 (the paper: 0.2), cosine similarity, centres [C·K, D] ~ N(0, 1)
 /// (directions uniform on the sphere; row c·K + k is centre k of class c), mean over the batch.</para>
 /// <para>Terms: "loss" (one value per embedding, reduced by the reducer) and, when K &gt; 1, "center_reg"
 /// (<see cref="LossTermKind.AlreadyReduced"/>). The distance between two centres is evaluated as
@@ -35,13 +35,13 @@ public sealed class SoftTripleLoss : WeightedClassifierLoss
     /// <param name="lambda">λ &gt; 0, the scale of the class similarities.</param>
     /// <param name="gamma">γ &gt; 0, the temperature of the soft assignment over a class's centres.</param>
     /// <param name="margin">δ ≥ 0, subtracted from the target similarity.</param>
-    /// <param name="regularizerWeight">τ ≥ 0, the weight of the centre regulariser.</param>
+    /// <param name="regularizerWeight">τ ≥ 0, the weight of the paper's centre regulariser (default 0: PyTorch Metric Learning adds none; the paper used 0.2).</param>
     /// <param name="seed">Seed of the initialisation.</param>
     /// <param name="reducer">Reducer (default <see cref="MeanReducer"/>).</param>
     /// <param name="embeddingRegularizers">Optional embedding regularizers.</param>
     /// <param name="weightRegularizers">Optional regularizers of the class matrix (see <see cref="IHasClassWeights"/>).</param>
     public SoftTripleLoss(int numClasses, int embeddingSize, int centersPerClass = 10, float lambda = 20f, float gamma = 0.1f,
-        float margin = 0.01f, float regularizerWeight = 0.2f, ulong seed = 0, Reducer? reducer = null,
+        float margin = 0.01f, float regularizerWeight = 0f, ulong seed = 0, Reducer? reducer = null,
         IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null, IEnumerable<WeightRegularizer>? weightRegularizers = null)
         : base(numClasses, embeddingSize, "centers",
             NewMatrix(numClasses, Guard.AtLeast(centersPerClass, 1), embeddingSize, seed, static (t, rng) => Init.Normal(t, rng)),

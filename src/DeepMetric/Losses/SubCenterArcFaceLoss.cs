@@ -19,13 +19,13 @@ public sealed class SubCenterArcFaceLoss : AngularMarginLoss
     /// <param name="numClasses">Number of classes C.</param>
     /// <param name="embeddingSize">Embedding dimension D.</param>
     /// <param name="subCenters">K ≥ 1 sub-centres per class.</param>
-    /// <param name="margin">m in radians, in [0, π/2].</param>
+    /// <param name="margin">m in degrees, in [0, 90] (default 28.6°, as PML).</param>
     /// <param name="scale">s.</param>
     /// <param name="seed">Seed of the initialisation.</param>
     /// <param name="reducer">Reducer (default <see cref="MeanReducer"/>).</param>
     /// <param name="embeddingRegularizers">Optional embedding regularizers.</param>
     /// <param name="weightRegularizers">Optional regularizers of the class matrix (see <see cref="IHasClassWeights"/>).</param>
-    public SubCenterArcFaceLoss(int numClasses, int embeddingSize, int subCenters = 3, float margin = 0.5f, float scale = 64f, ulong seed = 0,
+    public SubCenterArcFaceLoss(int numClasses, int embeddingSize, int subCenters = 3, float margin = 28.6f, float scale = 64f, ulong seed = 0,
         Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null, IEnumerable<WeightRegularizer>? weightRegularizers = null)
         : base(numClasses, embeddingSize,
             NewMatrix(numClasses, Guard.AtLeast(subCenters, 1), embeddingSize, seed, static (t, rng) => Init.Normal(t, rng)),
@@ -50,5 +50,5 @@ public sealed class SubCenterArcFaceLoss : AngularMarginLoss
     }
 
     /// <inheritdoc/>
-    protected override Tensor ApplyMargin(Tensor targetCosines) => ArcFaceLoss.AdditiveAngularMargin(targetCosines, Margin, easyMargin: false);
+    protected override Tensor ApplyMargin(Tensor targetCosines) => ArcFaceLoss.AdditiveAngularMargin(targetCosines, ArcFaceLoss.Radians(Margin), easyMargin: false);
 }

@@ -26,7 +26,7 @@ public sealed class ArcFaceLossTests
     [InlineData(1.2f, 8f, false, 4UL)] // large margin: some targets hit the θ + m > π fallback
     public void Value_MatchesDoubleLoop(float margin, float scale, bool easy, ulong seed)
     {
-        var loss = new ArcFaceLoss(4, 5, margin, scale, easy, seed);
+        var loss = new ArcFaceLoss(4, 5, margin * (180f / MathF.PI), scale, easy, seed);
         var x = Fixtures.RandomEmbeddings(seed + 10, Labels.Length, 5);
         var cos = ClassifierReference.Cosines(x.ToArray(), Labels.Length, loss.Weight.ToArray(), 4, 5);
         double expected = ClassifierReference.MarginSoftmax(cos, Labels, scale, c => Psi(c, margin, easy));
@@ -37,7 +37,7 @@ public sealed class ArcFaceLossTests
     public void Fallback_IsUsedBeyondPiMinusMargin()
     {
         // Embedding opposite to its class weight: θ = π, so cos(θ + m) would increase again; the fallback gives −1 − m·sin m.
-        var loss = new ArcFaceLoss(2, 2, scale: 1f);
+        var loss = new ArcFaceLoss(2, 2, margin: 0.5f * (180f / MathF.PI), scale: 1f);
         loss.Weight.Span[0] = 1f; loss.Weight.Span[1] = 0f; loss.Weight.Span[2] = 0f; loss.Weight.Span[3] = 1f;
         var x = Tensor.FromArray([-1f, 0f], 1, 2);
         double psi = -1 - (0.5 * Math.Sin(0.5));
@@ -48,7 +48,7 @@ public sealed class ArcFaceLossTests
     [Fact]
     public void Gradient_EmbeddingsAndWeights_MatchFiniteDifferences()
     {
-        var loss = new ArcFaceLoss(4, 3, margin: 0.4f, scale: 3f, seed: 7);
+        var loss = new ArcFaceLoss(4, 3, margin: 0.4f * (180f / MathF.PI), scale: 3f, seed: 7);
         GradCheck.Check(t => loss.Compute(t[0], Labels), [GradCheck.Random(8, [Labels.Length, 3]), loss.Weight]);
     }
 
@@ -102,7 +102,7 @@ public sealed class ArcFaceLossTests
     {
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new ArcFaceLoss(3, 2).Compute(Fixtures.RandomEmbeddings(1, 2, 2), [0, 3]));
         Assert.Equal("labels", ex.ParamName);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new ArcFaceLoss(3, 2, margin: 2f));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ArcFaceLoss(3, 2, margin: 2f * (180f / MathF.PI)));
         Assert.Throws<ArgumentOutOfRangeException>(() => new ArcFaceLoss(3, 2, scale: 0f));
     }
 }

@@ -39,7 +39,7 @@ public sealed class DistanceDirectionTests
         "FastAp" => new FastApLoss(distance: d),
         "GeneralizedLiftedStructure" => new GeneralizedLiftedStructureLoss(distance: d),
         "Histogram" => new HistogramLoss(distance: d),
-        "Instance" => new InstanceLoss(4, D, distance: d),
+        "Instance" => new InstanceLoss(distance: d),
         "IntraPairVariance" => new IntraPairVarianceLoss(distance: d),
         "LiftedStructure" => new LiftedStructureLoss(distance: d),
         "Margin" => new MarginLoss(distance: d),

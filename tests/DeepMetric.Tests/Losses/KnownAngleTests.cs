@@ -155,7 +155,7 @@ public sealed class KnownAngleTests
         // s = 4, m = 0.5 rad: the own-class angle grows by m: ℓ = softplus(s·cos θ_other − s·cos(θ_own + m)):
         // x₀: softplus(4 cos 80° − 4 cos(10° + 0.5 rad)) ≈ 0.084423;  x₁: softplus(4 cos 120° − 4 cos(30° + 0.5 rad)) ≈ 0.016746.
         // Mean ≈ 0.050585.
-        var loss = new ArcFaceLoss(2, 2, margin: 0.5f, scale: 4f);
+        var loss = new ArcFaceLoss(2, 2, margin: 0.5f * (180f / MathF.PI), scale: 4f);
         SetClassRows(loss);
         double expected = (Softplus((4 * Cos80) - (4 * Math.Cos(Deg(10) + 0.5))) + Softplus((4 * Math.Cos(Deg(120))) - (4 * Math.Cos(Deg(30) + 0.5)))) / 2;
         var value = loss.Compute(Points(10, 120), [0, 1]);

@@ -43,7 +43,7 @@ public sealed class NcaLossTests
     {
         var e = Fixtures.RandomEmbeddings(seed, Labels.Length, 3);
         var z = Scaled(SquaredEuclidean(e.ToArray(), Labels.Length, e.ToArray(), Labels.Length, 3), -scale);
-        var loss = new NcaLoss(scale).Compute(e, Labels);
+        var loss = new NcaLoss(scale, new LpDistance(normalizeEmbeddings: false, power: 2f)).Compute(e, Labels);
         Assert.Equal(Reference.NcaValues(z, Labels, Labels, (i, j) => i == j).Average(), loss.Item(), 4);
     }
 
@@ -63,7 +63,7 @@ public sealed class NcaLossTests
         var r = Fixtures.RandomEmbeddings(6, 4, 3);
         int[] labels = [0, 1, 2], refLabels = [0, 1, 1, 3];
         var z = Scaled(SquaredEuclidean(e.ToArray(), 3, r.ToArray(), 4, 3), -1);
-        var loss = new NcaLoss().Compute(e, labels, refEmbeddings: r, refLabels: refLabels);
+        var loss = new NcaLoss(distance: new LpDistance(normalizeEmbeddings: false, power: 2f)).Compute(e, labels, refEmbeddings: r, refLabels: refLabels);
         Assert.Equal(Reference.NcaValues(z, labels, refLabels, (_, _) => false).Average(), loss.Item(), 4);
     }
 

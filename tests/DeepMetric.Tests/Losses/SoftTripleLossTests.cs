@@ -77,7 +77,7 @@ public sealed class SoftTripleLossTests
     [Fact]
     public void Value_OneClassBatch_And_OneSample_MatchDoubleLoop()
     {
-        var loss = new SoftTripleLoss(3, 4, centersPerClass: 2, seed: 8);
+        var loss = new SoftTripleLoss(3, 4, centersPerClass: 2, regularizerWeight: 0.2f, seed: 8);
         foreach (var labels in new[] { new[] { 1, 1, 1 }, new[] { 2 } })
         {
             var x = Fixtures.RandomEmbeddings(4, labels.Length, 4);
@@ -90,7 +90,7 @@ public sealed class SoftTripleLossTests
     public void Terms_LossPerEmbedding_AndRegulariserOnlyWithSeveralCentres()
     {
         var x = Fixtures.RandomEmbeddings(1, 4, 3);
-        var terms = new SoftTripleLoss(3, 3, centersPerClass: 2).ComputeTerms(x, [0, 1, 2, 0]);
+        var terms = new SoftTripleLoss(3, 3, centersPerClass: 2, regularizerWeight: 0.2f).ComputeTerms(x, [0, 1, 2, 0]);
         Assert.Equal(["loss", "center_reg"], terms.Select(t => t.Name));
         Assert.Equal(4, terms[0].Values.Size);
         Assert.Equal(LossTermKind.AlreadyReduced, terms[1].Kind);
@@ -109,7 +109,7 @@ public sealed class SoftTripleLossTests
     [Fact]
     public void Gradient_PaperDefaults_MatchFiniteDifferences()
     {
-        var loss = new SoftTripleLoss(2, 3, centersPerClass: 2, seed: 2);
+        var loss = new SoftTripleLoss(2, 3, centersPerClass: 2, regularizerWeight: 0.2f, seed: 2);
         int[] labels = [0, 1, 1];
         GradCheck.Check(t => loss.Compute(t[0], labels), [GradCheck.Random(5, [labels.Length, 3]), loss.Centers], eps: 2e-4f, absTol: 1e-2, relTol: 1e-2);
     }

@@ -14,7 +14,7 @@ public sealed class SubCenterArcFaceLossTests
     [InlineData(1, 0.5f, 10f)]
     public void Value_MatchesDoubleLoop(int k, float margin, float scale)
     {
-        var loss = new SubCenterArcFaceLoss(3, 4, k, margin, scale, seed: 5);
+        var loss = new SubCenterArcFaceLoss(3, 4, k, margin * (180f / MathF.PI), scale, seed: 5);
         Assert.Equal([3 * k, 4], loss.Weight.Shape);
         var x = Fixtures.RandomEmbeddings(11, Labels.Length, 4);
         var rowCos = ClassifierReference.Cosines(x.ToArray(), Labels.Length, loss.Weight.ToArray(), 3 * k, 4);
@@ -41,7 +41,7 @@ public sealed class SubCenterArcFaceLossTests
     [Fact]
     public void Gradient_EmbeddingsAndWeights_MatchFiniteDifferences()
     {
-        var loss = new SubCenterArcFaceLoss(3, 3, subCenters: 2, margin: 0.4f, scale: 3f, seed: 7);
+        var loss = new SubCenterArcFaceLoss(3, 3, subCenters: 2, margin: 0.4f * (180f / MathF.PI), scale: 3f, seed: 7);
         GradCheck.Check(t => loss.Compute(t[0], Labels), [GradCheck.Random(8, [Labels.Length, 3]), loss.Weight]);
     }
 

@@ -15,7 +15,7 @@ public sealed class WeightedClassifierLossTests
     public static TheoryData<string> LossNames => new()
     {
         "CrossEntropy", "NormalizedSoftmax", "ArcFace", "CosFace", "SubCenterArcFace", "LargeMarginSoftmax", "SphereFace",
-        "ProxyNca", "ProxyAnchor", "P2SGrad", "SoftTriple", "Instance", "CenterLossWithCrossEntropy",
+        "ProxyNca", "ProxyAnchor", "P2SGrad", "SoftTriple", "CenterLossWithCrossEntropy",
     };
 
     private static WeightedClassifierLoss Create(string name, IEnumerable<WeightRegularizer>? regs) => name switch
@@ -31,7 +31,6 @@ public sealed class WeightedClassifierLossTests
         "ProxyAnchor" => new ProxyAnchorLoss(C, D, seed: 3, weightRegularizers: regs),
         "P2SGrad" => new P2SGradLoss(C, D, seed: 3, weightRegularizers: regs),
         "SoftTriple" => new SoftTripleLoss(C, D, centersPerClass: 2, seed: 3, weightRegularizers: regs),
-        "Instance" => new InstanceLoss(C, D, seed: 3, weightRegularizers: regs),
         "CenterLossWithCrossEntropy" => new CenterLossWithCrossEntropy(C, D, seed: 3, weightRegularizers: regs),
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
@@ -70,7 +69,7 @@ public sealed class WeightedClassifierLossTests
     [Fact]
     public void ArcFace_WithRegularFace_IsArcFacePlusIndependentRegularizer()
     {
-        var loss = new ArcFaceLoss(C, 5, margin: 0.3f, scale: 10f, seed: 2, weightRegularizers: [new RegularFaceRegularizer(0.5f)]);
+        var loss = new ArcFaceLoss(C, 5, margin: 0.3f * (180f / MathF.PI), scale: 10f, seed: 2, weightRegularizers: [new RegularFaceRegularizer(0.5f)]);
         var x = Fixtures.RandomEmbeddings(12, Labels.Length, 5);
         var cos = ClassifierReference.Cosines(x.ToArray(), Labels.Length, loss.Weight.ToArray(), C, 5);
         double expected = ClassifierReference.MarginSoftmax(cos, Labels, 10, c => ArcPsi(c, 0.3))
@@ -120,7 +119,7 @@ public sealed class WeightedClassifierLossTests
     [Fact]
     public void Gradient_ArcFaceWithRegularFace_MatchesFiniteDifferences()
     {
-        var loss = new ArcFaceLoss(C, D, margin: 0.4f, scale: 3f, seed: 7, weightRegularizers: [new RegularFaceRegularizer(2f)]);
+        var loss = new ArcFaceLoss(C, D, margin: 0.4f * (180f / MathF.PI), scale: 3f, seed: 7, weightRegularizers: [new RegularFaceRegularizer(2f)]);
         GradCheck.Check(t => loss.Compute(t[0], Labels), [GradCheck.Random(8, [Labels.Length, D]), loss.Weight]);
     }
 

@@ -37,7 +37,7 @@ public static class Recipes
         new("proxy-anchor", "ProxyAnchorLoss(alpha 32, delta 0.1); Kim et al. 2020", ModelKind.Mlp, "proxy-anchor", "none",
             c => new ProxyAnchorLoss(c.NumClasses, c.EmbeddingSize, delta: 0.1f, seed: c.Seed), _ => null),
         new("arcface", "ArcFaceLoss(margin 0.5, scale 64); Deng et al. 2019", ModelKind.Mlp, "arcface", "none",
-            c => new ArcFaceLoss(c.NumClasses, c.EmbeddingSize, margin: 0.5f, seed: c.Seed), _ => null),
+            c => new ArcFaceLoss(c.NumClasses, c.EmbeddingSize, margin: 0.5f * (180f / MathF.PI), seed: c.Seed), _ => null),
         new("circle", "CircleLoss(margin 0.4, gamma 80); Sun et al. 2020", ModelKind.Mlp, "circle", "none",
             _ => new CircleLoss(margin: 0.4f), _ => null),
         new("supcon", "SupConLoss(temperature 0.1); Khosla et al. 2020", ModelKind.Mlp, "supcon", "none",

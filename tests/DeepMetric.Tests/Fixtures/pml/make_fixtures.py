@@ -241,7 +241,7 @@ def loss_cases():
         "NormalizedSoftmaxLoss/default": (lambda: L.NormalizedSoftmaxLoss(C, D), {"weight": W()}, {}),
         "NormalizedSoftmaxLoss/cosine": (lambda: L.NormalizedSoftmaxLoss(C, D, temperature=0.1, distance=distances.CosineSimilarity()), {"weight": W()},
                                          dict(temperature=0.1, distance="cosine")),
-        "P2SGradLoss/default": (lambda: L.P2SGradLoss(D, C), {"weight": W()}, {}),
+        "P2SGradLoss/default": (lambda: L.P2SGradLoss(D, C), {"weight": p_("weight", C, True)}, {}),
         "ProxyNCALoss/default": (lambda: L.ProxyNCALoss(C, D), {"proxies": p_("proxies", C, False)}, {}),
         "ProxyNCALoss/scale": (lambda: L.ProxyNCALoss(C, D, softmax_scale=3), {"proxies": p_("proxies", C, False)}, dict(softmaxScale=3)),
         "ProxyAnchorLoss/default": (lambda: L.ProxyAnchorLoss(C, D), {"proxies": p_("proxies", C, False)}, {}),
