@@ -90,7 +90,8 @@ public static class RecipeTraining
             Profile(trainer, train, Emit);
         }
         double startup = (DateTime.Now - Process.GetCurrentProcess().StartTime).TotalSeconds;
-        var results = trainer.Fit(train, epochs);
+        var steps = new StepClock();
+        var results = trainer.Fit(train, epochs, progress: steps);
         // Throughput counted as PML's bench counts it: the last epoch (steady state). The first epoch also pays for
         // JIT compilation and tier-up; its extra time over the steady rate is reported apart, as warm-up.
         double steady = results[^1].SamplesPerSecond;
@@ -106,6 +107,12 @@ public static class RecipeTraining
         Emit("first_epoch_samples_per_s", results[0].SamplesPerSecond, "samples/s");
         Emit("warmup_seconds", results.Count > 1 ? Math.Max(0, (firstSamples / results[0].SamplesPerSecond) - (firstSamples / steady)) : double.NaN, "s");
         Emit("startup_seconds", startup, "s");
+        // The same split in process CPU time, which other load on a shared machine disturbs far less than the wall
+        // clock: the steady per-step cost (median over the last epoch) and the first steps' excess over it.
+        var (steadyCpu, firstStepCpu, warmupCpu) = steps.Summary(results[^1].Iterations);
+        Emit("step_cpu_ms_steady", steadyCpu, "ms");
+        Emit("first_step_cpu_ms", firstStepCpu, "ms");
+        Emit("warmup_cpu_seconds", warmupCpu, "s");
         Emit("final_loss", results[^1].MeanLoss, "");
         Emit("data_wait_share", results.Sum(r => r.DataWaitSeconds) / results.Sum(r => r.TrainSeconds), "");
 
@@ -219,6 +226,38 @@ public static class RecipeTraining
         }
         emit("profile_mined_tuples", tuples, "tuples/step");
         emit("profile_allocated", allocated / (double)Steps, "bytes/step");
+    }
+
+    // Process CPU time at the end of every training step (reported synchronously by Trainer.Fit).
+    private sealed class StepClock : IProgress<TrainingProgress>
+    {
+        private readonly List<double> _cpuMs = [TrainStepProfile.ProcessCpuMs()];
+
+        public void Report(TrainingProgress value)
+        {
+            if (value.EpochEnd is null)
+            {
+                _cpuMs.Add(TrainStepProfile.ProcessCpuMs());
+            }
+        }
+
+        // (median CPU ms of the last epoch's steps, CPU ms of the first step, CPU seconds of the first 100 steps
+        // beyond 100 steady ones)
+        public (double Steady, double First, double Warmup) Summary(int lastEpochSteps)
+        {
+            var deltas = new List<double>();
+            for (int i = 1; i < _cpuMs.Count; i++)
+            {
+                deltas.Add(_cpuMs[i] - _cpuMs[i - 1]);
+            }
+            if (deltas.Count == 0)
+            {
+                return (double.NaN, double.NaN, double.NaN);
+            }
+            double steady = Median(deltas.GetRange(Math.Max(0, deltas.Count - lastEpochSteps), Math.Min(lastEpochSteps, deltas.Count)));
+            int head = Math.Min(100, deltas.Count);
+            return (steady, deltas[0], (deltas.Take(head).Sum() - (head * steady)) / 1e3);
+        }
     }
 
     private static double Median(List<double> values)

@@ -91,11 +91,17 @@ public static partial class Ops
         // Each worker range handles its own images and keeps its own dU and bias sums; they are added in range order
         // afterwards, so the result does not depend on whether the ranges ran in parallel.
         int ranges = KernelThreads.Ranges(n);
-        var duParts = needW ? new float[ranges][] : null;
+        // One dU per range, in the calling thread's scratch (range r writes only its slice).
+        int duLen = Winograd.Xi * o * c;
+        var duAll = needW ? Scratch.Get(Scratch.WinogradDu, ranges * duLen) : null;
         var biasParts = needB ? new double[ranges][] : null;
         KernelThreads.For(n, (r, start, end) =>
         {
-            var du = needW ? GC.AllocateUninitializedArray<float>(Winograd.Xi * o * c) : null;
+            var du = duAll is null ? default : duAll.AsSpan(r * duLen, duLen);
+            if (end == start)
+            {
+                du.Clear(); // an empty batch: the chunk loop below never sets dU
+            }
             var biasSum = needB ? new double[o] : null;
             var plane = Scratch.Get(Scratch.WinogradPlane, Winograd.PlaneScratch(geo));
             var xs = x.ReadOnlySpan;
@@ -119,7 +125,7 @@ public static partial class Ops
                 }
                 // The bias gradient is summed while dM is built from the same output gradient.
                 Winograd.OutputGradient(dy, b, o, geo, dm, biasSum);
-                if (du is not null)
+                if (!du.IsEmpty)
                 {
                     // V recomputed from the input: a chunk's V is small enough to stay in cache, while keeping every
                     // chunk's V from the forward pass (4× the input) would go through memory.
@@ -131,9 +137,9 @@ public static partial class Ops
                 {
                     var dmXi = dm.AsSpan(xi * o * t, o * t);
                     var vXi = v.AsSpan(xi * c * t, c * t);
-                    if (du is not null)
+                    if (!du.IsEmpty)
                     {
-                        Gemm.Multiply(false, true, o, c, t, 1f, dmXi, t, vXi, t, n0 == start ? 0f : 1f, du.AsSpan(xi * o * c, o * c), c);
+                        Gemm.Multiply(false, true, o, c, t, 1f, dmXi, t, vXi, t, n0 == start ? 0f : 1f, du.Slice(xi * o * c, o * c), c);
                     }
                     if (u is not null)
                     {
@@ -145,21 +151,17 @@ public static partial class Ops
                     Winograd.InputGradient(v, b, geo, dx.AsSpan(n0 * c * geo.PlaneIn, b * c * geo.PlaneIn), plane);
                 }
             }
-            if (duParts is not null)
-            {
-                duParts[r] = du!;
-            }
             if (biasParts is not null)
             {
                 biasParts[r] = biasSum!;
             }
         });
-        if (duParts is not null)
+        if (duAll is not null)
         {
-            var du = duParts[0];
+            var du = duAll.AsSpan(0, duLen);
             for (int r = 1; r < ranges; r++)
             {
-                System.Numerics.Tensors.TensorPrimitives.Add(du, duParts[r], du);
+                System.Numerics.Tensors.TensorPrimitives.Add(du, duAll.AsSpan(r * duLen, duLen), du);
             }
             var dw = TensorBuffers.Uninitialized(o * c * 9);
             Winograd.WeightGradient(du, o, c, dw);

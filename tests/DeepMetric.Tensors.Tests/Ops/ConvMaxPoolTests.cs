@@ -71,16 +71,20 @@ public sealed class ConvMaxPoolTests
         Assert.Contains(b.Y, float.IsNaN);
     }
 
-    [Fact]
-    public void SequentialAndParallelKernelsAgree()
+    [Theory]
+    [InlineData(24, 1, 4)] // direct path
+    [InlineData(24, 8, 8)] // Winograd path: each worker range has its own dU and bias sums
+    [InlineData(9, 16, 8)] // Winograd, ranges of 4 and 5 images
+    public void SequentialAndParallelKernelsAgree(int n, int c, int o)
     {
-        var parallel = Run(true, 24, 1, 4, 8, 8, 1, relu: true);
+        var parallel = Run(true, n, c, o, 8, 8, 1, relu: true);
         bool before = KernelThreads.Parallel;
         KernelThreads.Parallel = false;
         try
         {
-            var serial = Run(true, 24, 1, 4, 8, 8, 1, relu: true);
+            var serial = Run(true, n, c, o, 8, 8, 1, relu: true);
             Assert.Equal(serial.Y, parallel.Y);
+            Assert.Equal(serial.Dx, parallel.Dx);
             Assert.Equal(serial.Dw, parallel.Dw);
             Assert.Equal(serial.Db, parallel.Db);
         }
