@@ -4,6 +4,12 @@ namespace DeepMetric.Search;
 /// A binary max-heap of (distance, slot) pairs on plain arrays, reused across queries. Used bounded (top-k: replace
 /// the largest when a closer one arrives) and, with negated distances, as a min-heap of candidates.
 /// </summary>
+/// <remarks>
+/// Kept instead of <see cref="PriorityQueue{TElement, TPriority}"/>, which needs a reversing comparer for a max-heap
+/// (a delegate call per comparison). Measured 2026-12-06 on the HNSW pattern (1 000 streams of 1 000 distances kept to
+/// the best 100, then drained; Intel Xeon with AVX-512, 2 shared cores, best of 7, 6 interleaved repeats): 216–348 ms
+/// here against 389–544 ms with PriorityQueue and DequeueEnqueue, 1.2–1.9× (median 1.6×) in favour of this heap.
+/// </remarks>
 internal sealed class MaxHeap
 {
     private float[] _keys;

@@ -6,6 +6,14 @@ using System.Runtime.InteropServices;
 namespace DeepMetric.Search;
 
 /// <summary>SIMD distance kernels for the indexes. Sums are kept in float: for the dimensions of embeddings (≤ a few thousand) the rounding error is far below the gaps that decide a ranking.</summary>
+/// <remarks>
+/// Kept instead of <see cref="TensorPrimitives.Dot{T}(ReadOnlySpan{T}, ReadOnlySpan{T})"/> and
+/// <see cref="TensorPrimitives.Distance{T}(ReadOnlySpan{T}, ReadOnlySpan{T})"/> (squared) because they are faster on the
+/// short vectors the indexes compare one pair at a time (inlined, two AVX-512 accumulators, no length checks).
+/// Measured 2026-12-06 (Intel Xeon with AVX-512, 2 shared cores; 20 × 4 096 pairs, best of 7, 6 interleaved repeats):
+/// d = 64: squared L2 0.97 ms vs 1.52 ms (1.5×), dot 0.94 vs 1.30 ms (1.4×); d = 128: 1.8 vs 2.15 ms (1.2×) and
+/// 1.8 vs 1.95 ms (1.1×); d = 784: memory-bound, no stable difference. TensorPrimitives has no squared distance.
+/// </remarks>
 internal static class VectorKernels
 {
     /// <summary>Squared Euclidean distance (AVX-512 or AVX2 with fused multiply-add when available).</summary>
