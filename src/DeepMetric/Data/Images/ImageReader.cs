@@ -3,6 +3,7 @@ using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
 using SixLabors.ImageSharp.Formats.Gif;
 using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.Formats.Tiff;
 using SixLabors.ImageSharp.Memory;
 using SixLabors.ImageSharp.Metadata;
@@ -21,7 +22,7 @@ namespace DeepMetric.Data.Images;
 /// <remarks>
 /// Hostile input: the header's size is checked against a pixel limit before any pixel buffer is allocated (a
 /// decompression bomb, e.g. a small PNG claiming 100,000×100,000 pixels, is rejected without decoding); a JPEG that
-/// stops before its end-of-image marker is rejected rather than decoded half grey; every decoder failure becomes an
+/// stops before its end-of-image marker, or a PNG before its IEND chunk, is rejected rather than decoded half grey; every decoder failure becomes an
 /// <see cref="InvalidDataException"/> naming the file. Safe to call from several threads at once.
 /// </remarks>
 public static class ImageReader
@@ -85,7 +86,7 @@ public static class ImageReader
 
     /// <summary>
     /// Checks a file without decoding its pixels: it exists, its format is known, its header's size is within
-    /// <paramref name="maxPixels"/> and a JPEG reaches its end-of-image marker. Cheap enough to run over a whole
+    /// <paramref name="maxPixels"/>, and a JPEG reaches its end-of-image marker and a PNG its IEND chunk. Cheap enough to run over a whole
     /// folder before training, so bad files are reported before anything is written.
     /// </summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
@@ -132,6 +133,10 @@ public static class ImageReader
         if (format is JpegFormat && !JpegStructure.IsComplete(data))
         {
             throw new InvalidDataException($"Image file '{name}' is a truncated JPEG: it ends before its end-of-image marker.");
+        }
+        if (format is PngFormat && !PngStructure.IsComplete(data))
+        {
+            throw new InvalidDataException($"Image file '{name}' is a truncated PNG: its chunks end before IEND.");
         }
     }
 

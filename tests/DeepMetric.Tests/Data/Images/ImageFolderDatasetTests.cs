@@ -109,6 +109,22 @@ public sealed class ImageFolderDatasetTests
     }
 
     [Fact]
+    public void CheckFilesFindsBadFilesWithoutDecoding()
+    {
+        using var dir = MakeFolder(2, 3);
+        var ds = Open(dir.Path);
+        Assert.Empty(ds.CheckFiles());
+        string text = Path.Combine(dir.Path, "class0", "002.png");
+        File.WriteAllText(text, "text");
+        string cut = Path.Combine(dir.Path, "class1", "000.png");
+        File.WriteAllBytes(cut, File.ReadAllBytes(cut)[..^30]);   // cut inside the image data: the header still reads
+        var failures = Open(dir.Path).CheckFiles();
+        Assert.Equal([2, 3], failures.Select(f => f.Index).ToArray());
+        Assert.Contains(text, failures[0].Error.Message, StringComparison.Ordinal);
+        Assert.Contains(cut, failures[1].Error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void CacheStaysWithinItsBoundAndServesHits()
     {
         using var dir = MakeFolder(2, 6);

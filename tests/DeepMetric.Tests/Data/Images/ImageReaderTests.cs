@@ -169,6 +169,9 @@ public sealed class ImageReaderTests
     {
         byte[][] rows = [.. Enumerable.Range(0, 16).Select(y => Enumerable.Range(0, 48).Select(x => (byte)(x * y)).ToArray())];
         byte[] png = TestPng.Encode(16, 16, 8, 2, rows, 3, _ => 4);
+        Assert.True(PngStructure.IsComplete(png));
+        Assert.False(PngStructure.IsComplete(png[..^1]));
+        Assert.False(PngStructure.IsComplete(png[..(png.Length / 2)]));
         foreach (byte[] bad in new[] { png[..(png.Length / 2)], png[..40], [.. png[..8], .. new byte[64]] })
         {
             var ex = Assert.Throws<InvalidDataException>(() => ImageReader.Decode(bad, "x/bad.png", ImageColorMode.Rgb));
