@@ -147,7 +147,7 @@ public sealed class OnnxModule : Module
             {
                 throw new InvalidOperationException($"ONNX model '{_source}': {e.Message}{SizeHint(x)}", e);
             }
-            catch (ArgumentException e)
+            catch (Exception e) when (e is ArgumentException or NotSupportedException)
             {
                 throw new InvalidOperationException($"ONNX model '{_source}', {node.Where} failed on inputs {string.Join(", ", inputs.Select(v => v?.ToString() ?? "-"))}: {e.Message}{SizeHint(x)}", e);
             }

@@ -151,6 +151,15 @@ public sealed class ImportBehaviourTests : IDisposable
     }
 
     [Fact]
+    public void An_op_used_before_its_opset_is_refused()
+    {
+        var g = new GraphBuilder(13, -1, 3);
+        g.Output(g.Node("HardSwish", ["x"]));
+        var e = Assert.Throws<OnnxImportException>(() => OnnxGraphLoader.Load(g.Bytes(), "m.onnx"));
+        Assert.Contains("added in opset 14", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void External_data_and_unsupported_opsets_are_refused()
     {
         var g = new GraphBuilder(13, -1, 3);

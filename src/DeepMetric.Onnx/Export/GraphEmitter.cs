@@ -109,6 +109,10 @@ internal sealed class GraphEmitter
     /// <summary>Re-emits an imported graph at opset 17 with its current weights, reading <paramref name="x"/> as its input.</summary>
     private string Inline(OnnxModule onnx, string x)
     {
+        if (onnx.Opset > OnnxExporter.Opset)
+        {
+            throw new NotSupportedException($"ONNX export writes opset {OnnxExporter.Opset}; the imported graph {onnx} uses opset {onnx.Opset}, which cannot be rewritten to an older opset.");
+        }
         string prefix = $"m{_counter++}_";
         var names = new Dictionary<string, string>(StringComparer.Ordinal) { [onnx.InputName] = x };
         foreach (var (name, t) in onnx.Weights)

@@ -26,10 +26,25 @@ internal static partial class OpRegistry
         {
             throw ctx.Error($"op '{ctx.Node.OpType}' is not supported");
         }
+        if (IntroducedIn.TryGetValue(ctx.Node.OpType, out int since) && ctx.Opset < since)
+        {
+            throw ctx.Error($"op '{ctx.Node.OpType}' does not exist at opset {ctx.Opset} (it was added in opset {since})");
+        }
         var kernel = map(ctx);
         ctx.Attrs.EnsureAllRead();
         return kernel;
     }
+
+    // Ops of our set added to the default domain after opset 7.
+    private static readonly Dictionary<string, int> IntroducedIn = new(StringComparer.Ordinal)
+    {
+        ["Expand"] = 8,
+        ["Erf"] = 9,
+        ["ConstantOfShape"] = 9,
+        ["Where"] = 9,
+        ["HardSwish"] = 14,
+        ["LayerNormalization"] = 17,
+    };
 
     private static Dictionary<string, Func<OpContext, NodeKernel>> Build()
     {
