@@ -13,7 +13,7 @@ namespace DeepMetric.Cli.Commands;
 /// <param name="TrainIds">One id per training row.</param>
 /// <param name="TestIds">One id per evaluation row.</param>
 /// <param name="Description">Where the data came from, for messages ("Fashion-MNIST from …", "CSV features from …").</param>
-internal sealed record DataSplit(string Source, ImageDataset Train, ImageDataset Test, string[] TrainIds, string[] TestIds, string Description)
+internal sealed record DataSplit(string Source, IDataset Train, IDataset Test, string[] TrainIds, string[] TestIds, string Description)
 {
     /// <summary>All ten Fashion-MNIST classes of both splits when <see cref="Source"/> is Fashion-MNIST, else null.</summary>
     public TrainTestSplit? FashionMnist { get; init; }
@@ -41,8 +41,8 @@ internal sealed record DataSplit(string Source, ImageDataset Train, ImageDataset
         DataOrigin = Location?.Origin.ToString(),
         DataPaths = Location is null ? [.. Paths] : null,
         Split = SplitDescription,
-        InputChannels = Train.Channels,
-        InputHeight = Train.Height,
-        InputWidth = Train.Width,
+        InputChannels = DatasetSummary.Shape(Train).Channels,
+        InputHeight = DatasetSummary.Shape(Train).Height,
+        InputWidth = DatasetSummary.Shape(Train).Width,
     };
 }

@@ -74,7 +74,8 @@ internal static class FewShotCommand
 
         long t0 = Stopwatch.GetTimestamp();
         var embedded = loaded.Model.Embed(unseen).ReadOnlySpan.ToArray();
-        var pixels = unseen.Pixels.ToArray();
+        var raw = Baselines.RawPixels(unseen);
+        var pixels = raw.ReadOnlySpan.ToArray();
         var results = new List<Row>();
         foreach (int shots in s.Shots)
         {
@@ -92,7 +93,7 @@ internal static class FewShotCommand
             {
                 results.Add(new Row(shots, method,
                     FewShotEvaluator.Evaluate(embedded, loaded.EmbeddingSize, episodes, method, s.KnnK),
-                    FewShotEvaluator.Evaluate(pixels, unseen.ImageSize, episodes, method, s.KnnK)));
+                    FewShotEvaluator.Evaluate(pixels, raw.Dim(1), episodes, method, s.KnnK)));
             }
         }
         double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;

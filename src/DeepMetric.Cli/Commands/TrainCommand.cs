@@ -140,12 +140,19 @@ internal static class TrainCommand
         using var runLock = OpenRunDirectory(s);
         var data = dataSource.Load(parseResult);
         var (train, test) = (data.Train, data.Test);
-        ImageDataset? validation = null;
+        IDataset? validation = null;
         if (s.ValidationFraction > 0)
         {
             // Never the test classes: validation comes from the training classes' own images.
             (train, validation) = ValidationSplit.Split(train, s.ValidationFraction, s.Seed,
                 s.HoldOutClasses ? ValidationHoldout.Classes : ValidationHoldout.Samples);
+        }
+        if (s.Augment)
+        {
+            // Flips are label-preserving here: Fashion-MNIST's clothes, bags and shoes stay in their class when mirrored.
+            train = train is ImageDataset images
+                ? images.WithAugmenter(Augmenter.CropAndFlip(padding: 2, flip: true, seed: s.Seed))
+                : throw new UsageException("--augment applies to images; the training data here are feature vectors.");
         }
         var (sampler, batchDescription) = samplers.Create(parseResult, data with { Train = train }, s.Loss, s.BatchSize, s.MPerClass, s.Seed);
         s = s with { BatchSize = sampler.BatchSize };
@@ -156,7 +163,8 @@ internal static class TrainCommand
 
         var config = data.Describe(BuildConfig(s, iterationsPerEpoch: Math.Min(s.IterationsPerEpoch == 0 ? int.MaxValue : s.IterationsPerEpoch, sampler.BatchesPerEpoch)));
         var stored = s.Resume is null ? null : StoredConfig(s.Resume, config);
-        var embeddingModel = ModelLoader.Create(s.Model, s.EmbeddingSize, train.Channels, train.Height, train.Width, s.Seed);
+        var (channels, height, width) = DatasetSummary.Shape(train);
+        var embeddingModel = ModelLoader.Create(s.Model, s.EmbeddingSize, channels, height, width, s.Seed);
         var lossSettings = new LossSettings(s.Margin, s.MinerMargin, s.Seed, NumClasses: train.Labels.ToArray().Max() + 1, s.EmbeddingSize);
         var loss = LossRegistry.CreateLoss(s.Loss, lossSettings);
         var miner = LossRegistry.CreateMiner(s.Miner, lossSettings);
@@ -166,8 +174,6 @@ internal static class TrainCommand
             : p => new Adam(p, lr: s.Lr);
         var trainer = new Trainer(embeddingModel, loss, miner, optimizer, sampler)
         {
-            // Flips are label-preserving here: Fashion-MNIST's clothes, bags and shoes stay in their class when mirrored.
-            Augmenter = s.Augment ? Augmenter.CropAndFlip(padding: 2, flip: true, seed: s.Seed) : null,
             IterationsPerEpoch = s.IterationsPerEpoch == 0 ? null : s.IterationsPerEpoch,
             RecallKs = s_ks,
             SchedulerFactory = SchedulerFactory(s, stored?.Epochs ?? s.Epochs, iterationsPerEpoch),
@@ -245,7 +251,7 @@ internal static class TrainCommand
         var metricsJson = MetricsJson(s, trained, clustering, untrained, trainSeconds, samplesPerSecond, evalSeconds, results[^1].MeanLoss);
         if (s.RunDir is not null)
         {
-            embeddingModel.Save(Path.Combine(s.RunDir, RunDirectory.ModelFile), ModelLoader.Metadata(s.Model, s.EmbeddingSize, train.Channels, train.Height, train.Width));
+            embeddingModel.Save(Path.Combine(s.RunDir, RunDirectory.ModelFile), ModelLoader.Metadata(s.Model, s.EmbeddingSize, channels, height, width));
             RunDirectory.WriteTextAtomically(Path.Combine(s.RunDir, RunDirectory.SummaryFile), metricsJson + "\n");
             if (s.Report)
             {
@@ -337,7 +343,7 @@ internal static class TrainCommand
         }
     }
 
-    private static IReadOnlyList<EpochResult> Fit(Trainer trainer, ImageDataset train, ImageDataset? validation, int epochs, bool chatty, TextWriter output)
+    private static IReadOnlyList<EpochResult> Fit(Trainer trainer, IDataset train, IDataset? validation, int epochs, bool chatty, TextWriter output)
     {
         // A live bar only when stderr is a terminal; otherwise one plain line per epoch on stdout.
         if (chatty && !Console.IsErrorRedirected && ReferenceEquals(output, Console.Out))
@@ -423,7 +429,7 @@ internal static class TrainCommand
         });
 
     // Classes with fewer items than m repeat items inside a batch (identical positives teach nothing); say which.
-    private static string? SmallClasses(ImageDataset train, int m)
+    private static string? SmallClasses(IDataset train, int m)
     {
         var counts = new Dictionary<int, int>();
         foreach (int label in train.Labels)
@@ -531,7 +537,7 @@ internal static class TrainCommand
 
     // The untrained network's test metrics: measured when the run starts and kept in the run directory, so a resumed
     // run compares with the network it started from, not with the checkpoint it resumed.
-    private static Metrics UntrainedMetrics(TrainSettings s, Trainer trainer, ImageDataset test, ImageDataset train)
+    private static Metrics UntrainedMetrics(TrainSettings s, Trainer trainer, IDataset test, IDataset train)
     {
         string? path = s.RunDir is null ? null : Path.Combine(s.RunDir, RunDirectory.BaselineFile);
         if (s.Resume is not null)
@@ -541,7 +547,8 @@ internal static class TrainCommand
                 return RunBaseline.Load(path).ToMetrics();
             }
             // Older runs kept no baseline: the same seed rebuilds the same untrained network.
-            var initial = ModelLoader.Create(s.Model, s.EmbeddingSize, train.Channels, train.Height, train.Width, s.Seed);
+            var (channels, height, width) = DatasetSummary.Shape(train);
+            var initial = ModelLoader.Create(s.Model, s.EmbeddingSize, channels, height, width, s.Seed);
             var again = RetrievalMetrics.Compute(initial.Embed(test, trainer.EvaluationBatchSize), test.Labels, s_ks);
             RunBaseline.From(again).Save(path!);
             return again;

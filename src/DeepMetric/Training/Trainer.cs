@@ -135,13 +135,6 @@ public sealed class Trainer
     /// </summary>
     public string? RunDirectory { get; init; }
 
-    /// <summary>
-    /// Optional data augmentation applied in place to every gathered training batch (never to validation data), with
-    /// the sampler position before the batch as the step: its randomness depends only on its seed and that position,
-    /// so a resumed run augments exactly like an uninterrupted one and no generator state is checkpointed.
-    /// </summary>
-    public Augmenter? Augmenter { get; init; }
-
     /// <summary>Further generators to save in checkpoints (e.g. a data-augmentation generator), by a stable name.</summary>
     public IReadOnlyDictionary<string, Prng>? RandomSources { get; init; }
 
@@ -198,14 +191,17 @@ public sealed class Trainer
     /// <see cref="Epoch"/>), evaluating on <paramref name="validation"/> every <see cref="EvaluateEvery"/> epochs,
     /// keeping the best model and stopping early after <see cref="Patience"/> evaluations without improvement.
     /// </summary>
-    /// <param name="train">Training images; the sampler's indices refer to it.</param>
+    /// <param name="train">Training data; the sampler's indices refer to it. Batches are read as
+    /// <see cref="BatchRequest.Training"/> with the sampler position before the batch as the step, so the dataset's own
+    /// augmentation (e.g. <see cref="ImageDataset.WithAugmenter"/>) is reproducible and a resumed run reads exactly
+    /// the batches of an uninterrupted one.</param>
     /// <param name="epochs">Total number of epochs of the run (positive).</param>
     /// <param name="validation">Optional validation set (leave-one-out retrieval metrics); take it from the training
     /// classes (<see cref="ValidationSplit"/>), never from the test classes.</param>
     /// <param name="progress">Receives a report after every iteration and at the end of each epoch.</param>
     /// <param name="cancellationToken">Stops between iterations.</param>
     /// <returns>The whole history (<see cref="History"/>).</returns>
-    public IReadOnlyList<EpochResult> Fit(ImageDataset train, int epochs, ImageDataset? validation = null,
+    public IReadOnlyList<EpochResult> Fit(IDataset train, int epochs, IDataset? validation = null,
         IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
@@ -251,8 +247,8 @@ public sealed class Trainer
                 cancellationToken.ThrowIfCancellationRequested();
                 long position = Sampler.Position;
                 var indices = Sampler.NextBatch();
-                var (images, batchLabels) = train.Batch(indices);
-                Augmenter?.Apply(images, position);
+                var images = train.Batch(indices, BatchRequest.Training(position));
+                var batchLabels = GatherLabels(train.Labels, indices);
                 long t0 = Stopwatch.GetTimestamp();
                 lr = Optimizer.LearningRate;
                 var (loss, tuples) = Step(images, batchLabels);
@@ -359,10 +355,10 @@ public sealed class Trainer
     }
 
     /// <summary>Embeddings of <paramref name="data"/> (evaluation mode, no gradients).</summary>
-    public Tensor Embed(ImageDataset data) => Model.Embed(data, EvaluationBatchSize);
+    public Tensor Embed(IDataset data) => Model.Embed(data, EvaluationBatchSize);
 
     /// <summary>Leave-one-out retrieval metrics of the model on <paramref name="data"/>.</summary>
-    public Metrics Evaluate(ImageDataset data)
+    public Metrics Evaluate(IDataset data)
     {
         ArgumentNullException.ThrowIfNull(data);
         return RetrievalMetrics.Compute(Embed(data), data.Labels, RecallKs, EvaluationMetric);
@@ -686,6 +682,16 @@ public sealed class Trainer
             _schedulers = list;
         }
         return _schedulers;
+    }
+
+    private static int[] GatherLabels(ReadOnlySpan<int> labels, ReadOnlySpan<int> indices)
+    {
+        var batch = GC.AllocateUninitializedArray<int>(indices.Length);
+        for (int j = 0; j < indices.Length; j++)
+        {
+            batch[j] = labels[indices[j]];
+        }
+        return batch;
     }
 
     private static void StepAll(LrScheduler[] schedulers)

@@ -22,8 +22,7 @@ public sealed class CheckpointTests : IDisposable
 
     // Everything random and stateful at once: dropout, a loss with parameters (proxies), a loss with a miner of its own,
     // a randomised miner, a user generator, per-iteration cosine schedule, gradient clipping, per-part learning rates.
-    private static Trainer Build(ImageDataset data, string? runDir, int hidden = 32, ITrainerCallbacks? callbacks = null, Prng? userRng = null,
-        Augmenter? augmenter = null)
+    private static Trainer Build(IDataset data, string? runDir, int hidden = 32, ITrainerCallbacks? callbacks = null, Prng? userRng = null)
     {
         var init = new Prng(1);
         var trunk = new Sequential(new Flatten(), new Linear(16, hidden, rng: init), new ReLU(), new Dropout(0.2f, new Prng(7)), new Linear(hidden, hidden, rng: init), new ReLU());
@@ -42,7 +41,6 @@ public sealed class CheckpointTests : IDisposable
             RunDirectory = runDir,
             Callbacks = callbacks,
             RandomSources = userRng is null ? null : new Dictionary<string, Prng> { ["augment"] = userRng },
-            Augmenter = augmenter,
         };
     }
 
@@ -115,23 +113,23 @@ public sealed class CheckpointTests : IDisposable
     public void ResumeWithAugmentationIsBitIdenticalToAnUninterruptedRun()
     {
         var train = Fixtures.ClusteredImages(32, 3);
-        var straight = Build(train, null, augmenter: Augmenter.CropAndFlip(padding: 1, seed: 21));
-        straight.Fit(train, 2);
+        var straight = Build(train, null);
+        straight.Fit(train.WithAugmenter(Augmenter.CropAndFlip(padding: 1, seed: 21)), 2);
 
-        var first = Build(train, _dir, augmenter: Augmenter.CropAndFlip(padding: 1, seed: 21));
-        first.Fit(train, 1);
+        var first = Build(train, _dir);
+        first.Fit(train.WithAugmenter(Augmenter.CropAndFlip(padding: 1, seed: 21)), 1);
         // A fresh augmenter: its randomness depends only on its seed and the sampler position, so nothing needs restoring.
-        var resumed = Build(train, null, augmenter: Augmenter.CropAndFlip(padding: 1, seed: 21));
+        var resumed = Build(train, null);
         resumed.Resume(_dir);
-        resumed.Fit(train, 2);
+        resumed.Fit(train.WithAugmenter(Augmenter.CropAndFlip(padding: 1, seed: 21)), 2);
         AssertBitIdentical(AllState(straight), AllState(resumed));
         Assert.Equal(straight.History.Select(h => h.MeanLoss), resumed.History.Select(h => h.MeanLoss));
 
         var plain = Build(train, null);
         plain.Fit(train, 2);
         Assert.NotEqual(plain.History[0].MeanLoss, straight.History[0].MeanLoss);
-        var disabled = Build(train, null, augmenter: new Augmenter([new RandomCropAugmentation(1)], seed: 21) { Enabled = false });
-        disabled.Fit(train, 2);
+        var disabled = Build(train, null);
+        disabled.Fit(train.WithAugmenter(new Augmenter([new RandomCropAugmentation(1)], seed: 21) { Enabled = false }), 2);
         AssertBitIdentical(AllState(plain), AllState(disabled));
     }
 
