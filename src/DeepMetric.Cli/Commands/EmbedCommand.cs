@@ -19,8 +19,8 @@ internal static class EmbedCommand
     internal static Command Create(CliContext context)
     {
         var weights = new Option<FileInfo>("--weights") { Description = "Saved weights (model.safetensors of a 'train --run-dir' run)", HelpName = "file", Required = true };
-        var model = new Option<string?>("--model") { Description = "Network of the weights: 'mlp' or 'cnn' (default: from the file or config.json)", HelpName = "name" };
-        model.AcceptOnlyFromAmong(ModelLoader.Mlp, ModelLoader.Cnn);
+        var model = new Option<string?>("--model") { Description = "Network of the weights: 'mlp', 'cnn', 'resnet' or 'pixel-residual' (default: from the file or config.json)", HelpName = "name" };
+        model.AcceptOnlyFromAmong(ModelLoader.Mlp, ModelLoader.Cnn, ModelLoader.ResNet, ModelLoader.PixelResidual);
         var embeddingSize = new Option<int?>("--embedding-size") { Description = "Embedding dimension (default: from the file or config.json)", HelpName = "n" };
         var split = new Option<string>("--split")
         {

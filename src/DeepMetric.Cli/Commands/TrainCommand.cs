@@ -228,7 +228,7 @@ internal static class TrainCommand
         var untrained = UntrainedMetrics(s, trainer, test, train);
         double baselineSeconds = Stopwatch.GetElapsedTime(e0).TotalSeconds;
 
-        var results = Fit(trainer, train, validation, s.Epochs, chatty, output);
+        var results = Fit(trainer, train, validation, s.Epochs, chatty, output, context.ProgressInterval);
         if (validation is not null && trainer.RestoreBestModel() && chatty)
         {
             output.WriteLine(trainer.BestEpoch == 0
@@ -343,9 +343,10 @@ internal static class TrainCommand
         }
     }
 
-    private static IReadOnlyList<EpochResult> Fit(Trainer trainer, IDataset train, IDataset? validation, int epochs, bool chatty, TextWriter output)
+    private static IReadOnlyList<EpochResult> Fit(Trainer trainer, IDataset train, IDataset? validation, int epochs, bool chatty, TextWriter output, TimeSpan interval)
     {
-        // A live bar only when stderr is a terminal; otherwise one plain line per epoch on stdout.
+        // A live bar only when stderr is a terminal; otherwise plain lines on stdout: one per epoch, and within a long
+        // epoch one every `interval`, so a redirected log shows training is alive.
         if (chatty && !Console.IsErrorRedirected && ReferenceEquals(output, Console.Out))
         {
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
@@ -367,8 +368,15 @@ internal static class TrainCommand
                 });
             return results;
         }
+        long last = Stopwatch.GetTimestamp();
         return trainer.Fit(train, epochs, validation, progress: new Reporter(p =>
         {
+            if (chatty && p.EpochEnd is null && p.Iteration < p.IterationsPerEpoch && Stopwatch.GetElapsedTime(last) >= interval)
+            {
+                last = Stopwatch.GetTimestamp();
+                output.WriteLine(Invariant(
+                    $"epoch {p.Epoch}/{p.Epochs}: iteration {p.Iteration}/{p.IterationsPerEpoch}, loss {p.Loss:F4}{(p.MinedTuples is int t ? $", {t:N0} tuples" : "")}, {p.SamplesPerSecond:N0} samples/s"));
+            }
             if (chatty && p.EpochEnd is { } e)
             {
                 output.WriteLine(Invariant(
