@@ -73,17 +73,17 @@ public sealed class ReportRun
             throw new InvalidDataException($"'{directory}' is not a run directory: it has no {RunDirectory.ConfigFile}.");
         }
         var config = ReadObject(configPath, e => e.ValueKind == JsonValueKind.String ? e.GetString()! : e.GetRawText());
-        string metricsPath = Path.Combine(dir, "metrics.json");
+        string metricsPath = Path.Combine(dir, RunDirectory.SummaryFile);
         var metrics = File.Exists(metricsPath)
             ? ReadObject(metricsPath, e => e.ValueKind == JsonValueKind.Number ? e.GetDouble() : double.NaN)
             : new Dictionary<string, double>();
-        string model = Path.Combine(dir, "model.safetensors");
+        string model = Path.Combine(dir, RunDirectory.ModelFile);
         if (!File.Exists(model))
         {
             model = Path.Combine(dir, RunDirectory.FinalWeightsFile);
             if (!File.Exists(model))
             {
-                throw new InvalidDataException($"'{directory}' has no model weights (model.safetensors or {RunDirectory.FinalWeightsFile}); did training finish?");
+                throw new InvalidDataException($"'{directory}' has no model weights ({RunDirectory.ModelFile} or {RunDirectory.FinalWeightsFile}); did training finish?");
             }
         }
         return new ReportRun(dir, config, metrics, ReadEpochs(Path.Combine(dir, RunDirectory.MetricsFile)),
