@@ -18,6 +18,12 @@ public sealed record EpochResult(int Epoch, int Iterations, double MeanLoss, dou
     /// <summary>Learning rate of the first parameter group of the first optimizer during the epoch's last step.</summary>
     public float LearningRate { get; init; }
 
+    /// <summary>
+    /// Seconds the training loop waited for batch data during the epoch (reading, decoding and augmenting that the
+    /// prefetching worker did not finish before the step needed it; see <see cref="Trainer.PrefetchDepth"/>).
+    /// </summary>
+    public double DataWaitSeconds { get; init; }
+
     /// <summary>Whether this epoch's validation improved the selection metric (its model state is the best kept).</summary>
     public bool IsBest { get; init; }
 }

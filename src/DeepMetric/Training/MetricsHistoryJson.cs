@@ -72,6 +72,7 @@ internal static class MetricsHistoryJson
         }
         Number(w, "samples_per_s", r.SamplesPerSecond);
         Number(w, "train_seconds", r.TrainSeconds);
+        Number(w, "data_wait_seconds", r.DataWaitSeconds);
         if (r.Validation is { } m)
         {
             w.WriteStartObject("metrics");
@@ -139,6 +140,8 @@ internal static class MetricsHistoryJson
             Iteration = e.GetProperty("iteration").GetInt64(),
             LearningRate = (float)Num(e, "lr"),
             IsBest = e.TryGetProperty("best", out var b) && b.ValueKind == JsonValueKind.True,
+            // Absent from lines written before the loader measured it.
+            DataWaitSeconds = e.TryGetProperty("data_wait_seconds", out var wait) && wait.ValueKind == JsonValueKind.Number ? wait.GetDouble() : 0,
         };
     }
 }

@@ -13,6 +13,9 @@ public sealed record TrainingProgress(int Epoch, int Epochs, int Iteration, int 
     /// <summary>Set on the report that closes an epoch, after validation; null on per-iteration reports.</summary>
     public EpochResult? EpochEnd { get; init; }
 
+    /// <summary>Seconds the training loop has waited for batch data so far in this epoch (see <see cref="EpochResult.DataWaitSeconds"/>).</summary>
+    public double DataWaitSeconds { get; init; }
+
     /// <summary>Learning rate of the first parameter group of the first optimizer during this step (before a per-iteration scheduler stepped).</summary>
     public float LearningRate { get; init; }
 }

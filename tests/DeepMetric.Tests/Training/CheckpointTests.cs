@@ -202,6 +202,53 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void CheckpointWithOneFlippedByteIsRefusedNamingTheFile()
+    {
+        var train = Fixtures.ClusteredImages(16, 3);
+        Build(train, _dir).Fit(train, 1);
+        string path = Path.Combine(_dir, RunDirectory.LastCheckpointFile);
+        var bytes = File.ReadAllBytes(path);
+        // Safetensors layout: 8-byte header length, JSON header, then the tensor data; flip one bit of a data byte in
+        // the middle of the data (a float of some tensor changes a little; the file still parses).
+        long headerLength = BitConverter.ToInt64(bytes, 0);
+        long dataStart = 8 + headerLength;
+        int target = (int)(dataStart + ((bytes.Length - dataStart) / 2));
+        bytes[target] ^= 0x01;
+        string flipped = Path.Combine(_dir, "flipped.safetensors");
+        File.WriteAllBytes(flipped, bytes);
+
+        var trainer = Build(train, null);
+        var e = Assert.Throws<InvalidDataException>(() => trainer.Resume(flipped));
+        Assert.Contains(flipped, e.Message, StringComparison.Ordinal);
+        Assert.Contains("corrupt", e.Message, StringComparison.Ordinal);
+        Assert.Equal(0, trainer.Epoch);
+        Assert.Throws<InvalidDataException>(() => Checkpoint.Load(flipped));
+
+        // A flipped bit in the header's metadata (a digit of the iteration count) is refused too.
+        bytes = File.ReadAllBytes(path);
+        string header = System.Text.Encoding.UTF8.GetString(bytes, 8, (int)headerLength);
+        int at = header.IndexOf("\"iteration\":\"", StringComparison.Ordinal) + "\"iteration\":\"".Length;
+        Assert.InRange(header[at], '0', '9');
+        bytes[8 + System.Text.Encoding.UTF8.GetByteCount(header[..at])] ^= 0x01;   // '2' <-> '3', '4' <-> '5', …
+        File.WriteAllBytes(flipped, bytes);
+        Assert.Contains(flipped, Assert.Throws<InvalidDataException>(() => Build(train, null).Resume(flipped)).Message, StringComparison.Ordinal);
+
+        // The untouched file still resumes.
+        Build(train, null).Resume(path);
+    }
+
+    [Fact]
+    public void GeneratorsOfContainedComponentsAreFoundThroughTheirContainer()
+    {
+        var train = Fixtures.ClusteredImages(16, 3);
+        var trainer = Build(train, null);
+        var meta = trainer.CreateCheckpoint().Metadata;
+        // MultipleLosses names its miners; the trainer's own miner, dropout and the triplet loss are found directly.
+        var rngKeys = meta.Keys.Where(k => k.StartsWith("rng.", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(["rng.loss.loss1", "rng.loss.miner1", "rng.miner", "rng.model.trunk.3"], rngKeys);
+    }
+
+    [Fact]
     public void EarlyStoppingKeepsTheBestModelAndCallsHooks()
     {
         var train = Fixtures.ClusteredImages(16, 3);
