@@ -22,9 +22,16 @@ internal static class CliApp
 
     /// <summary>Parses <paramref name="args"/> and runs the command, writing results to <paramref name="output"/>.</summary>
     /// <returns>The process exit code.</returns>
-    internal static int Run(string[] args, TextWriter output, TextWriter error)
+    internal static int Run(string[] args, TextWriter output, TextWriter error) => Run(args, output, error, progressInterval: null);
+
+    /// <summary>As <see cref="Run(string[], TextWriter, TextWriter)"/>, with the interval of plain progress lines (tests use zero).</summary>
+    internal static int Run(string[] args, TextWriter output, TextWriter error, TimeSpan? progressInterval)
     {
         var context = new CliContext(CreateConsole(output), output, error, new CommonOptions());
+        if (progressInterval is TimeSpan interval)
+        {
+            context = context with { ProgressInterval = interval };
+        }
         var root = BuildRootCommand(context);
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         var parsed = root.Parse(args);
@@ -37,19 +44,21 @@ internal static class CliApp
             return Fail(error, $"{string.Join("; ", messages)} (see '{command} --help')", UsageError);
         }
 
+        // With --json the caller parses standard output, so a failure is a JSON object there too (and the line on stderr).
+        TextWriter? json = args.Contains("--json", StringComparer.Ordinal) ? output : null;
         try
         {
             return parsed.Invoke(config);
         }
         catch (UsageException e)
         {
-            return Fail(error, e.Message, UsageError);
+            return Fail(error, e.Message, UsageError, json);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException
                                        or InvalidOperationException or ArgumentException)
         {
             // DirectoryNotFoundException and FileNotFoundException are IOExceptions.
-            return Fail(error, e.Message, Failure);
+            return Fail(error, e.Message, Failure, json);
         }
     }
 
@@ -71,6 +80,7 @@ internal static class CliApp
         root.Add(ExportCommand.Create(context));
         root.Add(IndexCommand.Create(context));
         root.Add(SearchCommand.Create(context));
+        root.Add(StoreCommand.Create(context));
         root.Add(FewShotCommand.Create(context));
         root.Add(CalibrateCommand.Create(context));
         root.Add(DedupCommand.Create(context));
@@ -81,10 +91,19 @@ internal static class CliApp
         return root;
     }
 
-    private static int Fail(TextWriter error, string message, int exitCode)
+    private static int Fail(TextWriter error, string message, int exitCode, TextWriter? json = null)
     {
         // Messages can hold new lines and tabs; the contract is one line on stderr.
-        error.WriteLine($"{Name}: error: {string.Join(' ', message.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))}");
+        string line = string.Join(' ', message.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        error.WriteLine($"{Name}: error: {line}");
+        json?.WriteLine(CliJson.Object(w =>
+        {
+            w.WriteStartObject("error");
+            w.WriteString("message", line);
+            w.WriteString("kind", exitCode == UsageError ? "usage" : "failure");
+            w.WriteNumber("exit_code", exitCode);
+            w.WriteEndObject();
+        }));
         return exitCode;
     }
 

@@ -8,4 +8,8 @@ namespace DeepMetric.Cli;
 /// <param name="Output">Standard output as plain text.</param>
 /// <param name="Error">Standard error.</param>
 /// <param name="Options">Options shared by several commands.</param>
-internal sealed record CliContext(IAnsiConsole Console, TextWriter Output, TextWriter Error, CommonOptions Options);
+internal sealed record CliContext(IAnsiConsole Console, TextWriter Output, TextWriter Error, CommonOptions Options)
+{
+    /// <summary>How often a long step prints a plain progress line when output is redirected (see <see cref="ProgressLine"/>).</summary>
+    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(10);
+}

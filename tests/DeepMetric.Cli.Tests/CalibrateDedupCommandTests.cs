@@ -97,7 +97,9 @@ public sealed class CalibrateDedupCommandTests : IDisposable
         // 0 and 0.05 are duplicates, 3 is alone, 6 and 6 exact copies.
         string store = Store(v: [0f, 0.05f, 3f, 6f, 6f], labels: [0, 0, 1, 1, 1]);
         var (code, output, err) = Run("dedup", "--store", store, "--threshold", "0.1");
-        Assert.Equal((0, ""), (code, err));
+        Assert.Equal(0, code);
+        // The groups go to standard output; the threshold used is said on standard error.
+        Assert.StartsWith("deepmetric: dedup: 5 items, threshold 0.1 (L2, from --threshold)", err, StringComparison.Ordinal);
         Assert.Equal(
             "group,representative,id,row,distance_to_representative\n" +
             "0,item0,item0,0,0\n" +
@@ -113,11 +115,13 @@ public sealed class CalibrateDedupCommandTests : IDisposable
     public void DedupUsesTheCalibratedThresholdAndWritesJson(string index)
     {
         string store = Store(v: [0f, 0.05f, 3f, 6f, 6f], labels: [0, 0, 1, 1, 1]);
-        new CalibratedThreshold(0.1f, VectorMetric.L2, 1, 1, 1, CalibrationMethod.BestF1, null, 1, 1).Save(Path.Combine(_dir, "emb.threshold.json"));
+        new CalibratedThreshold(0.1f, VectorMetric.L2, 1, 1, 1, CalibrationMethod.BestF1, null, 1, 1) { Kind = ThresholdKind.NearDuplicate }
+            .Save(Path.Combine(_dir, "emb.threshold.json"));
         string file = Path.Combine(_dir, "groups.json");
         var (code, output, err) = Run("dedup", "--store", store, "--index", index, "--format", "json", "--output", file);
         Assert.Equal((0, ""), (code, err));
         Assert.Contains("2 groups, 2 redundant items (1 exact copies, 1 near pairs)", output, StringComparison.Ordinal);
+        Assert.Contains("threshold 0.1 (L2, from near-duplicate threshold in ", output, StringComparison.Ordinal);
         using var doc = JsonDocument.Parse(File.ReadAllBytes(file));
         Assert.Equal(2, doc.RootElement.GetProperty("group_count").GetInt32());
         Assert.Equal(0.1f, doc.RootElement.GetProperty("threshold").GetSingle());
@@ -147,8 +151,15 @@ public sealed class CalibrateDedupCommandTests : IDisposable
         Assert.Equal((0, ""), (code, err));
         Assert.True(File.Exists(Path.Combine(_dir, "model.threshold.json")), output);
         string groups = Path.Combine(_dir, "groups.csv");
-        (code, output, err) = Run("dedup", "--weights", weights, "--data-dir", Subset, "--output", groups);
-        Assert.Equal((0, ""), (code, err));
+        // calibrate measured class labels: a same-class threshold, which dedup refuses (it would merge whole classes) ...
+        (code, _, err) = Run("dedup", "--weights", weights, "--data-dir", Subset, "--output", groups);
+        Assert.Equal(2, code);
+        AssertOneLineError(err, "same-class threshold", "--kind near-duplicate", "--allow-same-class");
+        Assert.False(File.Exists(groups));
+        // ... unless asked, with a warning.
+        (code, output, err) = Run("dedup", "--weights", weights, "--data-dir", Subset, "--output", groups, "--allow-same-class");
+        Assert.Equal(0, code);
+        Assert.Contains("warning: using the same-class threshold", err, StringComparison.Ordinal);
         Assert.StartsWith("group,representative,id,row,distance_to_representative\n", File.ReadAllText(groups), StringComparison.Ordinal);
         Assert.Contains("test/", output + File.ReadAllText(groups), StringComparison.Ordinal);
     }
@@ -176,5 +187,47 @@ public sealed class CalibrateDedupCommandTests : IDisposable
         {
             Assert.Contains(o, output, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public void ZeroNegativesPerPositiveIsRejected()
+    {
+        string store = Store();
+        var (code, output, err) = Run("calibrate", "--store", store, "--pairs", "sampled", "--negatives-per-positive", "0");
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        AssertOneLineError(err, "--negatives-per-positive must be at least 1");
+        Assert.False(File.Exists(Path.Combine(_dir, "emb.threshold.json")));
+    }
+
+    [Theory]
+    [InlineData(new string[0], "same-class")]
+    [InlineData(new[] { "--kind", "near-duplicate" }, "near-duplicate")]
+    public void CalibrateRecordsWhichKindOfThresholdItIs(string[] extra, string kind)
+    {
+        string store = Store();
+        var (code, output, err) = Run(["calibrate", "--store", store, "--json", .. extra]);
+        Assert.Equal((0, ""), (code, err));
+        using var doc = JsonDocument.Parse(output);
+        Assert.Equal(kind, doc.RootElement.GetProperty("kind").GetString());
+        string file = Path.Combine(_dir, "emb.threshold.json");
+        using var saved = JsonDocument.Parse(File.ReadAllText(file));
+        Assert.Equal(kind, saved.RootElement.GetProperty("kind").GetString());
+        Assert.Equal(kind == "near-duplicate" ? ThresholdKind.NearDuplicate : ThresholdKind.SameClass, CalibratedThreshold.Load(file).Kind);
+    }
+
+    [Fact]
+    public void DedupRefusesASameClassThresholdIncludingOldFilesWithoutAKind()
+    {
+        string store = Store(v: [0f, 0.05f, 3f, 6f, 6f], labels: [0, 0, 1, 1, 1]);
+        string path = Path.Combine(_dir, "emb.threshold.json");
+        new CalibratedThreshold(0.1f, VectorMetric.L2, 1, 1, 1, CalibrationMethod.BestF1, null, 1, 1).Save(path);
+        // An old file: the same without "kind".
+        File.WriteAllLines(path, File.ReadAllLines(path).Where(l => !l.Contains("\"kind\"", StringComparison.Ordinal)));
+        Assert.Equal(ThresholdKind.SameClass, CalibratedThreshold.Load(path).Kind);
+        var (code, output, err) = Run("dedup", "--store", store);
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        AssertOneLineError(err, "same-class threshold (0.1");
     }
 }

@@ -155,7 +155,7 @@ public sealed class SearchCommandsTests(TinyRunFixture run) : IClassFixture<Tiny
         Assert.Contains("--id needs --store", err, StringComparison.Ordinal);
         (code, _, err) = Run("search", "--index", hnswPath, "--store", storePath, "--id", "nope");
         Assert.Equal(2, code);
-        Assert.Contains("'nope' is not in", err, StringComparison.Ordinal);
+        Assert.Contains("'nope' is neither an id nor a row number", err, StringComparison.Ordinal);
         (code, _, err) = Run("search", "--index", hnswPath);
         Assert.Equal(2, code);
         Assert.Contains("--id ID", err, StringComparison.Ordinal);

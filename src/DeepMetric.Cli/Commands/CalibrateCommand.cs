@@ -13,6 +13,8 @@ internal static class CalibrateCommand
 {
     internal const string AllPairs = "all";
     internal const string Sampled = "sampled";
+    internal const string SameClass = "same-class";
+    internal const string NearDuplicate = "near-duplicate";
 
     internal static Command Create(CliContext context)
     {
@@ -34,6 +36,13 @@ internal static class CalibrateCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of the pair sampling", DefaultValueFactory = _ => 0UL, HelpName = "n" };
         var output = new Option<FileInfo?>("--output") { Description = "Threshold file to write (default: next to the model, <model>.threshold.json)", HelpName = "file" };
         var json = new Option<bool>("--json") { Description = "Print only one JSON line with the chosen threshold" };
+        var kind = new Option<string>("--kind")
+        {
+            Description = "What the labels mean: 'same-class' (classes; a threshold for matching/verification) or 'near-duplicate' (each label is one item's group of copies; a threshold for dedup)",
+            DefaultValueFactory = _ => SameClass,
+            HelpName = "kind",
+        };
+        kind.AcceptOnlyFromAmong(SameClass, NearDuplicate);
 
         var command = new Command("calibrate", "Choose a match distance threshold from labelled pairs (target precision or best F1) and save it next to the model.");
         input.AddTo(command);
@@ -44,6 +53,7 @@ internal static class CalibrateCommand
         command.Add(seed);
         command.Add(output);
         command.Add(json);
+        command.Add(kind);
         command.SetAction(parseResult =>
         {
             double? t = parseResult.GetValue(target);
@@ -57,9 +67,10 @@ internal static class CalibrateCommand
                 throw new UsageException($"--max-items must be at least 2, got {items}.");
             }
             int perPositive = parseResult.GetValue(negatives);
-            if (perPositive < 0)
+            if (perPositive < 1)
             {
-                throw new UsageException($"--negatives-per-positive must be 0 or more, got {perPositive}.");
+                // Without negatives every threshold has precision 1: the "calibration" would measure nothing.
+                throw new UsageException($"--negatives-per-positive must be at least 1 (without negative pairs precision is trivially 1), got {perPositive}.");
             }
             var data = LabelledEmbeddings.Load(context, parseResult, input);
             var sampling = parseResult.GetValue(pairs) == Sampled ? PairSampling.PositivesAndSampledNegatives : PairSampling.AllPairs;
@@ -84,7 +95,12 @@ internal static class CalibrateCommand
                     : "no threshold has a positive F1 (there is no same-label pair)";
                 throw new InvalidOperationException($"{why} ({curve.PositiveCount} matching, {curve.NegativeCount} non-matching pairs).");
             }
-            chosen = chosen with { Model = data.Model, Source = source };
+            chosen = chosen with
+            {
+                Model = data.Model,
+                Source = source,
+                Kind = parseResult.GetValue(kind) == NearDuplicate ? ThresholdKind.NearDuplicate : ThresholdKind.SameClass,
+            };
             string path = parseResult.GetValue(output)?.FullName ?? CalibratedThreshold.PathFor(data.ModelPath);
             chosen.Save(path);
             if (parseResult.GetValue(json))
@@ -96,6 +112,10 @@ internal static class CalibrateCommand
             context.Console.Write(CurveTable(curve, chosen.Threshold));
             context.Output.WriteLine(chosen.ToString());
             context.Output.WriteLine($"saved to {path}");
+            if (chosen.Kind == ThresholdKind.SameClass)
+            {
+                context.Output.WriteLine("this is a same-class threshold (labels were classes): use it to match items of one class; 'dedup' needs a near-duplicate threshold (calibrate --kind near-duplicate on labels that group copies of one item, or dedup --threshold).");
+            }
             return CliApp.Success;
         });
         return command;
@@ -127,6 +147,7 @@ internal static class CalibrateCommand
     private static string Json(CalibratedThreshold t, string path) =>
         CliJson.Object(w =>
         {
+            w.WriteString("kind", CalibratedThreshold.KindName(t.Kind));
             w.WriteNumber("threshold", t.Threshold);
             w.WriteString("metric", t.Metric.ToString());
             w.WriteString("method", t.Method.ToString());

@@ -1,5 +1,5 @@
-using System.Text.Json;
 using DeepMetric.Data;
+using DeepMetric.Runs;
 
 namespace DeepMetric.Cli.Commands;
 
@@ -33,28 +33,16 @@ internal sealed record DataSplit(string Source, IDataset Train, IDataset Test, s
     /// <summary>The paths the data was read from, for config.json.</summary>
     public IReadOnlyList<string> Paths { get; init; } = [];
 
-    /// <summary>Writes the data fields of config.json: source, paths, split and input shape.</summary>
-    internal void WriteJson(Utf8JsonWriter w)
+    /// <summary>The data fields of config.json (source, paths, split and input shape) set on <paramref name="config"/>.</summary>
+    internal RunConfig Describe(RunConfig config) => config with
     {
-        w.WriteString("data", Source);
-        if (Location is not null)
-        {
-            w.WriteString("data_dir", Location.Directory);
-            w.WriteString("data_origin", Location.Origin.ToString());
-        }
-        else
-        {
-            w.WriteStartArray("data_paths");
-            foreach (var path in Paths)
-            {
-                w.WriteStringValue(path);
-            }
-            w.WriteEndArray();
-        }
-        w.WriteString("split", SplitDescription);
-        var (channels, height, width) = DatasetSummary.Shape(Train);
-        w.WriteNumber(ModelLoader.InputChannelsKey, channels);
-        w.WriteNumber(ModelLoader.InputHeightKey, height);
-        w.WriteNumber(ModelLoader.InputWidthKey, width);
-    }
+        Data = Source,
+        DataDir = Location?.Directory,
+        DataOrigin = Location?.Origin.ToString(),
+        DataPaths = Location is null ? [.. Paths] : null,
+        Split = SplitDescription,
+        InputChannels = DatasetSummary.Shape(Train).Channels,
+        InputHeight = DatasetSummary.Shape(Train).Height,
+        InputWidth = DatasetSummary.Shape(Train).Width,
+    };
 }

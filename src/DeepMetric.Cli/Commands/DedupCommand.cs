@@ -30,6 +30,10 @@ internal static class DedupCommand
         var format = new Option<string>("--format") { Description = "Output format: 'csv' (one line per group member) or 'json'", DefaultValueFactory = _ => Csv, HelpName = "name" };
         format.AcceptOnlyFromAmong(Csv, JsonFormat);
         var output = new Option<FileInfo?>("--output") { Description = "File to write (written atomically); default: standard output", HelpName = "file" };
+        var allowSameClass = new Option<bool>("--allow-same-class")
+        {
+            Description = "Use a calibrated same-class threshold anyway (it groups items of one class, not copies; normally refused)",
+        };
 
         var command = new Command("dedup", "Find near-duplicate groups: every pair within a distance threshold, grouped by connected components, one representative (the first in input order) per group.");
         input.AddTo(command);
@@ -38,6 +42,7 @@ internal static class DedupCommand
         command.Add(index);
         command.Add(format);
         command.Add(output);
+        command.Add(allowSameClass);
         command.SetAction(parseResult =>
         {
             float? given = parseResult.GetValue(threshold);
@@ -70,8 +75,17 @@ internal static class DedupCommand
                 {
                     throw new UsageException($"The threshold in '{path}' is for {calibrated.Metric} distances but the embeddings use {data.Metric}.");
                 }
+                if (calibrated.Kind != ThresholdKind.NearDuplicate)
+                {
+                    if (!parseResult.GetValue(allowSameClass))
+                    {
+                        throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+                            $"'{path}' holds a same-class threshold ({calibrated.Threshold:G6}, calibrated on class labels): it would merge whole classes into duplicate groups. Pass --threshold D, calibrate with --kind near-duplicate on labels that group copies of one item, or add --allow-same-class."));
+                    }
+                    context.Error.WriteLine($"{CliApp.Name}: warning: using the same-class threshold of '{path}' (--allow-same-class): groups are items of one class, not only copies.");
+                }
                 chosen = calibrated.Threshold;
-                origin = path;
+                origin = $"{CalibratedThreshold.KindName(calibrated.Kind)} threshold in {path}";
             }
             var kind = parseResult.GetValue(index) == "hnsw" ? VectorIndexKind.Hnsw : VectorIndexKind.Flat;
             long start = Stopwatch.GetTimestamp();
@@ -79,8 +93,12 @@ internal static class DedupCommand
             double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
             bool json = parseResult.GetValue(format) == JsonFormat;
             var file = parseResult.GetValue(output);
+            string summary = string.Create(CultureInfo.InvariantCulture,
+                $"{result.ItemCount:N0} items, threshold {chosen:G6} ({data.Metric}, from {origin}), {kind} index: {result.Groups.Count:N0} groups, {result.RedundantItems:N0} redundant items ({result.ExactCopies:N0} exact copies, {result.NearPairs:N0} near pairs) in {seconds:F2} s");
             if (file is null)
             {
+                // Standard output carries the groups; the threshold used goes to standard error.
+                context.Error.WriteLine($"{CliApp.Name}: dedup: {summary}");
                 using var stdout = new MemoryStream();
                 if (json)
                 {
@@ -101,8 +119,7 @@ internal static class DedupCommand
             {
                 DedupWriter.WriteCsv(result, file.FullName);
             }
-            context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{result.ItemCount:N0} items, threshold {chosen:G6} ({data.Metric}, from {origin}), {kind} index: {result.Groups.Count:N0} groups, {result.RedundantItems:N0} redundant items ({result.ExactCopies:N0} exact copies, {result.NearPairs:N0} near pairs) in {seconds:F2} s"));
+            context.Output.WriteLine(summary);
             context.Output.WriteLine($"written to {file.FullName}");
             return CliApp.Success;
         });

@@ -20,8 +20,8 @@ internal static class EmbedCommand
     {
         var weights = new Option<FileInfo>("--weights") { Description = "Saved weights (model.safetensors of a 'train --run-dir' run)", HelpName = "file" };
         var backbone = new Option<FileInfo?>("--backbone") { Description = "An ONNX graph to run as it is on --data X.npy (preprocessed [N, C, H, W]); writes .npy", HelpName = "file.onnx" };
-        var model = new Option<string?>("--model") { Description = "Network of the weights: 'mlp' or 'cnn' (default: from the file or config.json)", HelpName = "name" };
-        model.AcceptOnlyFromAmong(ModelLoader.Mlp, ModelLoader.Cnn);
+        var model = new Option<string?>("--model") { Description = "Network of the weights: 'mlp', 'cnn', 'resnet' or 'pixel-residual' (default: from the file or config.json)", HelpName = "name" };
+        model.AcceptOnlyFromAmong(ModelLoader.Mlp, ModelLoader.Cnn, ModelLoader.ResNet, ModelLoader.PixelResidual);
         var embeddingSize = new Option<int?>("--embedding-size") { Description = "Embedding dimension (default: from the file or config.json)", HelpName = "n" };
         var split = new Option<string>("--split")
         {

@@ -16,8 +16,8 @@ internal static class FewShotCommand
     internal static Command Create(CliContext context)
     {
         var weights = new Option<FileInfo>("--weights") { Description = "Saved weights (model.safetensors of a 'train --run-dir' run)", HelpName = "file", Required = true };
-        var model = new Option<string?>("--model") { Description = "Network of the weights: 'mlp' or 'cnn' (default: from the file or config.json)", HelpName = "name" };
-        model.AcceptOnlyFromAmong(ModelLoader.Mlp, ModelLoader.Cnn);
+        var model = new Option<string?>("--model") { Description = "Network of the weights: 'mlp', 'cnn', 'resnet' or 'pixel-residual' (default: from the file or config.json)", HelpName = "name" };
+        model.AcceptOnlyFromAmong(ModelLoader.Mlp, ModelLoader.Cnn, ModelLoader.ResNet, ModelLoader.PixelResidual);
         var embeddingSize = new Option<int?>("--embedding-size") { Description = "Embedding dimension (default: from the file or config.json)", HelpName = "n" };
         var ways = new Option<int>("--ways") { Description = "Classes per episode (N)", DefaultValueFactory = _ => 5, HelpName = "n" };
         var shots = new Option<string>("--shots") { Description = "Support images per class (K), comma-separated for several settings", DefaultValueFactory = _ => "1,5", HelpName = "list" };

@@ -47,7 +47,11 @@ internal static class IndexCommand
     {
         long t0 = Stopwatch.GetTimestamp();
         using var store = EmbeddingStore.Open(storePath, verifyChecksum: true);
-        var index = VectorIndexes.Build(kind == Flat ? VectorIndexKind.Flat : VectorIndexKind.Hnsw, store, options);
+        IVectorIndex index;
+        using (var progress = ProgressLine.Start(context, $"index: {kind} build", store.Count))
+        {
+            index = VectorIndexes.Build(kind == Flat ? VectorIndexKind.Flat : VectorIndexKind.Hnsw, store, options, progress);
+        }
         double buildSeconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
         if (index is FlatIndex flat)
         {

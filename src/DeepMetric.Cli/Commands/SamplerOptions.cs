@@ -103,6 +103,11 @@ internal sealed class SamplerOptions
                 case Hierarchical:
                     return CreateHierarchical(parseResult, data, batchSize, k ?? m, seed);
                 default:
+                    if (batchSize / m < 2)
+                    {
+                        // Every batch would hold one class: no negative pair, so pair and triplet miners find nothing.
+                        throw new UsageException($"--batch-size {batchSize} with --m-per-class {m} puts one class in each batch, which leaves no negatives to learn from; use a batch of at least 2 classes (--batch-size {2 * m} or more, or a smaller --m-per-class).");
+                    }
                     if (batchSize / m > classes)
                     {
                         throw new UsageException($"--batch-size {batchSize} with --m-per-class {m} needs {batchSize / m} classes per batch but training has {classes}.");

@@ -17,7 +17,7 @@ internal static class SearchCommand
     internal static Command Create(CliContext context)
     {
         var index = new Option<FileInfo>("--index") { Description = "Index written by 'index' (flat or HNSW)", HelpName = "file", Required = true };
-        var id = new Option<string?>("--id") { Description = "Query by the id of a stored item (looked up in --store, else in a flat index file)", HelpName = "id" };
+        var id = new Option<string?>("--id") { Description = "Query by the id or row number of a stored item (looked up in --store, else in a flat index file; 'deepmetric store FILE' lists them)", HelpName = "id" };
         var store = new Option<FileInfo?>("--store") { Description = "Query store: every row is a query, or the store --id is looked up in", HelpName = "file" };
         var k = new Option<int>("--k", "-k") { Description = "Neighbours per query", DefaultValueFactory = _ => 10, HelpName = "n" };
         var efSearch = new Option<int?>("--ef-search") { Description = "HNSW candidate list size (default: the one saved with the index)", HelpName = "n" };
@@ -68,7 +68,8 @@ internal static class SearchCommand
         }
         string lookupPath = storePath ?? (index is FlatIndex ? indexPath
             : throw new UsageException("--id needs --store (the embedding store holding that id) with an HNSW index."));
-        using var queries = EmbeddingStore.Open(lookupPath);
+        // Verified: a damaged store would otherwise answer with neighbours at distance NaN or infinity.
+        using var queries = EmbeddingStore.Open(lookupPath, verifyChecksum: true);
         if (queries.Dimension != index.Dimension)
         {
             throw new InvalidDataException($"The query store '{lookupPath}' has dimension {queries.Dimension} but the index has {index.Dimension}.");
@@ -78,9 +79,13 @@ internal static class SearchCommand
         if (id is not null)
         {
             int row = Array.IndexOf(queries.GetIds(), id);
+            if (row < 0 && int.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out int number) && number < queries.Count)
+            {
+                row = number;   // not an id: a row number, as 'deepmetric store' lists them
+            }
             if (row < 0)
             {
-                throw new UsageException($"--id '{id}' is not in '{lookupPath}'.");
+                throw new UsageException($"--id '{id}' is neither an id nor a row number (0-{queries.Count - 1}) of '{lookupPath}'; 'deepmetric store {lookupPath}' lists them.");
             }
             rows = [row];
         }
@@ -193,7 +198,14 @@ internal static class SearchCommand
                 w.WriteNumber("rank", i + 1);
                 w.WriteString("id", hits[i].Id);
                 w.WriteNumber("label", hits[i].Label);
-                w.WriteNumber("distance", hits[i].Distance);
+                if (float.IsFinite(hits[i].Distance))
+                {
+                    w.WriteNumber("distance", hits[i].Distance);
+                }
+                else
+                {
+                    w.WriteNull("distance");   // JSON has no infinity; null rather than an exception mid-output
+                }
                 w.WriteEndObject();
             }
             w.WriteEndArray();

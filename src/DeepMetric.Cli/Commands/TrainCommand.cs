@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using DeepMetric.Data;
 using DeepMetric.Data.Images;
+using DeepMetric.Runs;
 using DeepMetric.Tensors.Optim;
 using Spectre.Console;
 
@@ -55,7 +55,8 @@ internal static class TrainCommand
         var lr = new Option<float>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => 1e-3f, HelpName = "rate" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of initialisation and sampling", DefaultValueFactory = _ => 0UL, HelpName = "n" };
         var runDir = new Option<DirectoryInfo?>("--run-dir") { Description = "Directory for config.json, metrics.json(l), iterations.jsonl, checkpoints, model.safetensors and report.html", HelpName = "dir" };
-        var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue the run in this run directory from its last checkpoint (pass the same options; --epochs is the new total; the LR schedule keeps the original run's length)", HelpName = "dir" };
+        var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue the run in this run directory from its last checkpoint. Pass the same options (a changed setting is refused, listing what changed); --epochs is the new total; the LR schedule keeps the original run's length", HelpName = "dir" };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace the run already in --run-dir: every file of the old run (weights, checkpoints, logs, report, thresholds) is deleted first" };
         var evalEvery = new Option<int>("--eval-every") { Description = "Evaluate on the validation split every n epochs (needs --validation-fraction)", DefaultValueFactory = _ => 1, HelpName = "n" };
         var patience = new Option<int>("--patience") { Description = "Stop after n evaluations without a better validation MAP@R; 0 never stops", DefaultValueFactory = _ => 0, HelpName = "n" };
         var validationFraction = new Option<double>("--validation-fraction")
@@ -96,7 +97,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train an embedding model on Fashion-MNIST classes 0-4 and evaluate retrieval on the unseen classes 5-9.")
         {
-            model, loss, miner, margin, minerMargin, epochs, iterations, batchSize, mPerClass, embeddingSize, lr, seed, runDir, resume, evalEvery, patience, validationFraction, validationHoldout, scheduler, clipGradNorm, augment, weightDecay, evaluateInitial, quiet, json, recipe, noReport,
+            model, loss, miner, margin, minerMargin, epochs, iterations, batchSize, mPerClass, embeddingSize, lr, seed, runDir, resume, overwrite, evalEvery, patience, validationFraction, validationHoldout, scheduler, clipGradNorm, augment, weightDecay, evaluateInitial, quiet, json, recipe, noReport,
         };
         dataSource.AddTo(command);
         dataSource.AddAugmentationTo(command);
@@ -119,6 +120,7 @@ internal static class TrainCommand
             parseResult.GetValue(json))
         {
             Resume = parseResult.GetValue(resume)?.FullName,
+            Overwrite = parseResult.GetValue(overwrite),
             EvalEvery = parseResult.GetValue(evalEvery),
             Patience = parseResult.GetValue(patience),
             ValidationFraction = parseResult.GetValue(validationFraction),
@@ -136,6 +138,8 @@ internal static class TrainCommand
     private static int Run(CliContext context, ParseResult parseResult, DataSourceOptions dataSource, SamplerOptions samplers, TrainSettings s)
     {
         Validate(s);
+        // Held until the command ends: a second writer into the same run directory fails at once.
+        using var runLock = OpenRunDirectory(s);
         var data = dataSource.Load(parseResult);
         var (train, test) = (data.Train, data.Test);
         IDataset? validation = null;
@@ -158,7 +162,13 @@ internal static class TrainCommand
         }
         var (sampler, batchDescription) = samplers.Create(parseResult, data with { Train = train }, s.Loss, s.BatchSize, s.MPerClass, s.Seed);
         s = s with { BatchSize = sampler.BatchSize };
+        if (sampler is MPerClassSampler && SmallClasses(train, s.MPerClass) is { } small)
+        {
+            context.Error.WriteLine($"{CliApp.Name}: warning: {small}");
+        }
 
+        var config = data.Describe(BuildConfig(s, iterationsPerEpoch: Math.Min(s.IterationsPerEpoch == 0 ? int.MaxValue : s.IterationsPerEpoch, sampler.BatchesPerEpoch)));
+        var stored = s.Resume is null ? null : StoredConfig(s.Resume, config);
         var (channels, height, width) = DatasetSummary.Shape(train);
         var embeddingModel = ModelLoader.Create(s.Model, s.EmbeddingSize, channels, height, width, s.Seed);
         var lossSettings = new LossSettings(s.Margin, s.MinerMargin, s.Seed, NumClasses: train.Labels.ToArray().Max() + 1, s.EmbeddingSize);
@@ -172,7 +182,7 @@ internal static class TrainCommand
         {
             IterationsPerEpoch = s.IterationsPerEpoch == 0 ? null : s.IterationsPerEpoch,
             RecallKs = s_ks,
-            SchedulerFactory = SchedulerFactory(s, ScheduleEpochs(s), iterationsPerEpoch),
+            SchedulerFactory = SchedulerFactory(s, stored?.Epochs ?? s.Epochs, iterationsPerEpoch),
             SchedulerInterval = s.Scheduler == "warmup-cosine" ? SchedulerInterval.Iteration : SchedulerInterval.Epoch,
             ClipGradNorm = s.ClipGradNorm > 0 ? s.ClipGradNorm : null,
             EvaluateEvery = s.EvalEvery,
@@ -195,6 +205,14 @@ internal static class TrainCommand
             {
                 throw new UsageException($"--resume: the run already completed {trainer.Epoch} epoch(s); pass a larger --epochs (the total).");
             }
+            // The original length stays (it is the schedule's); the resume is recorded as a new segment.
+            config = config with
+            {
+                Epochs = stored!.Epochs,
+                Segments = [.. stored.Segments, new RunSegment(trainer.Epoch, s.Epochs, DateTimeOffset.UtcNow)],
+                Extra = stored.Extra,
+            };
+            config.Save(Path.Combine(s.Resume, RunDirectory.ConfigFile));
         }
 
         bool chatty = !s.Quiet && !s.Json;
@@ -208,20 +226,25 @@ internal static class TrainCommand
         }
         if (s.RunDir is not null && s.Resume is null)
         {
-            Directory.CreateDirectory(s.RunDir);
-            RunDirectory.WriteTextAtomically(Path.Combine(s.RunDir, "config.json"), ConfigJson(s, data, iterationsPerEpoch) + "\n");
+            config = config with { Segments = [new RunSegment(0, s.Epochs, DateTimeOffset.UtcNow)] };
+            config.Save(Path.Combine(s.RunDir, RunDirectory.ConfigFile));
         }
 
         long e0 = Stopwatch.GetTimestamp();
-        var untrained = trainer.Evaluate(test);
+        var untrained = UntrainedMetrics(s, trainer, test, train);
         double baselineSeconds = Stopwatch.GetElapsedTime(e0).TotalSeconds;
 
-        var results = Fit(trainer, train, validation, s.Epochs, chatty, output);
+        var results = Fit(trainer, train, validation, s.Epochs, chatty, output, context.ProgressInterval);
         if (validation is not null && trainer.RestoreBestModel() && chatty)
         {
             output.WriteLine(trainer.BestEpoch == 0
                 ? Invariant($"kept the initial model: no epoch beat its validation MAP@R {trainer.BestValue:F4}")
                 : Invariant($"restored the best model: epoch {trainer.BestEpoch}, validation MAP@R {trainer.BestValue:F4}"));
+        }
+        // A handful of steps may legitimately mine nothing; ten or more with no tuple at all mean nothing was learned.
+        if (results.Sum(r => r.Iterations) >= 10 && results.All(r => r.MeanMinedTuples is 0))
+        {
+            context.Error.WriteLine($"{CliApp.Name}: warning: the miner '{s.Miner}' found no tuples in any batch, so the model did not learn; try another --miner, a larger --margin, or more classes per batch.");
         }
         long e1 = Stopwatch.GetTimestamp();
         var testEmbeddings = trainer.Embed(test);
@@ -236,8 +259,8 @@ internal static class TrainCommand
         {
             var metadata = ModelLoader.Metadata(s.Model, s.EmbeddingSize, channels, height, width);
             dataSource.Preprocessing?.WriteTo(metadata);   // image folders: how files were fitted to the input
-            embeddingModel.Save(Path.Combine(s.RunDir, "model.safetensors"), metadata);
-            RunDirectory.WriteTextAtomically(Path.Combine(s.RunDir, "metrics.json"), metricsJson + "\n");
+            embeddingModel.Save(Path.Combine(s.RunDir, RunDirectory.ModelFile), metadata);
+            RunDirectory.WriteTextAtomically(Path.Combine(s.RunDir, RunDirectory.SummaryFile), metricsJson + "\n");
             if (s.Report)
             {
                 string description = data.Location is { } at ? $"Fashion-MNIST test split from {DatasetSummary.Describe(at)}" : data.Description;
@@ -333,9 +356,10 @@ internal static class TrainCommand
         }
     }
 
-    private static IReadOnlyList<EpochResult> Fit(Trainer trainer, IDataset train, IDataset? validation, int epochs, bool chatty, TextWriter output)
+    private static IReadOnlyList<EpochResult> Fit(Trainer trainer, IDataset train, IDataset? validation, int epochs, bool chatty, TextWriter output, TimeSpan interval)
     {
-        // A live bar only when stderr is a terminal; otherwise one plain line per epoch on stdout.
+        // A live bar only when stderr is a terminal; otherwise plain lines on stdout: one per epoch, and within a long
+        // epoch one every `interval`, so a redirected log shows training is alive.
         if (chatty && !Console.IsErrorRedirected && ReferenceEquals(output, Console.Out))
         {
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
@@ -357,8 +381,15 @@ internal static class TrainCommand
                 });
             return results;
         }
+        long last = Stopwatch.GetTimestamp();
         return trainer.Fit(train, epochs, validation, progress: new Reporter(p =>
         {
+            if (chatty && p.EpochEnd is null && p.Iteration < p.IterationsPerEpoch && Stopwatch.GetElapsedTime(last) >= interval)
+            {
+                last = Stopwatch.GetTimestamp();
+                output.WriteLine(Invariant(
+                    $"epoch {p.Epoch}/{p.Epochs}: iteration {p.Iteration}/{p.IterationsPerEpoch}, loss {p.Loss:F4}{(p.MinedTuples is int t ? $", {t:N0} tuples" : "")}, {p.SamplesPerSecond:N0} samples/s"));
+            }
             if (chatty && p.EpochEnd is { } e)
             {
                 output.WriteLine(Invariant(
@@ -418,39 +449,138 @@ internal static class TrainCommand
             w.WriteNumber("untrained_map_at_r", CliJson.Round(untrained.MapAtR));
         });
 
-    private static string ConfigJson(TrainSettings s, DataSplit data, int iterationsPerEpoch) =>
-        CliJson.Object(w =>
+    // Classes with fewer items than m repeat items inside a batch (identical positives teach nothing); say which.
+    private static string? SmallClasses(IDataset train, int m)
+    {
+        var counts = new Dictionary<int, int>();
+        foreach (int label in train.Labels)
         {
-            data.WriteJson(w);
-            w.WriteString("model", s.Model);
-            w.WriteString("loss", s.Loss);
-            w.WriteString("miner", s.Miner);
-            if (s.Margin is float m)
+            counts[label] = counts.GetValueOrDefault(label) + 1;
+        }
+        var small = counts.Where(c => c.Value < m).OrderBy(c => c.Key).ToList();
+        if (small.Count == 0)
+        {
+            return null;
+        }
+        string list = string.Join(", ", small.Take(5).Select(c => Invariant($"class {c.Key} has {c.Value}")));
+        return Invariant($"--m-per-class {m} is larger than {small.Count} training class(es) ({list}{(small.Count > 5 ? ", ..." : "")}); their items repeat within a batch.");
+    }
+
+    private static RunConfig BuildConfig(TrainSettings s, int iterationsPerEpoch) => new()
+    {
+        Model = s.Model,
+        Loss = s.Loss,
+        Miner = s.Miner,
+        Margin = s.Margin,
+        MinerMargin = s.MinerMargin,
+        Epochs = s.Epochs,
+        IterationsPerEpoch = iterationsPerEpoch,
+        BatchSize = s.BatchSize,
+        MPerClass = s.MPerClass,
+        EmbeddingSize = s.EmbeddingSize,
+        Optimizer = s.WeightDecay > 0 ? "adamw" : "adam",
+        WeightDecay = s.WeightDecay,
+        Augment = s.Augment,
+        ValidationHoldout = s.HoldOutClasses ? "classes" : "samples",
+        Lr = s.Lr,
+        Scheduler = s.Scheduler,
+        ClipGradNorm = s.ClipGradNorm,
+        ValidationFraction = s.ValidationFraction,
+        EvalEvery = s.EvalEvery,
+        Patience = s.Patience,
+        EvaluateInitial = s.EvaluateInitial,
+        Seed = s.Seed,
+    };
+
+    // Locks the run directory and checks what is in it: a finished or partial run is never overwritten unless asked.
+    private static RunDirectoryLock? OpenRunDirectory(TrainSettings s)
+    {
+        if (s.RunDir is null)
+        {
+            return null;
+        }
+        if (s.Resume is not null && s.Overwrite)
+        {
+            throw new UsageException("Give --resume (continue the run) or --overwrite (replace it), not both.");
+        }
+        if (s.Resume is not null && !RunDirectory.IsRun(s.Resume))
+        {
+            throw new UsageException($"--resume {s.Resume}: not a run directory (no {RunDirectory.ConfigFile} or {RunDirectory.LastCheckpointFile}).");
+        }
+        var runLock = RunDirectoryLock.Acquire(s.RunDir);
+        try
+        {
+            if (s.Resume is null && !RunDirectory.IsEmpty(s.RunDir))
             {
-                w.WriteNumber("margin", m);
+                if (!s.Overwrite)
+                {
+                    string what = RunDirectory.IsRun(s.RunDir) ? "a run" : "files that are not a run";
+                    throw new UsageException($"--run-dir {s.RunDir} already holds {what}; pass --resume {s.RunDir} to continue it, --overwrite to replace it, or choose an empty directory.");
+                }
+                try
+                {
+                    RunDirectory.Clear(s.RunDir);
+                }
+                catch (InvalidOperationException e)
+                {
+                    throw new UsageException($"--overwrite: {e.Message}");
+                }
             }
-            if (s.MinerMargin is float mm)
+            return runLock;
+        }
+        catch
+        {
+            runLock.Dispose();
+            throw;
+        }
+    }
+
+    // The stored configuration of the run being resumed; refuses a resume whose settings differ from it.
+    private static RunConfig StoredConfig(string runDir, RunConfig current)
+    {
+        string path = Path.Combine(runDir, RunDirectory.ConfigFile);
+        RunConfig stored;
+        try
+        {
+            stored = RunConfig.Load(path);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException)
+        {
+            throw new UsageException($"--resume {runDir}: cannot read the run's settings: {e.Message}");
+        }
+        var changes = current.ChangesFrom(stored);
+        if (changes.Count > 0)
+        {
+            throw new UsageException($"--resume {runDir}: the options differ from the run's {RunDirectory.ConfigFile} ({string.Join("; ", changes)}); pass the original options, or start a new run (--overwrite or another --run-dir).");
+        }
+        return stored;
+    }
+
+    // The untrained network's test metrics: measured when the run starts and kept in the run directory, so a resumed
+    // run compares with the network it started from, not with the checkpoint it resumed.
+    private static Metrics UntrainedMetrics(TrainSettings s, Trainer trainer, IDataset test, IDataset train)
+    {
+        string? path = s.RunDir is null ? null : Path.Combine(s.RunDir, RunDirectory.BaselineFile);
+        if (s.Resume is not null)
+        {
+            if (File.Exists(path))
             {
-                w.WriteNumber("miner_margin", mm);
+                return RunBaseline.Load(path).ToMetrics();
             }
-            w.WriteNumber("epochs", s.Epochs);
-            w.WriteNumber("iterations_per_epoch", iterationsPerEpoch);
-            w.WriteNumber("batch_size", s.BatchSize);
-            w.WriteNumber("m_per_class", s.MPerClass);
-            w.WriteNumber("embedding_size", s.EmbeddingSize);
-            w.WriteString("optimizer", s.WeightDecay > 0 ? "adamw" : "adam");
-            w.WriteNumber("weight_decay", s.WeightDecay);
-            w.WriteBoolean("augment", s.Augment);
-            w.WriteString("validation_holdout", s.HoldOutClasses ? "classes" : "samples");
-            w.WriteNumber("lr", s.Lr);
-            w.WriteString("scheduler", s.Scheduler);
-            w.WriteNumber("clip_grad_norm", s.ClipGradNorm);
-            w.WriteNumber("validation_fraction", s.ValidationFraction);
-            w.WriteNumber("eval_every", s.EvalEvery);
-            w.WriteNumber("patience", s.Patience);
-            w.WriteBoolean("evaluate_initial", s.EvaluateInitial);
-            w.WriteNumber("seed", s.Seed);
-        });
+            // Older runs kept no baseline: the same seed rebuilds the same untrained network.
+            var (channels, height, width) = DatasetSummary.Shape(train);
+            var initial = ModelLoader.Create(s.Model, s.EmbeddingSize, channels, height, width, s.Seed);
+            var again = RetrievalMetrics.Compute(initial.Embed(test, trainer.EvaluationBatchSize), test.Labels, s_ks);
+            RunBaseline.From(again).Save(path!);
+            return again;
+        }
+        var untrained = trainer.Evaluate(test);
+        if (path is not null)
+        {
+            RunBaseline.From(untrained).Save(path);
+        }
+        return untrained;
+    }
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
@@ -458,6 +588,7 @@ internal static class TrainCommand
         int BatchSize, int MPerClass, int EmbeddingSize, float Lr, ulong Seed, string? RunDir, bool Quiet, bool Json)
     {
         public string? Resume { get; init; }
+        public bool Overwrite { get; init; }
         public int EvalEvery { get; init; } = 1;
         public int Patience { get; init; }
         public double ValidationFraction { get; init; }
@@ -471,25 +602,6 @@ internal static class TrainCommand
     }
 
     private static string ModelName(ModelKind kind) => Recipes.ModelName(kind);
-
-    // The schedule spans the epochs of the original run, so a resumed (possibly extended) run keeps it.
-    private static int ScheduleEpochs(TrainSettings s)
-    {
-        if (s.Resume is null)
-        {
-            return s.Epochs;
-        }
-        string config = Path.Combine(s.Resume, RunDirectory.ConfigFile);
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllText(config));
-            return doc.RootElement.GetProperty("epochs").GetInt32();
-        }
-        catch (Exception e) when (e is IOException or JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
-        {
-            throw new UsageException($"--resume {s.Resume}: cannot read the original run's epochs from {config}: {e.Message}");
-        }
-    }
 
     private static Func<Optimizer, LrScheduler>? SchedulerFactory(TrainSettings s, int epochs, int iterationsPerEpoch) => s.Scheduler switch
     {

@@ -30,6 +30,15 @@ public sealed record CalibratedThreshold(
     /// <summary>The current file version.</summary>
     public const int FormatVersion = 1;
 
+    /// <summary>
+    /// What the threshold separates: same class (the default, and what files without a <c>kind</c> hold) or near-duplicates.
+    /// Deduplication should use only a <see cref="ThresholdKind.NearDuplicate"/> threshold.
+    /// </summary>
+    public ThresholdKind Kind { get; init; } = ThresholdKind.SameClass;
+
+    /// <summary>The <c>kind</c> value of the JSON file for <paramref name="kind"/>: <c>same-class</c> or <c>near-duplicate</c>.</summary>
+    public static string KindName(ThresholdKind kind) => kind == ThresholdKind.NearDuplicate ? "near-duplicate" : "same-class";
+
     /// <summary>Model the embeddings came from (free text, may be empty).</summary>
     public string Model { get; init; } = string.Empty;
 
@@ -67,6 +76,7 @@ public sealed record CalibratedThreshold(
             w.WriteStartObject();
             w.WriteString("format", FormatName);
             w.WriteNumber("version", FormatVersion);
+            w.WriteString("kind", KindName(Kind));
             w.WriteNumber("threshold", Threshold);
             w.WriteString("metric", Metric.ToString());
             w.WriteString("method", Method.ToString());
@@ -127,8 +137,17 @@ public sealed record CalibratedThreshold(
             double negatives = Number(root, "negative_pairs", path);
             SearchIO.Check(positives >= 0 && negatives >= 0 && positives == Math.Floor(positives) && negatives == Math.Floor(negatives),
                 path, "pair counts must be non-negative integers.");
+            // Files written before thresholds had a kind were all calibrated on class labels.
+            var kind = ThresholdKind.SameClass;
+            if (root.TryGetProperty("kind", out var k))
+            {
+                string? name = k.ValueKind == JsonValueKind.String ? k.GetString() : null;
+                SearchIO.Check(name is "same-class" or "near-duplicate", path, "'kind' must be \"same-class\" or \"near-duplicate\".");
+                kind = name == "near-duplicate" ? ThresholdKind.NearDuplicate : ThresholdKind.SameClass;
+            }
             return new CalibratedThreshold((float)threshold, metric, precision, recall, f1, method, target, (long)positives, (long)negatives)
             {
+                Kind = kind,
                 Model = Text(root, "model", path),
                 Source = Text(root, "source", path),
             };
@@ -171,5 +190,5 @@ public sealed record CalibratedThreshold(
 
     /// <inheritdoc/>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"threshold {Threshold:G6} ({Metric}, {Method}{(TargetPrecision is double t ? $" {t:G4}" : "")}): precision {Precision:F4}, recall {Recall:F4}, F1 {F1:F4} on {PositivePairs} matching + {NegativePairs} non-matching pairs");
+        $"{KindName(Kind)} threshold {Threshold:G6} ({Metric}, {Method}{(TargetPrecision is double t ? $" {t:G4}" : "")}): precision {Precision:F4}, recall {Recall:F4}, F1 {F1:F4} on {PositivePairs} matching + {NegativePairs} non-matching pairs");
 }

@@ -8,7 +8,7 @@ namespace DeepMetric.Data;
 /// </summary>
 /// <remarks>
 /// Numbers are parsed in the invariant culture ('.' decimal point, exponents allowed); NaN and infinities are
-/// rejected. Fields are trimmed; a label or id field wrapped in double quotes loses the quotes, but quoted fields
+/// rejected, and so are empty labels and numeric labels that are not non-negative integers ("-1", "3.5"), with the line. Fields are trimmed; a label or id field wrapped in double quotes loses the quotes, but quoted fields
 /// holding the delimiter are not supported. Blank lines are skipped. Labels that are all non-negative integers
 /// are used as they are; otherwise each distinct label string is a class, numbered in ordinal order.
 /// </remarks>
@@ -18,8 +18,9 @@ public static class CsvFeatureReader
     /// <param name="path">The CSV file.</param>
     /// <param name="options">Header, label and id columns, delimiter; null for the defaults (label in column 0).</param>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is empty, a row has a different number of columns, a value is
-    /// not a finite number, or a named column is missing (the message gives the file, line and column).</exception>
+    /// <exception cref="InvalidDataException">The file is empty or has only a header, a row has a different number of
+    /// columns, a value is not a finite number, a label is empty or a non-integer number, or a named column is missing
+    /// (the message gives the file, line and column).</exception>
     public static FeatureDataset Read(string path, CsvFeatureOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -111,6 +112,12 @@ public static class CsvFeatureReader
             AddRow(cells, lineNo);
         }
 
+        if (rawLabels.Count == 0)
+        {
+            throw new InvalidDataException(hasHeader
+                ? $"CSV file '{sourceName}' has a header (line {firstLineNo}) but no data rows."
+                : $"CSV file '{sourceName}' has no data rows.");
+        }
         var (labels, classNames) = LabelEncoding.Encode(rawLabels);
         return new FeatureDataset(features.ToArray(), labels, dimension, classNames, ids, takeOwnership: true);
 
@@ -120,7 +127,12 @@ public static class CsvFeatureReader
             {
                 if (c == labelCol)
                 {
-                    rawLabels.Add(Unquote(cells[c]));
+                    string label = Unquote(cells[c]);
+                    if (LabelEncoding.Problem(label) is string problem)
+                    {
+                        throw new InvalidDataException($"CSV file '{sourceName}' line {at}, column {c + 1}: {problem}.");
+                    }
+                    rawLabels.Add(label);
                 }
                 else if (c == idCol)
                 {

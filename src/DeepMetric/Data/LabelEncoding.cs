@@ -6,6 +6,25 @@ namespace DeepMetric.Data;
 internal static class LabelEncoding
 {
     /// <summary>
+    /// Null when <paramref name="label"/> can name a class; otherwise why not. An empty label, and a number that is not a
+    /// non-negative integer ("-1", "3.5", "1e3"), would otherwise silently become a class of its own (often "-1" means
+    /// "unlabelled"), so they are refused.
+    /// </summary>
+    public static string? Problem(string label)
+    {
+        if (label.Length == 0)
+        {
+            return "the label is empty";
+        }
+        if (!int.TryParse(label, NumberStyles.None, CultureInfo.InvariantCulture, out _)
+            && double.TryParse(label, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+        {
+            return $"the label '{label}' is a number but not a class id (numeric labels must be non-negative integers)";
+        }
+        return null;
+    }
+
+    /// <summary>
     /// When every label is a non-negative integer, the labels are those integers and the class names "0" … max;
     /// otherwise each distinct string is a class, numbered in ordinal string order.
     /// </summary>

@@ -93,6 +93,14 @@ public static class NpyReader
             default:
                 throw new InvalidDataException($"NPY file '{path}': features must be float32 ('<f4') or float64 ('<f8'), got '{header.Descr}'.");
         }
+        // NaN or infinity would poison training and every distance later (and float64 beyond float32 turns infinite):
+        // refuse it here, where the row can still be named.
+        int bad = IndexOfNonFinite(values);
+        if (bad >= 0)
+        {
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                $"NPY file '{path}': row {bad / columns}, column {bad % columns} is {(float.IsNaN(values[bad]) ? "NaN" : "infinite (or beyond the float32 range)")}; features must be finite numbers."));
+        }
         return (values, rows, columns);
     }
 
@@ -149,15 +157,34 @@ public static class NpyReader
             throw new FileNotFoundException($"Label file '{path}' does not exist.", path);
         }
         var raw = new List<string>();
+        int lineNo = 0;
         foreach (string line in File.ReadLines(path))
         {
+            lineNo++;
             string label = line.Trim();
-            if (label.Length > 0)
+            if (label.Length == 0)
             {
-                raw.Add(label);
+                continue;
             }
+            if (LabelEncoding.Problem(label) is string problem)
+            {
+                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"Label file '{path}' line {lineNo}: {problem}."));
+            }
+            raw.Add(label);
         }
         return LabelEncoding.Encode(raw);
+    }
+
+    private static int IndexOfNonFinite(ReadOnlySpan<float> values)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
+            {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static void CheckLength(string path, ReadOnlySpan<byte> data, long expected)

@@ -12,7 +12,7 @@ internal sealed class ChartFrame
     private const string AxisColor = "#333333";
     private const string GridColor = "#e3e3e3";
 
-    public ChartFrame(int width, int height, bool legend)
+    public ChartFrame(int width, int height, bool legend, double leftMargin = LeftMargin)
     {
         int minWidth = legend ? 320 : 170;
         if (width < minWidth)
@@ -25,13 +25,23 @@ internal sealed class ChartFrame
         }
         Width = width;
         Height = height;
-        PlotLeft = LeftMargin;
+        PlotLeft = Math.Max(LeftMargin, leftMargin);
         PlotTop = TopMargin;
         PlotRight = width - RightMargin - (legend ? LegendWidth : 0);
         PlotBottom = height - BottomMargin;
     }
 
     public int Width { get; }
+
+    /// <summary>
+    /// A left margin wide enough for the tick labels of <paramref name="y"/> (about 7 px a character at 11 px) and the
+    /// rotated axis title beside them, so long labels such as a learning rate's never run into the title.
+    /// </summary>
+    public static double LeftMarginFor(IAxisScale y, int tickCount)
+    {
+        int longest = y.Ticks(tickCount).Select(t => y.FormatTick(t, tickCount).Length).DefaultIfEmpty(0).Max();
+        return Math.Max(LeftMargin, 30 + 7 + (7 * longest));
+    }
 
     public int Height { get; }
 

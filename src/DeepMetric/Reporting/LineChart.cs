@@ -99,9 +99,6 @@ public sealed class LineChart
     /// <summary>Renders the chart as an SVG document (deterministic: same data, same bytes).</summary>
     public string ToSvg()
     {
-        var frame = new ChartFrame(Width, Height, _series.Count > 0);
-        var svg = new SvgBuilder().Begin(Width, Height);
-
         var xs = new List<double>();
         var ys = new List<double>();
         foreach (ChartSeries s in _series)
@@ -115,6 +112,9 @@ public sealed class LineChart
                 }
             }
         }
+        IAxisScale domain = LogY ? LogScale.FromValues(ys).Nice() : LinearScale.FromValues(ys).Nice();
+        var frame = new ChartFrame(Width, Height, _series.Count > 0, ChartFrame.LeftMarginFor(domain, 5));
+        var svg = new SvgBuilder().Begin(Width, Height);
         LinearScale x = LinearScale.FromValues(xs).WithRange(frame.PlotLeft, frame.PlotRight);
         IAxisScale y = LogY
             ? LogScale.FromValues(ys).Nice().WithRange(frame.PlotBottom, frame.PlotTop)

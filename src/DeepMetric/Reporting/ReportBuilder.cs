@@ -19,6 +19,7 @@ public sealed class ReportBuilder
 {
     private static readonly int[] s_defaultKs = [1, 2, 4, 8, 16, 32];
     private readonly IDataset _unseen;
+    private Metrics? _rawPixels;
     private readonly IDataset? _seen;
     private readonly List<ReportChart> _charts = [];
 
@@ -171,6 +172,29 @@ public sealed class ReportBuilder
         return rows;
     }
 
+    /// <summary>
+    /// Whether loss curves are on such different scales (median loss of one run more than 5 times another's) that a
+    /// shared axis would flatten some of them; the comparison then draws one chart per run.
+    /// </summary>
+    internal static bool LossScalesDiffer(IEnumerable<double[]> losses)
+    {
+        var medians = new List<double>();
+        foreach (var y in losses)
+        {
+            var finite = y.Where(double.IsFinite).Select(Math.Abs).Order().ToArray();
+            if (finite.Length > 0)
+            {
+                medians.Add(finite[finite.Length / 2]);
+            }
+        }
+        if (medians.Count < 2)
+        {
+            return false;
+        }
+        double lo = medians.Min(), hi = medians.Max();
+        return hi > 0 && (lo <= 0 || hi / lo > 5);
+    }
+
     /// <summary>One-line recipe of a run from its config.</summary>
     internal static string Recipe(ReportRun run)
     {
@@ -230,12 +254,14 @@ public sealed class ReportBuilder
         html.Append("<div class=\"grid\">\n");
         var loss = new LineChart { Title = "Training loss (smoothed)", XLabel = "iteration", YLabel = "loss", Smoothing = 0.9 };
         var map = new LineChart { Title = "Validation MAP@R per epoch", XLabel = "epoch", YLabel = "MAP@R" };
+        var losses = new List<(string Name, double[] X, double[] Y)>();
         foreach (var r in runs)
         {
             var (x, y) = LossSeries(r.Run);
             if (x.Length > 0)
             {
                 loss.Add(r.Run.Name, x, y);
+                losses.Add((r.Run.Name, x, y));
             }
             var val = r.Run.Epochs.Where(e => e.Validation is not null).ToArray();
             if (val.Length > 0)
@@ -243,7 +269,20 @@ public sealed class ReportBuilder
                 map.Add(r.Run.Name, [.. val.Select(e => (double)e.Epoch)], [.. val.Select(e => e.Validation!.MapAtR)]);
             }
         }
-        AppendChart(html, "compare-loss", loss.Series.Count > 0 ? loss.ToSvg() : null, loss.Width, loss.Height, "no loss logged");
+        if (LossScalesDiffer(losses.Select(l => l.Y)))
+        {
+            // Losses of different kinds (0.05 against 1.5) on one axis would flatten the small one: one chart per run.
+            for (int i = 0; i < losses.Count; i++)
+            {
+                var single = new LineChart { Title = $"Training loss: {losses[i].Name}", XLabel = "iteration", YLabel = "loss", Smoothing = 0.9 };
+                single.Add(losses[i].Name, losses[i].X, losses[i].Y);
+                AppendChart(html, Invariant($"compare-loss-{i}"), single.ToSvg(), single.Width, single.Height, null);
+            }
+        }
+        else
+        {
+            AppendChart(html, "compare-loss", loss.Series.Count > 0 ? loss.ToSvg() : null, loss.Width, loss.Height, "no loss logged");
+        }
         AppendChart(html, "compare-map", map.Series.Count > 0 ? map.ToSvg() : null, map.Width, map.Height, "no per-epoch validation in these runs (train with --validation-fraction)");
         var ks = runs[0].Ks;
         var bars = new BarChart([.. ks.Select(k => k.ToString(CultureInfo.InvariantCulture))])
@@ -279,6 +318,7 @@ public sealed class ReportBuilder
         Row("AMI", s.UnseenClustering.Ami, s.SeenClustering?.Ami);
         AppendTable(html, metricRows, Invariant($"Leave-one-out retrieval among {_unseen.Count:N0} unseen-class test images ({ClassList(_unseen)})")
             + (_seen is null ? "." : Invariant($" and {_seen.Count:N0} seen-class test images ({ClassList(_seen)}).")) + " NMI/AMI of k-means clusters.");
+        AppendBaselines(html, e);
         if (DataDescription is not null)
         {
             html.Append("<p class=\"note\">Evaluation data: ").Append(Enc(DataDescription)).Append("</p>\n");
@@ -312,6 +352,24 @@ public sealed class ReportBuilder
         html.Append("<section id=\"").Append(prefix).Append("neighbours\">\n<h2>Nearest neighbours</h2>\n");
         AppendNeighbours(html, e);
         html.Append("</section>\n");
+    }
+
+    // The trained model beside its starting point (the untrained network, recorded when the run started) and beside
+    // raw pixels, as the README asks: a learned embedding is only worth its training if it beats both.
+    private void AppendBaselines(StringBuilder html, Evaluated e)
+    {
+        _rawPixels ??= Baselines.RawPixelMetrics(_unseen, e.Ks);
+        var untrained = e.Run.Baseline?.ToMetrics();
+        var raw = _rawPixels;
+        var rows = new List<string[]> { new[] { "metric", "trained", "untrained", "raw pixels" } };
+        void Row(string name, Func<Metrics, double> value) =>
+            rows.Add([name, F(value(e.Summary.Unseen)), untrained is null ? "–" : F(value(untrained)), F(value(raw))]);
+        Row("P@1", m => m.PrecisionAt1);
+        Row("Recall@1", m => m.RecallAt.TryGetValue(1, out double r) ? r : double.NaN);
+        Row("R-Precision", m => m.RPrecision);
+        Row("MAP@R", m => m.MapAtR);
+        html.Append("<h3>Against the baselines</h3>\n");
+        AppendTable(html, rows, "Unseen classes. Untrained: the network before training (recorded in the run directory when the run started; – for older runs). Raw pixels: Euclidean distance between the flattened inputs.");
     }
 
     private void AppendCurves(StringBuilder html, Evaluated e, string prefix)
@@ -580,7 +638,9 @@ public sealed class ReportBuilder
         + "table{border-collapse:collapse;margin:6px 0 12px;font-variant-numeric:tabular-nums}caption{caption-side:bottom;text-align:left;color:#666;font-size:12px;padding-top:4px;max-width:560px}"
         + "th,td{border:1px solid #ddd;padding:3px 8px;text-align:left}td{text-align:right}td:first-child,table.text td{text-align:left}th{background:#f4f6f8}"
         + ".cols{display:flex;flex-wrap:wrap;gap:32px}.grid{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}"
-        + "figure{margin:0;border:1px solid #eee;border-radius:4px;padding:4px;background:#fff}figure svg{display:block;max-width:100%;height:auto}"
+        + "figure{margin:0;border:1px solid #eee;border-radius:4px;padding:4px;background:#fff}figure svg{display:block;width:100%;height:auto}"
+        // Charts share each row of the page: two side by side on a wide page, one per row on a narrow one.
+        + ".grid>figure{flex:1 1 560px;max-width:100%;box-sizing:border-box}"
         + "figure.empty{box-sizing:border-box;width:650px;padding:12px 16px;background:#fafafa}figure.empty p{margin:0}"
         + ".grid-img{image-rendering:pixelated;border:1px solid #eee;max-width:100%;height:auto}"
         + "footer{margin-top:32px;color:#888;font-size:12px}";

@@ -49,6 +49,9 @@ public sealed class ReportRun
     /// </summary>
     public double? Threshold { get; }
 
+    /// <summary>The untrained network's test metrics recorded when the run started (<see cref="RunDirectory.BaselineFile"/>), or null.</summary>
+    public Runs.RunBaseline? Baseline { get; private init; }
+
     /// <summary>The model weights: <c>model.safetensors</c>, else <see cref="RunDirectory.FinalWeightsFile"/>.</summary>
     public string ModelPath { get; }
 
@@ -73,21 +76,24 @@ public sealed class ReportRun
             throw new InvalidDataException($"'{directory}' is not a run directory: it has no {RunDirectory.ConfigFile}.");
         }
         var config = ReadObject(configPath, e => e.ValueKind == JsonValueKind.String ? e.GetString()! : e.GetRawText());
-        string metricsPath = Path.Combine(dir, "metrics.json");
+        string metricsPath = Path.Combine(dir, RunDirectory.SummaryFile);
         var metrics = File.Exists(metricsPath)
             ? ReadObject(metricsPath, e => e.ValueKind == JsonValueKind.Number ? e.GetDouble() : double.NaN)
             : new Dictionary<string, double>();
-        string model = Path.Combine(dir, "model.safetensors");
+        string model = Path.Combine(dir, RunDirectory.ModelFile);
         if (!File.Exists(model))
         {
             model = Path.Combine(dir, RunDirectory.FinalWeightsFile);
             if (!File.Exists(model))
             {
-                throw new InvalidDataException($"'{directory}' has no model weights (model.safetensors or {RunDirectory.FinalWeightsFile}); did training finish?");
+                throw new InvalidDataException($"'{directory}' has no model weights ({RunDirectory.ModelFile} or {RunDirectory.FinalWeightsFile}); did training finish?");
             }
         }
         return new ReportRun(dir, config, metrics, ReadEpochs(Path.Combine(dir, RunDirectory.MetricsFile)),
-            IterationLog.Read(Path.Combine(dir, RunDirectory.IterationsFile)), ReadThreshold(CalibratedThreshold.PathFor(model)), model);
+            IterationLog.Read(Path.Combine(dir, RunDirectory.IterationsFile)), ReadThreshold(CalibratedThreshold.PathFor(model)), model)
+        {
+            Baseline = ReadBaseline(Path.Combine(dir, RunDirectory.BaselineFile)),
+        };
     }
 
     private static Dictionary<string, T> ReadObject<T>(string path, Func<JsonElement, T> value)
@@ -134,6 +140,19 @@ public sealed class ReportRun
         catch (FormatException e)
         {
             throw new InvalidDataException($"'{path}' is corrupt: {e.Message}", e);
+        }
+    }
+
+    private static Runs.RunBaseline? ReadBaseline(string path)
+    {
+        // Optional like the threshold: runs from before baselines were kept have none.
+        try
+        {
+            return File.Exists(path) ? Runs.RunBaseline.Load(path) : null;
+        }
+        catch (InvalidDataException)
+        {
+            return null;
         }
     }
 

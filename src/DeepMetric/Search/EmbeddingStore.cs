@@ -244,6 +244,15 @@ public sealed unsafe class EmbeddingStore : IDisposable
         {
             throw new ArgumentException($"Expected no labels or {count} labels (one per id), got {labels.Length}.", nameof(labels));
         }
+        // A NaN or infinite vector makes every distance to it meaningless; refuse to store one.
+        for (int i = 0; i < vectors.Length; i++)
+        {
+            if (!float.IsFinite(vectors[i]))
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"The vector of row {i / dimension} ('{ids[i / dimension]}') has a non-finite value ({vectors[i]}) at position {i % dimension}; nothing was written to '{path}'."), nameof(vectors));
+            }
+        }
         var idBytes = new byte[count][];
         for (int i = 0; i < count; i++)
         {

@@ -187,7 +187,7 @@ public static class ModelLoader
 
     private static (string? Kind, int? EmbeddingSize, (int C, int H, int W)? Input)? ReadConfig(string weightsPath)
     {
-        var configPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(weightsPath)) ?? ".", "config.json");
+        var configPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(weightsPath)) ?? ".", RunDirectory.ConfigFile);
         if (!File.Exists(configPath))
         {
             return null;

@@ -216,4 +216,74 @@ public sealed class FeatureDatasetTests
         Assert.ThrowsAny<ArgumentOutOfRangeException>(() => new FeatureDataset([1f, 2f], [0], 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => new FeatureDataset([1f, 2f], [0], 2).Row(1));
     }
+
+    // ---- bad input is refused at load, naming the file and row (issue 15, items 4 and 7) ----
+
+    [Theory]
+    [InlineData("x,label\n1,a\n2,\n", "line 3", "empty")]
+    [InlineData("1,0\n2,-1\n3,1\n", "line 2", "'-1'")]
+    [InlineData("1,0\n2,3.5\n", "line 2", "'3.5'")]
+    [InlineData("x,label\n", "no data rows", "header")]
+    public void CsvLabelsThatWouldSilentlyBecomeClassesAreRefused(string text, string where, string what)
+    {
+        using var dir = new TempDir();
+        string path = dir.File("f.csv");
+        File.WriteAllText(path, text);
+        var e = Assert.Throws<InvalidDataException>(() => CsvFeatureReader.Read(path, new CsvFeatureOptions { LabelColumnIndex = -1 }));
+        Assert.Contains(path, e.Message, StringComparison.Ordinal);
+        Assert.Contains(where, e.Message, StringComparison.Ordinal);
+        Assert.Contains(what, e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("1,0\nNaN,1\n", "line 2")]
+    [InlineData("1,0\n2,1\n-Infinity,1\n", "line 3")]
+    [InlineData("1,0\n1e39,1\n", "line 2")]
+    public void CsvNonFiniteFeaturesAreRefusedWithTheLine(string text, string where)
+    {
+        using var dir = new TempDir();
+        string path = dir.File("f.csv");
+        File.WriteAllText(path, text);
+        var e = Assert.Throws<InvalidDataException>(() => CsvFeatureReader.Read(path, new CsvFeatureOptions { LabelColumnIndex = -1 }));
+        Assert.Contains(where, e.Message, StringComparison.Ordinal);
+        Assert.Contains("finite", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(float.NaN, "NaN")]
+    [InlineData(float.PositiveInfinity, "infinite")]
+    [InlineData(float.NegativeInfinity, "infinite")]
+    public void NpyNonFiniteFeaturesAreRefusedWithTheRow(float bad, string what)
+    {
+        using var dir = new TempDir();
+        string x = dir.File("x.npy");
+        File.WriteAllBytes(x, Npy(1, "<f4", false, "(3, 2)", Bytes(1f, 2f, 3f, 4f, 5f, bad)));
+        File.WriteAllBytes(dir.File("y.npy"), Npy(1, "<i4", false, "(3,)", Bytes(0, 1, 0)));
+        var e = Assert.Throws<InvalidDataException>(() => NpyReader.Load(x, dir.File("y.npy")));
+        Assert.Contains(x, e.Message, StringComparison.Ordinal);
+        Assert.Contains("row 2, column 1", e.Message, StringComparison.Ordinal);
+        Assert.Contains(what, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NpyFloat64BeyondTheFloat32RangeIsRefused()
+    {
+        using var dir = new TempDir();
+        string x = dir.File("x.npy");
+        File.WriteAllBytes(x, Npy(1, "<f8", false, "(2, 1)", Bytes(1.0, 1e300)));
+        var e = Assert.Throws<InvalidDataException>(() => NpyReader.ReadFeatures(x));
+        Assert.Contains("row 1, column 0", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("a\nb\n-1\n", "line 3")]
+    [InlineData("0\n2.5\n", "line 2")]
+    public void TextLabelFilesRefuseNumbersThatAreNotClassIds(string text, string where)
+    {
+        using var dir = new TempDir();
+        string y = dir.File("y.txt");
+        File.WriteAllText(y, text);
+        var e = Assert.Throws<InvalidDataException>(() => NpyReader.ReadLabelText(y));
+        Assert.Contains(where, e.Message, StringComparison.Ordinal);
+    }
 }
