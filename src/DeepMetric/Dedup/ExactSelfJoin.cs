@@ -35,11 +35,24 @@ internal static class ExactSelfJoin
         float alpha = metric == VectorMetric.L2 ? 1f - Slack : 0f;
         float beta = metric == VectorMetric.L2 ? 2f : 1f;
         float baseLimit = threshold + (Slack * (1f + Math.Abs(threshold))) - (metric == VectorMetric.Cosine ? 1f : 0f);
-        int width = Vector<float>.Count;
-        var vAlpha = new Vector<float>(alpha);
-        var vBeta = new Vector<float>(beta);
-        GramTiles.ForEach(data, n, data, n, d, RowBlock, ColumnBlock, upperTriangle: true, (r0, nr, c0, nc, scores) =>
+        var screen = new Screen(data, d, metric, threshold, sq, alpha, beta, baseLimit, pair);
+        GramTiles.ForEach(data, n, data, n, d, RowBlock, ColumnBlock, upperTriangle: true, screen.Tile);
+    }
+
+    // The screening of one tile, in a static method of its own: the hot loop then works on locals and parameters, as
+    // before the tile loop moved to GramTiles, not on the fields of a lambda's closure.
+    private sealed class Screen(float[] data, int d, VectorMetric metric, float threshold, float[] sq, float alpha, float beta, float baseLimit,
+        Action<int, int, float> pair)
+    {
+        public void Tile(int r0, int nr, int c0, int nc, Span<float> scores) =>
+            Run(data, d, metric, threshold, sq, alpha, beta, baseLimit, pair, r0, nr, c0, nc, scores);
+
+        private static void Run(float[] data, int d, VectorMetric metric, float threshold, float[] sq, float alpha, float beta, float baseLimit,
+            Action<int, int, float> pair, int r0, int nr, int c0, int nc, Span<float> scores)
         {
+            int width = Vector<float>.Count;
+            var vAlpha = new Vector<float>(alpha);
+            var vBeta = new Vector<float>(beta);
             for (int i = 0; i < nr; i++)
             {
                 int a = r0 + i;
@@ -71,7 +84,7 @@ internal static class ExactSelfJoin
                     }
                 }
             }
-        });
+        }
     }
 
     private static void Refine(float[] data, int d, VectorMetric metric, float threshold, int a, int b, Action<int, int, float> pair)

@@ -147,19 +147,8 @@ public sealed class FlatIndex : IVectorIndex
         PrepareQueries(query, qbuf, qNorm);
         float threshold = Metric == VectorMetric.L2 ? radius * radius : radius;
         var candidates = new List<int>();
-        GramTiles.ForEach(qbuf, 1, _data, Count, d, rowBlock: 1, columnBlock: ScratchFloats, upperTriangle: false, (_, _, c0, nc, scores) =>
-        {
-            for (int j = 0; j < nc; j++)
-            {
-                float dist = GemmDistance(scores[j], qNorm[0], _sqNorms[c0 + j]);
-                // Slack for the rounding of the GEMM form; Refine applies the exact test.
-                float slack = 1e-4f * (1f + Math.Abs(threshold) + (Metric == VectorMetric.L2 ? qNorm[0] + _sqNorms[c0 + j] : 0f));
-                if (dist <= threshold + slack)
-                {
-                    candidates.Add(c0 + j);
-                }
-            }
-        });
+        GramTiles.ForEach(qbuf, 1, _data, Count, d, rowBlock: 1, columnBlock: ScratchFloats, upperTriangle: false,
+            (_, _, c0, nc, scores) => Screen(scores, c0, nc, qNorm[0], threshold, candidates));
         return Refine(qbuf, candidates.ToArray(), threshold);
     }
 
@@ -188,6 +177,23 @@ public sealed class FlatIndex : IVectorIndex
         var index = new FlatIndex(store.Dimension, store.Metadata.Metric);
         index.Add(store.GetIds(), store.Vectors, store.Labels);
         return index;
+    }
+
+    // Candidates of a range search in one tile of dot products (a method, so the loop runs on locals, not closure fields).
+    private void Screen(ReadOnlySpan<float> scores, int c0, int nc, float queryNorm, float threshold, List<int> candidates)
+    {
+        var norms = _sqNorms.AsSpan(c0, nc);
+        bool l2 = Metric == VectorMetric.L2;
+        for (int j = 0; j < nc; j++)
+        {
+            float dist = GemmDistance(scores[j], queryNorm, norms[j]);
+            // Slack for the rounding of the GEMM form; Refine applies the exact test.
+            float slack = 1e-4f * (1f + Math.Abs(threshold) + (l2 ? queryNorm + norms[j] : 0f));
+            if (dist <= threshold + slack)
+            {
+                candidates.Add(c0 + j);
+            }
+        }
     }
 
     private static TileDistance TileDistanceOf(VectorMetric metric) => metric switch
