@@ -41,11 +41,12 @@ public static class TrainStepQuick
             targets[i] = rng.NextInt(64);
         }
         var opt = new Adam(model.Parameters(), lr: 1e-3f);
-        double[] fwd = new double[steps], bwd = new double[steps], upd = new double[steps], total = new double[steps];
+        double[] fwd = new double[steps], bwd = new double[steps], upd = new double[steps], total = new double[steps], cpu = new double[steps];
         long bytes = 0;
         for (int s = -Warmup; s < steps; s++)
         {
             long a0 = GC.GetAllocatedBytesForCurrentThread();
+            double c0 = TrainStepProfile.ProcessCpuMs();
             long t0 = Stopwatch.GetTimestamp();
             using var scope = TensorScope.Enter();
             opt.ZeroGrad(setToNone: false);
@@ -62,10 +63,13 @@ public static class TrainStepQuick
                 bwd[s] = Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds;
                 upd[s] = Stopwatch.GetElapsedTime(t2, t3).TotalMilliseconds;
                 total[s] = Stopwatch.GetElapsedTime(t0, t3).TotalMilliseconds;
+                cpu[s] = TrainStepProfile.ProcessCpuMs() - c0;
                 bytes += GC.GetAllocatedBytesForCurrentThread() - a0;
             }
         }
         yield return new BenchRecord($"{name}_train_step", Median(total), "ms");
+        // Process CPU time of a step (all threads): on a shared machine far steadier than the wall clock.
+        yield return new BenchRecord($"{name}_train_step_cpu", Median(cpu), "ms");
         yield return new BenchRecord($"{name}_train_step_forward", Median(fwd), "ms");
         yield return new BenchRecord($"{name}_train_step_backward", Median(bwd), "ms");
         yield return new BenchRecord($"{name}_train_step_update", Median(upd), "ms");
