@@ -14,6 +14,7 @@ internal static class GlyphsDataCommand
     {
         var output = new Option<DirectoryInfo>("--output", "-o") { Description = "Directory to write the set into (created; must be absent or empty unless --overwrite)", Required = true, HelpName = "dir" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing directory" };
+        var gzip = new Option<bool>("--gzip") { Description = "Store the arrays gzip-compressed (.npy.gz; the recorded SHA-256 is of the uncompressed arrays)" };
         var fonts = new Option<string[]>("--fonts")
         {
             Description = $"Font directory, searched recursively for .ttf/.otf (repeatable; default: {string.Join(" and ", GlyphSetOptions.DebianFontDirectories)})",
@@ -36,7 +37,7 @@ internal static class GlyphsDataCommand
 
         var command = new Command("glyphs", "Render the glyph benchmark (characters of many scripts from the system's fonts, through FreeType) into a directory: .npy arrays + glyphs.json")
         {
-            output, overwrite, fonts, size, instances, perScript, scripts, split, seed,
+            output, overwrite, gzip, fonts, size, instances, perScript, scripts, split, seed,
         };
         command.SetAction(parseResult =>
         {
@@ -70,7 +71,7 @@ internal static class GlyphsDataCommand
                 throw new UsageException("FreeType (libfreetype.so.6) is not installed; on Debian: apt install libfreetype6 fonts-noto-core fonts-dejavu-core.");
             }
             var set = GlyphSetGenerator.Generate(options, new Progress(context.Error));
-            GlyphSetStore.Write(set, target, replace);
+            GlyphSetStore.Write(set, target, replace, parseResult.GetValue(gzip));
             context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"wrote {target}: train {set.Train.Classes.Count} classes / {set.Train.Count} images, test {set.Test.Classes.Count} classes / {set.Test.Count} images, {set.ImageSize}×{set.ImageSize}, split by {options.Split.ToString().ToLowerInvariant()}, {set.Fonts.Count} fonts (sha256 {set.FontsSha256[..12]}), FreeType {set.FreeTypeVersion}"));
             return CliApp.Success;

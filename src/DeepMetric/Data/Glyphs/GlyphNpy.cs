@@ -43,10 +43,10 @@ internal static partial class GlyphNpy
         stream.Write(Encoding.ASCII.GetBytes(header));
     }
 
-    /// <summary>Reads a uint8 [N, H, W] array.</summary>
-    internal static (byte[] Data, int N, int Height, int Width) ReadBytes(string path)
+    /// <summary>Parses a uint8 [N, H, W] array from the bytes of <paramref name="path"/>.</summary>
+    internal static (byte[] Data, int N, int Height, int Width) ReadBytes(string path, byte[] bytes)
     {
-        var (descr, shape, data) = Read(path);
+        var (descr, shape, data) = Read(path, bytes);
         if (descr != "|u1" || shape.Length != 3)
         {
             throw new InvalidDataException($"'{path}' should hold uint8 images [N, H, W] ('|u1', 3 dimensions), but holds '{descr}' with {shape.Length} dimensions.");
@@ -59,10 +59,10 @@ internal static partial class GlyphNpy
         return (data, shape[0], shape[1], shape[2]);
     }
 
-    /// <summary>Reads a little-endian int32 [N] array.</summary>
-    internal static int[] ReadInt32(string path)
+    /// <summary>Parses a little-endian int32 [N] array from the bytes of <paramref name="path"/>.</summary>
+    internal static int[] ReadInt32(string path, byte[] bytes)
     {
-        var (descr, shape, data) = Read(path);
+        var (descr, shape, data) = Read(path, bytes);
         if (descr != "<i4" || shape.Length != 1)
         {
             throw new InvalidDataException($"'{path}' should hold int32 labels [N] ('<i4', 1 dimension), but holds '{descr}' with {shape.Length} dimensions.");
@@ -79,9 +79,9 @@ internal static partial class GlyphNpy
         return labels;
     }
 
-    private static (string Descr, int[] Shape, byte[] Data) Read(string path)
+    // path names the file in messages; bytes are its (uncompressed) content.
+    private static (string Descr, int[] Shape, byte[] Data) Read(string path, byte[] bytes)
     {
-        byte[] bytes = File.ReadAllBytes(path);
         if (bytes.Length < 10 || !bytes.AsSpan(0, 6).SequenceEqual(Magic[..6]) || bytes[6] != 1)
         {
             throw new InvalidDataException($"'{path}' is not a NumPy .npy file of format 1.x.");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text.Json;
 
@@ -9,6 +10,8 @@ namespace DeepMetric.Data.Glyphs;
 /// <c>test-images.npy</c> (uint8 [N, S, S], 0 paper, 255 ink), <c>train-labels.npy</c> and <c>test-labels.npy</c>
 /// (int32 [N], each side's labels counted from 0) and <c>glyphs.json</c> (classes with code point and script, the
 /// fonts with names, versions and SHA-256, FreeType's version, the options, and a SHA-256 of the four arrays).
+/// Each array may instead be stored gzip-compressed as <c>NAME.npy.gz</c> (the shipped set is); the recorded SHA-256
+/// is of the uncompressed .npy bytes either way.
 /// </summary>
 public static class GlyphSetStore
 {
@@ -17,6 +20,29 @@ public static class GlyphSetStore
 
     private static readonly string[] s_arrays = ["train-images.npy", "train-labels.npy", "test-images.npy", "test-labels.npy"];
 
+    /// <summary>The shipped demo set, relative to the repository root or the application directory.</summary>
+    public const string ShippedDirectory = "data/glyphs";
+
+    /// <summary>
+    /// The shipped demo set: <see cref="ShippedDirectory"/> in the application directory, the current directory or one of
+    /// their parents; null when none holds a set.
+    /// </summary>
+    public static string? LocateShipped()
+    {
+        foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                string candidate = Path.Combine(dir.FullName, ShippedDirectory);
+                if (Exists(candidate))
+                {
+                    return candidate;
+                }
+            }
+        }
+        return null;
+    }
+
     /// <summary>True when <paramref name="directory"/> holds a stored glyph set's metadata file.</summary>
     public static bool Exists(string directory) => File.Exists(Path.Combine(directory, MetadataFile));
 
@@ -24,8 +50,12 @@ public static class GlyphSetStore
     /// Writes <paramref name="set"/> into <paramref name="directory"/> atomically: everything goes to a temporary sibling
     /// directory that then takes the target's name, so readers never see half a set.
     /// </summary>
+    /// <param name="set">The set.</param>
+    /// <param name="directory">Target directory; created, or replaced when <paramref name="overwrite"/> is set.</param>
+    /// <param name="overwrite">Replace a non-empty directory.</param>
+    /// <param name="compress">Store the arrays gzip-compressed (<c>.npy.gz</c>).</param>
     /// <exception cref="IOException">The directory exists and is not empty, and <paramref name="overwrite"/> is false.</exception>
-    public static void Write(GlyphSet set, string directory, bool overwrite = false)
+    public static void Write(GlyphSet set, string directory, bool overwrite = false, bool compress = false)
     {
         ArgumentNullException.ThrowIfNull(set);
         ArgumentException.ThrowIfNullOrEmpty(directory);
@@ -49,12 +79,12 @@ public static class GlyphSetStore
         try
         {
             int s = set.ImageSize;
-            WriteFile(Path.Combine(temp, s_arrays[0]), f => GlyphNpy.WriteBytes(f, set.Train.Images, set.Train.Count, s, s));
-            WriteFile(Path.Combine(temp, s_arrays[1]), f => GlyphNpy.WriteInt32(f, set.Train.Labels));
-            WriteFile(Path.Combine(temp, s_arrays[2]), f => GlyphNpy.WriteBytes(f, set.Test.Images, set.Test.Count, s, s));
-            WriteFile(Path.Combine(temp, s_arrays[3]), f => GlyphNpy.WriteInt32(f, set.Test.Labels));
+            WriteFile(Path.Combine(temp, s_arrays[0]), compress, f => GlyphNpy.WriteBytes(f, set.Train.Images, set.Train.Count, s, s));
+            WriteFile(Path.Combine(temp, s_arrays[1]), compress, f => GlyphNpy.WriteInt32(f, set.Train.Labels));
+            WriteFile(Path.Combine(temp, s_arrays[2]), compress, f => GlyphNpy.WriteBytes(f, set.Test.Images, set.Test.Count, s, s));
+            WriteFile(Path.Combine(temp, s_arrays[3]), compress, f => GlyphNpy.WriteInt32(f, set.Test.Labels));
             string dataSha = DataSha256(temp);
-            WriteFile(Path.Combine(temp, MetadataFile), f => WriteMetadata(f, set, dataSha));
+            WriteFile(Path.Combine(temp, MetadataFile), false, f => WriteMetadata(f, set, dataSha));
             if (Directory.Exists(target))
             {
                 string old = target + string.Create(CultureInfo.InvariantCulture, $".old-{Environment.ProcessId}");
@@ -89,10 +119,7 @@ public static class GlyphSetStore
         }
         foreach (var name in s_arrays)
         {
-            if (!File.Exists(Path.Combine(directory, name)))
-            {
-                throw new FileNotFoundException($"Glyph set '{directory}' lacks {name}.", Path.Combine(directory, name));
-            }
+            _ = ArrayPath(directory, name);
         }
         try
         {
@@ -141,8 +168,8 @@ public static class GlyphSetStore
 
     private static GlyphSetPart ReadPart(string directory, JsonElement part, string imagesFile, string labelsFile, int size)
     {
-        var (images, n, h, w) = GlyphNpy.ReadBytes(Path.Combine(directory, imagesFile));
-        var labels = GlyphNpy.ReadInt32(Path.Combine(directory, labelsFile));
+        var (images, n, h, w) = GlyphNpy.ReadBytes(ArrayPath(directory, imagesFile), ReadArray(directory, imagesFile));
+        var labels = GlyphNpy.ReadInt32(ArrayPath(directory, labelsFile), ReadArray(directory, labelsFile));
         var classes = part.GetProperty("classes").EnumerateArray().Select(c => new GlyphClass(
             int.Parse(Str(c, "code_point").AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture), Str(c, "script"), c.GetProperty("fonts").GetInt32())).ToArray();
         if (h != size || w != size)
@@ -163,11 +190,56 @@ public static class GlyphSetStore
         return new GlyphSetPart(images, labels, classes);
     }
 
-    private static void WriteFile(string path, Action<Stream> write)
+    private static void WriteFile(string path, bool compress, Action<Stream> write)
     {
-        using var file = new Internal.AtomicFile(path);
-        write(file.Stream);
+        using var file = new Internal.AtomicFile(compress ? path + ".gz" : path);
+        if (compress)
+        {
+            // Fixed level and no file name or time in the header: the same set gives the same bytes.
+            using (var gzip = new GZipStream(file.Stream, CompressionLevel.SmallestSize, leaveOpen: true))
+            {
+                write(gzip);
+            }
+        }
+        else
+        {
+            write(file.Stream);
+        }
         file.Commit();
+    }
+
+    // NAME.npy, else NAME.npy.gz.
+    private static string ArrayPath(string directory, string name)
+    {
+        string path = Path.Combine(directory, name);
+        if (File.Exists(path))
+        {
+            return path;
+        }
+        return File.Exists(path + ".gz") ? path + ".gz"
+            : throw new FileNotFoundException($"Glyph set '{directory}' lacks {name} (or {name}.gz).", path);
+    }
+
+    // The uncompressed .npy bytes of an array.
+    private static byte[] ReadArray(string directory, string name)
+    {
+        string path = ArrayPath(directory, name);
+        if (!path.EndsWith(".gz", StringComparison.Ordinal))
+        {
+            return File.ReadAllBytes(path);
+        }
+        using var file = File.OpenRead(path);
+        using var gzip = new GZipStream(file, CompressionMode.Decompress);
+        using var buffer = new MemoryStream();
+        try
+        {
+            gzip.CopyTo(buffer);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"'{path}' is not valid gzip: {e.Message}", e);
+        }
+        return buffer.ToArray();
     }
 
     private static string DataSha256(string directory)
@@ -175,7 +247,7 @@ public static class GlyphSetStore
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var name in s_arrays)
         {
-            hash.AppendData(File.ReadAllBytes(Path.Combine(directory, name)));
+            hash.AppendData(ReadArray(directory, name));
         }
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
