@@ -3,7 +3,7 @@ namespace DeepMetric.Data.Glyphs;
 /// <summary>
 /// Turns a glyph's coverage bitmap into one grey output image: affine warp (rotation, scale, shear, shift) by bilinear
 /// sampling onto a canvas at twice the output resolution, grey-scale erosion or dilation for stroke width, 2×2 box
-/// down-sampling (anti-aliasing), Gaussian blur and additive Gaussian noise. Pure managed arithmetic, so the same
+/// down-sampling (anti-aliasing), Gaussian blur, stretching the darkest pixel to full ink, and additive Gaussian noise. Pure managed arithmetic, so the same
 /// inputs give the same bytes.
 /// </summary>
 internal static class GlyphRasterizer
@@ -36,6 +36,19 @@ internal static class GlyphRasterizer
         if (p.BlurSigma > 0.05)
         {
             Blur(small, size, p.BlurSigma);
+        }
+        // Full contrast: a hairline font, eroded and blurred, would otherwise fade to grey.
+        float max = 0;
+        foreach (float v in small)
+        {
+            max = Math.Max(max, v);
+        }
+        if (max is > 0 and < 1)
+        {
+            for (int i = 0; i < small.Length; i++)
+            {
+                small[i] /= max;
+            }
         }
         for (int i = 0; i < small.Length; i++)
         {
