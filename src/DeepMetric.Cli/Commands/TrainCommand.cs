@@ -92,6 +92,7 @@ internal static class TrainCommand
         var recipe = RecipeDefaults.CreateOption();
         var noReport = new Option<bool>("--no-report") { Description = "Do not write report.html into the run directory at the end" };
         var (dataSource, samplers) = (new DataSourceOptions(context.Options), new SamplerOptions());
+        bool Demo(ParseResult parseResult) => GlyphDemoDefaults.Apply(parseResult, dataSource, recipe);
 
         var command = new Command("train", "Train an embedding model (default: on the shipped glyph set) and evaluate retrieval on classes never seen in training, beside raw pixels and the untrained network.")
         {
@@ -100,15 +101,16 @@ internal static class TrainCommand
         dataSource.AddTo(command);
         samplers.AddTo(command);
         command.SetAction(parseResult => Run(context, parseResult, dataSource, samplers, new TrainSettings(
-            RecipeDefaults.Pick(parseResult, model, recipe, r => ModelName(r.Model)) ?? Mlp,
-            RecipeDefaults.Pick(parseResult, loss, recipe, r => r.LossName) ?? "triplet",
-            RecipeDefaults.Pick(parseResult, miner, recipe, r => r.MinerName) ?? "semihard",
+            GlyphDemoDefaults.Pick(Demo(parseResult), parseResult, model, RecipeDefaults.Pick(parseResult, model, recipe, r => ModelName(r.Model)) ?? Mlp, GlyphDemoDefaults.Model),
+            GlyphDemoDefaults.Pick(Demo(parseResult), parseResult, loss, RecipeDefaults.Pick(parseResult, loss, recipe, r => r.LossName) ?? "triplet", GlyphDemoDefaults.Loss),
+            GlyphDemoDefaults.Pick(Demo(parseResult), parseResult, miner, RecipeDefaults.Pick(parseResult, miner, recipe, r => r.MinerName) ?? "semihard", GlyphDemoDefaults.Miner),
             parseResult.GetValue(margin),
             parseResult.GetValue(minerMargin),
-            parseResult.GetValue(epochs),
+            GlyphDemoDefaults.Pick(Demo(parseResult), parseResult, epochs, parseResult.GetValue(epochs), GlyphDemoDefaults.Epochs),
             parseResult.GetValue(iterations),
             RecipeDefaults.Pick(parseResult, batchSize, recipe, r => r.BatchSize),
-            RecipeDefaults.Pick(parseResult, mPerClass, recipe, r => r.MPerClass),
+            // Glyph classes hold 12 images: 4 a class per batch even under a recipe (whose m assumes large classes).
+            GlyphDemoDefaults.Pick(dataSource.Source(parseResult) == DataSourceOptions.GlyphsSource, parseResult, mPerClass, RecipeDefaults.Pick(parseResult, mPerClass, recipe, r => r.MPerClass), GlyphDemoDefaults.MPerClass),
             RecipeDefaults.Pick(parseResult, embeddingSize, recipe, r => r.EmbeddingSize),
             RecipeDefaults.Pick(parseResult, lr, recipe, r => r.LearningRate),
             parseResult.GetValue(seed),
