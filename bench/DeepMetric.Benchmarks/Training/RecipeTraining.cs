@@ -104,7 +104,7 @@ public static class RecipeTraining
     // Median time of each phase of a training step (run as Trainer.Step does, inside a TensorScope), and of each
     // backward graph node, over 60 steps after 10 of warm-up (this trains the model a little, so it runs before
     // Fit only when asked for). Medians: this machine is shared.
-    private static void Profile(Trainer trainer, ImageDataset train, Action<string, double, string> emit)
+    private static void Profile(Trainer trainer, IDataset train, Action<string, double, string> emit)
     {
         const int Warmup = 10, Steps = 60;
         var t = new List<double>[8];
@@ -119,7 +119,13 @@ public static class RecipeTraining
         for (int s = 0; s < Warmup + Steps; s++)
         {
             long p0 = Stopwatch.GetTimestamp();
-            var (images, labels) = train.Batch(trainer.Sampler.NextBatch());
+            var indices = trainer.Sampler.NextBatch();
+            var images = train.Batch(indices);
+            var labels = new int[indices.Length];
+            for (int j = 0; j < labels.Length; j++)
+            {
+                labels[j] = train.Labels[indices[j]];
+            }
             long a0 = GC.GetAllocatedBytesForCurrentThread();
             double cpu0 = TrainStepProfile.ProcessCpuMs();
             long p1 = Stopwatch.GetTimestamp();

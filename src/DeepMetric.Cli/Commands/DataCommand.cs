@@ -44,7 +44,7 @@ internal static class DataCommand
         var console = context.Console;
         console.WriteLine($"Fashion-MNIST from {DatasetSummary.Describe(location)}");
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"split {split}: images {chosen.Train.Channels}×{chosen.Train.Height}×{chosen.Train.Width}, pixels in [0, 1], train mean {mean:F4}, std {std:F4}"));
+            $"split {split}: images {string.Join('×', chosen.Train.ItemShape.ToArray())}, pixels in [0, 1], train mean {mean:F4}, std {std:F4}"));
         console.Write(DatasetSummary.ClassCounts(FashionMnist.ClassNames, ("train", chosen.Train), ("test", chosen.Test)));
         return CliApp.Success;
     }

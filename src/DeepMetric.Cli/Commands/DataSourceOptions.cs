@@ -139,15 +139,16 @@ internal sealed class DataSourceOptions(CommonOptions common)
     }
 
     /// <summary>Fails with a one-line message when <paramref name="data"/> does not fit the model's input.</summary>
-    internal static void CheckFits(LoadedModel model, ImageDataset data, string description)
+    internal static void CheckFits(LoadedModel model, IDataset data, string description)
     {
+        var (channels, height, width) = DatasetSummary.Shape(data);
         bool fits = model.Kind == ModelLoader.Mlp
-            ? data.ImageSize == model.InputSize
-            : (data.Channels, data.Height, data.Width) == (model.InputChannels, model.InputHeight, model.InputWidth);
+            ? (long)channels * height * width == model.InputSize
+            : (channels, height, width) == (model.InputChannels, model.InputHeight, model.InputWidth);
         if (!fits)
         {
             throw new UsageException(string.Create(CultureInfo.InvariantCulture,
-                $"The model takes {model.InputChannels}×{model.InputHeight}×{model.InputWidth} inputs but {description} gives {data.Channels}×{data.Height}×{data.Width}; use the data it was trained on (or --image-size/--color for image folders)."));
+                $"The model takes {model.InputChannels}×{model.InputHeight}×{model.InputWidth} inputs but {description} gives {channels}×{height}×{width}; use the data it was trained on (or --image-size/--color for image folders)."));
         }
     }
 
@@ -277,12 +278,12 @@ internal sealed class DataSourceOptions(CommonOptions common)
         var trainSet = CsvFeatureReader.Read(train, options);
         if (test is null)
         {
-            return SplitByClass(CsvSource, trainSet.ToImageDataset(), FeatureIds(trainSet, "row"), $"CSV features {train}", [train]);
+            return SplitByClass(CsvSource, trainSet, FeatureIds(trainSet, "row"), $"CSV features {train}", [train]);
         }
         test = Path.GetFullPath(test);
         var testSet = CsvFeatureReader.Read(test, options);
         CheckSameDimension(trainSet, testSet, train, test);
-        return Given(CsvSource, trainSet.ToImageDataset(), FeatureIds(trainSet, "train"), testSet.ToImageDataset(), FeatureIds(testSet, "test"),
+        return Given(CsvSource, trainSet, FeatureIds(trainSet, "train"), testSet, FeatureIds(testSet, "test"),
             $"CSV features {train} and {test}", [train, test]);
     }
 
@@ -297,15 +298,15 @@ internal sealed class DataSourceOptions(CommonOptions common)
         var trainSet = NpyReader.Load(Path.GetFullPath(train), Path.GetFullPath(labels));
         if (test is null)
         {
-            return SplitByClass(NpySource, trainSet.ToImageDataset(), FeatureIds(trainSet, "row"), $"npy features {train}", [train, labels]);
+            return SplitByClass(NpySource, trainSet, FeatureIds(trainSet, "row"), $"npy features {train}", [train, labels]);
         }
         var testSet = NpyReader.Load(Path.GetFullPath(test), Path.GetFullPath(testLabels!));
         CheckSameDimension(trainSet, testSet, train, test);
-        return Given(NpySource, trainSet.ToImageDataset(), FeatureIds(trainSet, "train"), testSet.ToImageDataset(), FeatureIds(testSet, "test"),
+        return Given(NpySource, trainSet, FeatureIds(trainSet, "train"), testSet, FeatureIds(testSet, "test"),
             $"npy features {train} and {test}", [train, labels, test, testLabels!]);
     }
 
-    private static DataSplit Given(string source, ImageDataset train, string[] trainIds, ImageDataset test, string[] testIds, string description, string[] paths) =>
+    private static DataSplit Given(string source, IDataset train, string[] trainIds, IDataset test, string[] testIds, string description, string[] paths) =>
         new(source, train, test, trainIds, testIds, description)
         {
             TrainClasses = Classes(train),
@@ -315,9 +316,9 @@ internal sealed class DataSourceOptions(CommonOptions common)
         };
 
     // Open set from one set: the first ⌊N/2⌋ classes (ordinal name order) to train, the rest to evaluate.
-    private static DataSplit SplitByClass(string source, ImageDataset all, string[] ids, string description, string[] paths)
+    private static DataSplit SplitByClass(string source, IDataset all, string[] ids, string description, string[] paths)
     {
-        int classes = all.ClassCount;
+        int classes = all.ClassNames.Count;
         if (classes < 2)
         {
             throw new InvalidDataException($"{description} has {classes} class; splitting it into training and unseen test classes needs at least 2 (or give --test).");
@@ -341,12 +342,13 @@ internal sealed class DataSourceOptions(CommonOptions common)
         };
     }
 
-    private static string Classes(ImageDataset data)
+    private static string Classes(IDataset data)
     {
         var names = new List<string>();
-        for (int c = 0; c < data.ClassCount; c++)
+        var counts = DatasetSummary.Counts(data);
+        for (int c = 0; c < counts.Length; c++)
         {
-            if (data.ClassCounts[c] > 0)
+            if (counts[c] > 0)
             {
                 names.Add(data.ClassNames[c]);
             }

@@ -13,7 +13,7 @@ namespace DeepMetric.Cli.Commands;
 /// <param name="TrainIds">One id per training row.</param>
 /// <param name="TestIds">One id per evaluation row.</param>
 /// <param name="Description">Where the data came from, for messages ("Fashion-MNIST from …", "CSV features from …").</param>
-internal sealed record DataSplit(string Source, ImageDataset Train, ImageDataset Test, string[] TrainIds, string[] TestIds, string Description)
+internal sealed record DataSplit(string Source, IDataset Train, IDataset Test, string[] TrainIds, string[] TestIds, string Description)
 {
     /// <summary>All ten Fashion-MNIST classes of both splits when <see cref="Source"/> is Fashion-MNIST, else null.</summary>
     public TrainTestSplit? FashionMnist { get; init; }
@@ -55,8 +55,9 @@ internal sealed record DataSplit(string Source, ImageDataset Train, ImageDataset
             w.WriteEndArray();
         }
         w.WriteString("split", SplitDescription);
-        w.WriteNumber(ModelLoader.InputChannelsKey, Train.Channels);
-        w.WriteNumber(ModelLoader.InputHeightKey, Train.Height);
-        w.WriteNumber(ModelLoader.InputWidthKey, Train.Width);
+        var (channels, height, width) = DatasetSummary.Shape(Train);
+        w.WriteNumber(ModelLoader.InputChannelsKey, channels);
+        w.WriteNumber(ModelLoader.InputHeightKey, height);
+        w.WriteNumber(ModelLoader.InputWidthKey, width);
     }
 }

@@ -94,7 +94,7 @@ internal static class EmbedCommand
     }
 
     // The Fashion-MNIST images to embed and their ids (other sources carry their own ids: image folders' relative paths).
-    private static (ImageDataset Data, string[] Ids) LoadItems(TrainTestSplit all, string split)
+    private static (IDataset Data, string[] Ids) LoadItems(TrainTestSplit all, string split)
     {
         var source = split == Train ? all.Train : all.Test;
         string prefix = split == Train ? Train : Test;
@@ -103,7 +103,7 @@ internal static class EmbedCommand
         for (int i = 0; i < source.Count; i++)
         {
             // Open set: the classes never seen in training (the upper half, 5-9 for Fashion-MNIST).
-            if (split != OpenSetTest || labels[i] >= source.ClassCount / 2)
+            if (split != OpenSetTest || labels[i] >= source.ClassNames.Count / 2)
             {
                 rows.Add(i);
             }

@@ -97,7 +97,7 @@ internal static class EvalCommand
         return CliApp.Success;
     }
 
-    private static Scores Evaluate(Tensor embeddings, ImageDataset test, ulong seed, bool disentanglement, int[]? superClasses)
+    private static Scores Evaluate(Tensor embeddings, IDataset test, ulong seed, bool disentanglement, int[]? superClasses)
     {
         var retrieval = RetrievalMetrics.Compute(embeddings, test.Labels, s_ks);
         var clusters = ClusteringMetrics.Compute(embeddings, test.Labels, seed);

@@ -77,7 +77,8 @@ internal static class FewShotCommand
 
         long t0 = Stopwatch.GetTimestamp();
         var embedded = loaded.Model.Embed(unseen).ReadOnlySpan.ToArray();
-        var pixels = unseen.Pixels.ToArray();
+        var raw = Baselines.RawPixels(unseen);
+        var pixels = raw.ReadOnlySpan.ToArray();
         var results = new List<Row>();
         foreach (int shots in s.Shots)
         {
@@ -95,7 +96,7 @@ internal static class FewShotCommand
             {
                 results.Add(new Row(shots, method,
                     FewShotEvaluator.Evaluate(embedded, loaded.EmbeddingSize, episodes, method, s.KnnK),
-                    FewShotEvaluator.Evaluate(pixels, unseen.ImageSize, episodes, method, s.KnnK)));
+                    FewShotEvaluator.Evaluate(pixels, raw.Dim(1), episodes, method, s.KnnK)));
             }
         }
         double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
@@ -123,16 +124,14 @@ internal static class FewShotCommand
     }
 
     // 15 queries (the usual protocol), or as many as the smallest class leaves beside the largest support set.
-    private static int DefaultQueries(ImageDataset data, int maxShots)
+    private static int DefaultQueries(IDataset data, int maxShots)
     {
-        int smallest = int.MaxValue;
-        foreach (int count in data.ClassCounts)
+        var counts = new Dictionary<int, int>();
+        foreach (int label in data.Labels)
         {
-            if (count > 0)
-            {
-                smallest = Math.Min(smallest, count);
-            }
+            counts[label] = counts.GetValueOrDefault(label) + 1;
         }
+        int smallest = counts.Count == 0 ? 0 : counts.Values.Min();
         return Math.Clamp(smallest - maxShots, 1, 15);
     }
 

@@ -60,7 +60,7 @@ internal static class ReportCommand
     }
 
     /// <summary>Writes the report of <paramref name="runDirs"/> evaluated on the given unseen (and optionally seen) test data.</summary>
-    internal static ReportBuilder Write(IReadOnlyList<string> runDirs, ImageDataset unseen, ImageDataset? seen, string dataDescription, string target, ulong seed)
+    internal static ReportBuilder Write(IReadOnlyList<string> runDirs, IDataset unseen, IDataset? seen, string dataDescription, string target, ulong seed)
     {
         var runs = new List<ReportRun>(runDirs.Count);
         foreach (string dir in runDirs)

@@ -135,9 +135,10 @@ internal sealed class SamplerOptions
         }
         // C: 2 sibling classes per super-class when every super-class of the training data has them, else fewer.
         var classesPerSuper = new Dictionary<int, int>();
-        for (int c = 0; c < train.ClassCount; c++)
+        var counts = DatasetSummary.Counts(train);
+        for (int c = 0; c < counts.Length; c++)
         {
-            if (train.ClassCounts[c] > 0)
+            if (counts[c] > 0)
             {
                 classesPerSuper[superOfClass[c]] = classesPerSuper.GetValueOrDefault(superOfClass[c]) + 1;
             }
@@ -212,15 +213,7 @@ internal sealed class SamplerOptions
         return -1;
     }
 
-    private static int CountClasses(ImageDataset data)
-    {
-        int n = 0;
-        foreach (int count in data.ClassCounts)
-        {
-            n += count > 0 ? 1 : 0;
-        }
-        return n;
-    }
+    private static int CountClasses(IDataset data) => DatasetSummary.PresentClasses(data);
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 

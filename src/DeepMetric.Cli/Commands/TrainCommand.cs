@@ -138,17 +138,25 @@ internal static class TrainCommand
         Validate(s);
         var data = dataSource.Load(parseResult);
         var (train, test) = (data.Train, data.Test);
-        ImageDataset? validation = null;
+        IDataset? validation = null;
         if (s.ValidationFraction > 0)
         {
             // Never the test classes: validation comes from the training classes' own images.
             (train, validation) = ValidationSplit.Split(train, s.ValidationFraction, s.Seed,
                 s.HoldOutClasses ? ValidationHoldout.Classes : ValidationHoldout.Samples);
         }
+        if (s.Augment)
+        {
+            // Flips are label-preserving here: Fashion-MNIST's clothes, bags and shoes stay in their class when mirrored.
+            train = train is ImageDataset images
+                ? images.WithAugmenter(Augmenter.CropAndFlip(padding: 2, flip: true, seed: s.Seed))
+                : throw new UsageException("--augment applies to images; the training data here are feature vectors.");
+        }
         var (sampler, batchDescription) = samplers.Create(parseResult, data with { Train = train }, s.Loss, s.BatchSize, s.MPerClass, s.Seed);
         s = s with { BatchSize = sampler.BatchSize };
 
-        var embeddingModel = ModelLoader.Create(s.Model, s.EmbeddingSize, train.Channels, train.Height, train.Width, s.Seed);
+        var (channels, height, width) = DatasetSummary.Shape(train);
+        var embeddingModel = ModelLoader.Create(s.Model, s.EmbeddingSize, channels, height, width, s.Seed);
         var lossSettings = new LossSettings(s.Margin, s.MinerMargin, s.Seed, NumClasses: train.Labels.ToArray().Max() + 1, s.EmbeddingSize);
         var loss = LossRegistry.CreateLoss(s.Loss, lossSettings);
         var miner = LossRegistry.CreateMiner(s.Miner, lossSettings);
@@ -158,8 +166,6 @@ internal static class TrainCommand
             : p => new Adam(p, lr: s.Lr);
         var trainer = new Trainer(embeddingModel, loss, miner, optimizer, sampler)
         {
-            // Flips are label-preserving here: Fashion-MNIST's clothes, bags and shoes stay in their class when mirrored.
-            Augmenter = s.Augment ? Augmenter.CropAndFlip(padding: 2, flip: true, seed: s.Seed) : null,
             IterationsPerEpoch = s.IterationsPerEpoch == 0 ? null : s.IterationsPerEpoch,
             RecallKs = s_ks,
             SchedulerFactory = SchedulerFactory(s, ScheduleEpochs(s), iterationsPerEpoch),
@@ -225,7 +231,7 @@ internal static class TrainCommand
         var metricsJson = MetricsJson(s, data, trained, clustering, untrained, rawPixels, trainSeconds, samplesPerSecond, evalSeconds, results[^1].MeanLoss);
         if (s.RunDir is not null)
         {
-            embeddingModel.Save(Path.Combine(s.RunDir, "model.safetensors"), ModelLoader.Metadata(s.Model, s.EmbeddingSize, train.Channels, train.Height, train.Width));
+            embeddingModel.Save(Path.Combine(s.RunDir, "model.safetensors"), ModelLoader.Metadata(s.Model, s.EmbeddingSize, channels, height, width));
             RunDirectory.WriteTextAtomically(Path.Combine(s.RunDir, "metrics.json"), metricsJson + "\n");
             if (s.Report)
             {
@@ -318,7 +324,7 @@ internal static class TrainCommand
         }
     }
 
-    private static IReadOnlyList<EpochResult> Fit(Trainer trainer, ImageDataset train, ImageDataset? validation, int epochs, bool chatty, TextWriter output)
+    private static IReadOnlyList<EpochResult> Fit(Trainer trainer, IDataset train, IDataset? validation, int epochs, bool chatty, TextWriter output)
     {
         // A live bar only when stderr is a terminal; otherwise one plain line per epoch on stdout.
         if (chatty && !Console.IsErrorRedirected && ReferenceEquals(output, Console.Out))

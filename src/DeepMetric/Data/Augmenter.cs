@@ -6,8 +6,10 @@ namespace DeepMetric.Data;
 /// <summary>
 /// Applies a list of <see cref="IImageAugmentation"/>s, in order, to every image of a training batch, in place.
 /// The randomness of a batch depends only on the seed and the step number passed in (use the sampler position), so
-/// a resumed run augments exactly like an uninterrupted one without saving any generator state. Switch it off with
-/// <see cref="Enabled"/>. Not thread-safe.
+/// a resumed run augments exactly like an uninterrupted one without saving any generator state. Give it to a dataset
+/// (<see cref="ImageDataset.WithAugmenter"/>), which applies it to training reads with <see cref="BatchRequest.Step"/>
+/// as the step. Switch it off with <see cref="Enabled"/>. <see cref="Apply(Tensor, long)"/> may run on several threads
+/// at once (each call draws from its own generator; the steps keep no state).
 /// </summary>
 public sealed class Augmenter
 {
@@ -55,7 +57,7 @@ public sealed class Augmenter
     public bool Enabled { get; set; } = true;
 
     /// <summary>Augments a batch tensor [batch, channels, height, width] in place.</summary>
-    /// <param name="images">The batch (e.g. from <see cref="ImageDataset.Batch"/>); its values are overwritten.</param>
+    /// <param name="images">The batch (e.g. from <see cref="ImageDataset.Batch"/> without augmentation); its values are overwritten.</param>
     /// <param name="step">The step number (e.g. the sampler position of this batch); with the seed it fixes the randomness.</param>
     /// <exception cref="ArgumentException"><paramref name="images"/> is not of rank 4.</exception>
     public void Apply(Tensor images, long step)

@@ -1,5 +1,6 @@
 using System.Collections.ObjectModel;
 using System.Globalization;
+using Tensor = DeepMetric.Tensors.Tensor;
 
 namespace DeepMetric.Data;
 
@@ -7,12 +8,13 @@ namespace DeepMetric.Data;
 /// An immutable labelled set of feature vectors (e.g. precomputed embeddings) held in memory: values as float32 in
 /// one row-major array of shape [<see cref="Count"/>, <see cref="Dimension"/>], integer labels in
 /// [0, <see cref="ClassCount"/>), class names and optional per-row ids. Load one with <see cref="CsvFeatureReader"/>
-/// or <see cref="NpyReader"/>; train on it through <see cref="ToImageDataset"/>, which views each vector as a
-/// 1×1×D image (what an MLP trunk flattens anyway).
+/// or <see cref="NpyReader"/>. Items have shape [<see cref="Dimension"/>]: the trainer, embedding and evaluation read
+/// them as [batch, D] tensors (an MLP trunk takes them as they are).
 /// </summary>
-public sealed class FeatureDataset
+public sealed class FeatureDataset : IDataset
 {
     private readonly float[] _features;
+    private readonly int[] _shape;
     private readonly int[] _labels;
     private readonly ReadOnlyCollection<string> _classNames;
     private readonly ReadOnlyCollection<string>? _ids;
@@ -66,6 +68,7 @@ public sealed class FeatureDataset
         }
         _features = features;
         _labels = labels;
+        _shape = [dimension];
         Dimension = dimension;
     }
 
@@ -83,6 +86,9 @@ public sealed class FeatureDataset
 
     /// <summary>Class names, indexed by label.</summary>
     public IReadOnlyList<string> ClassNames => _classNames;
+
+    /// <summary>[<see cref="Dimension"/>].</summary>
+    public ReadOnlySpan<int> ItemShape => _shape;
 
     /// <summary>Number of classes.</summary>
     public int ClassCount => _classNames.Count;
@@ -102,14 +108,55 @@ public sealed class FeatureDataset
     }
 
     /// <summary>
-    /// The same data as an <see cref="ImageDataset"/> of 1×1×<see cref="Dimension"/> "images" with the same labels and
-    /// class names, so that the trainer, samplers and evaluation (which take image datasets) work on features with
-    /// an MLP trunk of input size <see cref="Dimension"/>. Ids are not carried over.
+    /// Gathers the rows at <paramref name="indices"/> into a new tensor [indices.Length, <see cref="Dimension"/>].
+    /// Feature vectors have no training transform, so <paramref name="request"/> changes nothing.
     /// </summary>
-    public ImageDataset ToImageDataset() => new(_features, _labels, 1, 1, Dimension, _classNames);
+    /// <exception cref="ArgumentOutOfRangeException">An index is outside [0, <see cref="Count"/>).</exception>
+    public Tensor Batch(ReadOnlySpan<int> indices, BatchRequest request = default)
+    {
+        var values = GC.AllocateUninitializedArray<float>(checked(indices.Length * Dimension));
+        for (int j = 0; j < indices.Length; j++)
+        {
+            int i = CheckIndex(indices, j);
+            _features.AsSpan(i * Dimension, Dimension).CopyTo(values.AsSpan(j * Dimension, Dimension));
+        }
+        return Tensor.Wrap(values, indices.Length, Dimension);
+    }
+
+    /// <summary>A new dataset with the rows at <paramref name="indices"/>, in that order (repeats allowed), with their ids.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An index is outside [0, <see cref="Count"/>).</exception>
+    public FeatureDataset Subset(ReadOnlySpan<int> indices)
+    {
+        var labels = GC.AllocateUninitializedArray<int>(indices.Length);
+        string[]? ids = _ids is null ? null : new string[indices.Length];
+        for (int j = 0; j < indices.Length; j++)
+        {
+            int i = CheckIndex(indices, j);
+            labels[j] = _labels[i];
+            if (ids is not null)
+            {
+                ids[j] = _ids![i];
+            }
+        }
+        var values = Batch(indices).ReadOnlySpan.ToArray();
+        return new FeatureDataset(values, labels, Dimension, _classNames, ids, takeOwnership: true);
+    }
+
+    /// <inheritdoc />
+    IDataset IDataset.Subset(ReadOnlySpan<int> indices) => Subset(indices);
 
     /// <inheritdoc />
     public override string ToString() => $"FeatureDataset: {Count} rows of {Dimension} values, {ClassCount} classes";
+
+    private int CheckIndex(ReadOnlySpan<int> indices, int j)
+    {
+        int i = indices[j];
+        if ((uint)i >= (uint)_labels.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(indices), i, $"indices[{j}] = {i} is outside [0, {Count}).");
+        }
+        return i;
+    }
 
     private static ReadOnlyCollection<string> DefaultNames(int count)
     {

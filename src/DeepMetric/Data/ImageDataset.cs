@@ -8,11 +8,14 @@ namespace DeepMetric.Data;
 /// An immutable labelled image set held in memory: pixels as float32 in one row-major array of shape
 /// [<see cref="Count"/>, <see cref="Channels"/>, <see cref="Height"/>, <see cref="Width"/>], integer class
 /// labels in [0, <see cref="ClassCount"/>) and the class names. Filtering keeps the original label values and
-/// class names, so a subset's labels still index <see cref="ClassNames"/>.
+/// class names, so a subset's labels still index <see cref="ClassNames"/>. An optional <see cref="Augmenter"/>
+/// (<see cref="WithAugmenter"/>) transforms training reads (<see cref="BatchRequest.Augment"/>); evaluation reads
+/// return the stored pixels.
 /// </summary>
-public sealed class ImageDataset
+public sealed class ImageDataset : IDataset
 {
     private readonly float[] _pixels;
+    private readonly int[] _shape;
     private readonly int[] _labels;
     private readonly ReadOnlyCollection<string> _classNames;
     private readonly ReadOnlyCollection<int> _classCounts;
@@ -62,10 +65,26 @@ public sealed class ImageDataset
         _labels = labels;
         _classNames = classNames;
         _classCounts = Array.AsReadOnly(counts);
+        _shape = [channels, height, width];
         Channels = channels;
         Height = height;
         Width = width;
         ImageSize = (int)imageSize;
+    }
+
+    // A view of another dataset's arrays with another augmenter (the arrays are never written).
+    private ImageDataset(ImageDataset source, Augmenter? augmenter)
+    {
+        _pixels = source._pixels;
+        _labels = source._labels;
+        _classNames = source._classNames;
+        _classCounts = source._classCounts;
+        _shape = source._shape;
+        Channels = source.Channels;
+        Height = source.Height;
+        Width = source.Width;
+        ImageSize = source.ImageSize;
+        Augmenter = augmenter;
     }
 
     /// <summary>Number of images.</summary>
@@ -82,6 +101,15 @@ public sealed class ImageDataset
 
     /// <summary>Values per image: <see cref="Channels"/>·<see cref="Height"/>·<see cref="Width"/>.</summary>
     public int ImageSize { get; }
+
+    /// <summary>[<see cref="Channels"/>, <see cref="Height"/>, <see cref="Width"/>].</summary>
+    public ReadOnlySpan<int> ItemShape => _shape;
+
+    /// <summary>
+    /// The augmentation applied to training reads (<see cref="BatchRequest.Augment"/>), with <see cref="BatchRequest.Step"/>
+    /// as its step; null (the default) reads the stored pixels in training too.
+    /// </summary>
+    public Augmenter? Augmenter { get; }
 
     /// <summary>All pixels, row-major [<see cref="Count"/>, <see cref="Channels"/>, <see cref="Height"/>, <see cref="Width"/>].</summary>
     public ReadOnlySpan<float> Pixels => _pixels;
@@ -105,15 +133,23 @@ public sealed class ImageDataset
         return _pixels.AsSpan(index * ImageSize, ImageSize);
     }
 
-    /// <summary>A new dataset with the images at <paramref name="indices"/>, in that order (repeats allowed).</summary>
+    /// <summary>The same images (shared, not copied) with <paramref name="augmenter"/> applied to training reads.</summary>
+    /// <param name="augmenter">The training augmentation; null reads the stored pixels in training too.</param>
+    public ImageDataset WithAugmenter(Augmenter? augmenter) => new(this, augmenter);
+
+    /// <summary>A new dataset with the images at <paramref name="indices"/>, in that order (repeats allowed), and the same <see cref="Augmenter"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An index is outside [0, <see cref="Count"/>).</exception>
     public ImageDataset Subset(ReadOnlySpan<int> indices)
     {
         var labels = GC.AllocateUninitializedArray<int>(indices.Length);
         var pixels = GC.AllocateUninitializedArray<float>(checked(indices.Length * ImageSize));
         Gather(indices, pixels, labels, nameof(indices));
-        return new ImageDataset(pixels, labels, Channels, Height, Width, _classNames);
+        var subset = new ImageDataset(pixels, labels, Channels, Height, Width, _classNames);
+        return Augmenter is null ? subset : subset.WithAugmenter(Augmenter);
     }
+
+    /// <inheritdoc />
+    IDataset IDataset.Subset(ReadOnlySpan<int> indices) => Subset(indices);
 
     /// <summary>A new dataset with the images whose label is one of <paramref name="classes"/>, in their original order.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A class is outside [0, <see cref="ClassCount"/>).</exception>
@@ -136,16 +172,20 @@ public sealed class ImageDataset
     public ImageDataset WhereClasses(Range classes) => Where(ClassMask(classes, ClassCount, nameof(classes)));
 
     /// <summary>
-    /// Gathers the images and labels at <paramref name="indices"/> into a new tensor of shape
-    /// [indices.Length, <see cref="Channels"/>, <see cref="Height"/>, <see cref="Width"/>] and a label array.
+    /// Gathers the images at <paramref name="indices"/> into a new tensor of shape
+    /// [indices.Length, <see cref="Channels"/>, <see cref="Height"/>, <see cref="Width"/>]. A training read
+    /// (<see cref="BatchRequest.Augment"/>) then applies <see cref="Augmenter"/>, if any, with <see cref="BatchRequest.Step"/>.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">An index is outside [0, <see cref="Count"/>).</exception>
-    public (Tensor Images, int[] Labels) Batch(ReadOnlySpan<int> indices)
+    public Tensor Batch(ReadOnlySpan<int> indices, BatchRequest request = default)
     {
-        var labels = GC.AllocateUninitializedArray<int>(indices.Length);
         var pixels = GC.AllocateUninitializedArray<float>(checked(indices.Length * ImageSize));
-        Gather(indices, pixels, labels, nameof(indices));
-        return (Tensor.Wrap(pixels, indices.Length, Channels, Height, Width), labels);
+        Gather(indices, pixels, null, nameof(indices));
+        if (request.Augment)
+        {
+            Augmenter?.Apply(pixels, indices.Length, Channels, Height, Width, request.Step);
+        }
+        return Tensor.Wrap(pixels, indices.Length, Channels, Height, Width);
     }
 
     /// <summary>
@@ -233,7 +273,7 @@ public sealed class ImageDataset
         return Subset(indices);
     }
 
-    private void Gather(ReadOnlySpan<int> indices, float[] pixels, int[] labels, string paramName)
+    private void Gather(ReadOnlySpan<int> indices, float[] pixels, int[]? labels, string paramName)
     {
         int size = ImageSize;
         for (int j = 0; j < indices.Length; j++)
@@ -243,7 +283,10 @@ public sealed class ImageDataset
             {
                 throw new ArgumentOutOfRangeException(paramName, i, $"{paramName}[{j}] = {i} is outside [0, {Count}).");
             }
-            labels[j] = _labels[i];
+            if (labels is not null)
+            {
+                labels[j] = _labels[i];
+            }
             _pixels.AsSpan(i * size, size).CopyTo(pixels.AsSpan(j * size, size));
         }
     }

@@ -3,9 +3,9 @@ namespace DeepMetric.Data;
 /// <summary>
 /// A training set and a test set over the same classes. Deconstructs as <c>var (train, test) = split;</c>.
 /// </summary>
-/// <param name="Train">The images to train on.</param>
-/// <param name="Test">The images to evaluate on.</param>
-public sealed record TrainTestSplit(ImageDataset Train, ImageDataset Test)
+/// <param name="Train">The items to train on.</param>
+/// <param name="Test">The items to evaluate on.</param>
+public sealed record TrainTestSplit(IDataset Train, IDataset Test)
 {
     /// <summary>The directory the data was read from, when it came from disk.</summary>
     public string? SourceDirectory { get; init; }
@@ -55,7 +55,7 @@ public sealed record TrainTestSplit(ImageDataset Train, ImageDataset Test)
                 }
             }
         }
-        return this with { Train = Train.WhereClasses(Indices(train)), Test = Test.WhereClasses(Indices(test)) };
+        return this with { Train = WhereClasses(Train, train), Test = WhereClasses(Test, test) };
     }
 
     /// <summary>
@@ -67,18 +67,18 @@ public sealed record TrainTestSplit(ImageDataset Train, ImageDataset Test)
     public TrainTestSplit SeenClassesSplit(Range? classes = null)
     {
         int classCount = CheckSameClasses();
-        var keep = Indices(ImageDataset.ClassMask(classes ?? ..(classCount / 2), classCount, nameof(classes)));
-        return this with { Train = Train.WhereClasses(keep), Test = Test.WhereClasses(keep) };
+        var keep = ImageDataset.ClassMask(classes ?? ..(classCount / 2), classCount, nameof(classes));
+        return this with { Train = WhereClasses(Train, keep), Test = WhereClasses(Test, keep) };
     }
 
     private int CheckSameClasses()
     {
-        if (Train.ClassCount != Test.ClassCount)
+        if (Train.ClassNames.Count != Test.ClassNames.Count)
         {
             throw new InvalidOperationException(
-                $"The training set has {Train.ClassCount} classes and the test set {Test.ClassCount}; class splits need the same classes on both sides.");
+                $"The training set has {Train.ClassNames.Count} classes and the test set {Test.ClassNames.Count}; class splits need the same classes on both sides.");
         }
-        return Train.ClassCount;
+        return Train.ClassNames.Count;
     }
 
     private static bool[] Complement(bool[] mask)
@@ -91,16 +91,18 @@ public sealed record TrainTestSplit(ImageDataset Train, ImageDataset Test)
         return result;
     }
 
-    private static int[] Indices(bool[] mask)
+    // The items whose class is kept, in their original order.
+    private static IDataset WhereClasses(IDataset data, bool[] keep)
     {
-        var list = new List<int>(mask.Length);
-        for (int c = 0; c < mask.Length; c++)
+        var labels = data.Labels;
+        var indices = new List<int>(labels.Length);
+        for (int i = 0; i < labels.Length; i++)
         {
-            if (mask[c])
+            if (keep[labels[i]])
             {
-                list.Add(c);
+                indices.Add(i);
             }
         }
-        return [.. list];
+        return data.Subset(indices.ToArray());
     }
 }

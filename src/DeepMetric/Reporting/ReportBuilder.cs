@@ -17,14 +17,14 @@ namespace DeepMetric.Reporting;
 public sealed class ReportBuilder
 {
     private static readonly int[] s_defaultKs = [1, 2, 4, 8, 16, 32];
-    private readonly ImageDataset _unseen;
-    private readonly ImageDataset? _seen;
+    private readonly IDataset _unseen;
+    private readonly IDataset? _seen;
     private readonly List<ReportChart> _charts = [];
 
     /// <summary>Creates a builder evaluating on the given test images.</summary>
     /// <param name="unseen">Test images of the classes not used in training (the open-set test set).</param>
     /// <param name="seen">Optional test images of the training classes, for the seen-classes metrics.</param>
-    public ReportBuilder(ImageDataset unseen, ImageDataset? seen = null)
+    public ReportBuilder(IDataset unseen, IDataset? seen = null)
     {
         ArgumentNullException.ThrowIfNull(unseen);
         if (unseen.Count < 2)
@@ -470,8 +470,15 @@ public sealed class ReportBuilder
             .Append(PngWriter.ToDataUri(grid.ToPng())).Append("\">\n");
     }
 
-    private RasterImage Thumbnail(int index) =>
-        RasterImage.FromPlanar(_unseen.Image(index), _unseen.Channels, _unseen.Height, _unseen.Width);
+    // Images [C, H, W] as they are; a feature vector [D] as a 1×D strip.
+    private RasterImage Thumbnail(int index)
+    {
+        var shape = _unseen.ItemShape;
+        var item = _unseen.Batch([index], BatchRequest.Evaluation);
+        return shape.Length == 3
+            ? RasterImage.FromPlanar(item.ReadOnlySpan, shape[0], shape[1], shape[2])
+            : RasterImage.FromPlanar(item.ReadOnlySpan, 1, 1, item.Size);
+    }
 
     private void AppendChart(StringBuilder html, string name, string? svg, int width, int height, string? emptyNote)
     {
@@ -514,12 +521,17 @@ public sealed class ReportBuilder
         ? ([.. run.Iterations.Select(r => (double)r.Iteration)], [.. run.Iterations.Select(r => r.Loss)])
         : ([.. run.Epochs.Select(r => (double)r.Epoch)], [.. run.Epochs.Select(r => r.MeanLoss)]);
 
-    private static string ClassList(ImageDataset data)
+    private static string ClassList(IDataset data)
     {
-        var names = new List<string>();
-        for (int c = 0; c < data.ClassCount; c++)
+        var present = new bool[data.ClassNames.Count];
+        foreach (int label in data.Labels)
         {
-            if (data.ClassCounts[c] > 0)
+            present[label] = true;
+        }
+        var names = new List<string>();
+        for (int c = 0; c < present.Length; c++)
+        {
+            if (present[c])
             {
                 names.Add(data.ClassNames[c]);
             }

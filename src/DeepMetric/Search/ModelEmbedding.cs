@@ -6,18 +6,18 @@ namespace DeepMetric.Search;
 public static class ModelEmbedding
 {
     /// <summary>
-    /// Embeds every image of <paramref name="data"/> with <paramref name="model"/> (evaluation mode, no gradients) and
+    /// Embeds every item of <paramref name="data"/> with <paramref name="model"/> (evaluation mode, no gradients) and
     /// writes an <see cref="EmbeddingStore"/> at <paramref name="path"/> with <paramref name="ids"/> and the dataset's labels.
     /// </summary>
     /// <param name="path">The store file to write (atomically).</param>
     /// <param name="model">The embedding network.</param>
-    /// <param name="data">The images.</param>
-    /// <param name="ids">One distinct id per image, in order.</param>
+    /// <param name="data">The items (read without augmentation).</param>
+    /// <param name="ids">One distinct id per item, in order.</param>
     /// <param name="metadata">Model, metric and normalisation recorded in the store.</param>
-    /// <param name="batchSize">Images per forward pass.</param>
+    /// <param name="batchSize">Items per forward pass.</param>
     /// <returns>The embedding dimension.</returns>
-    /// <exception cref="ArgumentException">The id count differs from the image count.</exception>
-    public static int WriteStore(string path, EmbeddingModel model, ImageDataset data, IReadOnlyList<string> ids, EmbeddingMetadata metadata, int batchSize = 256)
+    /// <exception cref="ArgumentException">The id count differs from the item count.</exception>
+    public static int WriteStore(string path, EmbeddingModel model, IDataset data, IReadOnlyList<string> ids, EmbeddingMetadata metadata, int batchSize = 256)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(model);
@@ -26,7 +26,7 @@ public static class ModelEmbedding
         ArgumentNullException.ThrowIfNull(metadata);
         if (ids.Count != data.Count)
         {
-            throw new ArgumentException($"Expected one id per image ({data.Count}), got {ids.Count}.", nameof(ids));
+            throw new ArgumentException($"Expected one id per item ({data.Count}), got {ids.Count}.", nameof(ids));
         }
         var embeddings = model.Embed(data, batchSize);
         int dimension = embeddings.Dim(1);

@@ -30,10 +30,13 @@ public sealed class EmbeddingModel : Module
     /// <inheritdoc/>
     public override Tensor Forward(Tensor x) => Embedder.Forward(Trunk.Forward(x));
 
-    /// <summary>Embeddings [N, D] of every image of <paramref name="data"/>, in order, computed in evaluation mode without gradients.</summary>
-    /// <param name="data">The images.</param>
-    /// <param name="batchSize">Images per forward pass (bounds memory).</param>
-    public Tensor Embed(ImageDataset data, int batchSize = 256)
+    /// <summary>
+    /// Embeddings [N, D] of every item of <paramref name="data"/>, in order, computed in evaluation mode without
+    /// gradients from evaluation reads (<see cref="BatchRequest.Evaluation"/>: no augmentation).
+    /// </summary>
+    /// <param name="data">The items.</param>
+    /// <param name="batchSize">Items per forward pass (bounds memory).</param>
+    public Tensor Embed(IDataset data, int batchSize = 256)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
@@ -44,7 +47,7 @@ public sealed class EmbeddingModel : Module
             {
                 indices[i] = start + i;
             }
-            return data.Batch(indices).Images;
+            return data.Batch(indices, BatchRequest.Evaluation);
         });
     }
 

@@ -29,4 +29,10 @@ public interface ITrainerCallbacks
     void OnEpochEnd(Trainer trainer, EpochResult result)
     {
     }
+
+    /// <summary>When <see cref="Trainer.Fit"/> completes its epochs or stops early (not when it is cancelled or throws), after the last epoch-end callback.</summary>
+    /// <param name="trainer">The trainer.</param>
+    void OnTrainingEnd(Trainer trainer)
+    {
+    }
 }

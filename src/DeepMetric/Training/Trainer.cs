@@ -1,11 +1,9 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Text;
 using DeepMetric.Data;
 using DeepMetric.Tensors;
-using DeepMetric.Tensors.Nn;
 using DeepMetric.Tensors.Optim;
 using DeepMetric.Tensors.Random;
+using DeepMetric.Training;
 
 namespace DeepMetric;
 
@@ -21,20 +19,20 @@ namespace DeepMetric;
 /// <remarks>
 /// Determinism: with the same seeds, a run resumed from a checkpoint produces bit-identical weights to an
 /// uninterrupted one. The checkpoint captures model and loss tensors, optimizer and scheduler state, the sampler
-/// position and the state of every <see cref="IRandomSource"/> generator in the model, the loss (including the
-/// miners of a <see cref="MultipleLosses"/> and <see cref="CrossBatchMemory"/>), the miner and
-/// <see cref="RandomSources"/>. Not captured: the memory queue of a <see cref="CrossBatchMemory"/> (it refills
-/// after resuming) and generators a component keeps without exposing them.
+/// position and the state of every <see cref="IRandomSource"/> generator in the model, the loss and the miner
+/// (found through child modules and the components an <see cref="IRandomSourceContainer"/> names, such as the
+/// miners of a <see cref="MultipleLosses"/>) and <see cref="RandomSources"/>. Not captured: the memory queue of a
+/// <see cref="CrossBatchMemory"/> (it refills after resuming) and generators a component keeps without exposing them.
+/// The checkpoint format lives in its own codec; early stopping and the run directory are callbacks run before
+/// <see cref="Callbacks"/>.
 /// </remarks>
 public sealed class Trainer
 {
     private readonly Optimizer[] _optimizers;
     private readonly List<EpochResult> _history = [];
     private LrScheduler[]? _schedulers;
-    private OrderedDictionary<string, Tensor>? _bestState;
-    private double _bestValue = double.NaN;
-    private int _bestEpoch;
-    private int _badEvaluations;
+    private ModelSelection? _selection;
+    private EarlyStopping? _earlyStopping;
 
     /// <summary>Creates a trainer with one optimizer.</summary>
     /// <param name="model">The network.</param>
@@ -135,13 +133,6 @@ public sealed class Trainer
     /// </summary>
     public string? RunDirectory { get; init; }
 
-    /// <summary>
-    /// Optional data augmentation applied in place to every gathered training batch (never to validation data), with
-    /// the sampler position before the batch as the step: its randomness depends only on its seed and that position,
-    /// so a resumed run augments exactly like an uninterrupted one and no generator state is checkpointed.
-    /// </summary>
-    public Augmenter? Augmenter { get; init; }
-
     /// <summary>Further generators to save in checkpoints (e.g. a data-augmentation generator), by a stable name.</summary>
     public IReadOnlyDictionary<string, Prng>? RandomSources { get; init; }
 
@@ -155,16 +146,16 @@ public sealed class Trainer
     public IReadOnlyList<EpochResult> History => _history;
 
     /// <summary>Whether early stopping ended training; later <see cref="Fit"/> calls then return at once.</summary>
-    public bool StoppedEarly { get; private set; }
+    public bool StoppedEarly => EarlyStopping.Stopped;
 
     /// <summary>The epoch whose model is kept as the best (0 before any validation, or when the initial model is kept; see <see cref="EvaluateInitialModel"/>).</summary>
-    public int BestEpoch => _bestEpoch;
+    public int BestEpoch => Selection.BestEpoch;
 
     /// <summary>The best value of <see cref="SelectionMetric"/> so far (NaN before any validation).</summary>
-    public double BestValue => _bestValue;
+    public double BestValue => Selection.BestValue;
 
     /// <summary>A copy of the model's state dict at <see cref="BestEpoch"/> (null before any validation).</summary>
-    public IReadOnlyDictionary<string, Tensor>? BestModelState => _bestState;
+    public IReadOnlyDictionary<string, Tensor>? BestModelState => Selection.BestState;
 
     /// <summary>The schedulers (one per optimizer; empty without <see cref="SchedulerFactory"/>).</summary>
     public IReadOnlyList<LrScheduler> Schedulers => EnsureSchedulers();
@@ -198,14 +189,17 @@ public sealed class Trainer
     /// <see cref="Epoch"/>), evaluating on <paramref name="validation"/> every <see cref="EvaluateEvery"/> epochs,
     /// keeping the best model and stopping early after <see cref="Patience"/> evaluations without improvement.
     /// </summary>
-    /// <param name="train">Training images; the sampler's indices refer to it.</param>
+    /// <param name="train">Training data; the sampler's indices refer to it. Batches are read as
+    /// <see cref="BatchRequest.Training"/> with the sampler position before the batch as the step, so the dataset's own
+    /// augmentation (e.g. <see cref="ImageDataset.WithAugmenter"/>) is reproducible and a resumed run reads exactly
+    /// the batches of an uninterrupted one.</param>
     /// <param name="epochs">Total number of epochs of the run (positive).</param>
     /// <param name="validation">Optional validation set (leave-one-out retrieval metrics); take it from the training
     /// classes (<see cref="ValidationSplit"/>), never from the test classes.</param>
     /// <param name="progress">Receives a report after every iteration and at the end of each epoch.</param>
     /// <param name="cancellationToken">Stops between iterations.</param>
     /// <returns>The whole history (<see cref="History"/>).</returns>
-    public IReadOnlyList<EpochResult> Fit(ImageDataset train, int epochs, ImageDataset? validation = null,
+    public IReadOnlyList<EpochResult> Fit(IDataset train, int epochs, IDataset? validation = null,
         IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
@@ -227,16 +221,26 @@ public sealed class Trainer
             throw new InvalidOperationException($"ClipGradNorm must be positive and finite (or null), got {c}.");
         }
         var schedulers = EnsureSchedulers();
+        // Built-in callbacks first: early stopping has counted an evaluation, and the run directory holds an epoch,
+        // before the user's callbacks hear of it.
+        List<ITrainerCallbacks> callbacks = [EarlyStopping];
         if (RunDirectory is not null)
         {
-            Directory.CreateDirectory(RunDirectory);
+            callbacks.Add(new RunDirectoryWriter(RunDirectory));
+        }
+        if (Callbacks is not null)
+        {
+            callbacks.Add(Callbacks);
         }
         int iterations = Math.Min(IterationsPerEpoch ?? int.MaxValue, Sampler.BatchesPerEpoch);
-        if (EvaluateInitialModel && validation is not null && Epoch == 0 && _bestState is null)
+        if (EvaluateInitialModel && validation is not null && Epoch == 0 && Selection.BestState is null)
         {
             var initial = Evaluate(validation);
-            bool kept = UpdateBest(initial, 0);
-            Callbacks?.OnEvaluation(this, 0, initial, kept);
+            bool kept = Selection.Update(initial, 0, Model);
+            foreach (var callback in callbacks)
+            {
+                callback.OnEvaluation(this, 0, initial, kept);
+            }
         }
         for (int epoch = Epoch + 1; epoch <= epochs && !StoppedEarly; epoch++)
         {
@@ -251,8 +255,8 @@ public sealed class Trainer
                 cancellationToken.ThrowIfCancellationRequested();
                 long position = Sampler.Position;
                 var indices = Sampler.NextBatch();
-                var (images, batchLabels) = train.Batch(indices);
-                Augmenter?.Apply(images, position);
+                var images = train.Batch(indices, BatchRequest.Training(position));
+                var batchLabels = GatherLabels(train.Labels, indices);
                 long t0 = Stopwatch.GetTimestamp();
                 lr = Optimizer.LearningRate;
                 var (loss, tuples) = Step(images, batchLabels);
@@ -288,8 +292,11 @@ public sealed class Trainer
                 long v0 = Stopwatch.GetTimestamp();
                 metrics = Evaluate(validation);
                 validationSeconds = Stopwatch.GetElapsedTime(v0).TotalSeconds;
-                improved = UpdateBest(metrics, epoch);
-                Callbacks?.OnEvaluation(this, epoch, metrics, improved);
+                improved = Selection.Update(metrics, epoch, Model);
+                foreach (var callback in callbacks)
+                {
+                    callback.OnEvaluation(this, epoch, metrics, improved);
+                }
             }
             var result = new EpochResult(epoch, iterations, lossSum / iterations, Miner is null ? null : tupleSum / iterations,
                 samples / Math.Max(stepSeconds, 1e-9), trainSeconds, metrics, validationSeconds)
@@ -299,21 +306,16 @@ public sealed class Trainer
                 IsBest = improved,
             };
             _history.Add(result);
-            if (RunDirectory is not null)
+            foreach (var callback in callbacks)
             {
-                WriteRunFiles(RunDirectory, improved);
+                callback.OnEpochEnd(this, result);
             }
-            Callbacks?.OnEpochEnd(this, result);
             progress?.Report(new TrainingProgress(epoch, epochs, iterations, iterations, (float)result.MeanLoss,
                 Miner is null ? null : (int)Math.Round(tupleSum / iterations), result.SamplesPerSecond) { EpochEnd = result, LearningRate = lr });
         }
-        if (RunDirectory is not null)
+        foreach (var callback in callbacks)
         {
-            Model.Save(Path.Combine(RunDirectory, DeepMetric.RunDirectory.FinalWeightsFile));
-            if (_bestState is not null)
-            {
-                Tensors.IO.Safetensors.Save(Path.Combine(RunDirectory, DeepMetric.RunDirectory.BestWeightsFile), _bestState);
-            }
+            callback.OnTrainingEnd(this);
         }
         return History;
     }
@@ -359,10 +361,10 @@ public sealed class Trainer
     }
 
     /// <summary>Embeddings of <paramref name="data"/> (evaluation mode, no gradients).</summary>
-    public Tensor Embed(ImageDataset data) => Model.Embed(data, EvaluationBatchSize);
+    public Tensor Embed(IDataset data) => Model.Embed(data, EvaluationBatchSize);
 
     /// <summary>Leave-one-out retrieval metrics of the model on <paramref name="data"/>.</summary>
-    public Metrics Evaluate(ImageDataset data)
+    public Metrics Evaluate(IDataset data)
     {
         ArgumentNullException.ThrowIfNull(data);
         return RetrievalMetrics.Compute(Embed(data), data.Labels, RecallKs, EvaluationMetric);
@@ -372,78 +374,16 @@ public sealed class Trainer
     /// <returns>False (and nothing changes) when no validation has run.</returns>
     public bool RestoreBestModel()
     {
-        if (_bestState is null)
+        if (Selection.BestState is not { } best)
         {
             return false;
         }
-        Model.LoadStateDict(_bestState);
+        Model.LoadStateDict(best);
         return true;
     }
 
     /// <summary>A snapshot of the whole training state (see <see cref="Checkpoint"/>).</summary>
-    public Checkpoint CreateCheckpoint()
-    {
-        var schedulers = EnsureSchedulers();
-        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        var meta = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["format"] = Checkpoint.FormatVersion,
-            ["epoch"] = Str(Epoch),
-            ["iteration"] = Str(Iteration),
-            ["optimizer_count"] = Str(_optimizers.Length),
-            ["scheduler_count"] = Str(schedulers.Length),
-            ["sampler.type"] = Sampler.GetType().Name,
-            ["sampler.seed"] = Str(Sampler.Seed),
-            ["sampler.batch_size"] = Str(Sampler.BatchSize),
-            ["sampler.batches_per_epoch"] = Str(Sampler.BatchesPerEpoch),
-            ["sampler.position"] = Str(Sampler.Position),
-            ["selection_metric"] = SelectionMetric.ToString(),
-            ["best.epoch"] = Str(_bestEpoch),
-            ["best.value"] = _bestValue.ToString("R", CultureInfo.InvariantCulture),
-            ["early_stopping.bad_evaluations"] = Str(_badEvaluations),
-            ["early_stopping.stopped"] = StoppedEarly ? "true" : "false",
-            ["history"] = MetricsHistoryJson.Array(_history),
-        };
-        foreach (var (name, t) in Model.StateDict())
-        {
-            tensors["model." + name] = t.Clone();
-        }
-        foreach (var (name, t) in Loss.StateDict())
-        {
-            tensors["loss." + name] = t.Clone();
-        }
-        if (_bestState is not null)
-        {
-            foreach (var (name, t) in _bestState)
-            {
-                tensors["best.model." + name] = t;
-            }
-        }
-        for (int k = 0; k < _optimizers.Length; k++)
-        {
-            var state = _optimizers[k].StateDict();
-            foreach (var (name, t) in state.Tensors)
-            {
-                tensors[$"optimizer.{Str(k)}.{name}"] = t;
-            }
-            foreach (var (key, value) in state.Metadata)
-            {
-                meta[$"optimizer.{Str(k)}.{key}"] = value;
-            }
-        }
-        for (int k = 0; k < schedulers.Length; k++)
-        {
-            foreach (var (key, value) in schedulers[k].StateDict())
-            {
-                meta[$"lr.{Str(k)}.{key}"] = value;
-            }
-        }
-        foreach (var (name, rng) in CollectRandomSources())
-        {
-            meta["rng." + name] = FormatRng(rng.GetState());
-        }
-        return new Checkpoint(tensors, meta);
-    }
+    public Checkpoint CreateCheckpoint() => CheckpointCodec.Encode(this);
 
     /// <summary>Writes <see cref="CreateCheckpoint"/> to <paramref name="path"/> atomically.</summary>
     public void SaveCheckpoint(string path) => CreateCheckpoint().Save(path);
@@ -478,195 +418,41 @@ public sealed class Trainer
     public void Resume(Checkpoint checkpoint)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
-        var meta = checkpoint.Metadata;
-        var schedulers = EnsureSchedulers();
-        try
-        {
-            // Validate everything that can be checked without changing state.
-            Expect(meta, "optimizer_count", Str(_optimizers.Length), "optimizers");
-            Expect(meta, "scheduler_count", Str(schedulers.Length), "learning-rate schedulers");
-            Expect(meta, "sampler.type", Sampler.GetType().Name, "sampler type");
-            Expect(meta, "sampler.seed", Str(Sampler.Seed), "sampler seed");
-            Expect(meta, "sampler.batch_size", Str(Sampler.BatchSize), "batch size");
-            Expect(meta, "sampler.batches_per_epoch", Str(Sampler.BatchesPerEpoch), "batches per sampler epoch (dataset size)");
-            Expect(meta, "selection_metric", SelectionMetric.ToString(), "selection metric");
-            int epoch = ParseInt(meta, "epoch");
-            long iteration = ParseLong(meta, "iteration");
-            long position = ParseLong(meta, "sampler.position");
-            int bestEpoch = ParseInt(meta, "best.epoch");
-            int bad = ParseInt(meta, "early_stopping.bad_evaluations");
-            bool stopped = Required(meta, "early_stopping.stopped") == "true";
-            if (!double.TryParse(Required(meta, "best.value"), NumberStyles.Float, CultureInfo.InvariantCulture, out double bestValue))
-            {
-                throw new InvalidDataException("the entry 'best.value' is not a number.");
-            }
-            List<EpochResult> history;
-            try
-            {
-                history = MetricsHistoryJson.Parse(Required(meta, "history"));
-            }
-            catch (FormatException e)
-            {
-                throw new InvalidDataException(e.Message, e);
-            }
-
-            var rngs = CollectRandomSources();
-            var rngStates = new List<(Prng Rng, PrngState State)>();
-            var expectedRngKeys = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var (name, rng) in rngs)
-            {
-                expectedRngKeys.Add("rng." + name);
-                rngStates.Add((rng, ParseRng(Required(meta, "rng." + name), name)));
-            }
-            foreach (var key in meta.Keys)
-            {
-                if (key.StartsWith("rng.", StringComparison.Ordinal) && !expectedRngKeys.Contains(key))
-                {
-                    throw new InvalidDataException($"the checkpoint has generator state '{key}' but this trainer has no such random source (different model, loss or miner?).");
-                }
-            }
-
-            var modelState = Section(checkpoint.Tensors, "model.");
-            var lossState = Section(checkpoint.Tensors, "loss.");
-            var bestState = Section(checkpoint.Tensors, "best.model.");
-            CheckStateDict(Model, modelState, "model");
-            CheckStateDict(Loss, lossState, "loss");
-            if (bestState.Count > 0)
-            {
-                CheckStateDict(Model, bestState, "best model");
-            }
-            var optimizerStates = new OptimizerState[_optimizers.Length];
-            for (int k = 0; k < _optimizers.Length; k++)
-            {
-                string prefix = $"optimizer.{Str(k)}.";
-                var optMeta = new Dictionary<string, string>(StringComparer.Ordinal);
-                foreach (var (key, value) in meta)
-                {
-                    if (key.StartsWith(prefix, StringComparison.Ordinal))
-                    {
-                        optMeta[key[prefix.Length..]] = value;
-                    }
-                }
-                optimizerStates[k] = new OptimizerState(Section(checkpoint.Tensors, prefix), optMeta);
-            }
-
-            // Apply. Optimizer and scheduler loads validate before changing anything; an optimizer mismatch is the
-            // likeliest failure, so they go first, before the model is touched.
-            var savedOptimizers = new OptimizerState[_optimizers.Length];
-            for (int k = 0; k < _optimizers.Length; k++)
-            {
-                savedOptimizers[k] = _optimizers[k].StateDict();
-                try
-                {
-                    _optimizers[k].LoadStateDict(optimizerStates[k]);
-                }
-                catch (ArgumentException e)
-                {
-                    for (int j = 0; j < k; j++)
-                    {
-                        _optimizers[j].LoadStateDict(savedOptimizers[j]);
-                    }
-                    throw new InvalidDataException($"optimizer {k} does not match: {e.Message}", e);
-                }
-            }
-            for (int k = 0; k < schedulers.Length; k++)
-            {
-                string prefix = $"lr.{Str(k)}.";
-                var schedMeta = new Dictionary<string, string>(StringComparer.Ordinal);
-                foreach (var (key, value) in meta)
-                {
-                    if (key.StartsWith(prefix, StringComparison.Ordinal))
-                    {
-                        schedMeta[key[prefix.Length..]] = value;
-                    }
-                }
-                try
-                {
-                    schedulers[k].LoadStateDict(schedMeta);
-                }
-                catch (ArgumentException e)
-                {
-                    for (int j = 0; j < _optimizers.Length; j++)
-                    {
-                        _optimizers[j].LoadStateDict(savedOptimizers[j]);
-                    }
-                    throw new InvalidDataException($"learning-rate scheduler {k} does not match: {e.Message}", e);
-                }
-            }
-            Model.LoadStateDict(modelState);
-            Loss.LoadStateDict(lossState);
-            foreach (var (rng, state) in rngStates)
-            {
-                rng.SetState(state);
-            }
-            Sampler.Seek(position);
-            Epoch = epoch;
-            Iteration = iteration;
-            _history.Clear();
-            _history.AddRange(history);
-            _bestState = bestState.Count > 0 ? ToOrdered(bestState) : null;
-            _bestEpoch = bestEpoch;
-            _bestValue = bestValue;
-            _badEvaluations = bad;
-            StoppedEarly = stopped;
-        }
-        catch (KeyNotFoundException e)
-        {
-            throw new InvalidDataException(e.Message, e);
-        }
+        EnsureSchedulers();
+        CheckpointCodec.Decode(checkpoint, this);
     }
 
-    private bool UpdateBest(Metrics metrics, int epoch)
+    /// <summary>Model selection on validation (created on first use, after the init-only properties are set).</summary>
+    internal ModelSelection Selection => _selection ??= new ModelSelection(SelectionMetric);
+
+    /// <summary>The early-stopping callback and its state.</summary>
+    internal EarlyStopping EarlyStopping => _earlyStopping ??= new EarlyStopping(Patience);
+
+    /// <summary>Sets the counters and history read from a checkpoint.</summary>
+    internal void RestoreRun(int epoch, long iteration, IEnumerable<EpochResult> history)
     {
-        double value = SelectionMetric switch
-        {
-            SelectionMetric.MapAtR => metrics.MapAtR,
-            SelectionMetric.PrecisionAt1 => metrics.PrecisionAt1,
-            SelectionMetric.RPrecision => metrics.RPrecision,
-            SelectionMetric.Map => metrics.Map,
-            SelectionMetric.Mrr => metrics.Mrr,
-            _ => throw new InvalidOperationException($"Unknown selection metric {SelectionMetric}."),
-        };
-        // NaN (no valid query) never improves; the first finite value always does.
-        bool improved = double.IsFinite(value) && (double.IsNaN(_bestValue) || value > _bestValue);
-        if (improved)
-        {
-            _bestValue = value;
-            _bestEpoch = epoch;
-            _badEvaluations = 0;
-            var copy = new OrderedDictionary<string, Tensor>(StringComparer.Ordinal);
-            foreach (var (name, t) in Model.StateDict())
-            {
-                copy.Add(name, t.Clone());
-            }
-            _bestState = copy;
-        }
-        else
-        {
-            _badEvaluations++;
-            if (Patience is int p && _badEvaluations >= p)
-            {
-                StoppedEarly = true;
-            }
-        }
-        return improved;
+        Epoch = epoch;
+        Iteration = iteration;
+        _history.Clear();
+        _history.AddRange(history);
     }
 
-    private void WriteRunFiles(string dir, bool improved)
+    /// <summary>Every generator that advances during training, by a stable name; a generator shared by several components once.</summary>
+    internal IReadOnlyList<(string Name, Prng Rng)> CollectRandomSources()
     {
-        var checkpoint = CreateCheckpoint();
-        checkpoint.Save(Path.Combine(dir, DeepMetric.RunDirectory.LastCheckpointFile));
-        if (improved)
+        var walker = new RandomSourceWalker();
+        walker.Visit("model", Model);
+        walker.Visit("loss", Loss);
+        walker.Visit("miner", Miner);
+        if (RandomSources is not null)
         {
-            checkpoint.Save(Path.Combine(dir, DeepMetric.RunDirectory.BestCheckpointFile));
+            foreach (var (name, rng) in RandomSources.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            {
+                ArgumentNullException.ThrowIfNull(rng, nameof(RandomSources));
+                walker.Add("user." + name, rng);
+            }
         }
-        // Rewritten whole from the history (which the checkpoint also holds), so it always matches the last checkpoint.
-        var lines = new StringBuilder();
-        foreach (var r in _history)
-        {
-            lines.Append(MetricsHistoryJson.Line(r)).Append('\n');
-        }
-        DeepMetric.RunDirectory.WriteTextAtomically(Path.Combine(dir, DeepMetric.RunDirectory.MetricsFile), lines.ToString());
+        return walker.Sources;
     }
 
     private LrScheduler[] EnsureSchedulers()
@@ -686,6 +472,16 @@ public sealed class Trainer
             _schedulers = list;
         }
         return _schedulers;
+    }
+
+    private static int[] GatherLabels(ReadOnlySpan<int> labels, ReadOnlySpan<int> indices)
+    {
+        var batch = GC.AllocateUninitializedArray<int>(indices.Length);
+        for (int j = 0; j < indices.Length; j++)
+        {
+            batch[j] = labels[indices[j]];
+        }
+        return batch;
     }
 
     private static void StepAll(LrScheduler[] schedulers)
@@ -710,55 +506,6 @@ public sealed class Trainer
         }
     }
 
-    // Every generator that advances during training, by a stable name; a generator shared by several components once.
-    private List<(string Name, Prng Rng)> CollectRandomSources()
-    {
-        var list = new List<(string, Prng)>();
-        var seen = new HashSet<Prng>(ReferenceEqualityComparer.Instance);
-        void Add(string name, object? component)
-        {
-            if (component is IRandomSource { Rng: { } rng } && seen.Add(rng))
-            {
-                list.Add((name, rng));
-            }
-        }
-        void Walk(string path, Module module)
-        {
-            Add(path, module);
-            switch (module)
-            {
-                case MultipleLosses ml:
-                    for (int k = 0; k < ml.Miners.Count; k++)
-                    {
-                        Add($"{path}.miner{Str(k)}", ml.Miners[k]);
-                    }
-                    break;
-                case CrossBatchMemory xbm:
-                    Add(path + ".miner", xbm.Miner);
-                    break;
-            }
-            foreach (var (name, child) in module.NamedChildren())
-            {
-                Walk(path + "." + name, child);
-            }
-        }
-        Walk("model", Model);
-        Walk("loss", Loss);
-        Add("miner", Miner);
-        if (RandomSources is not null)
-        {
-            foreach (var (name, rng) in RandomSources.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-            {
-                ArgumentNullException.ThrowIfNull(rng, nameof(RandomSources));
-                if (seen.Add(rng))
-                {
-                    list.Add(("user." + name, rng));
-                }
-            }
-        }
-        return list;
-    }
-
     private static Optimizer[] CreateOptimizer(EmbeddingModel model, MetricLoss loss, Func<IReadOnlyList<Tensor>, Optimizer>? factory)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -767,100 +514,4 @@ public sealed class Trainer
         return [factory is null ? new Adam(parameters, lr: 1e-3f) : factory(parameters)
             ?? throw new ArgumentException("The optimizer factory returned null.", nameof(factory))];
     }
-
-    private static void CheckStateDict(Module module, Dictionary<string, Tensor> state, string what)
-    {
-        var own = module.StateDict();
-        var problems = new List<string>();
-        foreach (var (name, t) in own)
-        {
-            if (!state.TryGetValue(name, out var saved))
-            {
-                problems.Add($"'{name}' missing");
-            }
-            else if (!saved.Shape.SequenceEqual(t.Shape))
-            {
-                problems.Add($"'{name}' has shape [{string.Join(", ", saved.Shape)}] in the checkpoint but [{string.Join(", ", t.Shape)}] here");
-            }
-        }
-        foreach (var name in state.Keys)
-        {
-            if (!own.ContainsKey(name))
-            {
-                problems.Add($"'{name}' unexpected");
-            }
-        }
-        if (problems.Count > 0)
-        {
-            throw new InvalidDataException($"the {what} state does not match this trainer's {what}: {string.Join("; ", problems)}.");
-        }
-    }
-
-    private static Dictionary<string, Tensor> Section(IReadOnlyDictionary<string, Tensor> tensors, string prefix)
-    {
-        var section = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var (name, t) in tensors)
-        {
-            if (name.StartsWith(prefix, StringComparison.Ordinal))
-            {
-                section[name[prefix.Length..]] = t;
-            }
-        }
-        return section;
-    }
-
-    private static OrderedDictionary<string, Tensor> ToOrdered(Dictionary<string, Tensor> d)
-    {
-        var o = new OrderedDictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var (k, v) in d)
-        {
-            o.Add(k, v);
-        }
-        return o;
-    }
-
-    private static string FormatRng(PrngState s) => string.Join(':',
-        s.S0.ToString("x16", CultureInfo.InvariantCulture), s.S1.ToString("x16", CultureInfo.InvariantCulture),
-        s.S2.ToString("x16", CultureInfo.InvariantCulture), s.S3.ToString("x16", CultureInfo.InvariantCulture),
-        s.HasSpareNormal ? "1" : "0", BitConverter.DoubleToInt64Bits(s.SpareNormal).ToString("x16", CultureInfo.InvariantCulture));
-
-    private static PrngState ParseRng(string text, string name)
-    {
-        var parts = text.Split(':');
-        var words = new ulong[6];
-        bool ok = parts.Length == 6;
-        for (int i = 0; ok && i < 6; i++)
-        {
-            ok = ulong.TryParse(parts[i], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out words[i]);
-        }
-        if (!ok || (words[0] | words[1] | words[2] | words[3]) == 0 || words[4] > 1)
-        {
-            throw new InvalidDataException($"the state of generator '{name}' is malformed ('{text}').");
-        }
-        return new PrngState(words[0], words[1], words[2], words[3], words[4] == 1, BitConverter.Int64BitsToDouble((long)words[5]));
-    }
-
-    private static string Required(IReadOnlyDictionary<string, string> meta, string key) =>
-        meta.TryGetValue(key, out string? v) ? v : throw new InvalidDataException($"the checkpoint has no '{key}' entry.");
-
-    private static void Expect(IReadOnlyDictionary<string, string> meta, string key, string expected, string what)
-    {
-        string saved = Required(meta, key);
-        if (saved != expected)
-        {
-            throw new InvalidDataException($"the checkpoint's {what} is '{saved}' but this trainer's is '{expected}'.");
-        }
-    }
-
-    private static int ParseInt(IReadOnlyDictionary<string, string> meta, string key) =>
-        int.TryParse(Required(meta, key), NumberStyles.None, CultureInfo.InvariantCulture, out int v)
-            ? v : throw new InvalidDataException($"the entry '{key}' is not a non-negative integer.");
-
-    private static long ParseLong(IReadOnlyDictionary<string, string> meta, string key) =>
-        long.TryParse(Required(meta, key), NumberStyles.None, CultureInfo.InvariantCulture, out long v)
-            ? v : throw new InvalidDataException($"the entry '{key}' is not a non-negative integer.");
-
-    private static string Str(long v) => v.ToString(CultureInfo.InvariantCulture);
-
-    private static string Str(ulong v) => v.ToString(CultureInfo.InvariantCulture);
 }

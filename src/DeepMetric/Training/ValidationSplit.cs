@@ -25,7 +25,7 @@ public static class ValidationSplit
     /// <param name="holdout">Hold out samples of every class or whole classes.</param>
     /// <returns>The remaining training set and the validation set.</returns>
     /// <exception cref="ArgumentException">The fraction is out of range, or there are too few classes to hold some out.</exception>
-    public static (ImageDataset Train, ImageDataset Validation) Split(ImageDataset train, double fraction, ulong seed = 0,
+    public static (IDataset Train, IDataset Validation) Split(IDataset train, double fraction, ulong seed = 0,
         ValidationHoldout holdout = ValidationHoldout.Samples)
     {
         ArgumentNullException.ThrowIfNull(train);

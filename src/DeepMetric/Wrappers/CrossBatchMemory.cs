@@ -1,4 +1,5 @@
 using DeepMetric.Tensors;
+using DeepMetric.Tensors.Random;
 
 namespace DeepMetric;
 
@@ -16,7 +17,7 @@ namespace DeepMetric;
 /// batch × memory (its tuples minus self comparisons), else all pairs are used. The memory is not part of a
 /// checkpoint; <see cref="Reset"/> empties it. Default memory size 1024.
 /// </remarks>
-public sealed class CrossBatchMemory : MetricLoss
+public sealed class CrossBatchMemory : MetricLoss, IRandomSourceContainer
 {
     private readonly MetricLoss _loss;
     private float[] _memory = [];
@@ -47,6 +48,9 @@ public sealed class CrossBatchMemory : MetricLoss
 
     /// <summary>The optional miner.</summary>
     public Miner? Miner { get; }
+
+    /// <summary>The miner, named <c>miner</c> (the wrapped loss is a child module).</summary>
+    IEnumerable<KeyValuePair<string, object?>> IRandomSourceContainer.RandomComponents => [new("miner", Miner)];
 
     /// <summary>Number of entries currently stored.</summary>
     public int Count => _count;

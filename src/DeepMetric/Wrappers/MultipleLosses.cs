@@ -1,4 +1,5 @@
 using DeepMetric.Tensors;
+using DeepMetric.Tensors.Random;
 
 namespace DeepMetric;
 
@@ -9,7 +10,7 @@ namespace DeepMetric;
 /// passed to <see cref="MetricLoss.Compute"/> (or all valid tuples). The wrapped losses are registered as
 /// sub-modules, so their parameters are trained and saved. Default weights: 1.
 /// </summary>
-public sealed class MultipleLosses : MetricLoss
+public sealed class MultipleLosses : MetricLoss, IRandomSourceContainer
 {
     private readonly MetricLoss[] _losses;
     private readonly float[] _weights;
@@ -54,6 +55,10 @@ public sealed class MultipleLosses : MetricLoss
 
     /// <summary>The wrapped losses.</summary>
     public IReadOnlyList<MetricLoss> Losses => _losses;
+
+    /// <summary>The miners, named <c>miner0</c>, <c>miner1</c>, … by the position of their loss (the losses are child modules).</summary>
+    IEnumerable<KeyValuePair<string, object?>> IRandomSourceContainer.RandomComponents =>
+        _miners.Select((m, k) => new KeyValuePair<string, object?>($"miner{k.ToString(System.Globalization.CultureInfo.InvariantCulture)}", m));
 
     /// <summary>The weight of each loss.</summary>
     public IReadOnlyList<float> Weights => _weights;

@@ -1,3 +1,4 @@
+using DeepMetric.Tests.TestUtil;
 using DeepMetric.Data;
 
 namespace DeepMetric.Tests.Data;
@@ -41,8 +42,8 @@ public sealed class FashionMnistTests : IClassFixture<ShippedSubsetFixture>, IDi
         var (train, test) = _subset.Data;
         Assert.Equal(6000, train.Count);
         Assert.Equal(2000, test.Count);
-        Assert.All(train.ClassCounts, c => Assert.Equal(600, c));
-        Assert.All(test.ClassCounts, c => Assert.Equal(200, c));
+        Assert.All(train.Images().ClassCounts, c => Assert.Equal(600, c));
+        Assert.All(test.Images().ClassCounts, c => Assert.Equal(200, c));
         // Counted by hand from the labels too, not only through ClassCounts.
         var counts = new int[10];
         foreach (var label in train.Labels)
@@ -57,11 +58,11 @@ public sealed class FashionMnistTests : IClassFixture<ShippedSubsetFixture>, IDi
     {
         foreach (var ds in new[] { _subset.Data.Train, _subset.Data.Test })
         {
-            Assert.Equal((1, 28, 28), (ds.Channels, ds.Height, ds.Width));
-            Assert.Equal(ds.Count * 784, ds.Pixels.Length);
+            Assert.Equal((1, 28, 28), (ds.Images().Channels, ds.Images().Height, ds.Images().Width));
+            Assert.Equal(ds.Count * 784, ds.Images().Pixels.Length);
             float min = float.MaxValue, max = float.MinValue;
             double sum = 0;
-            foreach (var p in ds.Pixels)
+            foreach (var p in ds.Images().Pixels)
             {
                 min = Math.Min(min, p);
                 max = Math.Max(max, p);
@@ -70,7 +71,7 @@ public sealed class FashionMnistTests : IClassFixture<ShippedSubsetFixture>, IDi
             Assert.Equal(0f, min);
             Assert.Equal(1f, max);
             // Fashion-MNIST's mean intensity is about 0.286; a subset stays close.
-            Assert.InRange(sum / ds.Pixels.Length, 0.25, 0.32);
+            Assert.InRange(sum / ds.Images().Pixels.Length, 0.25, 0.32);
             Assert.Equal(FashionMnist.ClassNames, ds.ClassNames);
         }
     }
@@ -93,8 +94,8 @@ public sealed class FashionMnistTests : IClassFixture<ShippedSubsetFixture>, IDi
         var testClasses = new HashSet<int>(test.Labels.ToArray());
         Assert.Equal(new[] { 0, 1, 2, 3, 4 }, trainClasses.Order());
         Assert.Equal(new[] { 5, 6, 7, 8, 9 }, testClasses.Order());
-        Assert.Equal(new[] { 600, 600, 600, 600, 600, 0, 0, 0, 0, 0 }, train.ClassCounts);
-        Assert.Equal(new[] { 0, 0, 0, 0, 0, 200, 200, 200, 200, 200 }, test.ClassCounts);
+        Assert.Equal(new[] { 600, 600, 600, 600, 600, 0, 0, 0, 0, 0 }, train.Images().ClassCounts);
+        Assert.Equal(new[] { 0, 0, 0, 0, 0, 200, 200, 200, 200, 200 }, test.Images().ClassCounts);
     }
 
     [Fact]
@@ -102,12 +103,12 @@ public sealed class FashionMnistTests : IClassFixture<ShippedSubsetFixture>, IDi
     {
         var data = _subset.Data;
         var (train, test) = data.OpenSetSplit(trainClasses: 2..4, testClasses: 8..);
-        Assert.Equal(new[] { 0, 0, 600, 600, 0, 0, 0, 0, 0, 0 }, train.ClassCounts);
-        Assert.Equal(new[] { 0, 0, 0, 0, 0, 0, 0, 0, 200, 200 }, test.ClassCounts);
+        Assert.Equal(new[] { 0, 0, 600, 600, 0, 0, 0, 0, 0, 0 }, train.Images().ClassCounts);
+        Assert.Equal(new[] { 0, 0, 0, 0, 0, 0, 0, 0, 200, 200 }, test.Images().ClassCounts);
 
         // One side given: the other side takes the rest.
-        Assert.Equal(new[] { 0, 0, 0, 200, 200, 200, 200, 200, 200, 200 }, data.OpenSetSplit(trainClasses: ..3).Test.ClassCounts);
-        Assert.Equal(new[] { 600, 600, 600, 600, 600, 600, 600, 0, 0, 0 }, data.OpenSetSplit(testClasses: 7..).Train.ClassCounts);
+        Assert.Equal(new[] { 0, 0, 0, 200, 200, 200, 200, 200, 200, 200 }, data.OpenSetSplit(trainClasses: ..3).Test.Images().ClassCounts);
+        Assert.Equal(new[] { 600, 600, 600, 600, 600, 600, 600, 0, 0, 0 }, data.OpenSetSplit(testClasses: 7..).Train.Images().ClassCounts);
         Assert.Equal(data.SourceDirectory, data.OpenSetSplit().SourceDirectory);
     }
 
@@ -124,11 +125,11 @@ public sealed class FashionMnistTests : IClassFixture<ShippedSubsetFixture>, IDi
     public void SeenClassesSplitKeepsTheSameClasses()
     {
         var (train, test) = _subset.Data.SeenClassesSplit();
-        Assert.Equal(new[] { 600, 600, 600, 600, 600, 0, 0, 0, 0, 0 }, train.ClassCounts);
-        Assert.Equal(new[] { 200, 200, 200, 200, 200, 0, 0, 0, 0, 0 }, test.ClassCounts);
+        Assert.Equal(new[] { 600, 600, 600, 600, 600, 0, 0, 0, 0, 0 }, train.Images().ClassCounts);
+        Assert.Equal(new[] { 200, 200, 200, 200, 200, 0, 0, 0, 0, 0 }, test.Images().ClassCounts);
         var one = _subset.Data.SeenClassesSplit(1..2);
-        Assert.Equal(new[] { 0, 600, 0, 0, 0, 0, 0, 0, 0, 0 }, one.Train.ClassCounts);
-        Assert.Equal(new[] { 0, 200, 0, 0, 0, 0, 0, 0, 0, 0 }, one.Test.ClassCounts);
+        Assert.Equal(new[] { 0, 600, 0, 0, 0, 0, 0, 0, 0, 0 }, one.Train.Images().ClassCounts);
+        Assert.Equal(new[] { 0, 200, 0, 0, 0, 0, 0, 0, 0, 0 }, one.Test.Images().ClassCounts);
     }
 
     [Fact]
@@ -173,7 +174,7 @@ public sealed class FashionMnistTests : IClassFixture<ShippedSubsetFixture>, IDi
         Assert.Equal(30, train.Count);
         Assert.Equal(30, test.Count);
         // Image i is filled with its label value (see IdxTestFiles).
-        Assert.Equal(7 / 255.0, train.Image(7)[100], 1e-7);
+        Assert.Equal(7 / 255.0, train.Images().Image(7)[100], 1e-7);
         Assert.Equal(7, train.Labels[7]);
     }
 

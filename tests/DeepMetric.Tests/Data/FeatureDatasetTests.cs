@@ -189,15 +189,21 @@ public sealed class FeatureDatasetTests
     // ---- FeatureDataset ----
 
     [Fact]
-    public void ToImageDatasetIsOneByOneByD()
+    public void ItemsAreVectorsOfDimensionD()
     {
         var ds = new FeatureDataset([1f, 2f, 3f, 4f, 5f, 6f], [1, 0], 3, ["a", "b"], ["r0", "r1"]);
         Assert.Equal([4f, 5f, 6f], ds.Row(1).ToArray());
-        var images = ds.ToImageDataset();
-        Assert.Equal((2, 1, 1, 3), (images.Count, images.Channels, images.Height, images.Width));
-        Assert.Equal(ds.Features.ToArray(), images.Pixels.ToArray());
-        Assert.Equal([1, 0], images.Labels.ToArray());
-        Assert.Equal(["a", "b"], images.ClassNames);
+        IDataset data = ds;
+        Assert.Equal([3], data.ItemShape.ToArray());
+        var batch = data.Batch([1, 0, 1], BatchRequest.Training(5));
+        Assert.Equal([3, 3], batch.Shape);
+        Assert.Equal([4f, 5f, 6f, 1f, 2f, 3f, 4f, 5f, 6f], batch.ToArray());
+        Assert.Throws<ArgumentOutOfRangeException>(() => data.Batch([2]));
+        var sub = Assert.IsType<FeatureDataset>(data.Subset([1]));
+        Assert.Equal([4f, 5f, 6f], sub.Features.ToArray());
+        Assert.Equal([0], sub.Labels.ToArray());
+        Assert.Equal(["r1"], sub.Ids!);
+        Assert.Equal(["a", "b"], sub.ClassNames);
     }
 
     [Fact]

@@ -21,7 +21,7 @@ public sealed class FeatureDatasetTrainingTests
         using var dir = new TempDir();
         File.WriteAllLines(dir.File("f.csv"), lines);
         var features = CsvFeatureReader.Read(dir.File("f.csv"));
-        var data = features.ToImageDataset();
+        var data = features;
 
         var trainer = new Trainer(Models.Mlp(embeddingSize: 4, seed: 1, inputSize: features.Dimension, hidden: 16),
             new TripletMarginLoss(margin: 0.2f, reducer: new MeanReducer()), new BatchHardMiner(),

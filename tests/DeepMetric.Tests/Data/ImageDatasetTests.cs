@@ -96,11 +96,38 @@ public sealed class ImageDatasetTests
     [Fact]
     public void BatchGathersIntoATensor()
     {
-        var (images, labels) = Five().Batch([3, 0]);
+        var images = Five().Batch([3, 0]);
         Assert.Equal(new[] { 2, 1, 1, 2 }, images.Shape);
         Assert.Equal(new[] { 3f, 13f, 0f, 10f }, images.ToArray());
-        Assert.Equal(new[] { 1, 0 }, labels);
+        Assert.Equal(new[] { 1, 1, 2 }, Five().ItemShape.ToArray());
         Assert.Throws<ArgumentOutOfRangeException>(() => Five().Batch([7]));
+    }
+
+    [Fact]
+    public void AugmenterAppliesToTrainingReadsOnlyKeyedByStep()
+    {
+        var ds = Five();
+        var augmenter = Augmenter.CropAndFlip(padding: 0, flip: true, seed: 9);
+        var augmented = ds.WithAugmenter(augmenter);
+        Assert.Same(augmenter, augmented.Augmenter);
+        Assert.Null(ds.Augmenter);
+        int[] indices = [0, 1, 2, 3, 4, 0, 1, 2, 3, 4];
+        var stored = ds.Batch(indices).ToArray();
+        // Evaluation reads, and training reads without an augmenter, are the stored pixels.
+        Assert.Equal(stored, augmented.Batch(indices).ToArray());
+        Assert.Equal(stored, ds.Batch(indices, BatchRequest.Training(3)).ToArray());
+        // A training read equals the augmenter applied by hand to the stored batch with the same step.
+        for (long step = 0; step < 4; step++)
+        {
+            var expected = ds.Batch(indices);
+            augmenter.Apply(expected, step);
+            Assert.Equal(expected.ToArray(), augmented.Batch(indices, BatchRequest.Training(step)).ToArray());
+        }
+        // Flips of 1×2 images: some image of some step is mirrored, so augmentation did change something.
+        Assert.Contains(Enumerable.Range(0, 4), step => !augmented.Batch(indices, BatchRequest.Training(step)).ToArray().SequenceEqual(stored));
+        // Subsets keep the augmenter; the shared pixels are untouched.
+        Assert.Same(augmenter, augmented.Subset([1]).Augmenter);
+        Assert.Equal(stored, ds.Batch(indices).ToArray());
     }
 
     [Fact]

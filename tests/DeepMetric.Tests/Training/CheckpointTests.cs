@@ -22,8 +22,7 @@ public sealed class CheckpointTests : IDisposable
 
     // Everything random and stateful at once: dropout, a loss with parameters (proxies), a loss with a miner of its own,
     // a randomised miner, a user generator, per-iteration cosine schedule, gradient clipping, per-part learning rates.
-    private static Trainer Build(ImageDataset data, string? runDir, int hidden = 32, ITrainerCallbacks? callbacks = null, Prng? userRng = null,
-        Augmenter? augmenter = null)
+    private static Trainer Build(IDataset data, string? runDir, int hidden = 32, ITrainerCallbacks? callbacks = null, Prng? userRng = null)
     {
         var init = new Prng(1);
         var trunk = new Sequential(new Flatten(), new Linear(16, hidden, rng: init), new ReLU(), new Dropout(0.2f, new Prng(7)), new Linear(hidden, hidden, rng: init), new ReLU());
@@ -42,7 +41,6 @@ public sealed class CheckpointTests : IDisposable
             RunDirectory = runDir,
             Callbacks = callbacks,
             RandomSources = userRng is null ? null : new Dictionary<string, Prng> { ["augment"] = userRng },
-            Augmenter = augmenter,
         };
     }
 
@@ -115,23 +113,23 @@ public sealed class CheckpointTests : IDisposable
     public void ResumeWithAugmentationIsBitIdenticalToAnUninterruptedRun()
     {
         var train = Fixtures.ClusteredImages(32, 3);
-        var straight = Build(train, null, augmenter: Augmenter.CropAndFlip(padding: 1, seed: 21));
-        straight.Fit(train, 2);
+        var straight = Build(train, null);
+        straight.Fit(train.WithAugmenter(Augmenter.CropAndFlip(padding: 1, seed: 21)), 2);
 
-        var first = Build(train, _dir, augmenter: Augmenter.CropAndFlip(padding: 1, seed: 21));
-        first.Fit(train, 1);
+        var first = Build(train, _dir);
+        first.Fit(train.WithAugmenter(Augmenter.CropAndFlip(padding: 1, seed: 21)), 1);
         // A fresh augmenter: its randomness depends only on its seed and the sampler position, so nothing needs restoring.
-        var resumed = Build(train, null, augmenter: Augmenter.CropAndFlip(padding: 1, seed: 21));
+        var resumed = Build(train, null);
         resumed.Resume(_dir);
-        resumed.Fit(train, 2);
+        resumed.Fit(train.WithAugmenter(Augmenter.CropAndFlip(padding: 1, seed: 21)), 2);
         AssertBitIdentical(AllState(straight), AllState(resumed));
         Assert.Equal(straight.History.Select(h => h.MeanLoss), resumed.History.Select(h => h.MeanLoss));
 
         var plain = Build(train, null);
         plain.Fit(train, 2);
         Assert.NotEqual(plain.History[0].MeanLoss, straight.History[0].MeanLoss);
-        var disabled = Build(train, null, augmenter: new Augmenter([new RandomCropAugmentation(1)], seed: 21) { Enabled = false });
-        disabled.Fit(train, 2);
+        var disabled = Build(train, null);
+        disabled.Fit(train.WithAugmenter(new Augmenter([new RandomCropAugmentation(1)], seed: 21) { Enabled = false }), 2);
         AssertBitIdentical(AllState(plain), AllState(disabled));
     }
 
@@ -201,6 +199,53 @@ public sealed class CheckpointTests : IDisposable
         Assert.Throws<SafetensorsFormatException>(() => Build(train, null).Resume(truncated));
 
         Assert.Throws<FileNotFoundException>(() => Build(train, null).Resume(Path.Combine(_dir, "missing.safetensors")));
+    }
+
+    [Fact]
+    public void CheckpointWithOneFlippedByteIsRefusedNamingTheFile()
+    {
+        var train = Fixtures.ClusteredImages(16, 3);
+        Build(train, _dir).Fit(train, 1);
+        string path = Path.Combine(_dir, RunDirectory.LastCheckpointFile);
+        var bytes = File.ReadAllBytes(path);
+        // Safetensors layout: 8-byte header length, JSON header, then the tensor data; flip one bit of a data byte in
+        // the middle of the data (a float of some tensor changes a little; the file still parses).
+        long headerLength = BitConverter.ToInt64(bytes, 0);
+        long dataStart = 8 + headerLength;
+        int target = (int)(dataStart + ((bytes.Length - dataStart) / 2));
+        bytes[target] ^= 0x01;
+        string flipped = Path.Combine(_dir, "flipped.safetensors");
+        File.WriteAllBytes(flipped, bytes);
+
+        var trainer = Build(train, null);
+        var e = Assert.Throws<InvalidDataException>(() => trainer.Resume(flipped));
+        Assert.Contains(flipped, e.Message, StringComparison.Ordinal);
+        Assert.Contains("corrupt", e.Message, StringComparison.Ordinal);
+        Assert.Equal(0, trainer.Epoch);
+        Assert.Throws<InvalidDataException>(() => Checkpoint.Load(flipped));
+
+        // A flipped bit in the header's metadata (a digit of the iteration count) is refused too.
+        bytes = File.ReadAllBytes(path);
+        string header = System.Text.Encoding.UTF8.GetString(bytes, 8, (int)headerLength);
+        int at = header.IndexOf("\"iteration\":\"", StringComparison.Ordinal) + "\"iteration\":\"".Length;
+        Assert.InRange(header[at], '0', '9');
+        bytes[8 + System.Text.Encoding.UTF8.GetByteCount(header[..at])] ^= 0x01;   // '2' <-> '3', '4' <-> '5', …
+        File.WriteAllBytes(flipped, bytes);
+        Assert.Contains(flipped, Assert.Throws<InvalidDataException>(() => Build(train, null).Resume(flipped)).Message, StringComparison.Ordinal);
+
+        // The untouched file still resumes.
+        Build(train, null).Resume(path);
+    }
+
+    [Fact]
+    public void GeneratorsOfContainedComponentsAreFoundThroughTheirContainer()
+    {
+        var train = Fixtures.ClusteredImages(16, 3);
+        var trainer = Build(train, null);
+        var meta = trainer.CreateCheckpoint().Metadata;
+        // MultipleLosses names its miners; the trainer's own miner, dropout and the triplet loss are found directly.
+        var rngKeys = meta.Keys.Where(k => k.StartsWith("rng.", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(["rng.loss.loss1", "rng.loss.miner1", "rng.miner", "rng.model.trunk.3"], rngKeys);
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public sealed class EmbeddingModelTests
         Assert.Equal([7, 16], e.Shape);
         Assert.False(e.RequiresGrad);
         Assert.True(model.IsTraining);
-        var (x, _) = data.Batch([0, 1, 2, 3, 4, 5, 6]);
+        var x = data.Batch([0, 1, 2, 3, 4, 5, 6]);
         var direct = model.Forward(x).ToArray();
         var batched = e.ToArray();
         for (int i = 0; i < direct.Length; i++)

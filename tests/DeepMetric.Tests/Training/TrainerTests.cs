@@ -20,12 +20,14 @@ public sealed class TrainerTests
         var test = Fixtures.ClusteredImages(32, 4);
         var trainer = MakeTrainer(train, null);
         var before = trainer.Evaluate(train);
-        var fixedBatch = train.Batch([.. Enumerable.Range(0, 64)]);
+        int[] fixedIndices = [.. Enumerable.Range(0, 64)];
+        var fixedImages = train.Batch(fixedIndices);
+        var fixedLabels = fixedIndices.Select(i => train.Labels[i]).ToArray();
         float FixedLoss()
         {
             using (Tensor.NoGrad())
             {
-                return trainer.Loss.Compute(trainer.Model.Forward(fixedBatch.Images), fixedBatch.Labels).Item();
+                return trainer.Loss.Compute(trainer.Model.Forward(fixedImages), fixedLabels).Item();
             }
         }
         float lossBefore = FixedLoss();

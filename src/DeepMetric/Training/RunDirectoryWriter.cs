@@ -1,0 +1,49 @@
+using System.Text;
+
+namespace DeepMetric.Training;
+
+/// <summary>
+/// Writes a trainer's run directory as a callback (see <see cref="Trainer.RunDirectory"/>): after every epoch the
+/// last checkpoint, the best checkpoint when validation improved and the metrics history; at the end of training the
+/// final weights and the best weights. File names come from <see cref="DeepMetric.RunDirectory"/>; every file is
+/// written atomically.
+/// </summary>
+internal sealed class RunDirectoryWriter : ITrainerCallbacks
+{
+    private readonly string _directory;
+
+    /// <summary>Creates <paramref name="directory"/> if needed.</summary>
+    public RunDirectoryWriter(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        _directory = directory;
+    }
+
+    public void OnEpochEnd(Trainer trainer, EpochResult result)
+    {
+        var checkpoint = trainer.CreateCheckpoint();
+        checkpoint.Save(PathOf(DeepMetric.RunDirectory.LastCheckpointFile));
+        if (result.IsBest)
+        {
+            checkpoint.Save(PathOf(DeepMetric.RunDirectory.BestCheckpointFile));
+        }
+        // Rewritten whole from the history (which the checkpoint also holds), so it always matches the last checkpoint.
+        var lines = new StringBuilder();
+        foreach (var r in trainer.History)
+        {
+            lines.Append(MetricsHistoryJson.Line(r)).Append('\n');
+        }
+        DeepMetric.RunDirectory.WriteTextAtomically(PathOf(DeepMetric.RunDirectory.MetricsFile), lines.ToString());
+    }
+
+    public void OnTrainingEnd(Trainer trainer)
+    {
+        trainer.Model.Save(PathOf(DeepMetric.RunDirectory.FinalWeightsFile));
+        if (trainer.BestModelState is { } best)
+        {
+            Tensors.IO.Safetensors.Save(PathOf(DeepMetric.RunDirectory.BestWeightsFile), best);
+        }
+    }
+
+    private string PathOf(string name) => Path.Combine(_directory, name);
+}
