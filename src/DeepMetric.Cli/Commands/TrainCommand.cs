@@ -247,9 +247,9 @@ internal static class TrainCommand
             return CliApp.Success;
         }
         context.Console.Write(BaselineTable.Create(data.TestClasses, rawPixels, untrained, trained, s_ks));
-        output.WriteLine(BaselineTable.Headline(data.Headline, rawPixels, untrained, trained));
         if (!s.Quiet)
         {
+            output.WriteLine(BaselineTable.Headline(data.Headline, rawPixels, untrained, trained));
             output.WriteLine(Invariant(
                 $"trained in {trainSeconds:F1} s ({samplesPerSecond:N0} samples/s); evaluation of {trained.QueryCount:N0} unseen-class queries in {evalSeconds:F2} s (untrained baseline {baselineSeconds:F2} s)"));
             if (s.RunDir is not null)
