@@ -24,6 +24,7 @@ internal static class DataCommand
 
         var command = new Command("data", "Print a summary of the Fashion-MNIST data: location, image size, pixel statistics and images per class.");
         command.Add(split);
+        command.Add(GlyphsDataCommand.Create(context));
         command.SetAction(parseResult => Run(context, parseResult, parseResult.GetValue(split) ?? Full));
         return command;
     }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using DeepMetric.Data;
+using DeepMetric.Data.Glyphs;
 using DeepMetric.Data.Images;
 
 namespace DeepMetric.Cli.Commands;
@@ -11,8 +12,12 @@ namespace DeepMetric.Cli.Commands;
 /// </summary>
 /// <remarks>
 /// <list type="bullet">
-/// <item><c>--data fashion-mnist</c> (default): the IDX files in <c>--data-dir</c>; train on classes 0-4 of the
-/// training split, evaluate on the unseen classes 5-9 of the test split.</item>
+/// <item><c>--data glyphs</c> (default): the glyph set in <c>--data-dir</c> (written by <c>deepmetric data glyphs</c>),
+/// else the shipped demo set; train on its training characters, evaluate on characters never trained on.</item>
+/// <item><c>--data fashion-mnist</c>: the IDX files in <c>--data-dir</c>. <c>--protocol open-set</c> (default) trains
+/// on classes 0-4 of the training split and evaluates on the unseen classes 5-9 of the test split;
+/// <c>--protocol closed-set</c> trains on the whole training split and evaluates on the test split (unseen images of
+/// the same ten classes).</item>
 /// <item><c>--data image-folder</c>: one sub-folder per class (JPEG, PNG, BMP, GIF, WebP, TGA, TIFF, PGM/PPM; photos
 /// of any size, decoded on demand, see <see cref="ImageFolderDataset"/>). <c>--data-dir DIR</c> with
 /// <c>DIR/train</c> and <c>DIR/test</c> sub-folders uses them as they are; any other <c>--data-dir DIR</c> (or a lone
@@ -22,16 +27,22 @@ namespace DeepMetric.Cli.Commands;
 /// <c>--label-column</c> (header name or 0-based index; default column 0); a lone file is split by class as above.</item>
 /// <item><c>--data npy</c>: <c>--train X.npy --labels Y.npy</c> (and optionally <c>--test X.npy --test-labels Y.npy</c>).</item>
 /// </list>
-/// Feature vectors become 1×1×D "images", so they suit the MLP only.
+/// Feature vectors are items of shape [D], so they suit the MLP only. Without <c>--data</c>, a <c>--data-dir</c> that
+/// holds no glyph set means Fashion-MNIST.
 /// </remarks>
 internal sealed class DataSourceOptions(CommonOptions common, bool allowTensorFile = false)
 {
+    internal const string GlyphsSource = "glyphs";
     internal const string FashionMnistSource = "fashion-mnist";
+    internal const string OpenSetProtocol = "open-set";
+    internal const string ClosedSetProtocol = "closed-set";
     internal const string ImageFolderSource = "image-folder";
     internal const string CsvSource = "csv";
     internal const string NpySource = "npy";
 
     public Option<string> Data { get; } = allowTensorFile ? RawEmbeddingOptions.DataWithTensorFile() : CreateData();
+
+    public Option<string> Protocol { get; } = CreateProtocol();
 
     public Option<string?> Train { get; } = new("--train") { Description = "csv/npy: training features file; image-folder: training folder", HelpName = "path" };
 
@@ -116,6 +127,7 @@ internal sealed class DataSourceOptions(CommonOptions common, bool allowTensorFi
     public void AddTo(Command command)
     {
         command.Add(Data);
+        command.Add(Protocol);
         command.Add(Train);
         command.Add(Test);
         command.Add(Labels);
@@ -168,8 +180,22 @@ internal sealed class DataSourceOptions(CommonOptions common, bool allowTensorFi
         }
     }
 
-    /// <summary>True when <c>--data</c> selects Fashion-MNIST (the default).</summary>
-    internal bool IsFashionMnist(ParseResult parseResult) => parseResult.GetValue(Data) is null or FashionMnistSource;
+    /// <summary>True when the data source is Fashion-MNIST.</summary>
+    internal bool IsFashionMnist(ParseResult parseResult) => Source(parseResult) == FashionMnistSource;
+
+    /// <summary>
+    /// The data source: <c>--data</c> when given; otherwise glyphs, unless <c>--data-dir</c> names a directory without a
+    /// glyph set (then Fashion-MNIST, as before glyphs were the default).
+    /// </summary>
+    internal string Source(ParseResult parseResult)
+    {
+        if (parseResult.GetResult(Data) is { Implicit: false })
+        {
+            return parseResult.GetValue(Data) ?? GlyphsSource;
+        }
+        string? dir = parseResult.GetValue(common.DataDir)?.FullName;
+        return dir is null || GlyphSetStore.Exists(dir) ? GlyphsSource : FashionMnistSource;
+    }
 
     /// <summary>
     /// Loads the data. With <paramref name="model"/>, image folders default to the model's input size and colour, and
@@ -177,8 +203,15 @@ internal sealed class DataSourceOptions(CommonOptions common, bool allowTensorFi
     /// </summary>
     internal DataSplit Load(ParseResult parseResult, LoadedModel? model = null)
     {
-        string source = parseResult.GetValue(Data) ?? FashionMnistSource;
+        string source = Source(parseResult);
         string? train = parseResult.GetValue(Train);
+        bool closedSet = parseResult.GetValue(Protocol) == ClosedSetProtocol;
+        if (closedSet && source != FashionMnistSource)
+        {
+            throw new UsageException(source == GlyphsSource
+                ? "--protocol closed-set applies to --data fashion-mnist; the glyph set is open-set by construction (its test characters are never trained on)."
+                : "--protocol applies to --data fashion-mnist; image folders, CSV and npy files are split as given (or by class).");
+        }
         string? test = parseResult.GetValue(Test);
         Only(parseResult, source, Labels, NpySource);
         Only(parseResult, source, TestLabels, NpySource);
@@ -189,13 +222,14 @@ internal sealed class DataSourceOptions(CommonOptions common, bool allowTensorFi
         Only(parseResult, source, Normalize, ImageFolderSource);
         Only(parseResult, source, ImageCacheMb, ImageFolderSource);
         Only(parseResult, source, SkipBadImages, ImageFolderSource);
-        if (source != FashionMnistSource && test is not null && train is null)
+        if (source is not (FashionMnistSource or GlyphsSource) && test is not null && train is null)
         {
             throw new UsageException("--test needs --train.");
         }
         var split = source switch
         {
-            FashionMnistSource => LoadFashionMnist(parseResult, train, test),
+            GlyphsSource => LoadGlyphs(parseResult, train, test),
+            FashionMnistSource => LoadFashionMnist(parseResult, train, test, closedSet),
             ImageFolderSource => LoadImageFolder(parseResult, train, test, model),
             CsvSource => LoadCsv(parseResult, Required(train, "--data csv needs --train FILE (and optionally --test FILE)."), test),
             _ => LoadNpy(parseResult, Required(train, "--data npy needs --train X.npy --labels Y.npy."), test),
@@ -253,7 +287,16 @@ internal sealed class DataSourceOptions(CommonOptions common, bool allowTensorFi
         _ => model?.InputChannels == 3 ? ImageColorMode.Rgb : ImageColorMode.Gray,
     };
 
-    private DataSplit LoadFashionMnist(ParseResult parseResult, string? train, string? test)
+    private DataSplit LoadGlyphs(ParseResult parseResult, string? train, string? test)
+    {
+        if (train is not null || test is not null)
+        {
+            throw new UsageException("--train/--test apply to --data image-folder, csv or npy; a glyph set is read from --data-dir (default: the shipped set).");
+        }
+        return GlyphsDataSource.Load(parseResult.GetValue(common.DataDir)?.FullName);
+    }
+
+    private DataSplit LoadFashionMnist(ParseResult parseResult, string? train, string? test, bool closedSet)
     {
         if (train is not null || test is not null)
         {
@@ -261,6 +304,19 @@ internal sealed class DataSourceOptions(CommonOptions common, bool allowTensorFi
         }
         var location = common.LocateData(parseResult);
         var all = FashionMnist.Load(location);
+        if (closedSet)
+        {
+            return new DataSplit(FashionMnistSource, all.Train, all.Test, Ids("train", all.Train.Count), Ids("test", all.Test.Count),
+                $"Fashion-MNIST from {DatasetSummary.Describe(location)}")
+            {
+                FashionMnist = all,
+                Location = location,
+                TrainClasses = "classes 0-9",
+                TestClasses = "classes 0-9, unseen test images",
+                SplitDescription = "closed-set: train on the train split (classes 0-9), test on the test split's images of the same classes",
+                Headline = "test images of the classes trained on (closed set)",
+            };
+        }
         var (trainSet, testSet) = all.OpenSetSplit();
         return new DataSplit(FashionMnistSource, trainSet, testSet, Ids("train", trainSet.Count), Ids("test", testSet.Count),
             $"Fashion-MNIST from {DatasetSummary.Describe(location)}")
@@ -270,6 +326,7 @@ internal sealed class DataSourceOptions(CommonOptions common, bool allowTensorFi
             TrainClasses = "classes 0-4",
             TestClasses = "unseen classes 5-9",
             SplitDescription = "open-set: train classes 0-4 of the train split, test classes 5-9 of the test split",
+            Headline = "Fashion-MNIST classes 5-9, never seen in training",
         };
     }
 
@@ -538,11 +595,23 @@ internal sealed class DataSourceOptions(CommonOptions common, bool allowTensorFi
     {
         var o = new Option<string>("--data")
         {
-            Description = "Data source: 'fashion-mnist' (--data-dir), 'image-folder' (--data-dir or --train/--test folders), 'csv' or 'npy' (--train/--test files); one set is split by class, first half to train",
-            DefaultValueFactory = _ => FashionMnistSource,
+            Description = "Data source: 'glyphs' (default: the shipped glyph set, or --data-dir DIR from 'deepmetric data glyphs'), 'fashion-mnist' (--data-dir), 'image-folder' (--data-dir or --train/--test folders), 'csv' or 'npy' (--train/--test files); one set is split by class, first half to train",
+            DefaultValueFactory = _ => GlyphsSource,
             HelpName = "source",
         };
-        o.AcceptOnlyFromAmong(FashionMnistSource, ImageFolderSource, CsvSource, NpySource);
+        o.AcceptOnlyFromAmong(GlyphsSource, FashionMnistSource, ImageFolderSource, CsvSource, NpySource);
+        return o;
+    }
+
+    private static Option<string> CreateProtocol()
+    {
+        var o = new Option<string>("--protocol")
+        {
+            Description = "Fashion-MNIST: 'open-set' (train classes 0-4, test the unseen classes 5-9) or 'closed-set' (train the train split, test the test split's images of the same classes)",
+            DefaultValueFactory = _ => OpenSetProtocol,
+            HelpName = "name",
+        };
+        o.AcceptOnlyFromAmong(OpenSetProtocol, ClosedSetProtocol);
         return o;
     }
 }

@@ -30,6 +30,9 @@ internal sealed record DataSplit(string Source, IDataset Train, IDataset Test, s
     /// <summary>How the split was made, for config.json.</summary>
     public string SplitDescription { get; init; } = "";
 
+    /// <summary>What the test set is, for the one-line headline of <c>train</c> ("classes never seen in training").</summary>
+    public string Headline { get; init; } = "the test set";
+
     /// <summary>The paths the data was read from, for config.json.</summary>
     public IReadOnlyList<string> Paths { get; init; } = [];
 

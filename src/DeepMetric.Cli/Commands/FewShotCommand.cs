@@ -8,7 +8,8 @@ using Spectre.Console;
 namespace DeepMetric.Cli.Commands;
 
 /// <summary>
-/// <c>deepmetric fewshot</c>: N-way K-shot episodes on the classes unseen in training (Fashion-MNIST test classes 5-9),
+/// <c>deepmetric fewshot</c>: N-way K-shot episodes on the classes unseen in training (the glyph set's test characters,
+/// or Fashion-MNIST test classes 5-9),
 /// nearest-prototype and kNN accuracy ± 95 % interval with the learned embedding and with raw pixels (no training).
 /// </summary>
 internal static class FewShotCommand
@@ -21,14 +22,14 @@ internal static class FewShotCommand
         var embeddingSize = new Option<int?>("--embedding-size") { Description = "Embedding dimension (default: from the file or config.json)", HelpName = "n" };
         var ways = new Option<int>("--ways") { Description = "Classes per episode (N)", DefaultValueFactory = _ => 5, HelpName = "n" };
         var shots = new Option<string>("--shots") { Description = "Support images per class (K), comma-separated for several settings", DefaultValueFactory = _ => "1,5", HelpName = "list" };
-        var queries = new Option<int>("--queries") { Description = "Query images per class and episode (Q)", DefaultValueFactory = _ => 15, HelpName = "n" };
+        var queries = new Option<int?>("--queries") { Description = "Query images per class and episode (Q; default 15, fewer when the classes are smaller: the glyph sets have 12 images a class)", HelpName = "n" };
         var episodes = new Option<int>("--episodes") { Description = "Episodes per setting", DefaultValueFactory = _ => 600, HelpName = "n" };
         var knnK = new Option<int>("--knn-k") { Description = "Neighbours voting in the kNN classifier", DefaultValueFactory = _ => 1, HelpName = "n" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the episode draw (the same episodes for the embedding and the pixels)", DefaultValueFactory = _ => 0UL, HelpName = "n" };
         var json = new Option<bool>("--json") { Description = "Print one JSON line with every accuracy" };
         var dataSource = new DataSourceOptions(context.Options);
 
-        var command = new Command("fewshot", "N-way K-shot accuracy on the unseen classes 5-9: learned embedding vs raw pixels, with 95% intervals.")
+        var command = new Command("fewshot", "N-way K-shot accuracy on the classes unseen in training (default: the glyph set's test characters): learned embedding vs raw pixels, with 95% intervals.")
         {
             weights, model, embeddingSize, ways, shots, queries, episodes, knnK, seed, json,
         };
@@ -63,7 +64,7 @@ internal static class FewShotCommand
 
     private static int Run(CliContext context, ParseResult parseResult, DataSourceOptions dataSource, Settings s)
     {
-        if (s.Ways < 2 || s.Queries < 1 || s.Episodes < 1 || s.KnnK < 1 || s.EmbeddingSize is <= 0)
+        if (s.Ways < 2 || s.Queries is < 1 || s.Episodes < 1 || s.KnnK < 1 || s.EmbeddingSize is <= 0)
         {
             throw new UsageException($"--ways must be at least 2 and --queries, --episodes, --knn-k and --embedding-size positive (got {s.Ways}, {s.Queries}, {s.Episodes}, {s.KnnK}, {s.EmbeddingSize}).");
         }
@@ -71,6 +72,8 @@ internal static class FewShotCommand
         // Classes never seen in training: the open-set half of the test split (5-9 for Fashion-MNIST).
         var data = dataSource.Load(parseResult, loaded);
         var unseen = data.Test;
+        int queries = s.Queries ?? DefaultQueries(unseen, s.Shots.Max());
+        s = s with { Queries = queries };
 
         long t0 = Stopwatch.GetTimestamp();
         var embedded = loaded.Model.Embed(unseen).ReadOnlySpan.ToArray();
@@ -82,7 +85,7 @@ internal static class FewShotCommand
             EpisodeSampler sampler;
             try
             {
-                sampler = new EpisodeSampler(unseen.Labels, s.Ways, shots, s.Queries, s.Seed);
+                sampler = new EpisodeSampler(unseen.Labels, s.Ways, shots, queries, s.Seed);
             }
             catch (ArgumentOutOfRangeException e)
             {
@@ -120,6 +123,18 @@ internal static class FewShotCommand
         return CliApp.Success;
     }
 
+    // 15 queries (the usual protocol), or as many as the smallest class leaves beside the largest support set.
+    private static int DefaultQueries(IDataset data, int maxShots)
+    {
+        var counts = new Dictionary<int, int>();
+        foreach (int label in data.Labels)
+        {
+            counts[label] = counts.GetValueOrDefault(label) + 1;
+        }
+        int smallest = counts.Count == 0 ? 0 : counts.Values.Min();
+        return Math.Clamp(smallest - maxShots, 1, 15);
+    }
+
     private static string MethodName(FewShotMethod method, int k) =>
         method == FewShotMethod.Prototype ? "prototype" : string.Create(CultureInfo.InvariantCulture, $"{k}-NN");
 
@@ -132,7 +147,7 @@ internal static class FewShotCommand
             w.WriteString("model", loaded.Kind);
             w.WriteNumber("embedding_size", loaded.EmbeddingSize);
             w.WriteNumber("ways", s.Ways);
-            w.WriteNumber("queries", s.Queries);
+            w.WriteNumber("queries", s.Queries ?? 0);
             w.WriteNumber("episodes", s.Episodes);
             w.WriteNumber("knn_k", s.KnnK);
             w.WriteNumber("seed", s.Seed);
@@ -152,7 +167,7 @@ internal static class FewShotCommand
             w.WriteEndArray();
         });
 
-    private sealed record Settings(string WeightsPath, string? Model, int? EmbeddingSize, int Ways, int[] Shots, int Queries, int Episodes, int KnnK, ulong Seed, bool Json);
+    private sealed record Settings(string WeightsPath, string? Model, int? EmbeddingSize, int Ways, int[] Shots, int? Queries, int Episodes, int KnnK, ulong Seed, bool Json);
 
     private sealed record Row(int Shots, FewShotMethod Method, AccuracyInterval Learned, AccuracyInterval Raw);
 }

@@ -10,8 +10,8 @@ using Spectre.Console;
 namespace DeepMetric.Cli.Commands;
 
 /// <summary>
-/// <c>deepmetric train</c>: trains an embedding model on the training classes of Fashion-MNIST (0–4) and reports
-/// retrieval metrics on the unseen test classes (5–9), beside the untrained network's as a baseline.
+/// <c>deepmetric train</c>: trains an embedding model on the training classes (by default of the shipped glyph set) and
+/// reports retrieval metrics on the test classes, beside two baselines: the raw pixels and the untrained network.
 /// </summary>
 internal static class TrainCommand
 {
@@ -94,8 +94,9 @@ internal static class TrainCommand
         var recipe = RecipeDefaults.CreateOption();
         var noReport = new Option<bool>("--no-report") { Description = "Do not write report.html into the run directory at the end" };
         var (dataSource, samplers) = (new DataSourceOptions(context.Options), new SamplerOptions());
+        bool Demo(ParseResult parseResult) => GlyphDemoDefaults.Apply(parseResult, dataSource, recipe);
 
-        var command = new Command("train", "Train an embedding model on Fashion-MNIST classes 0-4 and evaluate retrieval on the unseen classes 5-9.")
+        var command = new Command("train", "Train an embedding model (default: on the shipped glyph set) and evaluate retrieval on classes never seen in training, beside raw pixels and the untrained network.")
         {
             model, loss, miner, margin, minerMargin, epochs, iterations, batchSize, mPerClass, embeddingSize, lr, seed, runDir, resume, overwrite, evalEvery, patience, validationFraction, validationHoldout, scheduler, clipGradNorm, augment, weightDecay, evaluateInitial, quiet, json, recipe, noReport,
         };
@@ -103,15 +104,16 @@ internal static class TrainCommand
         dataSource.AddAugmentationTo(command);
         samplers.AddTo(command);
         command.SetAction(parseResult => Run(context, parseResult, dataSource, samplers, new TrainSettings(
-            RecipeDefaults.Pick(parseResult, model, recipe, r => ModelName(r.Model)) ?? Mlp,
-            RecipeDefaults.Pick(parseResult, loss, recipe, r => r.LossName) ?? "triplet",
-            RecipeDefaults.Pick(parseResult, miner, recipe, r => r.MinerName) ?? "semihard",
+            GlyphDemoDefaults.Pick(Demo(parseResult), parseResult, model, RecipeDefaults.Pick(parseResult, model, recipe, r => ModelName(r.Model)) ?? Mlp, GlyphDemoDefaults.Model),
+            GlyphDemoDefaults.Pick(Demo(parseResult), parseResult, loss, RecipeDefaults.Pick(parseResult, loss, recipe, r => r.LossName) ?? "triplet", GlyphDemoDefaults.Loss),
+            GlyphDemoDefaults.Pick(Demo(parseResult), parseResult, miner, RecipeDefaults.Pick(parseResult, miner, recipe, r => r.MinerName) ?? "semihard", GlyphDemoDefaults.Miner),
             parseResult.GetValue(margin),
             parseResult.GetValue(minerMargin),
-            parseResult.GetValue(epochs),
+            GlyphDemoDefaults.Pick(Demo(parseResult), parseResult, epochs, parseResult.GetValue(epochs), GlyphDemoDefaults.Epochs),
             parseResult.GetValue(iterations),
             RecipeDefaults.Pick(parseResult, batchSize, recipe, r => r.BatchSize),
-            RecipeDefaults.Pick(parseResult, mPerClass, recipe, r => r.MPerClass),
+            // Glyph classes hold 12 images: 4 a class per batch even under a recipe (whose m assumes large classes).
+            GlyphDemoDefaults.Pick(dataSource.Source(parseResult) == DataSourceOptions.GlyphsSource, parseResult, mPerClass, RecipeDefaults.Pick(parseResult, mPerClass, recipe, r => r.MPerClass), GlyphDemoDefaults.MPerClass),
             RecipeDefaults.Pick(parseResult, embeddingSize, recipe, r => r.EmbeddingSize),
             RecipeDefaults.Pick(parseResult, lr, recipe, r => r.LearningRate),
             parseResult.GetValue(seed),
@@ -232,6 +234,7 @@ internal static class TrainCommand
 
         long e0 = Stopwatch.GetTimestamp();
         var untrained = UntrainedMetrics(s, trainer, test, train);
+        var rawPixels = Baselines.RawPixelMetrics(test, s_ks);
         double baselineSeconds = Stopwatch.GetElapsedTime(e0).TotalSeconds;
 
         var results = Fit(trainer, train, validation, s.Epochs, chatty, output, context.ProgressInterval);
@@ -254,7 +257,7 @@ internal static class TrainCommand
         double trainSeconds = results.Sum(r => r.TrainSeconds);
         double samplesPerSecond = results.Sum(r => r.Iterations * (double)s.BatchSize) / Math.Max(results.Sum(r => r.Iterations * (double)s.BatchSize / r.SamplesPerSecond), 1e-9);
 
-        var metricsJson = MetricsJson(s, trained, clustering, untrained, trainSeconds, samplesPerSecond, evalSeconds, results[^1].MeanLoss);
+        var metricsJson = MetricsJson(s, data, trained, clustering, untrained, rawPixels, trainSeconds, samplesPerSecond, evalSeconds, results[^1].MeanLoss);
         if (s.RunDir is not null)
         {
             var metadata = ModelLoader.Metadata(s.Model, s.EmbeddingSize, channels, height, width);
@@ -274,9 +277,10 @@ internal static class TrainCommand
             output.WriteLine(metricsJson);
             return CliApp.Success;
         }
-        context.Console.Write(MetricsTable(data.TestClasses, untrained, trained));
+        context.Console.Write(BaselineTable.Create(data.TestClasses, rawPixels, untrained, trained, s_ks));
         if (!s.Quiet)
         {
+            output.WriteLine(BaselineTable.Headline(data.Headline, rawPixels, untrained, trained));
             output.WriteLine(Invariant(
                 $"trained in {trainSeconds:F1} s ({samplesPerSecond:N0} samples/s); evaluation of {trained.QueryCount:N0} unseen-class queries in {evalSeconds:F2} s (untrained baseline {baselineSeconds:F2} s)"));
             if (train is ImageFolderDataset)
@@ -401,26 +405,11 @@ internal static class TrainCommand
     private static string Describe(TrainingProgress p) => Invariant(
         $"{p.Epoch}/{p.Epochs} loss {p.Loss:F4}{(p.MinedTuples is int t ? $" · {t:N0} tuples" : "")} · {p.SamplesPerSecond:N0}/s");
 
-    private static Table MetricsTable(string title, Metrics untrained, Metrics trained)
-    {
-        var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape(title));
-        table.AddColumn("metric");
-        table.AddColumn(new TableColumn("untrained").RightAligned());
-        table.AddColumn(new TableColumn("trained").RightAligned());
-        void Row(string name, double before, double after) => table.AddRow(name, Invariant($"{before:F4}"), Invariant($"{after:F4}"));
-        Row("P@1", untrained.PrecisionAt1, trained.PrecisionAt1);
-        foreach (int k in s_ks)
-        {
-            Row($"R@{k}", untrained.Recall(k), trained.Recall(k));
-        }
-        Row("R-Precision", untrained.RPrecision, trained.RPrecision);
-        Row("MAP@R", untrained.MapAtR, trained.MapAtR);
-        return table;
-    }
-
-    private static string MetricsJson(TrainSettings s, Metrics m, ClusteringScores? clustering, Metrics untrained, double trainSeconds, double samplesPerSecond, double evalSeconds, double finalLoss) =>
+    private static string MetricsJson(TrainSettings s, DataSplit data, Metrics m, ClusteringScores? clustering, Metrics untrained, Metrics rawPixels, double trainSeconds, double samplesPerSecond, double evalSeconds, double finalLoss) =>
         CliJson.Object(w =>
         {
+            w.WriteString("data", data.Source);
+            w.WriteString("split", data.SplitDescription);
             w.WriteString("model", s.Model);
             w.WriteString("loss", s.Loss);
             w.WriteString("miner", s.Miner);
@@ -447,6 +436,8 @@ internal static class TrainCommand
             }
             w.WriteNumber("untrained_precision_at_1", CliJson.Round(untrained.PrecisionAt1));
             w.WriteNumber("untrained_map_at_r", CliJson.Round(untrained.MapAtR));
+            w.WriteNumber("raw_pixels_precision_at_1", CliJson.Round(rawPixels.PrecisionAt1));
+            w.WriteNumber("raw_pixels_map_at_r", CliJson.Round(rawPixels.MapAtR));
         });
 
     // Classes with fewer items than m repeat items inside a batch (identical positives teach nothing); say which.
