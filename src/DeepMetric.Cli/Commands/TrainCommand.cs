@@ -140,9 +140,10 @@ internal static class TrainCommand
     private static int Run(CliContext context, ParseResult parseResult, DataSourceOptions dataSource, SamplerOptions samplers, TrainSettings s)
     {
         Validate(s);
+        // The data is read (and every file checked) before the run directory is created, so bad input writes nothing.
+        var data = dataSource.Load(parseResult);
         // Held until the command ends: a second writer into the same run directory fails at once.
         using var runLock = OpenRunDirectory(s);
-        var data = dataSource.Load(parseResult);
         var (train, test) = (data.Train, data.Test);
         IDataset? validation = null;
         if (s.ValidationFraction > 0)
