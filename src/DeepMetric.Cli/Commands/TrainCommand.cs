@@ -93,6 +93,7 @@ internal static class TrainCommand
         var recipe = RecipeDefaults.CreateOption();
         var noReport = new Option<bool>("--no-report") { Description = "Do not write report.html into the run directory at the end" };
         var (dataSource, samplers) = (new DataSourceOptions(context.Options), new SamplerOptions());
+        var backbones = new BackboneOptions();
 
         var command = new Command("train", "Train an embedding model on Fashion-MNIST classes 0-4 and evaluate retrieval on the unseen classes 5-9.")
         {
@@ -101,7 +102,8 @@ internal static class TrainCommand
         dataSource.AddTo(command);
         dataSource.AddAugmentationTo(command);
         samplers.AddTo(command);
-        command.SetAction(parseResult => Run(context, parseResult, dataSource, samplers, new TrainSettings(
+        backbones.AddTo(command);
+        command.SetAction(parseResult => Run(context, parseResult, dataSource, samplers, backbones, WithBackboneDefaults(parseResult, backbones, embeddingSize, validationFraction, validationHoldout, evaluateInitial, patience, new TrainSettings(
             RecipeDefaults.Pick(parseResult, model, recipe, r => ModelName(r.Model)) ?? Mlp,
             RecipeDefaults.Pick(parseResult, loss, recipe, r => r.LossName) ?? "triplet",
             RecipeDefaults.Pick(parseResult, miner, recipe, r => r.MinerName) ?? "semihard",
@@ -129,13 +131,31 @@ internal static class TrainCommand
             Augment = parseResult.GetValue(augment),
             WeightDecay = parseResult.GetValue(weightDecay),
             EvaluateInitial = parseResult.GetValue(evaluateInitial),
-        }));
+        })));
         return command;
     }
 
-    private static int Run(CliContext context, ParseResult parseResult, DataSourceOptions dataSource, SamplerOptions samplers, TrainSettings s)
+    // With --backbone, unless given: the head starts at the backbone's own geometry, and early stopping on held-out
+    // training classes lets that initial model win when training on the seen classes hurts the unseen ones.
+    private static TrainSettings WithBackboneDefaults(ParseResult p, BackboneOptions backbones, Option<int> embeddingSize, Option<double> validationFraction,
+        Option<string> validationHoldout, Option<bool> evaluateInitial, Option<int> patience, TrainSettings s) =>
+        p.GetValue(backbones.Backbone) is null ? s : s with
+        {
+            FeatureSizedEmbedding = p.GetResult(embeddingSize) is null,
+            ValidationFraction = p.GetResult(validationFraction) is null ? 0.4 : s.ValidationFraction,
+            HoldOutClasses = p.GetResult(validationHoldout) is null || s.HoldOutClasses,
+            EvaluateInitial = p.GetResult(evaluateInitial) is null || s.EvaluateInitial,
+            Patience = p.GetResult(patience) is null ? 1 : s.Patience,
+        };
+
+    private static int Run(CliContext context, ParseResult parseResult, DataSourceOptions dataSource, SamplerOptions samplers, BackboneOptions backbones, TrainSettings s)
     {
         Validate(s);
+        var backbone = backbones.Open(parseResult);
+        if (backbone is not null && s.FeatureSizedEmbedding)
+        {
+            s = s with { EmbeddingSize = backbone.FeatureDimension };
+        }
         var data = dataSource.Load(parseResult);
         var (train, test) = (data.Train, data.Test);
         IDataset? validation = null;
@@ -156,11 +176,22 @@ internal static class TrainCommand
                 _ => throw new UsageException("--augment applies to images; the training data here are feature vectors."),
             };
         }
+        var (channels, height, width) = DatasetSummary.Shape(train);
+        var imageTest = test;
+        EmbeddingModel? headOnly = null;
+        if (backbone is not null)
+        {
+            if (s.Augment)
+            {
+                throw new UsageException("--augment with --backbone is not supported yet (features are cached once per image).");
+            }
+            (train, validation, test, headOnly) = BackboneOptions.Prepare(backbone, train, validation, test, s.EmbeddingSize, s.Seed, !s.Quiet && !s.Json ? context.Output : null);
+            s = s with { Model = "backbone:" + backbone.Reference };
+        }
         var (sampler, batchDescription) = samplers.Create(parseResult, data with { Train = train }, s.Loss, s.BatchSize, s.MPerClass, s.Seed);
         s = s with { BatchSize = sampler.BatchSize };
 
-        var (channels, height, width) = DatasetSummary.Shape(train);
-        var embeddingModel = ModelLoader.Create(s.Model, s.EmbeddingSize, channels, height, width, s.Seed);
+        var embeddingModel = headOnly ?? ModelLoader.Create(s.Model, s.EmbeddingSize, channels, height, width, s.Seed);
         var lossSettings = new LossSettings(s.Margin, s.MinerMargin, s.Seed, NumClasses: train.Labels.ToArray().Max() + 1, s.EmbeddingSize);
         var loss = LossRegistry.CreateLoss(s.Loss, lossSettings);
         var miner = LossRegistry.CreateMiner(s.Miner, lossSettings);
@@ -234,14 +265,15 @@ internal static class TrainCommand
         var metricsJson = MetricsJson(s, trained, clustering, untrained, trainSeconds, samplesPerSecond, evalSeconds, results[^1].MeanLoss);
         if (s.RunDir is not null)
         {
-            var metadata = ModelLoader.Metadata(s.Model, s.EmbeddingSize, channels, height, width);
+            var metadata = backbone?.Metadata(s.EmbeddingSize, channels, height, width) ?? ModelLoader.Metadata(s.Model, s.EmbeddingSize, channels, height, width);
             dataSource.Preprocessing?.WriteTo(metadata);   // image folders: how files were fitted to the input
-            embeddingModel.Save(Path.Combine(s.RunDir, "model.safetensors"), metadata);
+            // A backbone run trained its head on cached features: save the backbone with it so the model takes images.
+            (backbone?.WithHead(embeddingModel.Embedder) ?? embeddingModel).Save(Path.Combine(s.RunDir, "model.safetensors"), metadata);
             RunDirectory.WriteTextAtomically(Path.Combine(s.RunDir, "metrics.json"), metricsJson + "\n");
             if (s.Report)
             {
                 string description = data.Location is { } at ? $"Fashion-MNIST test split from {DatasetSummary.Describe(at)}" : data.Description;
-                ReportCommand.Write([s.RunDir], test, data.FashionMnist?.SeenClassesSplit().Test, description,
+                ReportCommand.Write([s.RunDir], imageTest, data.FashionMnist?.SeenClassesSplit().Test, description,
                     Path.Combine(s.RunDir, RunDirectory.ReportFile), s.Seed);
             }
         }
@@ -468,6 +500,7 @@ internal static class TrainCommand
         public bool Augment { get; init; }
         public float WeightDecay { get; init; }
         public bool EvaluateInitial { get; init; }
+        public bool FeatureSizedEmbedding { get; init; }
     }
 
     private static string ModelName(ModelKind kind) => Recipes.ModelName(kind);

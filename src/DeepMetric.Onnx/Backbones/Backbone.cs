@@ -81,7 +81,7 @@ public sealed class Backbone
             }
             string graphPath = BuiltInBackbones.Locate(info) ?? throw NotInstalled(info, info.RelativePath);
             string prepPath = BuiltInBackbones.LocatePreprocess(info) ?? throw NotInstalled(info, info.PreprocessRelativePath!);
-            var graph = OnnxModule.FromFile(graphPath);
+            var graph = size == 224 ? OnnxModule.FromFile(graphPath) : WithGlobalFinalPool(graphPath);
             var preprocess = BackbonePreprocess.FromMeanImageGraph(size, OnnxModule.FromFile(prepPath));
             return Create(info.Name, info, graph, preprocess);
         }
@@ -93,6 +93,38 @@ public sealed class Backbone
         }
         int side = inputSize ?? (declared[2] > 0 ? declared[2] : 224);
         return Create(Path.GetFullPath(nameOrPath), null, file, BackbonePreprocess.ImageNet(side));
+    }
+
+    // ResNet18.onnx ends with a fixed 7×7 AveragePool: global pooling at 224 px, a window that does not fit smaller
+    // inputs. The same pooling at any size is GlobalAveragePool, so the last AveragePool is read as that.
+    private static OnnxModule WithGlobalFinalPool(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new OnnxImportException($"Cannot read the ONNX file '{path}': {e.Message}", e);
+        }
+        Proto.ModelProto model;
+        try
+        {
+            model = Proto.ModelProto.Parser.ParseFrom(bytes);
+        }
+        catch (Google.Protobuf.InvalidProtocolBufferException e)
+        {
+            throw new OnnxImportException($"'{path}' is not a valid ONNX model (truncated or not ONNX): {e.Message}", e);
+        }
+        var last = model.Graph?.Node.LastOrDefault(n => n.OpType == "AveragePool");
+        if (last is null)
+        {
+            return Import.OnnxGraphLoader.Load(bytes, path);
+        }
+        last.OpType = "GlobalAveragePool";
+        last.Attribute.Clear();
+        return Import.OnnxGraphLoader.Load(Google.Protobuf.MessageExtensions.ToByteArray(model), path);
     }
 
     private static FileNotFoundException NotInstalled(BackboneInfo info, string relative) => new(
