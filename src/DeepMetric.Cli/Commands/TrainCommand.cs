@@ -139,14 +139,18 @@ internal static class TrainCommand
     // training classes lets that initial model win when training on the seen classes hurts the unseen ones.
     private static TrainSettings WithBackboneDefaults(ParseResult p, BackboneOptions backbones, Option<int> embeddingSize, Option<double> validationFraction,
         Option<string> validationHoldout, Option<bool> evaluateInitial, Option<int> patience, TrainSettings s) =>
-        p.GetValue(backbones.Backbone) is null ? s : s with
+        p.GetValue(backbones.Backbone) is null ? s : (s with
         {
-            FeatureSizedEmbedding = p.GetResult(embeddingSize) is null,
-            ValidationFraction = p.GetResult(validationFraction) is null ? 0.4 : s.ValidationFraction,
-            HoldOutClasses = p.GetResult(validationHoldout) is null || s.HoldOutClasses,
-            EvaluateInitial = p.GetResult(evaluateInitial) is null || s.EvaluateInitial,
-            Patience = p.GetResult(patience) is null ? 1 : s.Patience,
-        };
+            FeatureSizedEmbedding = !Given(p, embeddingSize),
+            ValidationFraction = !Given(p, validationFraction) ? 0.4 : s.ValidationFraction,
+            HoldOutClasses = !Given(p, validationHoldout) || s.HoldOutClasses,
+        }) is var b && b.ValidationFraction > 0 ? b with
+        {
+            EvaluateInitial = !Given(p, evaluateInitial) || s.EvaluateInitial,
+            Patience = !Given(p, patience) ? 1 : s.Patience,
+        } : b;
+
+    private static bool Given(ParseResult p, Option option) => p.GetResult(option) is { Implicit: false };
 
     private static int Run(CliContext context, ParseResult parseResult, DataSourceOptions dataSource, SamplerOptions samplers, BackboneOptions backbones, TrainSettings s)
     {

@@ -263,6 +263,19 @@ public sealed class Backbone
     /// <summary>The full model: this backbone's trunk with <paramref name="head"/> (parameters trunk.2.… and embedder.…).</summary>
     public EmbeddingModel WithHead(Module head) => new(Trunk, head);
 
+    /// <summary>
+    /// <paramref name="model"/>'s trunk under a fresh, uncentred <see cref="Head"/> of the same size: the baseline a
+    /// trained backbone model is compared with.
+    /// </summary>
+    /// <exception cref="ArgumentException">The model's head does not start with a Linear layer.</exception>
+    public static EmbeddingModel WithInitialHead(EmbeddingModel model, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var linear = (model.Embedder as Sequential)?.Children().OfType<Linear>().FirstOrDefault()
+            ?? throw new ArgumentException("A backbone model's head starts with a Linear layer.", nameof(model));
+        return new EmbeddingModel(model.Trunk, Head(linear.InFeatures, linear.OutFeatures, default, seed));
+    }
+
     /// <summary>Safetensors metadata that lets <see cref="Load"/> rebuild the model.</summary>
     /// <param name="embeddingSize">Embedding dimension of the head.</param>
     /// <param name="channels">Channels of the images the model takes.</param>
