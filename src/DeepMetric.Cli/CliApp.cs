@@ -85,6 +85,9 @@ internal static class CliApp
         root.Add(CalibrateCommand.Create(context));
         root.Add(DedupCommand.Create(context));
         root.Add(ReportCommand.Create(context));
+        root.Add(BackbonesCommand.Create(context));
+        // Saved backbone models (train --backbone) load wherever weights are read: eval, embed, report, export.
+        ModelLoader.RegisterLoader(Onnx.Backbones.Backbone.Load);
 
         // With no command, show the help rather than an error.
         root.SetAction(parseResult => root.Parse(["--help"]).Invoke(new InvocationConfiguration { Output = context.Output }));

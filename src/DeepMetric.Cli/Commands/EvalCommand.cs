@@ -74,7 +74,9 @@ internal static class EvalCommand
 
         var data = dataSource.Load(parseResult, loaded);
         var test = splitName != Seen ? data.Test : data.FashionMnist is { } all ? all.SeenClassesSplit().Test : data.Train;
-        var untrained = ModelLoader.Create(kind, size, loaded.InputChannels, loaded.InputHeight, loaded.InputWidth, seed);
+        var untrained = kind == Onnx.Backbones.Backbone.ModelKind
+            ? Onnx.Backbones.Backbone.WithInitialHead(trained, seed)   // the pretrained backbone with an untrained head
+            : ModelLoader.Create(kind, size, loaded.InputChannels, loaded.InputHeight, loaded.InputWidth, seed);
 
         int[]? superClasses = data.FashionMnist is not null ? SamplerOptions.FashionMnistSuperClasses : null;
         long t0 = Stopwatch.GetTimestamp();

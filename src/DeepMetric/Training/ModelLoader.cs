@@ -32,6 +32,26 @@ public static class ModelLoader
 
     private const string ProjectionMatrix = "trunk.shortcut.2.matrix";
 
+    private static readonly Lock s_loadersLock = new();
+    private static Func<string, IReadOnlyDictionary<string, string>, IReadOnlyDictionary<string, Tensors.Tensor>, LoadedModel?>[] s_loaders = [];
+
+    /// <summary>
+    /// Registers a loader of architectures defined outside this assembly (such as ONNX backbones with a head): given the
+    /// file's path, metadata and tensors it returns the model, or null for files that are not its own. Tried in order
+    /// before the built-in architectures when no kind is given. Registering the same delegate twice has no effect.
+    /// </summary>
+    public static void RegisterLoader(Func<string, IReadOnlyDictionary<string, string>, IReadOnlyDictionary<string, Tensors.Tensor>, LoadedModel?> loader)
+    {
+        ArgumentNullException.ThrowIfNull(loader);
+        lock (s_loadersLock)
+        {
+            if (!s_loaders.Contains(loader))
+            {
+                s_loaders = [.. s_loaders, loader];
+            }
+        }
+    }
+
     /// <summary>The file name <c>train --run-dir</c> gives the weights.</summary>
     public const string WeightsFileName = "model.safetensors";
 
@@ -111,6 +131,16 @@ public static class ModelLoader
             throw new FileNotFoundException($"Weights file '{path}' not found (train with --run-dir to write {WeightsFileName}).", path);
         }
         var saved = Safetensors.Load(path);
+        if (kind is null)
+        {
+            foreach (var loader in Volatile.Read(ref s_loaders))
+            {
+                if (loader(path, saved.Metadata, saved.Tensors) is { } external)
+                {
+                    return external;
+                }
+            }
+        }
         var config = ReadConfig(path);
         string resolvedKind = kind
             ?? Known(saved.Metadata.GetValueOrDefault("model"))
