@@ -32,8 +32,19 @@ internal sealed class AtomicFile : IDisposable
     {
         if (!_committed)
         {
-            Stream.Dispose();
-            File.Delete(_temp);
+            try
+            {
+                // Closing flushes what is still buffered, which fails again on a full disk: the temporary file must
+                // go all the same, and the error that brought us here is the one the caller sees.
+                Stream.Dispose();
+            }
+            catch (IOException)
+            {
+            }
+            finally
+            {
+                File.Delete(_temp);
+            }
         }
     }
 }

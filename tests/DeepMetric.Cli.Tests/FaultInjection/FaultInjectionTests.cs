@@ -280,4 +280,30 @@ public sealed class FaultInjectionTests : IDisposable
         Assert.Equal("", output);
         AssertOneLineError(err, "/proc/deepmetric-no-such-dir");
     }
+
+    [FullDiskFact]
+    public void AFullDiskFailsTheWriteAndKeepsThePreviousFile()
+    {
+        // A 64 KB disk holds the small index but not the one of 30,000 rows: the write must fail with the file's name,
+        // and the previous index must still load, with no temporary file left beside it.
+        using var disk = TinyDisk.Mount(64);
+        string target = Path.Combine(disk.Path, "target.idx");
+        Assert.Equal(0, Run("index", "--store", SmallStore("small.dme"), "--output", target).Code);
+        string big = Path.Combine(_dir, "big.dme");
+        var v = new float[30000 * 8];
+        var rng = new Random(5);
+        for (int i = 0; i < v.Length; i++)
+        {
+            v[i] = (float)rng.NextDouble();
+        }
+        EmbeddingStore.Write(big, v, 8, Enumerable.Range(0, 30000).Select(i => $"r{i}").ToArray(), [], new EmbeddingMetadata("m", VectorMetric.L2, "none"));
+
+        var (code, output, err) = Run("index", "--store", big, "--output", target);
+
+        Assert.Equal(1, code);
+        Assert.Equal("", output);
+        AssertOneLineError(err, target);
+        Assert.Equal(6, VectorIndexes.Load(target).Count);
+        Assert.Equal(["target.idx"], Directory.GetFiles(disk.Path).Select(Path.GetFileName));
+    }
 }
