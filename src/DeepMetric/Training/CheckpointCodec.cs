@@ -77,7 +77,7 @@ internal static class CheckpointCodec
         }
         foreach (var (name, rng) in trainer.CollectRandomSources())
         {
-            meta["rng." + name] = FormatRng(rng.GetState());
+            meta["rng." + name] = rng.GetState().ToText();
         }
         return new Checkpoint(tensors, meta);
     }
@@ -269,25 +269,17 @@ internal static class CheckpointCodec
         return o;
     }
 
-    private static string FormatRng(PrngState s) => string.Join(':',
-        s.S0.ToString("x16", CultureInfo.InvariantCulture), s.S1.ToString("x16", CultureInfo.InvariantCulture),
-        s.S2.ToString("x16", CultureInfo.InvariantCulture), s.S3.ToString("x16", CultureInfo.InvariantCulture),
-        s.HasSpareNormal ? "1" : "0", BitConverter.DoubleToInt64Bits(s.SpareNormal).ToString("x16", CultureInfo.InvariantCulture));
-
+    // PrngState owns the text encoding; the codec only adds which generator a bad entry belongs to.
     private static PrngState ParseRng(string text, string name)
     {
-        var parts = text.Split(':');
-        var words = new ulong[6];
-        bool ok = parts.Length == 6;
-        for (int i = 0; ok && i < 6; i++)
+        try
         {
-            ok = ulong.TryParse(parts[i], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out words[i]);
+            return PrngState.ParseText(text);
         }
-        if (!ok || (words[0] | words[1] | words[2] | words[3]) == 0 || words[4] > 1)
+        catch (InvalidDataException e)
         {
-            throw new InvalidDataException($"the state of generator '{name}' is malformed ('{text}').");
+            throw new InvalidDataException($"the state of generator '{name}' is malformed: {e.Message}", e);
         }
-        return new PrngState(words[0], words[1], words[2], words[3], words[4] == 1, BitConverter.Int64BitsToDouble((long)words[5]));
     }
 
     private static string Required(IReadOnlyDictionary<string, string> meta, string key) =>
