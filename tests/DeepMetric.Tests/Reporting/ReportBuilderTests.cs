@@ -14,21 +14,7 @@ public sealed class ReportBuilderTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    private static ImageDataset Images(int n, ulong seed)
-    {
-        var rng = new Prng(seed);
-        var pixels = new float[n * 16];
-        var labels = new int[n];
-        for (int i = 0; i < n; i++)
-        {
-            labels[i] = i % 4;
-            for (int t = 0; t < 16; t++)
-            {
-                pixels[(i * 16) + t] = Math.Clamp((0.2f * labels[i]) + (0.2f * (float)rng.NextNormal()) + (t == labels[i] ? 0.5f : 0f), 0f, 1f);
-            }
-        }
-        return new ImageDataset(pixels, labels, 1, 4, 4, ["zero", "one", "two", "three"]);
-    }
+    private static ImageDataset Images(int n, ulong seed) => FourClassImages.Create(n, seed, noise: 0.2f);
 
     private static Metrics M(double p1, double map) =>
         new(p1, new Dictionary<int, double> { [1] = p1, [2] = p1 + 0.05, [4] = 0.9, [8] = 0.95 }, 0.5, map, 0.6, 0.7, 48);

@@ -6,6 +6,8 @@ using DeepMetric.Reporting;
 using DeepMetric.Runs;
 using DeepMetric.Tensors.Random;
 
+using DeepMetric.Tests.TestUtil;
+
 namespace DeepMetric.Tests.Reporting;
 
 /// <summary>Issue 15 item 12: readable charts (page width, axis labels, class colours, loss scales) and the baselines in the report.</summary>
@@ -15,21 +17,7 @@ public sealed class ReportTrustTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    private static ImageDataset Images(int n, ulong seed)
-    {
-        var rng = new Prng(seed);
-        var pixels = new float[n * 16];
-        var labels = new int[n];
-        for (int i = 0; i < n; i++)
-        {
-            labels[i] = i % 4;
-            for (int t = 0; t < 16; t++)
-            {
-                pixels[(i * 16) + t] = Math.Clamp((0.2f * labels[i]) + (0.3f * (float)rng.NextNormal()) + (t == labels[i] ? 0.5f : 0f), 0f, 1f);
-            }
-        }
-        return new ImageDataset(pixels, labels, 1, 4, 4, ["zero", "one", "two", "three"]);
-    }
+    private static ImageDataset Images(int n, ulong seed) => FourClassImages.Create(n, seed, noise: 0.3f);
 
     // CIELAB of an sRGB colour (D65), written out here rather than taken from the code under test.
     private static (double L, double A, double B) Lab(string hex)
