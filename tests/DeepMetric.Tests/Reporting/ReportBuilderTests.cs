@@ -135,7 +135,7 @@ public sealed class ReportBuilderTests : IDisposable
     [Fact]
     public void ComparisonRows_OneRowPerRun_InOrder()
     {
-        var rows = ReportBuilder.ComparisonRows(
+        var rows = ReportHtmlRenderer.ComparisonRows(
         [
             new RunSummary("r1", "mlp", 1234, 5.25, M(0.5, 0.25), new ClusteringScores(0.1, 0.05, 4), null, null),
             new RunSummary("r2", "cnn", 99, double.NaN, M(0.75, 0.5), new ClusteringScores(0.3, 0.2, 4), M(0.9, 0.8), new ClusteringScores(0.5, 0.4, 4)),

@@ -78,8 +78,8 @@ public sealed class ReportTrustTests : IDisposable
     [InlineData(new[] { 0.0, 0.0 }, new[] { 1.0, 1.0 }, true)]
     public void LossesOnDifferentScalesGetOneChartEach(double[] a, double[] b, bool separate)
     {
-        Assert.Equal(separate, ReportBuilder.LossScalesDiffer([a, b]));
-        Assert.False(ReportBuilder.LossScalesDiffer([a]));
+        Assert.Equal(separate, ReportHtmlRenderer.LossScalesDiffer([a, b]));
+        Assert.False(ReportHtmlRenderer.LossScalesDiffer([a]));
     }
 
     private string MakeRun(string name, double lossScale, RunBaseline? baseline)
