@@ -43,17 +43,7 @@ internal static class ShapeUtil
         return a;
     }
 
-    public static int[] Strides(int[] dims)
-    {
-        var s = new int[dims.Length];
-        int acc = 1;
-        for (int i = dims.Length - 1; i >= 0; i--)
-        {
-            s[i] = acc;
-            acc *= dims[i];
-        }
-        return s;
-    }
+    public static int[] Strides(int[] dims) => TensorShape.Strides(dims);
 
     public static int FlatIndex(int[] dims, int[] index)
     {

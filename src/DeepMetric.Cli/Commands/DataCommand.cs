@@ -22,7 +22,7 @@ internal static class DataCommand
         };
         split.AcceptOnlyFromAmong(Full, OpenSet, Seen);
 
-        var command = new Command("data", "Print a summary of the Fashion-MNIST data: location, image size, pixel statistics and images per class.");
+        var command = new Command("data", "Print a summary of Fashion-MNIST (--data-dir, else the shipped subset): location, image size, pixel statistics and images per class. 'data glyphs' summarises the glyph set, the default data of train, eval and embed.");
         command.Add(split);
         command.Add(GlyphsDataCommand.Create(context));
         command.SetAction(parseResult => Run(context, parseResult, parseResult.GetValue(split) ?? Full));

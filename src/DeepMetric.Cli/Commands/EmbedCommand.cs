@@ -7,7 +7,7 @@ using DeepMetric.Search;
 namespace DeepMetric.Cli.Commands;
 
 /// <summary>
-/// <c>deepmetric embed</c>: runs saved weights over a Fashion-MNIST split and writes an embedding store
+/// <c>deepmetric embed</c>: runs saved weights over a split of the data (default: the shipped glyph set) and writes an embedding store
 /// (ids <c>train/000123</c> or <c>test/000123</c> — the image's index in its IDX file — labels, and metadata).
 /// </summary>
 internal static class EmbedCommand
@@ -25,7 +25,7 @@ internal static class EmbedCommand
         var embeddingSize = new Option<int?>("--embedding-size") { Description = "Embedding dimension (default: from the file or config.json)", HelpName = "n" };
         var split = new Option<string>("--split")
         {
-            Description = "Images: 'train', 'test' or 'open-set-test' (test images of the unseen classes 5-9); other --data: the training set, or the test set for both others",
+            Description = "Fashion-MNIST: 'train', 'test' or 'open-set-test' (test images of the unseen classes 5-9); any other data (the default glyph set too): the training set for 'train', else the test set",
             DefaultValueFactory = _ => Test,
             HelpName = "name",
         };
@@ -34,7 +34,7 @@ internal static class EmbedCommand
         var output = new Option<FileInfo>("--output", "-o") { Description = "Embedding store to write (.dme)", HelpName = "file", Required = true };
         var dataSource = new DataSourceOptions(context.Options, allowTensorFile: true);
 
-        var command = new Command("embed", "Run saved weights over a Fashion-MNIST split and write an embedding store.")
+        var command = new Command("embed", "Run saved weights over a split of the data (default: the shipped glyph set; see --data) and write an embedding store.")
         {
             weights, backbone, model, embeddingSize, split, metric, output,
         };

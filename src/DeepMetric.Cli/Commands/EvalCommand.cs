@@ -10,7 +10,7 @@ namespace DeepMetric.Cli.Commands;
 
 /// <summary>
 /// <c>deepmetric eval</c>: loads saved weights (the <c>model.safetensors</c> of a <c>train --run-dir</c>) and reports
-/// retrieval and clustering metrics on Fashion-MNIST test images, beside the untrained network and the raw pixels.
+/// retrieval and clustering metrics on the test images of the data (default: the shipped glyph set), beside the untrained network and the raw pixels.
 /// </summary>
 internal static class EvalCommand
 {
@@ -45,7 +45,7 @@ internal static class EvalCommand
         };
         var dataSource = new DataSourceOptions(context.Options);
 
-        var command = new Command("eval", "Evaluate saved weights on Fashion-MNIST test images, beside the untrained network and the raw pixels.")
+        var command = new Command("eval", "Evaluate saved weights on the test images of the data (default: the shipped glyph set; see --data), beside the untrained network and the raw pixels.")
         {
             weights, model, embeddingSize, split, seed, json, disentanglement,
         };

@@ -1,3 +1,5 @@
+using DeepMetric.Tensors;
+
 namespace DeepMetric.Onnx.Import;
 
 /// <summary>Row-major helpers for the small integer tensors of shape computations (no gradients).</summary>
@@ -62,7 +64,7 @@ internal static class IntOps
     {
         int rank = dims.Length;
         outDims = new int[rank];
-        var inStrides = Strides(dims);
+        var inStrides = TensorShape.Strides(dims);
         for (int i = 0; i < rank; i++)
         {
             outDims[i] = dims[perm[i]];
@@ -103,7 +105,7 @@ internal static class IntOps
     {
         int rank = outDims.Length, size = OnnxValue.ShapeOf(outDims);
         var strides = new int[rank];
-        var own = Strides(dims);
+        var own = TensorShape.Strides(dims);
         for (int i = 0; i < dims.Length; i++)
         {
             int o = rank - dims.Length + i;
@@ -139,18 +141,6 @@ internal static class IntOps
             r[i] = da == 1 ? db : da;
         }
         return r;
-    }
-
-    private static int[] Strides(int[] dims)
-    {
-        var s = new int[dims.Length];
-        int acc = 1;
-        for (int i = dims.Length - 1; i >= 0; i--)
-        {
-            s[i] = acc;
-            acc *= dims[i];
-        }
-        return s;
     }
 
     private static void Next(int[] idx, int[] dims)
