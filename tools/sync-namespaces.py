@@ -320,19 +320,19 @@ class Index:
                     self.all_namespaces.add(".".join(parts[:k]))
         self.split_partials = {k: v for k, v in partial_ns.items() if len(v) > 1}
 
-    def visible_types(self, project: Project) -> dict[str, set[str]]:
+    @staticmethod
+    def _visible(table: dict[str, dict[str, set[str]]], project: Project) -> dict[str, set[str]]:
         out: dict[str, set[str]] = {}
         for p in project.visible:
-            for name, nss in self.types.get(p, {}).items():
+            for name, nss in table.get(p, {}).items():
                 out.setdefault(name, set()).update(nss)
         return out
 
+    def visible_types(self, project: Project) -> dict[str, set[str]]:
+        return self._visible(self.types, project)
+
     def visible_ext(self, project: Project) -> dict[str, set[str]]:
-        out: dict[str, set[str]] = {}
-        for p in project.visible:
-            for name, nss in self.ext.get(p, {}).items():
-                out.setdefault(name, set()).update(nss)
-        return out
+        return self._visible(self.ext, project)
 
     def visible_namespaces(self, project: Project) -> set[str]:
         out: set[str] = set()
@@ -500,11 +500,7 @@ def rewrite_public_api(repo: str, projects: dict[str, Project], index: Index, ch
                 continue
             with open(path, encoding="utf-8") as f:
                 old = f.read()
-            own_types = {}
-            for pn in p.visible:
-                for name, nss in index.types.get(pn, {}).items():
-                    own_types.setdefault(name, set()).update(nss)
-            new = rewrite_qualified(old, own_types, index.visible_namespaces(p))
+            new = rewrite_qualified(old, index.visible_types(p), index.visible_namespaces(p))
             if new != old:
                 lines = new.split("\n")
                 head = [ln for ln in lines if ln.startswith("#")]

@@ -12,6 +12,9 @@ namespace DeepMetric.Data;
 /// holding the delimiter are not supported. Blank lines are skipped. Labels that are all non-negative integers
 /// are used as they are; otherwise each distinct label string is a class, numbered in ordinal order.
 /// </remarks>
+// Hand-parsed, for now. Measured side by side (20,000 rows × 128 floats + label, 5 repeats, Intel Xeon (lscpu: "Intel(R) Xeon(R) Processor"),
+// 2 shared vCPUs): this reader 3.0–4.0 s, Sep 0.18 (parse only, none of the checks below) 0.85–1.2 s, 2.6–4.0× faster.
+// Sep is worth adopting; it waits for a version that keeps every check and line-numbered message listed above.
 public static class CsvFeatureReader
 {
     /// <summary>Reads <paramref name="path"/>.</summary>

@@ -8,45 +8,26 @@ namespace DeepMetric.Reporting;
 /// What a report shows, computed and not yet drawn: each run's model loaded and evaluated on the test images, the
 /// baselines, the seeded PCA/t-SNE maps, distance pairs and nearest-neighbour thumbnails.
 /// </summary>
-internal sealed class ReportModel
+/// <param name="unseen">Test images of the classes not used in training.</param>
+/// <param name="seen">Test images of the training classes, or null.</param>
+/// <param name="modelFactory">Builds a run's network before its weights are loaded; null reads it from the weights file.</param>
+/// <param name="recallKs">Ks of Recall@K.</param>
+/// <param name="mapPoints">Most points in the PCA and t-SNE maps.</param>
+/// <param name="tsneOptions">t-SNE settings (seed replaced, perplexity capped).</param>
+/// <param name="pairCount">Positive and negative pairs each sampled.</param>
+/// <param name="queryCount">Queries in the neighbour grid.</param>
+/// <param name="neighbourCount">Neighbours per query.</param>
+/// <param name="seed">Seed of every sample.</param>
+internal sealed class ReportModel(IDataset unseen, IDataset? seen, Func<ReportRun, EmbeddingModel>? modelFactory, IReadOnlyList<int> recallKs,
+    int mapPoints, TSneOptions tsneOptions, int pairCount, int queryCount, int neighbourCount, ulong seed)
 {
     private Metrics? _rawPixels;
 
-    /// <summary>Creates the model of one report.</summary>
-    public ReportModel(IDataset unseen, IDataset? seen, Func<ReportRun, EmbeddingModel>? modelFactory, IReadOnlyList<int> recallKs,
-        int mapPoints, TSneOptions tsneOptions, int pairCount, int queryCount, int neighbourCount, ulong seed)
-    {
-        Unseen = unseen;
-        Seen = seen;
-        ModelFactory = modelFactory;
-        RecallKs = recallKs;
-        MapPoints = mapPoints;
-        TSneOptions = tsneOptions;
-        PairCount = pairCount;
-        QueryCount = queryCount;
-        NeighbourCount = neighbourCount;
-        Seed = seed;
-    }
+    public IDataset Unseen => unseen;
 
-    public IDataset Unseen { get; }
+    public IDataset? Seen => seen;
 
-    public IDataset? Seen { get; }
-
-    public Func<ReportRun, EmbeddingModel>? ModelFactory { get; }
-
-    public IReadOnlyList<int> RecallKs { get; }
-
-    public int MapPoints { get; }
-
-    public TSneOptions TSneOptions { get; }
-
-    public int PairCount { get; }
-
-    public int QueryCount { get; }
-
-    public int NeighbourCount { get; }
-
-    public ulong Seed { get; }
+    public int NeighbourCount => neighbourCount;
 
     /// <summary>Loads a run's model and evaluates it on the unseen (and seen) test images.</summary>
     /// <exception cref="InvalidDataException">The run's model cannot be built or loaded.</exception>
@@ -55,13 +36,13 @@ internal sealed class ReportModel
         EmbeddingModel model;
         try
         {
-            if (ModelFactory is null)
+            if (modelFactory is null)
             {
                 model = ModelLoader.Load(run.ModelPath).Model;
             }
             else
             {
-                model = ModelFactory(run);
+                model = modelFactory(run);
                 model.Load(run.ModelPath);
             }
         }
@@ -69,17 +50,17 @@ internal sealed class ReportModel
         {
             throw new InvalidDataException($"Cannot load the model of run '{run.Directory}' ({Path.GetFileName(run.ModelPath)}): {e.Message}", e);
         }
-        var ks = RecallKs.Where(k => k < Unseen.Count).ToArray();
+        var ks = recallKs.Where(k => k < Unseen.Count).ToArray();
         var unseenEmb = model.Embed(Unseen);
         var unseen = RetrievalMetrics.Compute(unseenEmb, Unseen.Labels, ks);
-        var unseenClusters = ClusteringMetrics.Compute(unseenEmb, Unseen.Labels, Seed);
+        var unseenClusters = ClusteringMetrics.Compute(unseenEmb, Unseen.Labels, seed);
         Metrics? seen = null;
         ClusteringScores? seenClusters = null;
         if (Seen is not null)
         {
             var seenEmb = model.Embed(Seen);
-            seen = RetrievalMetrics.Compute(seenEmb, Seen.Labels, RecallKs.Where(k => k < Seen.Count).ToArray());
-            seenClusters = ClusteringMetrics.Compute(seenEmb, Seen.Labels, Seed);
+            seen = RetrievalMetrics.Compute(seenEmb, Seen.Labels, recallKs.Where(k => k < Seen.Count).ToArray());
+            seenClusters = ClusteringMetrics.Compute(seenEmb, Seen.Labels, seed);
         }
         double trainSeconds = run.FinalMetrics.TryGetValue("train_seconds", out double t) ? t
             : run.Epochs.Count > 0 ? run.Epochs.Sum(e => e.TrainSeconds) : double.NaN;
@@ -94,7 +75,7 @@ internal sealed class ReportModel
     public EmbeddingMaps Maps(EvaluatedRun e)
     {
         int n = Unseen.Count;
-        int[] pick = ReportData.Subsample(n, MapPoints, Seed);
+        int[] pick = ReportData.Subsample(n, mapPoints, seed);
         var data = new float[pick.Length * e.Dim];
         var labels = new int[pick.Length];
         for (int i = 0; i < pick.Length; i++)
@@ -105,10 +86,10 @@ internal sealed class ReportModel
         var pca = Pca.Fit(data, pick.Length, e.Dim);
         var pcaXy = pca.Transform(data, pick.Length);
         float[]? tsne = null;
-        double perplexity = TSneOptions.Perplexity;
+        double perplexity = tsneOptions.Perplexity;
         if (pick.Length >= 4 && pick.Length <= TSne.MaxPoints)
         {
-            var options = TSneOptions with { Seed = Seed, Perplexity = Math.Min(TSneOptions.Perplexity, (pick.Length - 1) / 3.0) };
+            var options = tsneOptions with { Seed = seed, Perplexity = Math.Min(tsneOptions.Perplexity, (pick.Length - 1) / 3.0) };
             tsne = TSne.Embed(data, pick.Length, e.Dim, options);
             perplexity = options.Perplexity;
         }
@@ -117,14 +98,14 @@ internal sealed class ReportModel
 
     /// <summary>Seeded same-class and different-class pairs of the run's test embeddings, with their distances.</summary>
     public (PairSample Positive, PairSample Negative) Pairs(EvaluatedRun e) =>
-        ReportData.SamplePairs(e.Embeddings, e.Dim, Unseen.Labels, PairCount, Seed);
+        ReportData.SamplePairs(e.Embeddings, e.Dim, Unseen.Labels, pairCount, seed);
 
     /// <summary>Seeded test queries and their nearest test images (by the run's embeddings) as thumbnails.</summary>
     public NeighbourSample Neighbours(EvaluatedRun e)
     {
         int n = Unseen.Count;
-        int[] queries = ReportData.Subsample(n, QueryCount, Seed ^ 0x9E3779B97F4A7C15UL);
-        var neighbours = ReportData.NearestNeighbours(e.Embeddings, e.Dim, n, queries, NeighbourCount);
+        int[] queries = ReportData.Subsample(n, queryCount, seed ^ 0x9E3779B97F4A7C15UL);
+        var neighbours = ReportData.NearestNeighbours(e.Embeddings, e.Dim, n, queries, neighbourCount);
         var rows = new List<ThumbnailRow>(queries.Length);
         int correct = 0, total = 0;
         for (int q = 0; q < queries.Length; q++)
