@@ -1,5 +1,8 @@
 namespace DeepMetric.Tensors;
 
+// Kept rather than taking MathNet.Numerics 5.0 for it: on 1,800 points (x from 1e-6 to 0.999, a and b from 0.5 to 512)
+// against mpmath at 40 digits both reach a largest relative error of 1e-12 (ours 8.4e-13, MathNet 9.9e-13), and
+// 36,000 calls take the same time within noise (MathNet/ours 0.8-1.8 over 5 repeats, 2 shared Xeon vCPUs).
 public static partial class SpecialFunctions
 {
     private const int BetaCfMaxIterations = 10_000;
