@@ -39,7 +39,7 @@ internal sealed class BackboneOptions
 
     internal Option<int> Finetune { get; } = new("--finetune")
     {
-        Description = "Fine-tune the last N blocks of the backbone (residual units: 8 in resnet18-imagenet) with the head, on images instead of cached features; its batch-norm statistics stay frozen",
+        Description = "Fine-tune the last N blocks of the backbone (residual units: 9 in resnet18-imagenet, whose last 3 form the 512-channel stage) with the head, on images instead of cached features; its batch-norm statistics stay frozen",
         HelpName = "N",
     };
 

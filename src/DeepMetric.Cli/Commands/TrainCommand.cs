@@ -164,6 +164,7 @@ internal static class TrainCommand
     {
         Validate(s);
         var backbone = backbones.Open(parseResult);
+        var (finetuneBlocks, backboneLr) = backbones.FinetuneSettings(parseResult, backbone, s.Lr);
         if (backbone is not null && s.FeatureSizedEmbedding)
         {
             s = s with { EmbeddingSize = backbone.FeatureDimension };
@@ -194,7 +195,6 @@ internal static class TrainCommand
         var (channels, height, width) = DatasetSummary.Shape(train);
         var imageTest = test;
         EmbeddingModel? headOnly = null;
-        var (finetuneBlocks, backboneLr) = backbones.FinetuneSettings(parseResult, backbone, s.Lr);
         IReadOnlyList<Tensors.Tensor>? finetuned = null;
         if (backbone is not null)
         {

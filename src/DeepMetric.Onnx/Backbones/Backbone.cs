@@ -274,8 +274,8 @@ public sealed class Backbone
     private static IReadOnlyList<string>? DatasetIds(IDataset data) => data is FeatureDataset f ? f.Ids : null;
 
     /// <summary>
-    /// Number of blocks fine-tuning counts in: residual units delimited by the graph's residual <c>Add</c> nodes (8 for
-    /// ResNet-18, the stem joined to the first), or one per convolution or matrix product in a graph without residual
+    /// Number of blocks fine-tuning counts in: residual units delimited by the graph's residual <c>Add</c> nodes (9 in
+    /// the built-in ResNet-18, a CNTK export with 2, 2, 2 and 3 units per stage; the stem joins the first), or one per convolution or matrix product in a graph without residual
     /// connections.
     /// </summary>
     public int BlockCount => BackboneBlocks.Of(Graph).Count;
