@@ -9,14 +9,15 @@ using DeepMetric.Tensors.Optim;
 namespace DeepMetric.Cli.Commands;
 
 /// <summary>
-/// <c>train --backbone</c>: a pretrained ONNX backbone with an embedding head. The backbone stays frozen, its features
-/// are computed once per image and the head trains on them at MLP speed.
+/// <c>train --backbone</c>: a pretrained ONNX backbone with an embedding head. By default the backbone stays frozen, its
+/// features are computed once per image (and per augmented view) and the head trains on them at MLP speed;
+/// <c>--finetune N</c> trains its last N blocks with the head, at their own learning rate.
 /// </summary>
 internal sealed class BackboneOptions
 {
     internal Option<string?> Backbone { get; } = new("--backbone")
     {
-        Description = "Pretrained backbone under an embedding head (Linear → L2Normalize): a name from 'deepmetric backbones' (resnet18-imagenet) or an .onnx file; frozen, its features computed once per image",
+        Description = "Pretrained backbone under an embedding head (Linear → L2Normalize): a name from 'deepmetric backbones' (resnet18-imagenet) or an .onnx file; frozen (its features computed once per image) unless --finetune",
         HelpName = "name|file.onnx",
     };
 
@@ -28,7 +29,7 @@ internal sealed class BackboneOptions
 
     internal Option<bool> Freeze { get; } = new("--freeze-backbone")
     {
-        Description = "Keep the backbone frozen and train the head on cached features (the only mode so far; the default with --backbone)",
+        Description = "Keep the backbone frozen and train the head on cached features (the default with --backbone; --finetune N trains its last N blocks instead)",
     };
 
     internal Option<string?> Features { get; } = new("--backbone-features")
@@ -57,7 +58,7 @@ internal sealed class BackboneOptions
     };
 
     /// <summary>The features <c>train --backbone</c> reads unless told (chosen on held-out training classes; docs/onnx.md).</summary>
-    internal const string DefaultFeatures = "stages=1,pool=avg";
+    internal const string DefaultFeatures = "stages=2,pool=gem";
 
     internal void AddTo(Command command)
     {
@@ -221,8 +222,15 @@ internal sealed class BackboneOptions
         {
             // The baseline the head has to keep: the backbone's own features, normalised, neither centred nor trained.
             var m = RetrievalMetrics.Compute(Normalized(testFeatures), testFeatures.Labels);
+            string onValidation = "";
+            if (validationFeatures is not null)
+            {
+                // The initial (identity) head's figure that model selection compares every trained epoch with.
+                var v = RetrievalMetrics.Compute(Normalized(validationFeatures), validationFeatures.Labels);
+                onValidation = string.Create(CultureInfo.InvariantCulture, $"; on the validation classes: P@1 {v.PrecisionAt1:F4}, MAP@R {v.MapAtR:F4}");
+            }
             log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"frozen backbone features alone (L2-normalised) on the test classes: P@1 {m.PrecisionAt1:F4}, MAP@R {m.MapAtR:F4}"));
+                $"frozen backbone features alone ({backbone.Features}, L2-normalised) on the test classes: P@1 {m.PrecisionAt1:F4}, MAP@R {m.MapAtR:F4}{onValidation}"));
         }
         // Not centred: measured on Fashion-MNIST at 128 px, centring on the training classes' mean lowered the unseen
         // classes' MAP@R (0.459 → 0.403), so the head starts from the plain features.
