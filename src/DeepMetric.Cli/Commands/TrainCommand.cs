@@ -284,7 +284,8 @@ internal static class TrainCommand
 
         long e0 = Stopwatch.GetTimestamp();
         var untrained = UntrainedMetrics(s, trainer, test, train);
-        var rawPixels = Baselines.RawPixelMetrics(test, s_ks);
+        // Pixels even when a backbone replaced the test images by their cached features.
+        var rawPixels = Baselines.RawPixelMetrics(imageTest, s_ks);
         double baselineSeconds = Stopwatch.GetElapsedTime(e0).TotalSeconds;
 
         var results = Fit(trainer, train, validation, s.Epochs, chatty, output, context.ProgressInterval);
