@@ -172,6 +172,7 @@ public sealed class BackboneFinetuneTests : IDisposable
     [InlineData("--backbone-lr", "1e-4", "--finetune")]
     [InlineData("--backbone-features", "stages=5", "--backbone-features")]
     [InlineData("--backbone-views", "0", "--backbone-views")]
+    [InlineData("--backbone-views", "2", "--augment")]
     public void Bad_finetune_options_fail_in_one_line_with_exit_code_2_and_write_nothing(string option, string value, string expected)
     {
         string root = WriteImages(), run = P("bad-run");

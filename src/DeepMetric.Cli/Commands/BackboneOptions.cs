@@ -74,7 +74,7 @@ internal sealed class BackboneOptions
     /// <summary>
     /// Blocks to fine-tune (0: frozen) and their learning rate, checked against <paramref name="backbone"/>.
     /// </summary>
-    internal (int Blocks, float Lr) FinetuneSettings(ParseResult parseResult, Backbone? backbone, float headLr)
+    internal (int Blocks, float Lr) FinetuneSettings(ParseResult parseResult, Backbone? backbone, float headLr, bool augment)
     {
         int blocks = parseResult.GetValue(Finetune);
         float? lr = parseResult.GetValue(BackboneLr);
@@ -90,6 +90,10 @@ internal sealed class BackboneOptions
         if (views <= 0)
         {
             throw new UsageException($"--backbone-views must be positive; got {views}.");
+        }
+        if (!augment && parseResult.GetResult(Views) is { Implicit: false })
+        {
+            throw new UsageException("--backbone-views sets the augmented views per image; give --augment too.");
         }
         if (blocks < 0)
         {

@@ -164,7 +164,7 @@ internal static class TrainCommand
     {
         Validate(s);
         var backbone = backbones.Open(parseResult);
-        var (finetuneBlocks, backboneLr) = backbones.FinetuneSettings(parseResult, backbone, s.Lr);
+        var (finetuneBlocks, backboneLr) = backbones.FinetuneSettings(parseResult, backbone, s.Lr, s.Augment);
         if (backbone is not null && s.FeatureSizedEmbedding)
         {
             s = s with { EmbeddingSize = backbone.FeatureDimension };
