@@ -164,6 +164,7 @@ internal static class TrainCommand
     {
         Validate(s);
         var backbone = backbones.Open(parseResult);
+        var (finetuneBlocks, backboneLr) = backbones.FinetuneSettings(parseResult, backbone, s.Lr, s.Augment);
         if (backbone is not null && s.FeatureSizedEmbedding)
         {
             s = s with { EmbeddingSize = backbone.FeatureDimension };
@@ -194,13 +195,20 @@ internal static class TrainCommand
         var (channels, height, width) = DatasetSummary.Shape(train);
         var imageTest = test;
         EmbeddingModel? headOnly = null;
+        IReadOnlyList<Tensors.Tensor>? finetuned = null;
         if (backbone is not null)
         {
-            if (s.Augment)
+            if (finetuneBlocks > 0)
             {
-                throw new UsageException("--augment with --backbone is not supported yet (features are cached once per image).");
+                // Fine-tuning trains on images through the backbone; its batch norms keep the imported statistics.
+                finetuned = backbone.Unfreeze(finetuneBlocks);
+                headOnly = backbone.WithHead(Onnx.Backbones.Backbone.Head(backbone.FeatureDimension, s.EmbeddingSize, default, s.Seed));
             }
-            (train, validation, test, headOnly) = BackboneOptions.Prepare(backbone, train, validation, test, s.EmbeddingSize, s.Seed, !s.Quiet && !s.Json ? context.Output : null);
+            else
+            {
+                (train, validation, test, headOnly) = BackboneOptions.Prepare(backbone, train, validation, test, s.EmbeddingSize, s.Seed,
+                    !s.Quiet && !s.Json ? context.Output : null, s.Augment ? parseResult.GetValue(backbones.Views) : 0);
+            }
             s = s with { Model = "backbone:" + backbone.Reference };
         }
         var (sampler, batchDescription) = samplers.Create(parseResult, data with { Train = train }, s.Loss, s.BatchSize, s.MPerClass, s.Seed);
@@ -217,7 +225,9 @@ internal static class TrainCommand
         var loss = LossRegistry.CreateLoss(s.Loss, lossSettings);
         var miner = LossRegistry.CreateMiner(s.Miner, lossSettings);
         int iterationsPerEpoch = Math.Min(s.IterationsPerEpoch == 0 ? int.MaxValue : s.IterationsPerEpoch, sampler.BatchesPerEpoch);
-        Func<IReadOnlyList<Tensors.Tensor>, Optimizer> optimizer = s.WeightDecay > 0
+        Func<IReadOnlyList<Tensors.Tensor>, Optimizer> optimizer = finetuned is not null
+            ? p => BackboneOptions.FinetuneOptimizer(p, finetuned, backboneLr, s.Lr, s.WeightDecay)
+            : s.WeightDecay > 0
             ? p => new AdamW(p, lr: s.Lr, weightDecay: s.WeightDecay)
             : p => new Adam(p, lr: s.Lr);
         var trainer = new Trainer(embeddingModel, loss, miner, optimizer, sampler)
@@ -264,7 +274,7 @@ internal static class TrainCommand
             output.WriteLine(data.Description);
             output.WriteLine(Invariant($"train: {data.TrainClasses}, {train.Count:N0} images; test: {data.TestClasses}, {test.Count:N0} images"));
             output.WriteLine(Invariant(
-                $"{s.Model} ({embeddingModel.ParameterCount:N0} parameters, embedding {s.EmbeddingSize}), loss {s.Loss}, miner {s.Miner}, batch {batchDescription}, {(s.WeightDecay > 0 ? $"AdamW lr {s.Lr:G} weight decay {s.WeightDecay:G}" : $"Adam lr {s.Lr:G}")}{(s.Augment ? (train is ImageFolderDataset ? ", random-resized-crop+flip augmentation" : ", crop+flip augmentation") : "")}, {s.Epochs} epoch(s) × {iterationsPerEpoch} iterations, seed {s.Seed}"));
+                $"{s.Model} ({embeddingModel.ParameterCount:N0} parameters, embedding {s.EmbeddingSize}), loss {s.Loss}, miner {s.Miner}, batch {batchDescription}, {(s.WeightDecay > 0 ? $"AdamW lr {s.Lr:G} weight decay {s.WeightDecay:G}" : $"Adam lr {s.Lr:G}")}{(finetuned is null ? "" : $", last {finetuneBlocks} backbone block(s) fine-tuned at lr {backboneLr:G}")}{(s.Augment ? (train is ImageFolderDataset ? ", random-resized-crop+flip augmentation" : ", crop+flip augmentation") : "")}, {s.Epochs} epoch(s) × {iterationsPerEpoch} iterations, seed {s.Seed}"));
         }
         if (s.RunDir is not null && s.Resume is null)
         {
@@ -274,7 +284,8 @@ internal static class TrainCommand
 
         long e0 = Stopwatch.GetTimestamp();
         var untrained = UntrainedMetrics(s, trainer, test, train);
-        var rawPixels = Baselines.RawPixelMetrics(test, s_ks);
+        // Pixels even when a backbone replaced the test images by their cached features.
+        var rawPixels = Baselines.RawPixelMetrics(imageTest, s_ks);
         double baselineSeconds = Stopwatch.GetElapsedTime(e0).TotalSeconds;
 
         var results = Fit(trainer, train, validation, s.Epochs, chatty, output, context.ProgressInterval);

@@ -22,15 +22,24 @@ public sealed class Backbone
     /// <summary>Metadata key: the backbone's input side.</summary>
     public const string InputSizeKey = "backbone_input_size";
 
-    private Backbone(string reference, BackboneInfo? info, OnnxModule graph, BackbonePreprocess preprocess, int featureDimension)
+    /// <summary>Metadata key: how features are read from the graph (<see cref="BackboneFeatures.ToString"/>).</summary>
+    public const string FeaturesKey = "backbone_features";
+
+    private Backbone(string reference, BackboneInfo? info, OnnxModule graph, BackbonePreprocess preprocess, BackboneFeatures features, int featureDimension)
     {
         Reference = reference;
         Info = info;
         Graph = graph;
         Preprocess = preprocess;
+        Features = features;
         FeatureDimension = featureDimension;
-        Trunk = new Sequential(preprocess, graph, new Flatten());
+        Trunk = features.Flip
+            ? new Sequential(new FlipAveraged(new Sequential(preprocess, graph)), new Flatten())
+            : new Sequential(preprocess, graph, new Flatten());
     }
+
+    /// <summary>How the features are read from the graph.</summary>
+    public BackboneFeatures Features { get; }
 
     /// <summary>The built-in name or the ONNX file path it was opened from.</summary>
     public string Reference { get; }
@@ -59,12 +68,18 @@ public sealed class Backbone
     /// </summary>
     /// <param name="nameOrPath">A built-in name or an .onnx path.</param>
     /// <param name="inputSize">Square input side; null for the backbone's default (224 for files that do not fix it).</param>
+    /// <param name="features">How features are read from the graph; null for its own output (<see cref="BackboneFeatures.Plain"/>).</param>
     /// <exception cref="ArgumentException">Unknown name, unusable input size, or a graph that does not run at that size; the message says why.</exception>
     /// <exception cref="FileNotFoundException">The files of a built-in backbone are not installed.</exception>
     /// <exception cref="OnnxImportException">The file is not an importable ONNX model.</exception>
-    public static Backbone Open(string nameOrPath, int? inputSize = null)
+    public static Backbone Open(string nameOrPath, int? inputSize = null, BackboneFeatures? features = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(nameOrPath);
+        features ??= BackboneFeatures.Plain;
+        if (features.Stages is not (1 or 2))
+        {
+            throw new ArgumentException($"Backbone features read 1 or 2 stages; got {features.Stages}.", nameof(features));
+        }
         var info = BuiltInBackbones.Find(nameOrPath);
         if (info is null && !File.Exists(nameOrPath))
         {
@@ -81,23 +96,23 @@ public sealed class Backbone
             }
             string graphPath = BuiltInBackbones.Locate(info) ?? throw NotInstalled(info, info.RelativePath);
             string prepPath = BuiltInBackbones.LocatePreprocess(info) ?? throw NotInstalled(info, info.PreprocessRelativePath!);
-            var graph = size == 224 ? OnnxModule.FromFile(graphPath) : WithGlobalFinalPool(graphPath);
+            // ResNet18.onnx ends with a fixed 7×7 AveragePool: global pooling at 224 px, a window that does not fit
+            // smaller inputs. The same pooling at any size is GlobalAveragePool.
+            var graph = size == 224 && features.IsPlain ? OnnxModule.FromFile(graphPath) : Rewritten(graphPath, features, globalFinalPool: true);
             var preprocess = BackbonePreprocess.FromMeanImageGraph(size, OnnxModule.FromFile(prepPath));
-            return Create(info.Name, info, graph, preprocess);
+            return Create(info.Name, info, graph, preprocess, features);
         }
-        var file = OnnxModule.FromFile(nameOrPath);
+        var file = features.IsPlain ? OnnxModule.FromFile(nameOrPath) : Rewritten(nameOrPath, features, globalFinalPool: false);
         var declared = file.DeclaredInputShape;
         if (declared.Length != 4 || (declared[1] > 0 && declared[1] != 3))
         {
             throw new ArgumentException($"'{nameOrPath}' takes [{string.Join(", ", declared)}]; a backbone must take images [N, 3, H, W].", nameof(nameOrPath));
         }
         int side = inputSize ?? (declared[2] > 0 ? declared[2] : 224);
-        return Create(Path.GetFullPath(nameOrPath), null, file, BackbonePreprocess.ImageNet(side));
+        return Create(Path.GetFullPath(nameOrPath), null, file, BackbonePreprocess.ImageNet(side), features);
     }
 
-    // ResNet18.onnx ends with a fixed 7×7 AveragePool: global pooling at 224 px, a window that does not fit smaller
-    // inputs. The same pooling at any size is GlobalAveragePool, so the last AveragePool is read as that.
-    private static OnnxModule WithGlobalFinalPool(string path)
+    private static OnnxModule Rewritten(string path, BackboneFeatures features, bool globalFinalPool)
     {
         byte[] bytes;
         try
@@ -117,13 +132,11 @@ public sealed class Backbone
         {
             throw new OnnxImportException($"'{path}' is not a valid ONNX model (truncated or not ONNX): {e.Message}", e);
         }
-        var last = model.Graph?.Node.LastOrDefault(n => n.OpType == "AveragePool");
-        if (last is null)
+        if (model.Graph is null || model.Graph.Node.Count == 0 || model.OpsetImport.Count == 0)
         {
-            return Import.OnnxGraphLoader.Load(bytes, path);
+            return Import.OnnxGraphLoader.Load(bytes, path);   // its own error for what is not an ONNX model
         }
-        last.OpType = "GlobalAveragePool";
-        last.Attribute.Clear();
+        BackboneGraphRewriter.Rewrite(model, features, globalFinalPool, path);
         return Import.OnnxGraphLoader.Load(Google.Protobuf.MessageExtensions.ToByteArray(model), path);
     }
 
@@ -131,7 +144,7 @@ public sealed class Backbone
         $"{info.Name}: '{relative}' was found in none of {string.Join(", ", BuiltInBackbones.SearchFolders(info))}; it ships in the NuGet package {info.PackageId} {info.PackageVersion} (restore the DeepMetric tool, or 'dotnet add package {info.PackageId} --version {info.PackageVersion}' to put it in the package cache).");
 
     // Runs one black image to learn the feature size and to fail early, with the reason, at sizes the graph cannot take.
-    private static Backbone Create(string reference, BackboneInfo? info, OnnxModule graph, BackbonePreprocess preprocess)
+    private static Backbone Create(string reference, BackboneInfo? info, OnnxModule graph, BackbonePreprocess preprocess, BackboneFeatures features)
     {
         graph.SetTrainable(false);
         graph.Eval();
@@ -147,7 +160,7 @@ public sealed class Backbone
         {
             throw new ArgumentException($"Backbone '{reference}' does not run at input size {preprocess.Size}: {e.Message}", e);
         }
-        return new Backbone(reference, info, graph, preprocess, y.Size);
+        return new Backbone(reference, info, graph, preprocess, features, y.Size);
     }
 
     /// <summary>
@@ -260,6 +273,37 @@ public sealed class Backbone
 
     private static IReadOnlyList<string>? DatasetIds(IDataset data) => data is FeatureDataset f ? f.Ids : null;
 
+    /// <summary>
+    /// Number of blocks fine-tuning counts in: residual units delimited by the graph's residual <c>Add</c> nodes (9 in
+    /// the built-in ResNet-18, a CNTK export with 2, 2, 2 and 3 units per stage; the stem joins the first), or one per convolution or matrix product in a graph without residual
+    /// connections.
+    /// </summary>
+    public int BlockCount => BackboneBlocks.Of(Graph).Count;
+
+    /// <summary>
+    /// Makes the parameters of the last <paramref name="blocks"/> blocks (<see cref="BlockCount"/>) trainable and every
+    /// other imported parameter frozen. Batch-norm statistics stay as imported either way (they are buffers).
+    /// </summary>
+    /// <param name="blocks">Blocks to unfreeze, 0 to freeze the whole graph, at most <see cref="BlockCount"/>.</param>
+    /// <returns>The parameters made trainable, in topological order.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="blocks"/> is negative or more than the graph has.</exception>
+    public IReadOnlyList<Tensor> Unfreeze(int blocks)
+    {
+        var all = BackboneBlocks.Of(Graph);
+        ArgumentOutOfRangeException.ThrowIfNegative(blocks);
+        if (blocks > all.Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(blocks), blocks, $"The backbone '{Reference}' has {all.Count} blocks (residual units); cannot fine-tune the last {blocks}.");
+        }
+        Graph.SetTrainable(false);
+        var trainable = all.Skip(all.Count - blocks).SelectMany(b => b).ToList();
+        foreach (var p in trainable)
+        {
+            p.RequiresGrad = true;
+        }
+        return trainable;
+    }
+
     /// <summary>The full model: this backbone's trunk with <paramref name="head"/> (parameters trunk.2.… and embedder.…).</summary>
     public EmbeddingModel WithHead(Module head) => new(Trunk, head);
 
@@ -286,6 +330,10 @@ public sealed class Backbone
         var m = ModelLoader.Metadata(ModelKind, embeddingSize, channels, height, width);
         m[BackboneKey] = Reference;
         m[InputSizeKey] = InputSize.ToString(CultureInfo.InvariantCulture);
+        if (!Features.IsPlain || Features.Flip)
+        {
+            m[FeaturesKey] = Features.ToString();
+        }
         return m;
     }
 
@@ -311,7 +359,7 @@ public sealed class Backbone
         int size = Int(metadata, InputSizeKey, path), embedding = Int(metadata, "embedding_size", path);
         try
         {
-            var backbone = Open(reference, size);
+            var backbone = Open(reference, size, metadata.TryGetValue(FeaturesKey, out var f) ? BackboneFeatures.Parse(f) : null);
             var model = backbone.WithHead(Head(backbone.FeatureDimension, embedding, default, 0));
             model.LoadStateDict(tensors);
             return new LoadedModel(model, ModelKind, embedding, Normalized: true, path)
@@ -321,7 +369,7 @@ public sealed class Backbone
                 InputWidth = Int(metadata, ModelLoader.InputWidthKey, path),
             };
         }
-        catch (Exception e) when (e is ArgumentException or FileNotFoundException or OnnxImportException)
+        catch (Exception e) when (e is ArgumentException or FileNotFoundException or OnnxImportException or FormatException)
         {
             throw new InvalidDataException($"'{path}': cannot rebuild its backbone '{reference}': {e.Message}", e);
         }
