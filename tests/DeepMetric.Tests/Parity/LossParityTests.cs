@@ -100,9 +100,6 @@ public sealed class LossParityTests
     {
         ["CircleLoss/mined_easyhard@dup"] = "pairs from BatchEasyHardMiner on duplicated embeddings: under investigation",
         ["ContrastiveLoss/default@dup"] = "duplicated embeddings: GEMM-form distances give ~5e-4 instead of 0, which AvgNonZero then counts",
-        ["DynamicSoftMarginLoss/default@mixed"] = "binning differs: under investigation",
-        ["HistogramLoss/bins10@mixed"] = "binning differs: under investigation",
-        ["HistogramLoss/default@mixed"] = "binning differs: under investigation",
         ["NCALoss/default@distinct"] = "no positive pair in the batch: PML gives NaN (mean of nothing), ours 0",
         ["NCALoss/scale@distinct"] = "no positive pair in the batch: PML gives NaN (mean of nothing), ours 0",
         ["NTXentLoss/mined_triplets"] = "PML turns each triplet into pairs, counting a shared negative once per triplet; ours once",
