@@ -97,8 +97,6 @@ public sealed class LossParityTests
     // KnownDifferences_StillDiffer until it is moved out of this list.
     private static readonly Dictionary<string, string> Known = new()
     {
-        ["CircleLoss/mined_easyhard@dup"] = "pairs from BatchEasyHardMiner on duplicated embeddings: under investigation",
-        ["ContrastiveLoss/default@dup"] = "duplicated embeddings: GEMM-form distances give ~5e-4 instead of 0, which AvgNonZero then counts",
         ["NCALoss/default@distinct"] = "no positive pair in the batch: PML gives NaN (mean of nothing), ours 0",
         ["NCALoss/scale@distinct"] = "no positive pair in the batch: PML gives NaN (mean of nothing), ours 0",
         ["TupletMarginLoss/args@dup"] = "PML gives NaN on duplicated embeddings (acos at 1); ours stays finite",
