@@ -27,7 +27,7 @@ namespace DeepMetric;
 /// normalised embeddings, mean over triplets.
 /// </para>
 /// </remarks>
-public sealed class DynamicSoftMarginLoss : MetricLoss
+public sealed class DynamicSoftMarginLoss : PairwiseMetricLoss
 {
     private readonly Tensor _histogram;
     private bool _initialized;

@@ -18,7 +18,7 @@ namespace DeepMetric;
 /// values outside [−1, 1] only partly land on the end nodes (PML raises an index error for a similarity of exactly 1).
 /// A batch without triplets gives 0. The result is already reduced (the reducer is not used). Default: 100 bins.
 /// </remarks>
-public sealed class HistogramLoss : MetricLoss
+public sealed class HistogramLoss : PairwiseMetricLoss
 {
     private readonly Tensor _nodes;
     private readonly Tensor _cumulative;

@@ -17,7 +17,7 @@ namespace DeepMetric;
 /// times in the denominator; <c>distinctNegatives: true</c> counts each (anchor, negative) pair once (InfoNCE over
 /// the set N(a)). Without mined tuples both are the same.
 /// </remarks>
-public sealed class NTXentLoss : MetricLoss
+public sealed class NTXentLoss : PairwiseMetricLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="temperature">τ (&gt; 0).</param>

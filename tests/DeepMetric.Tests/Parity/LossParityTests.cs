@@ -44,6 +44,9 @@ public sealed class LossParityTests
         ["IntraPairVarianceLoss/eps"] = () => new IntraPairVarianceLoss(posEps: 0.05f, negEps: 0.1f),
         ["NTXentLoss/default"] = () => new NTXentLoss(),
         ["NTXentLoss/temp"] = () => new NTXentLoss(temperature: 0.5f),
+        ["NTXentLoss/mined_triplets"] = () => new NTXentLoss(),
+        ["SoftTripleLoss/default"] = () => new SoftTripleLoss(C, D, centersPerClass: 2),
+        ["SoftTripleLoss/args"] = () => new SoftTripleLoss(C, D, centersPerClass: 3, lambda: 10f, gamma: 0.2f, margin: 0.05f),
         ["SupConLoss/default"] = () => new SupConLoss(),
         ["SupConLoss/temp"] = () => new SupConLoss(temperature: 0.5f),
         ["SignalToNoiseRatioContrastiveLoss/default"] = () => new SnrContrastiveLoss(),
@@ -89,7 +92,7 @@ public sealed class LossParityTests
         ["ProxyNCALoss/default"] = () => new ProxyNcaLoss(C, D),
         ["ProxyNCALoss/scale"] = () => new ProxyNcaLoss(C, D, softmaxScale: 3f),
         ["ProxyAnchorLoss/default"] = () => new ProxyAnchorLoss(C, D),
-        ["ProxyAnchorLoss/args"] = () => new ProxyAnchorLoss(C, D, alpha: 16f, delta: 0.2f),
+        ["ProxyAnchorLoss/args"] = () => new ProxyAnchorLoss(C, D, margin: 0.2f, alpha: 16f),
         ["SubCenterArcFaceLoss/default"] = () => new SubCenterArcFaceLoss(C, D),
     };
 
