@@ -20,7 +20,7 @@ namespace DeepMetric;
 /// centres at 0); the paper always combines it with softmax cross-entropy. Mined tuples are ignored and a separate
 /// reference set is rejected.</para>
 /// </remarks>
-public sealed class CenterLoss : MetricLoss
+public sealed class CenterLoss : PairwiseMetricLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="numClasses">Number of classes C.</param>

@@ -14,7 +14,7 @@ namespace DeepMetric;
 /// negative contribute nothing. The loss is defined on similarities; with a distance, the negated distance
 /// plays the role of s (so m is then measured in negated-distance units).
 /// </remarks>
-public sealed class CircleLoss : MetricLoss
+public sealed class CircleLoss : PairwiseMetricLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="margin">m, the relaxation margin.</param>

@@ -18,7 +18,7 @@ namespace DeepMetric;
 /// is mapped to 2 − 2s, which equals the squared distance for normalised embeddings. Bins with H_l = 0 contribute 0.
 /// Mined tuples choose each query's positives and negatives; queries without a positive give no value.
 /// </remarks>
-public sealed class FastApLoss : MetricLoss
+public sealed class FastApLoss : PairwiseMetricLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="numBins">L, the number of histogram bins over [0, 4].</param>

@@ -13,7 +13,7 @@ namespace DeepMetric;
 /// The paper's smooth form, softplus of the sum over anchors having both, is <c>smooth: true</c>.
 /// Defaults: m⁺ = 0, m⁻ = 1, Euclidean distance on normalised embeddings, <see cref="MeanReducer"/>.
 /// </remarks>
-public sealed class GeneralizedLiftedStructureLoss : MetricLoss
+public sealed class GeneralizedLiftedStructureLoss : PairwiseMetricLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="posMargin">m⁺: positives closer than this are barely penalised.</param>

@@ -14,7 +14,7 @@ namespace DeepMetric;
 /// Mined tuples and a separate reference set are rejected, as in PML. The log-softmax is max-stabilised, so γ = 64
 /// does not overflow. Defaults: γ = 64, <see cref="CosineSimilarity"/>, mean over embeddings.
 /// </remarks>
-public sealed class InstanceLoss : MetricLoss
+public sealed class InstanceLoss : PairwiseMetricLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="gamma">The scale γ &gt; 0 of the logits.</param>

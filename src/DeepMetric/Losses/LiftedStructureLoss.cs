@@ -15,7 +15,7 @@ namespace DeepMetric;
 /// Defaults (PML's): m⁻ = 1, m⁺ = 0, Euclidean distance on normalised embeddings, <see cref="MeanReducer"/>.
 /// The paper used unnormalised embeddings: pass <c>new LpDistance(normalizeEmbeddings: false)</c>.
 /// </remarks>
-public sealed class LiftedStructureLoss : MetricLoss
+public sealed class LiftedStructureLoss : PairwiseMetricLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="negMargin">m⁻, the margin of the negatives.</param>

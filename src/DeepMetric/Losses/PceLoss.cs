@@ -33,7 +33,7 @@ namespace DeepMetric;
 /// above. <see cref="SpceLoss"/> is the simplified variant.
 /// </para>
 /// </remarks>
-public sealed class PceLoss : MetricLoss
+public sealed class PceLoss : PairwiseMetricLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="lambda">λ &gt; 0, the weight decay of the implicit classifier (default 1).</param>

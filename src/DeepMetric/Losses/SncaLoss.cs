@@ -17,7 +17,7 @@ namespace DeepMetric;
 /// as the paper: v ← normalise(m·v + (1 − m)·normalise(f)) with momentum m = 0.5 (an empty slot takes
 /// normalise(f)). While the bank is empty, the loss is computed within the batch.
 /// </remarks>
-public sealed class SncaLoss : MetricLoss
+public sealed class SncaLoss : PairwiseMetricLoss
 {
     private readonly Tensor? _memory;
     private readonly Tensor? _memoryLabels;

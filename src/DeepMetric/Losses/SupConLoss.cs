@@ -13,7 +13,7 @@ namespace DeepMetric;
 /// are the mined positives and the mined positives and negatives.
 /// With a distance, −d plays the role of s. The denominators are masked log-sum-exps, so small τ cannot overflow.
 /// </remarks>
-public sealed class SupConLoss : MetricLoss
+public sealed class SupConLoss : PairwiseMetricLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="temperature">τ (&gt; 0).</param>

@@ -10,7 +10,7 @@ namespace DeepMetric;
 /// (softplus) variant log(1 + e^(margin − separation)) of Hermans et al. (2017), and a limit on triplets per anchor.
 /// Defaults: margin 0.05 on normalised Euclidean distance, average of non-zero losses.
 /// </summary>
-public sealed class TripletMarginLoss : MetricLoss, IRandomSource
+public sealed class TripletMarginLoss : PairwiseMetricLoss, IRandomSource
 {
     private readonly Prng _rng;
 
