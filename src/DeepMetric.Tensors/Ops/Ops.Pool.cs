@@ -21,14 +21,31 @@ public static partial class Ops
         var y = TensorBuffers.Uninitialized(planes * ho * wo);
         // Flat index into x of each output's winner, for the backward scatter.
         var arg = GC.AllocateUninitializedArray<int>(y.Length);
-        if (padding == 0)
+        var xb = x.Buffer;
+        int xOff = x.Offset, perOut = ho * wo, perIn = geo.PlaneIn;
+        // Planes are independent: each worker range pools its own (flat winner indices stay relative to x's start).
+        KernelThreads.For(planes, (_, start, end) =>
         {
-            MaxPoolInterior(x.ReadOnlySpan, planes, geo, y, arg);
-        }
-        else
-        {
-            MaxPoolPadded(x.ReadOnlySpan, planes, geo, y, arg);
-        }
+            var xs = new ReadOnlySpan<float>(xb, xOff + (start * perIn), (end - start) * perIn);
+            var ys = y.AsSpan(start * perOut, (end - start) * perOut);
+            var args = arg.AsSpan(start * perOut, (end - start) * perOut);
+            if (padding == 0)
+            {
+                MaxPoolInterior(xs, end - start, geo, ys, args);
+            }
+            else
+            {
+                MaxPoolPadded(xs, end - start, geo, ys, args);
+            }
+            if (start > 0)
+            {
+                int shift = start * perIn;
+                for (int i = 0; i < args.Length; i++)
+                {
+                    args[i] += shift;
+                }
+            }
+        });
         int[] dims = [x.Dims[0], geo.C, ho, wo];
         return Tensor.Record(y, dims, "MaxPool2d", x, g =>
         {
