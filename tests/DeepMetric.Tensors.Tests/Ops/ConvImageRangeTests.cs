@@ -162,5 +162,39 @@ public sealed class ConvImageRangeTests
             }
         }
         Assertions.AllClose(dx, x.Grad!.ToArray(), 1e-6, 1e-6);
+
+        // Without a gradient the pool takes the row-max path (no winner indices): the same values.
+        using (Tensor.NoGrad())
+        {
+            Assert.Equal(ys, Ops.MaxPool2d(x, k, s, p).ToArray());
+        }
+        Assert.Equal(ys, Ops.MaxPool2d(Tensor.FromArray(values, n, c, side, side), k, s, p).ToArray());
+    }
+
+    [Fact]
+    public void Max_pool_without_gradient_propagates_nan_and_handles_edges()
+    {
+        // 1 plane 5×5, 3×3 stride 2 pad 1: outputs 3×3; a NaN at (4, 4) reaches only the bottom-right window.
+        var v = Enumerable.Range(0, 25).Select(i => (float)((i * 7) % 25)).ToArray();
+        v[24] = float.NaN;
+        var y = Ops.MaxPool2d(Tensor.FromArray(v, 1, 1, 5, 5), 3, 2, 1).ToArray();
+        var expected = new float[9];
+        for (int oh = 0; oh < 3; oh++)
+        {
+            for (int ow = 0; ow < 3; ow++)
+            {
+                float best = float.NegativeInfinity;
+                for (int ih = Math.Max(0, (2 * oh) - 1); ih <= Math.Min(4, (2 * oh) + 1); ih++)
+                {
+                    for (int iw = Math.Max(0, (2 * ow) - 1); iw <= Math.Min(4, (2 * ow) + 1); iw++)
+                    {
+                        best = float.IsNaN(v[(ih * 5) + iw]) || float.IsNaN(best) ? float.NaN : Math.Max(best, v[(ih * 5) + iw]);
+                    }
+                }
+                expected[(oh * 3) + ow] = best;
+            }
+        }
+        Assert.True(float.IsNaN(y[8]));
+        Assert.Equal(expected, y);
     }
 }
