@@ -67,6 +67,12 @@ public sealed class ReportBuilder
     /// <summary>Where the evaluation images came from, shown in the summary (e.g. "Fashion-MNIST from /data"); null shows nothing.</summary>
     public string? DataDescription { get; init; }
 
+    /// <summary>
+    /// A separate reference (gallery) set, in the unseen set's label numbering: the unseen images are then queries ranked
+    /// against it (In-Shop Clothes) in the metrics and baselines. Null (default): ranked among themselves, query excluded.
+    /// </summary>
+    public IDataset? Reference { get; init; }
+
     /// <summary>The charts of the last <see cref="Build"/>, for export.</summary>
     public IReadOnlyList<ReportChart> Charts => _charts;
 
@@ -231,7 +237,8 @@ public sealed class ReportBuilder
         }
         var ks = RecallKs.Where(k => k < _unseen.Count).ToArray();
         var unseenEmb = model.Embed(_unseen);
-        var unseen = RetrievalMetrics.Compute(unseenEmb, _unseen.Labels, ks);
+        var sets = new QueryReferenceSets(_unseen, Reference);
+        var unseen = sets.Compute(unseenEmb, Reference is null ? null : model.Embed(Reference), ks);
         var unseenClusters = ClusteringMetrics.Compute(unseenEmb, _unseen.Labels, Seed);
         Metrics? seen = null;
         ClusteringScores? seenClusters = null;
@@ -358,7 +365,7 @@ public sealed class ReportBuilder
     // raw pixels, as the README asks: a learned embedding is only worth its training if it beats both.
     private void AppendBaselines(StringBuilder html, Evaluated e)
     {
-        _rawPixels ??= Baselines.RawPixelMetrics(_unseen, e.Ks);
+        _rawPixels ??= new QueryReferenceSets(_unseen, Reference).RawPixelMetrics(e.Ks);
         var untrained = e.Run.Baseline?.ToMetrics();
         var raw = _rawPixels;
         var rows = new List<string[]> { new[] { "metric", "trained", "untrained", "raw pixels" } };
