@@ -69,8 +69,9 @@ internal static class ReportCommand
     internal static ReportBuilder Write(IReadOnlyList<string> runDirs, DatasetLocation location, string target, ulong seed)
     {
         var split = FashionMnist.Load(location);
-        return Write(runDirs, split.OpenSetSplit().Test, split.SeenClassesSplit().Test,
-            $"Fashion-MNIST test split from {DatasetSummary.Describe(location)}", target, seed);
+        var unseen = split.OpenSetSplit().Test;
+        return Write(runDirs, unseen, split.SeenClassesSplit().Test,
+            $"Fashion-MNIST test split from {DatasetSummary.Describe(location)}; {new QueryReferenceSets(unseen).Describe()}", target, seed);
     }
 
     /// <summary>Writes the report of <paramref name="runDirs"/> evaluated on the given unseen (and optionally seen) test data.</summary>
