@@ -141,7 +141,9 @@ internal static class EvalCommand
         };
         if (reference is not null && !ReferenceEquals(reference, queries) && !reference.ClassNames.SequenceEqual(queries.ClassNames))
         {
-            throw new UsageException($"--reference {referenceName ?? GallerySet}: the reference images number their classes differently from the queries ({reference.ClassNames.Count} against {queries.ClassNames.Count} class names), so their labels cannot be compared.");
+            int common = reference.ClassNames.Intersect(queries.ClassNames, StringComparer.Ordinal).Count();
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+                $"--reference {referenceName ?? GallerySet}: the reference images do not number their classes as the queries do ({reference.ClassNames.Count} and {queries.ClassNames.Count} classes, {common} of them in common), so their labels cannot be compared; use a reference set of the same classes (e.g. --protocol closed-set --reference train)."));
         }
         return new QueryReferenceSets(queries, reference);
     }
