@@ -4,7 +4,7 @@
 # same data with the same batches and step counts. One labelled JSON line per run in OUT_DIR/ours.jsonl and
 # OUT_DIR/pml.jsonl (a label already there is not run again, so the script resumes); bench/scripts/recipe-table.py
 # turns them into the table.
-#   DEEPMETRIC=path/to/DeepMetric.Cli PML_SRC=~/pml bench/scripts/measure-recipes.sh OUT_DIR [ours|pml|both]
+#   DEEPMETRIC=path/to/DeepMetric.Cli PML_SRC=~/pml bench/scripts/measure-recipes.sh OUT_DIR [ours|pml|both|glyph-seeds]
 # Order: seed 0 everywhere, then seeds 1-2 on glyphs, then seeds 1-2 on Fashion-MNIST. 'both' runs the two sides as
 # two concurrent streams (accuracy does not depend on timing). Fashion-MNIST is read where `deepmetric info` finds it
 # (Debian's full set when installed).
@@ -49,5 +49,6 @@ stream() { local who=$1
 case $side in
   ours) stream ours ;;
   pml) stream pml ;;
+  glyph-seeds) { ours_glyphs 1; ours_glyphs 2; } & { pml_glyphs 1; pml_glyphs 2; } & wait ;;   # a second pair of streams
   *) stream ours & stream pml & wait ;;
 esac
