@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DeepMetric.Tensors;
 
 namespace DeepMetric.Benchmarks;
 

@@ -4,6 +4,7 @@ using DeepMetric.Data;
 using DeepMetric.Data.Benchmarks;
 using DeepMetric.Data.Glyphs;
 using DeepMetric.Data.Images;
+using DeepMetric.Training;
 
 namespace DeepMetric.Cli.Commands;
 

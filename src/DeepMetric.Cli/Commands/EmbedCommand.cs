@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using DeepMetric.Data;
 using DeepMetric.Search;
+using DeepMetric.Training;
 
 namespace DeepMetric.Cli.Commands;
 

@@ -2,8 +2,9 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using DeepMetric.Data;
+using DeepMetric.Evaluation;
 using DeepMetric.Tensors;
-using DeepMetric.Tensors.IO;
+using DeepMetric.Training;
 using Spectre.Console;
 
 namespace DeepMetric.Cli.Commands;

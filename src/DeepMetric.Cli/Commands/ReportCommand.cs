@@ -1,6 +1,8 @@
 using System.CommandLine;
 using DeepMetric.Data;
+using DeepMetric.Evaluation;
 using DeepMetric.Reporting;
+using DeepMetric.Training;
 
 namespace DeepMetric.Cli.Commands;
 

@@ -3,8 +3,14 @@ using System.Diagnostics;
 using System.Globalization;
 using DeepMetric.Data;
 using DeepMetric.Data.Images;
+using DeepMetric.Evaluation;
+using DeepMetric.Miners;
 using DeepMetric.Runs;
+using DeepMetric.Samplers;
 using DeepMetric.Tensors.Optim;
+using DeepMetric.Tensors.Optim.Schedulers;
+using DeepMetric.Training;
+using DeepMetric.Training.Recipes;
 using Spectre.Console;
 
 namespace DeepMetric.Cli.Commands;

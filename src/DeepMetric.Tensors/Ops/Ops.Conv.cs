@@ -1,5 +1,6 @@
-using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using DeepMetric.Tensors.Nn;
 
 namespace DeepMetric.Tensors;
 

@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using DeepMetric.Tensors.Nn;
 
 namespace DeepMetric.Tensors;
 

@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using DeepMetric.Tensors.Nn;
+using DeepMetric.Tensors.Special;
 
 namespace DeepMetric.Tensors;
 

@@ -1,6 +1,9 @@
+using DeepMetric.Data.Images;
+using DeepMetric.Evaluation;
+using DeepMetric.Search;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Distances;
 
 /// <summary>
 /// A distance or similarity between embeddings. The direction is the distance's own property
@@ -61,7 +64,7 @@ public abstract class Distance
     };
 
     /// <summary>
-    /// The evaluation metric (<see cref="DeepMetric.KnnMetric"/>, used by the kNN accuracy code) that ranks
+    /// The evaluation metric (<see cref="DeepMetric.Evaluation.KnnMetric"/>, used by the kNN accuracy code) that ranks
     /// neighbours as this distance does: Euclidean on raw rows → <c>Euclidean</c>; Euclidean on normalised rows, cosine
     /// similarity or a normalised dot product → <c>Cosine</c>.
     /// </summary>

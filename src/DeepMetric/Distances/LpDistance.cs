@@ -1,7 +1,8 @@
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using DeepMetric.Data.Images;
 using DeepMetric.Tensors;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
-namespace DeepMetric;
+namespace DeepMetric.Distances;
 
 /// <summary>
 /// The Lp (Minkowski) distance (‖x − y‖ₚ): p = 1 Manhattan, p = 2 Euclidean (default), p = ∞ Chebyshev, any p &gt; 0.

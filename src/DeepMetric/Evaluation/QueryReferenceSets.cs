@@ -2,7 +2,7 @@ using System.Globalization;
 using DeepMetric.Data;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Evaluation;
 
 /// <summary>
 /// The two sides of a retrieval evaluation: the queries, and the reference (gallery) set they are ranked against.

@@ -1,6 +1,10 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The angular loss of Wang, Zhou, Wen, Liu &amp; Lin, "Deep Metric Learning with Angular Loss" (ICCV 2017), in its

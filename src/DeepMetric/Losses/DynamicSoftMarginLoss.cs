@@ -1,6 +1,11 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
+using DeepMetric.Reporting;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The CDF-based dynamic soft margin loss of Zhang &amp; Rusinkiewicz, "Learning Local Descriptors With a CDF-Based

@@ -1,6 +1,10 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The F-statistic loss of Ridgeway &amp; Mozer, "Learning Deep Disentangled Embeddings with the F-Statistic Loss"

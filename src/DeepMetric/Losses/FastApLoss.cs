@@ -1,6 +1,10 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// FastAP of Cakir, He, Xia, Kulis &amp; Sclaroff, "Deep Metric Learning to Rank" (CVPR 2019): average precision of

@@ -1,6 +1,11 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
+using DeepMetric.Reporting;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The histogram loss of Ustinova &amp; Lempitsky, "Learning Deep Embeddings with Histogram Loss" (NeurIPS 2016): the

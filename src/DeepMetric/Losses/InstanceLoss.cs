@@ -1,6 +1,10 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The instance loss of Zheng, Zheng, Garrett, Yang, Xu &amp; Shen, "Dual-Path Convolutional Image-Text Embeddings

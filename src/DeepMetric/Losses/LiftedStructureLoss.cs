@@ -1,6 +1,10 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The lifted structured loss of Song, Xiang, Jegelka &amp; Savarese, "Deep Metric Learning via Lifted Structured

@@ -1,6 +1,10 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The margin loss of Wu, Manmatha, Smola &amp; Krähenbühl, "Sampling Matters in Deep Embedding Learning" (ICCV 2017):

@@ -1,7 +1,8 @@
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Nn;
+using DeepMetric.Wrappers;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The contract of every metric-learning loss: a scalar, differentiable loss of a batch of embeddings with their

@@ -1,9 +1,12 @@
+using DeepMetric.Distances;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
-/// Base of the losses built from a <see cref="DeepMetric.Distance"/> + a <see cref="DeepMetric.Reducer"/>
+/// Base of the losses built from a <see cref="DeepMetric.Distances.Distance"/> + a <see cref="DeepMetric.Reducers.Reducer"/>
 /// (+ optional embedding regularizers), as pytorch-metric-learning's <c>BaseMetricLossFunction</c>.
 /// </summary>
 /// <remarks>

@@ -1,6 +1,10 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The pairwise cross-entropy (PCE) of Boudiaf et al., "A Unifying Mutual Information View of Metric Learning:

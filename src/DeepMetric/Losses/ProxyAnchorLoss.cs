@@ -1,7 +1,11 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Nn;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// Proxy-Anchor loss of Kim et al., "Proxy Anchor Loss for Deep Metric Learning" (CVPR 2020). Each class proxy p is an

@@ -1,6 +1,10 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The ranked list loss of Wang, Hua, Kodirov, Hu, Garnier &amp; Robertson, "Ranked List Loss for Deep Metric Learning"

@@ -1,6 +1,10 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// Smooth-AP of Brown, Xie, Kalogeiton &amp; Zisserman, "Smooth-AP: Smoothing the Path Towards Large-Scale Image

@@ -1,6 +1,11 @@
+using DeepMetric.Data.Images;
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// Scalable neighbourhood component analysis of Wu, Efros &amp; Yu, "Improving Generalization via Scalable

@@ -1,6 +1,10 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The signal-to-noise-ratio contrastive loss of Yuan, Chen, Wang, Ye &amp; Wang, "Signal-to-Noise Ratio: A Robust

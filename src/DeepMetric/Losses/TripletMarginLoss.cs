@@ -1,7 +1,11 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Random;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The triplet margin loss of Weinberger &amp; Saul (2009) as used by FaceNet (Schroff et al., CVPR 2015):

@@ -1,6 +1,10 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The tuplet margin loss of Yu &amp; Tao, "Deep Metric Learning with Tuplet Margin Loss" (ICCV 2019): for each positive

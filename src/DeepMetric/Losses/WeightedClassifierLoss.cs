@@ -1,8 +1,12 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Nn;
 using DeepMetric.Tensors.Random;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// Base of the losses that hold a trainable matrix with one row per class (or per class sub-centre / proxy), shape

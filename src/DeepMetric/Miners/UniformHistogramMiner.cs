@@ -1,6 +1,8 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
 using DeepMetric.Tensors.Random;
 
-namespace DeepMetric;
+namespace DeepMetric.Miners;
 
 /// <summary>
 /// Samples pairs so that their distances are spread uniformly (PyTorch Metric Learning's UniformHistogramMiner):

@@ -1,4 +1,6 @@
+using DeepMetric.Analysis;
 using DeepMetric.Data;
+using DeepMetric.Training;
 
 namespace DeepMetric.Reporting;
 

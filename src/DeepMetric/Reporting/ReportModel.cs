@@ -1,6 +1,11 @@
 using System.Text;
+using DeepMetric.Analysis;
 using DeepMetric.Data;
 using DeepMetric.Data.Images;
+using DeepMetric.Evaluation;
+using DeepMetric.Imaging;
+using DeepMetric.Training;
+using DeepMetric.Training.Recipes;
 
 namespace DeepMetric.Reporting;
 

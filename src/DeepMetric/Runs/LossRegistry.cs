@@ -1,3 +1,8 @@
+using DeepMetric.Distances;
+using DeepMetric.Losses;
+using DeepMetric.Miners;
+using DeepMetric.Training.Recipes;
+
 namespace DeepMetric.Runs;
 
 /// <summary>

@@ -1,7 +1,10 @@
+using DeepMetric.Internal;
+using DeepMetric.Losses;
+using DeepMetric.Miners;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Random;
 
-namespace DeepMetric;
+namespace DeepMetric.Wrappers;
 
 /// <summary>
 /// Cross-batch memory (Wang, Zhang, Huang &amp; Scott, "Cross-Batch Memory for Embedding Learning", CVPR 2020): a FIFO

@@ -1,7 +1,9 @@
+using DeepMetric.Losses;
+using DeepMetric.Miners;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Random;
 
-namespace DeepMetric;
+namespace DeepMetric.Wrappers;
 
 /// <summary>
 /// A weighted sum of losses, Σ_k w_k · L_k, each optionally fed by its own miner (as PyTorch Metric Learning's

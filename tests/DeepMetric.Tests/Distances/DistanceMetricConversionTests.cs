@@ -1,4 +1,6 @@
 using DeepMetric.Calibration;
+using DeepMetric.Distances;
+using DeepMetric.Evaluation;
 using DeepMetric.Search;
 using DeepMetric.Tests.TestUtil;
 

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using DeepMetric.Distances;
+using DeepMetric.Losses;
 using DeepMetric.Tensors;
 using DeepMetric.Tests.TestUtil;
 
