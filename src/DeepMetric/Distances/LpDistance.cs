@@ -10,12 +10,15 @@ namespace DeepMetric.Distances;
 /// (‖x‖ₚ = 1; the L2 norm for p = 2), as PyTorch Metric Learning does.
 /// </summary>
 /// <remarks>
-/// p = 2 uses the GEMM form √(‖x‖² + ‖y‖² − 2x·y), clamped at 0, and recomputes the entries it puts within
-/// 1e-4·(‖x‖² + ‖y‖²) of 0 as Σ(x − y)², where the GEMM form's cancellation leaves ≈ 1e-7·‖x‖² of rounding (≈ 5e-4
-/// after the square root for identical unit rows). So identical rows are exactly 0 apart, as with
-/// <c>torch.cdist</c> on the batches pytorch-metric-learning users see; the gradient is the GEMM form's, which is the
-/// same derivative. The square root has gradient 0 at 0, so duplicated embeddings never give NaN gradients. Other p
-/// broadcast the differences (memory N·M·D).
+/// p = 2 uses the GEMM form √(‖x‖² + ‖y‖² − 2x·y), clamped at 0, as <c>torch.cdist</c> does when either side has
+/// more than 25 rows. Like <c>torch.cdist</c> on smaller sets (which takes exact differences there), sets of at most
+/// 25 × 25 rows recompute the entries the GEMM form puts within 1e-4·(‖x‖² + ‖y‖²) of 0 as Σ(x − y)², where its
+/// cancellation leaves ≈ 1e-7·‖x‖² of rounding (≈ 5e-4 after the square root for identical unit rows), so identical
+/// rows are exactly 0 apart. Training batches keep the GEMM form's values, as PyTorch's do: exact near-zero distances
+/// give near-duplicate pairs full unit-length gradients, and that measurably hurt batch-hard training (unseen P@1
+/// 0.811 → 0.725 on the Fashion-MNIST open-set bench recipe mlp-triplet-batchhard). The gradient is the GEMM form's,
+/// the same derivative. The square root has gradient 0 at 0, so duplicated embeddings never give NaN gradients.
+/// Other p broadcast the differences (memory N·M·D).
 /// </remarks>
 public sealed class LpDistance : Distance
 {
@@ -48,7 +51,10 @@ public sealed class LpDistance : Distance
         if (P == 2f)
         {
             var d2 = SquaredEuclidean(query, reference);
-            RefineNearZero(query, reference, d2, sameSet);
+            if (query.Dim(0) <= CdistExactRows && reference.Dim(0) <= CdistExactRows)
+            {
+                RefineNearZero(query, reference, d2, sameSet);
+            }
             return PairwiseIncludesPower ? d2 : Ops.Sqrt(d2);
         }
         // [N,1,D] − [1,M,D] → [N,M,D]
@@ -80,6 +86,9 @@ public sealed class LpDistance : Distance
         var d2 = Ops.Add(Ops.Sub(qn, Ops.Mul(cross, 2f)), Ops.Transpose(rn, 0, 1));
         return Ops.Clamp(d2, min: 0f);
     }
+
+    // torch.cdist's default compute_mode takes exact differences only when neither side has more than 25 rows.
+    private const int CdistExactRows = 25;
 
     /// <summary>
     /// Overwrites the GEMM-form values near 0 (within 1e-4 of ‖q‖² + ‖r‖², i.e. closer than 1 % of the norms) with
