@@ -122,6 +122,8 @@ public sealed class EpochsZeroTests : IDisposable
         Assert.Contains("--epochs N", output, StringComparison.Ordinal);
         Assert.Contains("--finetune N", output, StringComparison.Ordinal);
         Assert.Contains("trained nothing (--epochs 0)", output, StringComparison.Ordinal);
+        Assert.Contains("the initial model, kept (0 epochs)", output, StringComparison.Ordinal);
+        Assert.Contains("0 epochs: the initial model is evaluated and kept", output, StringComparison.Ordinal);
         Assert.DoesNotContain("epoch 1/", output, StringComparison.Ordinal);
         var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "metrics.json"))).RootElement;
         Assert.Equal(0, summary.GetProperty("epochs").GetInt32());

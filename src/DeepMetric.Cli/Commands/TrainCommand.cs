@@ -43,7 +43,7 @@ internal static class TrainCommand
         miner.AcceptOnlyFromAmong(LossRegistry.MinerNames);
         var margin = new Option<float?>("--margin") { Description = "Loss margin (default: the loss's, see --loss)", HelpName = "value" };
         var minerMargin = new Option<float?>("--miner-margin") { Description = "Miner margin (default: the miner's, see --miner)", HelpName = "value" };
-        var epochs = new Option<int>("--epochs") { Description = "Epochs", DefaultValueFactory = _ => 3, HelpName = "n" };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs (0: evaluate the initial model and keep it; default 3, or 0 with --backbone unless --finetune or --augment is given)", DefaultValueFactory = _ => 3, HelpName = "n" };
         var iterations = new Option<int>("--iterations-per-epoch")
         {
             Description = "Iterations per epoch at most; 0 for a whole epoch (training images / batch size)",
@@ -216,7 +216,7 @@ internal static class TrainCommand
             else
             {
                 (train, validation, test, headOnly) = BackboneOptions.Prepare(backbone, train, validation, test, s.EmbeddingSize, s.Seed,
-                    !s.Quiet && !s.Json ? context.Output : null, s.Augment ? parseResult.GetValue(backbones.Views) : 0);
+                    !s.Quiet && !s.Json ? context.Output : null, s.Augment ? parseResult.GetValue(backbones.Views) : 0, extractTrain: s.Epochs > 0);
             }
             s = s with { Model = "backbone:" + backbone.Reference };
         }
@@ -287,7 +287,9 @@ internal static class TrainCommand
         {
             output.WriteLine(data.Description);
             output.WriteLine(Invariant($"train: {data.TrainClasses}, {train.Count:N0} images; test: {data.TestClasses}, {test.Count:N0} images"));
-            output.WriteLine(Invariant(
+            output.WriteLine(s.Epochs == 0
+                ? Invariant($"{s.Model} ({embeddingModel.ParameterCount:N0} parameters, embedding {s.EmbeddingSize}), 0 epochs: the initial model is evaluated and kept, nothing is trained, seed {s.Seed}")
+                : Invariant(
                 $"{s.Model} ({embeddingModel.ParameterCount:N0} parameters, embedding {s.EmbeddingSize}), loss {s.Loss}, miner {s.Miner}, batch {batchDescription}, {(s.WeightDecay > 0 ? $"AdamW lr {s.Lr:G} weight decay {s.WeightDecay:G}" : $"Adam lr {s.Lr:G}")}{(finetuned is null ? "" : $", last {finetuneBlocks} backbone block(s) fine-tuned at lr {backboneLr:G}")}{(s.Augment ? (train is ImageFolderDataset ? ", random-resized-crop+flip augmentation" : ", crop+flip augmentation") : "")}, {s.Epochs} epoch(s) × {iterationsPerEpoch} iterations, seed {s.Seed}"));
         }
         if (chatty && s.ReadOutByDefault)
@@ -363,7 +365,10 @@ internal static class TrainCommand
         context.Console.Write(BaselineTable.Create(data.TestClasses, rawPixels, untrained, trained, s_ks));
         if (!s.Quiet)
         {
-            output.WriteLine(BaselineTable.Headline(data.Headline, rawPixels, untrained, trained));
+            // 0 epochs: no verdict on training, just the kept model against raw pixels.
+            output.WriteLine(s.Epochs == 0
+                ? Invariant($"the initial model, kept (0 epochs), on {data.Headline}: MAP@R {trained.MapAtR:F3} (raw pixels {rawPixels.MapAtR:F3}); P@1 {trained.PrecisionAt1:F3} (raw pixels {rawPixels.PrecisionAt1:F3})")
+                : BaselineTable.Headline(data.Headline, rawPixels, untrained, trained));
             output.WriteLine(s.Epochs == 0 ? Invariant(
                 $"trained nothing (--epochs 0); evaluation of {trained.QueryCount:N0} unseen-class queries in {evalSeconds:F2} s (untrained baseline {baselineSeconds:F2} s)") : Invariant(
                 $"trained in {trainSeconds:F1} s ({samplesPerSecond:N0} samples/s); evaluation of {trained.QueryCount:N0} unseen-class queries in {evalSeconds:F2} s (untrained baseline {baselineSeconds:F2} s)"));
