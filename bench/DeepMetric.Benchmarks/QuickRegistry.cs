@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DeepMetric.Tensors;
 
 namespace DeepMetric.Benchmarks;
 
@@ -23,6 +24,8 @@ public static class QuickRegistry
         new("eval", Evaluation.EvalQuick.Run),
         new("decode", Images.DecodeQuick.Run),
         new("imagetrain", Images.ImageTrainQuick.Run),
+        new("resnet18", Onnx.ResNet18Quick.Run),
+        new("r18convs", Training.ResNetConvQuick.Run),
     ];
 
     /// <summary>Runs the benchmarks whose name contains <paramref name="filter"/> (all when null), printing each record as it is produced.</summary>

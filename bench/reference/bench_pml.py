@@ -274,6 +274,8 @@ def main():
     ap.add_argument("--max-steps", type=int, default=0, help="(debug) stop each epoch after this many steps")
     ap.add_argument("--data-dir", default=DATA_DIR)
     ap.add_argument("--data", choices=["fashion-mnist", "glyphs"], default="fashion-mnist")
+    ap.add_argument("--protocol", choices=["open-set", "closed-set"], default="open-set",
+                    help="fashion-mnist: open-set (train classes 0-4, test 5-9) or closed-set (train split -> test split, all classes)")
     ap.add_argument("--glyphs-dir", default="data/glyphs", help="--data glyphs: the glyph set directory")
     ap.add_argument("--json-out", default="")
     args = ap.parse_args()
@@ -291,7 +293,10 @@ def main():
     else:
         x_tr, y_tr = load_split(args.data_dir, "train")
         x_te, y_te = load_split(args.data_dir, "test")
-        m_tr, m_te = y_tr < 5, y_te >= 5
+        if args.protocol == "closed-set":
+            m_tr, m_te = y_tr >= 0, y_te >= 0  # every class on both sides; --also-eval-seen is then empty
+        else:
+            m_tr, m_te = y_tr < 5, y_te >= 5
         x_seen, y_seen = x_te[~m_te].contiguous(), y_te[~m_te].contiguous()
         x_tr, y_tr = x_tr[m_tr].contiguous(), y_tr[m_tr].contiguous()
         x_te, y_te = x_te[m_te].contiguous(), y_te[m_te].contiguous()

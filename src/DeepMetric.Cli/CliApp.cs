@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using DeepMetric.Cli.Commands;
+using DeepMetric.Training;
 using Spectre.Console;
 
 namespace DeepMetric.Cli;

@@ -1,3 +1,5 @@
+using DeepMetric.Tensors.Nn;
+
 namespace DeepMetric.Tensors;
 
 public sealed partial class Tensor

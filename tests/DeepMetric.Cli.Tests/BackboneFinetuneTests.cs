@@ -2,6 +2,7 @@ using DeepMetric.Cli.Commands;
 using DeepMetric.Onnx.Backbones;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Random;
+using DeepMetric.Training;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;

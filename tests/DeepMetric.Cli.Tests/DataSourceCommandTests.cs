@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using DeepMetric.Cli.Commands;
 using DeepMetric.Tensors.Random;
+using DeepMetric.Training;
 using static DeepMetric.Cli.Tests.TestUtil.CliRunner;
 
 namespace DeepMetric.Cli.Tests;

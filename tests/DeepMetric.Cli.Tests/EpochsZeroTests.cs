@@ -2,6 +2,7 @@ using System.Text.Json;
 using DeepMetric.Cli.Commands;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Random;
+using DeepMetric.Training;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;

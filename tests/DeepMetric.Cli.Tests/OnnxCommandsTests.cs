@@ -2,6 +2,7 @@ using DeepMetric.Cli.Commands;
 using DeepMetric.Onnx;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Random;
+using DeepMetric.Training;
 using static DeepMetric.Cli.Tests.TestUtil.CliRunner;
 
 namespace DeepMetric.Cli.Tests;

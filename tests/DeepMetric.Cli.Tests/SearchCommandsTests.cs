@@ -1,8 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
 using DeepMetric.Data;
+using DeepMetric.Losses;
+using DeepMetric.Samplers;
 using DeepMetric.Search;
 using DeepMetric.Tensors.Optim;
+using DeepMetric.Training;
 using static DeepMetric.Cli.Tests.TestUtil.CliRunner;
 
 namespace DeepMetric.Cli.Tests;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using DeepMetric.Search;
+using DeepMetric.Training;
 using static DeepMetric.Cli.Tests.TestUtil.CliRunner;
 
 namespace DeepMetric.Cli.Tests;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using DeepMetric.Training;
 using static DeepMetric.Cli.Tests.TestUtil.CliRunner;
 
 namespace DeepMetric.Cli.Tests;

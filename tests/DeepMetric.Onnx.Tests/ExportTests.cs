@@ -5,6 +5,7 @@ using DeepMetric.Onnx.Tests.TestUtil;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Nn;
 using DeepMetric.Tensors.Random;
+using DeepMetric.Training;
 using Microsoft.ML.OnnxRuntime;
 using Xunit.Abstractions;
 using static DeepMetric.Onnx.Tests.TestUtil.GraphBuilder;

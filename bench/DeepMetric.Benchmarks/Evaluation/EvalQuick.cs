@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using DeepMetric.Evaluation;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Random;
 

@@ -1,7 +1,11 @@
 using System.Diagnostics;
 using DeepMetric.Data;
 using DeepMetric.Data.Images;
+using DeepMetric.Losses;
+using DeepMetric.Miners;
+using DeepMetric.Samplers;
 using DeepMetric.Tensors.Optim;
+using DeepMetric.Training;
 
 namespace DeepMetric.Benchmarks.Images;
 

@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using DeepMetric.Data;
+using DeepMetric.Evaluation;
 using DeepMetric.Tensors;
+using DeepMetric.Training;
+using DeepMetric.Training.Recipes;
 
 namespace DeepMetric.Benchmarks.Training;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using DeepMetric.Tensors;
-using DeepMetric.Tensors.Nn;
 using DeepMetric.Tensors.Optim;
 using DeepMetric.Tensors.Random;
 

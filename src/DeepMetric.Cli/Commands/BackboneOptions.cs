@@ -1,10 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
 using DeepMetric.Data;
+using DeepMetric.Evaluation;
 using DeepMetric.Onnx;
 using DeepMetric.Onnx.Backbones;
 using DeepMetric.Tensors.Nn;
 using DeepMetric.Tensors.Optim;
+using DeepMetric.Training;
 
 namespace DeepMetric.Cli.Commands;
 

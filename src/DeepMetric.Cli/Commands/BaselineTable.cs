@@ -1,4 +1,5 @@
 using System.Globalization;
+using DeepMetric.Evaluation;
 using Spectre.Console;
 
 namespace DeepMetric.Cli.Commands;

@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using DeepMetric.Data;
+using DeepMetric.Data.Benchmarks;
 using DeepMetric.Data.Glyphs;
 using DeepMetric.Data.Images;
+using DeepMetric.Training;
 
 namespace DeepMetric.Cli.Commands;
 
@@ -26,6 +28,10 @@ namespace DeepMetric.Cli.Commands;
 /// <item><c>--data csv</c>: <c>--train FILE</c> (and optionally <c>--test FILE</c>), one row per item, the label in
 /// <c>--label-column</c> (header name or 0-based index; default column 0); a lone file is split by class as above.</item>
 /// <item><c>--data npy</c>: <c>--train X.npy --labels Y.npy</c> (and optionally <c>--test X.npy --test-labels Y.npy</c>).</item>
+/// <item><c>--data cub|cars196|sop|inshop --data-dir DIR</c>: CUB-200-2011, Cars196, Stanford Online Products or In-Shop
+/// Clothes in their archive layout and standard protocol (see <see cref="Data.Benchmarks.BenchmarkSplit"/>); images go
+/// through the image-folder pipeline (default 64×64 RGB, options as for image folders). In-Shop's queries are ranked
+/// among its gallery (<see cref="DataSplit.Reference"/>).</item>
 /// </list>
 /// Feature vectors are items of shape [D], so they suit the MLP only. Without <c>--data</c>, a <c>--data-dir</c> that
 /// holds no glyph set means Fashion-MNIST.
@@ -39,6 +45,16 @@ internal sealed class DataSourceOptions(CommonOptions common, bool allowTensorFi
     internal const string ImageFolderSource = "image-folder";
     internal const string CsvSource = "csv";
     internal const string NpySource = "npy";
+    internal const string CubSource = "cub";
+    internal const string Cars196Source = "cars196";
+    internal const string SopSource = "sop";
+    internal const string InShopSource = "inshop";
+
+    /// <summary>The benchmark layouts read from <c>--data-dir</c> in their standard protocol.</summary>
+    internal static readonly string[] BenchmarkSources = [CubSource, Cars196Source, SopSource, InShopSource];
+
+    /// <summary>Sources whose items are image files read through the image pipeline.</summary>
+    internal static bool IsImageFiles(string source) => source == ImageFolderSource || BenchmarkSources.Contains(source);
 
     public Option<string> Data { get; } = allowTensorFile ? RawEmbeddingOptions.DataWithTensorFile() : CreateData();
 
@@ -216,12 +232,12 @@ internal sealed class DataSourceOptions(CommonOptions common, bool allowTensorFi
         Only(parseResult, source, Labels, NpySource);
         Only(parseResult, source, TestLabels, NpySource);
         Only(parseResult, source, LabelColumn, CsvSource);
-        Only(parseResult, source, ImageSize, ImageFolderSource);
-        Only(parseResult, source, Color, ImageFolderSource);
-        Only(parseResult, source, ResizeRatio, ImageFolderSource);
-        Only(parseResult, source, Normalize, ImageFolderSource);
-        Only(parseResult, source, ImageCacheMb, ImageFolderSource);
-        Only(parseResult, source, SkipBadImages, ImageFolderSource);
+        OnlyImages(parseResult, source, ImageSize);
+        OnlyImages(parseResult, source, Color);
+        OnlyImages(parseResult, source, ResizeRatio);
+        OnlyImages(parseResult, source, Normalize);
+        OnlyImages(parseResult, source, ImageCacheMb);
+        OnlyImages(parseResult, source, SkipBadImages);
         if (source is not (FashionMnistSource or GlyphsSource) && test is not null && train is null)
         {
             throw new UsageException("--test needs --train.");
@@ -231,6 +247,7 @@ internal sealed class DataSourceOptions(CommonOptions common, bool allowTensorFi
             GlyphsSource => LoadGlyphs(parseResult, train, test),
             FashionMnistSource => LoadFashionMnist(parseResult, train, test, closedSet),
             ImageFolderSource => LoadImageFolder(parseResult, train, test, model),
+            CubSource or Cars196Source or SopSource or InShopSource => LoadBenchmark(parseResult, source, train, test, model),
             CsvSource => LoadCsv(parseResult, Required(train, "--data csv needs --train FILE (and optionally --test FILE)."), test),
             _ => LoadNpy(parseResult, Required(train, "--data npy needs --train X.npy --labels Y.npy."), test),
         };
@@ -330,6 +347,47 @@ internal sealed class DataSourceOptions(CommonOptions common, bool allowTensorFi
         };
     }
 
+    /// <summary>Default side of benchmark images without --image-size or a model: small enough for the built-in CNN on a CPU.</summary>
+    internal const int BenchmarkImageSize = 64;
+
+    // CUB-200-2011, Cars196, SOP or In-Shop from --data-dir in the standard protocol; images read lazily.
+    private DataSplit LoadBenchmark(ParseResult parseResult, string source, string? train, string? test, LoadedModel? model)
+    {
+        if (train is not null || test is not null)
+        {
+            throw new UsageException($"--train/--test apply to --data image-folder, csv or npy; --data {source} reads its layout from --data-dir.");
+        }
+        string root = parseResult.GetValue(common.DataDir)?.FullName
+            ?? throw new UsageException($"--data {source} needs --data-dir DIR (the dataset's directory as unpacked from its archive).");
+        // A missing or malformed layout file fails here with the file (and line) named: exit code 1.
+        var split = source switch
+        {
+            CubSource => Cub200Reader.Load(root),
+            Cars196Source => Cars196Reader.Load(root),
+            SopSource => StanfordOnlineProductsReader.Load(root),
+            _ => InShopClothesReader.Load(root),
+        };
+        bool skip = parseResult.GetValue(SkipBadImages);
+        int skipped = 0;
+        ImageFolderDataset Open(BenchmarkImageSet set, ImageFolderDataset? like, ref int count) =>
+            OpenImages(parseResult, set.Files, set.Labels, set.ClassNames, c => $"{split.Name} class '{c}'", model, like, skip, ref count, benchmark: true);
+        var trainSet = Open(split.Train, null, ref skipped);
+        var querySet = Open(split.Query, trainSet, ref skipped);
+        var referenceSet = split.QueryIsReference ? null : Open(split.Reference, trainSet, ref skipped);
+        string[] Ids(ImageFolderDataset data) => [.. data.Paths.Select(p => Path.GetRelativePath(root, p).Replace('\\', '/'))];
+        int testClasses = split.Query.Labels.Distinct().Count();
+        return new DataSplit(source, trainSet, querySet, Ids(trainSet), Ids(querySet), $"{split.Name} from {root}{Skipped(skipped)}")
+        {
+            Reference = referenceSet,
+            ReferenceIds = referenceSet is null ? null : Ids(referenceSet),
+            TrainClasses = string.Create(CultureInfo.InvariantCulture, $"{split.Train.ClassNames.Count:N0} classes"),
+            TestClasses = string.Create(CultureInfo.InvariantCulture, $"{testClasses:N0} unseen classes"),
+            SplitDescription = $"{split.Name}: {split.Protocol}",
+            Headline = $"{split.Name} classes never seen in training" + (referenceSet is null ? "" : ", queries among the gallery"),
+            Paths = [root],
+        };
+    }
+
     private DataSplit LoadImageFolder(ParseResult parseResult, string? train, string? test, LoadedModel? model)
     {
         string? prefix = null;
@@ -388,13 +446,24 @@ internal sealed class DataSourceOptions(CommonOptions common, bool allowTensorFi
 
     // The lazy dataset of a class tree, read at the size and colour of the options, the model, the other set (`like`)
     // or else the first image; every file is checked (header, size limit, JPEG end marker) before anything runs.
-    private ImageFolderDataset OpenFolder(ParseResult parseResult, ImageFolderLayout layout, LoadedModel? model, ImageFolderDataset? like, bool skip, ref int skipped)
+    private ImageFolderDataset OpenFolder(ParseResult parseResult, ImageFolderLayout layout, LoadedModel? model, ImageFolderDataset? like, bool skip, ref int skipped) =>
+        OpenImages(parseResult, layout.Paths, layout.Labels, layout.ClassNames, c => $"Class folder '{Path.Combine(layout.Root, c)}'", model, like, skip, ref skipped);
+
+    // The lazy dataset of a list of image files (see OpenFolder); `benchmark` sets the defaults of the benchmark
+    // layouts (64×64 RGB) in place of the first image's size and grey.
+    private ImageFolderDataset OpenImages(ParseResult parseResult, IReadOnlyList<string> paths, IReadOnlyList<int> labels, IReadOnlyList<string> classNames,
+        Func<string, string> describeClass, LoadedModel? model, ImageFolderDataset? like, bool skip, ref int skipped, bool benchmark = false)
     {
-        var color = ResolveColor(parseResult.GetValue(Color), model);
+        string? colorText = parseResult.GetValue(Color) ?? (benchmark && model is null ? "rgb" : null);
+        var color = ResolveColor(colorText, model);
         var size = like is null ? ResolveSize(parseResult.GetValue(ImageSize), model) : (like.ItemShape[2], like.ItemShape[1]);
+        if (size is null && benchmark)
+        {
+            size = (BenchmarkImageSize, BenchmarkImageSize);
+        }
         if (size is null)
         {
-            var first = ImageReader.Read(layout.Paths[0], color);
+            var first = ImageReader.Read(paths[0], color);
             size = (first.Width, first.Height);
         }
         // Read images as the model was trained on them unless the options say otherwise.
@@ -408,7 +477,7 @@ internal sealed class DataSourceOptions(CommonOptions common, bool allowTensorFi
         }
         ImageTransforms = Preprocessing.Options(size.Value.Width, size.Value.Height, color == ImageColorMode.Rgb ? 3 : 1);
         var options = new ImageFolderDatasetOptions { ColorMode = color, CacheBytes = cacheMb * (1L << 20) };
-        var data = new ImageFolderDataset(layout.Paths, layout.Labels, layout.ClassNames, ImageTransform.ForEvaluation(ImageTransforms), null, options);
+        var data = new ImageFolderDataset(paths, labels, classNames, ImageTransform.ForEvaluation(ImageTransforms), null, options);
         var failures = data.CheckFiles();
         if (failures.Count == 0)
         {
@@ -422,15 +491,24 @@ internal sealed class DataSourceOptions(CommonOptions common, bool allowTensorFi
         skipped += failures.Count;
         var bad = failures.Select(f => f.Index).ToHashSet();
         var kept = Enumerable.Range(0, data.Count).Where(i => !bad.Contains(i)).ToArray();
-        var counts = new int[layout.ClassNames.Count];
+        // A class that had images and has none left is an error; a class with no image at all (In-Shop's numbering
+        // shared by query and gallery) is not.
+        var before = new int[classNames.Count];
+        var after = new int[classNames.Count];
+        foreach (int label in labels)
+        {
+            before[label]++;
+        }
         foreach (int i in kept)
         {
-            counts[layout.Labels[i]]++;
+            after[labels[i]]++;
         }
-        int empty = Array.IndexOf(counts, 0);
-        if (empty >= 0)
+        for (int c = 0; c < before.Length; c++)
         {
-            throw new InvalidDataException($"Class folder '{Path.Combine(layout.Root, layout.ClassNames[empty])}' holds no readable image after leaving out the bad files.");
+            if (before[c] > 0 && after[c] == 0)
+            {
+                throw new InvalidDataException($"{describeClass(classNames[c])} holds no readable image after leaving out the bad files.");
+            }
         }
         return (ImageFolderDataset)data.Subset(kept);
     }
@@ -550,6 +628,14 @@ internal sealed class DataSourceOptions(CommonOptions common, bool allowTensorFi
         }
     }
 
+    private static void OnlyImages(ParseResult parseResult, string source, Option option)
+    {
+        if (!IsImageFiles(source) && parseResult.GetResult(option) is { Implicit: false })
+        {
+            throw new UsageException($"{option.Name} applies to --data image-folder, cub, cars196, sop or inshop only.");
+        }
+    }
+
     private static void Only(ParseResult parseResult, string source, Option option, string requiredSource)
     {
         if (source != requiredSource && parseResult.GetResult(option) is { Implicit: false })
@@ -595,11 +681,11 @@ internal sealed class DataSourceOptions(CommonOptions common, bool allowTensorFi
     {
         var o = new Option<string>("--data")
         {
-            Description = "Data source: 'glyphs' (default: the shipped glyph set, or --data-dir DIR from 'deepmetric data glyphs'), 'fashion-mnist' (--data-dir), 'image-folder' (--data-dir or --train/--test folders), 'csv' or 'npy' (--train/--test files); one set is split by class, first half to train",
+            Description = "Data source: 'glyphs' (default: the shipped glyph set, or --data-dir DIR from 'deepmetric data glyphs'), 'fashion-mnist' (--data-dir), 'image-folder' (--data-dir or --train/--test folders), 'csv' or 'npy' (--train/--test files; one set is split by class, first half to train); 'cub', 'cars196', 'sop' or 'inshop' (the benchmark's layout in --data-dir, standard protocol)",
             DefaultValueFactory = _ => GlyphsSource,
             HelpName = "source",
         };
-        o.AcceptOnlyFromAmong(GlyphsSource, FashionMnistSource, ImageFolderSource, CsvSource, NpySource);
+        o.AcceptOnlyFromAmong([GlyphsSource, FashionMnistSource, ImageFolderSource, CsvSource, NpySource, .. BenchmarkSources]);
         return o;
     }
 

@@ -1,4 +1,5 @@
 using DeepMetric.Data;
+using DeepMetric.Evaluation;
 using DeepMetric.Runs;
 
 namespace DeepMetric.Cli.Commands;
@@ -32,6 +33,18 @@ internal sealed record DataSplit(string Source, IDataset Train, IDataset Test, s
 
     /// <summary>What the test set is, for the one-line headline of <c>train</c> ("classes never seen in training").</summary>
     public string Headline { get; init; } = "the test set";
+
+    /// <summary>
+    /// A separate reference (gallery) set the test queries are ranked against (In-Shop Clothes' gallery), in the test
+    /// set's label numbering; null when the test images are ranked among themselves, each query excluded.
+    /// </summary>
+    public IDataset? Reference { get; init; }
+
+    /// <summary>One id per <see cref="Reference"/> row.</summary>
+    public string[]? ReferenceIds { get; init; }
+
+    /// <summary>The default evaluation: the test images as queries against <see cref="Reference"/> (or among themselves).</summary>
+    public QueryReferenceSets Evaluation => new(Test, Reference);
 
     /// <summary>The paths the data was read from, for config.json.</summary>
     public IReadOnlyList<string> Paths { get; init; } = [];

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using DeepMetric.Data;
 using DeepMetric.Search;
+using DeepMetric.Training;
 
 namespace DeepMetric.Cli.Commands;
 
@@ -15,6 +16,7 @@ internal static class EmbedCommand
     internal const string Train = "train";
     internal const string Test = "test";
     internal const string OpenSetTest = "open-set-test";
+    internal const string Gallery = "gallery";
 
     internal static Command Create(CliContext context)
     {
@@ -25,11 +27,11 @@ internal static class EmbedCommand
         var embeddingSize = new Option<int?>("--embedding-size") { Description = "Embedding dimension (default: from the file or config.json)", HelpName = "n" };
         var split = new Option<string>("--split")
         {
-            Description = "Fashion-MNIST: 'train', 'test' or 'open-set-test' (test images of the unseen classes 5-9); any other data (the default glyph set too): the training set for 'train', else the test set",
+            Description = "Images: 'train', 'test' or 'open-set-test' (test images of the unseen classes 5-9); other --data: the training set, or the test set for both others; 'gallery': In-Shop's gallery images (the test set's queries are 'test')",
             DefaultValueFactory = _ => Test,
             HelpName = "name",
         };
-        split.AcceptOnlyFromAmong(Train, Test, OpenSetTest);
+        split.AcceptOnlyFromAmong(Train, Test, OpenSetTest, Gallery);
         var metric = MetricOption();
         var output = new Option<FileInfo>("--output", "-o") { Description = "Embedding store to write (.dme)", HelpName = "file", Required = true };
         var dataSource = new DataSourceOptions(context.Options, allowTensorFile: true);
@@ -75,7 +77,9 @@ internal static class EmbedCommand
         }
         var loaded = ModelLoader.Load(weightsPath, modelName, embeddingSize);
         var source = dataSource.Load(parseResult, loaded);
-        var (data, ids) = source.FashionMnist is { } all ? LoadItems(all, split)
+        var (data, ids) = split == Gallery
+            ? (source.Reference ?? throw new UsageException($"--split gallery applies to data with a separate gallery (--data inshop); --data {source.Source} has none."), source.ReferenceIds!)
+            : source.FashionMnist is { } all ? LoadItems(all, split)
             : split == Train ? (source.Train, source.TrainIds) : (source.Test, source.TestIds);
 
         long t0 = Stopwatch.GetTimestamp();

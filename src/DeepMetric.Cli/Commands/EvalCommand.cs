@@ -2,20 +2,28 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using DeepMetric.Data;
+using DeepMetric.Evaluation;
 using DeepMetric.Tensors;
-using DeepMetric.Tensors.IO;
+using DeepMetric.Training;
 using Spectre.Console;
 
 namespace DeepMetric.Cli.Commands;
 
 /// <summary>
 /// <c>deepmetric eval</c>: loads saved weights (the <c>model.safetensors</c> of a <c>train --run-dir</c>) and reports
-/// retrieval and clustering metrics on the test images of the data (default: the shipped glyph set), beside the untrained network and the raw pixels.
+/// retrieval and clustering metrics on the test images of the data (default: the shipped glyph set; or any <c>--data</c>),
+/// beside the untrained network and the raw pixels. Queries are ranked among a reference set: by default the queries
+/// themselves, each query excluded (In-Shop: its gallery); <c>--query</c> and <c>--reference</c> choose other sets.
 /// </summary>
 internal static class EvalCommand
 {
     internal const string OpenSet = "open-set";
     internal const string Seen = "seen";
+
+    internal const string QuerySet = "query";
+    internal const string GallerySet = "gallery";
+    internal const string TestSet = "test";
+    internal const string TrainSet = "train";
 
     private static readonly int[] s_ks = [1, 2, 4, 8];
 
@@ -43,11 +51,23 @@ internal static class EvalCommand
         {
             Description = "Also report modularity and explicitness (Ridgeway & Mozer 2018) of each embedding, with the class as the known factor",
         };
+        var query = new Option<string?>("--query")
+        {
+            Description = "Query images: 'test' (default; see --split) or 'train' (the training images)",
+            HelpName = "set",
+        };
+        query.AcceptOnlyFromAmong(TestSet, TrainSet);
+        var reference = new Option<string?>("--reference")
+        {
+            Description = "Images the queries are ranked against: 'query' (the queries themselves, each query excluded; the default), 'gallery' (In-Shop's gallery; its default), 'test' or 'train'",
+            HelpName = "set",
+        };
+        reference.AcceptOnlyFromAmong(QuerySet, GallerySet, TestSet, TrainSet);
         var dataSource = new DataSourceOptions(context.Options);
 
         var command = new Command("eval", "Evaluate saved weights on the test images of the data (default: the shipped glyph set; see --data), beside the untrained network and the raw pixels.")
         {
-            weights, model, embeddingSize, split, seed, json, disentanglement,
+            weights, model, embeddingSize, split, query, reference, seed, json, disentanglement,
         };
         dataSource.AddTo(command);
         command.SetAction(parseResult => Run(context, parseResult, dataSource,
@@ -55,13 +75,15 @@ internal static class EvalCommand
             parseResult.GetValue(model),
             parseResult.GetValue(embeddingSize),
             parseResult.GetValue(split) ?? OpenSet,
+            parseResult.GetValue(query),
+            parseResult.GetValue(reference),
             parseResult.GetValue(seed),
             parseResult.GetValue(json),
             parseResult.GetValue(disentanglement)));
         return command;
     }
 
-    private static int Run(CliContext context, ParseResult parseResult, DataSourceOptions dataSource, string weightsPath, string? modelName, int? embeddingSize, string splitName, ulong seed, bool json, bool disentanglement)
+    private static int Run(CliContext context, ParseResult parseResult, DataSourceOptions dataSource, string weightsPath, string? modelName, int? embeddingSize, string splitName, string? queryName, string? referenceName, ulong seed, bool json, bool disentanglement)
     {
         if (embeddingSize is <= 0)
         {
@@ -73,7 +95,13 @@ internal static class EvalCommand
         int size = loaded.EmbeddingSize;
 
         var data = dataSource.Load(parseResult, loaded);
-        var test = splitName != Seen ? data.Test : data.FashionMnist is { } all ? all.SeenClassesSplit().Test : data.Train;
+        if (queryName is not null && splitName == Seen)
+        {
+            throw new UsageException("--split seen and --query both choose the queries; give one.");
+        }
+        var test = queryName == TrainSet ? data.Train
+            : splitName != Seen ? data.Test : data.FashionMnist is { } all ? all.SeenClassesSplit().Test : data.Train;
+        var sets = Sets(data, test, queryName ?? (splitName == Seen ? Seen : TestSet), referenceName);
         var untrained = kind == Onnx.Backbones.Backbone.ModelKind
             ? Onnx.Backbones.Backbone.WithInitialHead(trained, seed)   // the pretrained backbone with an untrained head
             : ModelLoader.Create(kind, size, loaded.InputChannels, loaded.InputHeight, loaded.InputWidth, seed);
@@ -81,27 +109,57 @@ internal static class EvalCommand
         int[]? superClasses = data.FashionMnist is not null ? SamplerOptions.FashionMnistSuperClasses : null;
         long t0 = Stopwatch.GetTimestamp();
         var embeddings = trained.Embed(test);
-        var trainedResult = Evaluate(embeddings, test, seed, disentanglement, superClasses);
+        var trainedResult = Evaluate(sets, embeddings, sets.References is { } r1 ? trained.Embed(r1) : null, seed, disentanglement, superClasses);
         double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-        var untrainedResult = Evaluate(untrained.Embed(test), test, seed, disentanglement, superClasses);
-        var rawResult = Evaluate(Baselines.RawPixels(test), test, seed, disentanglement, superClasses);
+        var untrainedResult = Evaluate(sets, untrained.Embed(test), sets.References is { } r2 ? untrained.Embed(r2) : null, seed, disentanglement, superClasses);
+        var rawResult = Evaluate(sets, Baselines.RawPixels(test), sets.References is { } r3 ? Baselines.RawPixels(r3) : null, seed, disentanglement, superClasses);
 
         if (json)
         {
-            context.Output.WriteLine(Json(kind, size, splitName, test.Count, seconds, trainedResult, untrainedResult, rawResult));
+            context.Output.WriteLine(Json(kind, size, splitName, sets, seconds, trainedResult, untrainedResult, rawResult));
             return CliApp.Success;
         }
-        string classes = splitName != Seen ? data.TestClasses : data.FashionMnist is not null ? "seen classes 0-4" : $"{data.TrainClasses} (the training images)";
+        string classes = queryName == TrainSet ? $"{data.TrainClasses} (the training images)"
+            : splitName != Seen ? data.TestClasses : data.FashionMnist is not null ? "seen classes 0-4" : $"{data.TrainClasses} (the training images)";
         context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{weightsPath}: {kind}, embedding {size}; {test.Count:N0} test images of the {classes} from {(data.Location is { } location ? DatasetSummary.Describe(location) : data.Description)}"));
+        context.Output.WriteLine($"protocol: {sets.Describe()}{(sets.LeaveOneOut ? "" : $" ({ReferenceLabel(referenceName, data)})")}");
         context.Console.Write(Table(classes, trainedResult, untrainedResult, rawResult));
         context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"embedding and evaluation in {seconds:F2} s"));
         return CliApp.Success;
     }
 
-    private static Scores Evaluate(Tensor embeddings, IDataset test, ulong seed, bool disentanglement, int[]? superClasses)
+    // The reference set: the queries themselves unless --reference (or the data's gallery) says otherwise.
+    private static QueryReferenceSets Sets(DataSplit data, IDataset queries, string queryName, string? referenceName)
     {
-        var retrieval = RetrievalMetrics.Compute(embeddings, test.Labels, s_ks);
+        IDataset? reference = referenceName switch
+        {
+            null => queryName == TestSet ? data.Reference : null,
+            QuerySet => null,
+            GallerySet => data.Reference ?? throw new UsageException($"--reference gallery applies to data with a separate gallery (--data inshop); --data {data.Source} has none (use 'query', 'test' or 'train')."),
+            TestSet => data.Test,
+            _ => data.Train,
+        };
+        if (reference is not null && !ReferenceEquals(reference, queries) && !reference.ClassNames.SequenceEqual(queries.ClassNames))
+        {
+            int common = reference.ClassNames.Intersect(queries.ClassNames, StringComparer.Ordinal).Count();
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+                $"--reference {referenceName ?? GallerySet}: the reference images do not number their classes as the queries do ({reference.ClassNames.Count} and {queries.ClassNames.Count} classes, {common} of them in common), so their labels cannot be compared; use a reference set of the same classes (e.g. --protocol closed-set --reference train)."));
+        }
+        return new QueryReferenceSets(queries, reference);
+    }
+
+    private static string ReferenceLabel(string? referenceName, DataSplit data) => referenceName switch
+    {
+        null or GallerySet => "the gallery",
+        TestSet => $"the test images, {data.TestClasses}",
+        _ => $"the training images, {data.TrainClasses}",
+    };
+
+    private static Scores Evaluate(QueryReferenceSets sets, Tensor embeddings, Tensor? referenceEmbeddings, ulong seed, bool disentanglement, int[]? superClasses)
+    {
+        var test = sets.Queries;
+        var retrieval = sets.Compute(embeddings, referenceEmbeddings, s_ks);
         var clusters = ClusteringMetrics.Compute(embeddings, test.Labels, seed);
         if (!disentanglement)
         {
@@ -183,14 +241,16 @@ internal static class EvalCommand
         _ => name.ToLowerInvariant(),
     };
 
-    private static string Json(string kind, int size, string split, int images, double seconds,
+    private static string Json(string kind, int size, string split, QueryReferenceSets sets, double seconds,
         Scores trained, Scores untrained, Scores raw) =>
         CliJson.Object(w =>
         {
             w.WriteString("model", kind);
             w.WriteNumber("embedding_size", size);
             w.WriteString("split", split);
-            w.WriteNumber("images", images);
+            w.WriteNumber("images", sets.Queries.Count);
+            w.WriteNumber("references", sets.ReferenceCount);
+            w.WriteBoolean("ref_includes_query", sets.LeaveOneOut);
             w.WriteNumber("eval_seconds", CliJson.Round(seconds));
             foreach (var (prefix, m) in new[] { ("", trained), ("untrained_", untrained), ("raw_pixels_", raw) })
             {

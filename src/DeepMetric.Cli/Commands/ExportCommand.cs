@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using DeepMetric.Onnx.Export;
+using DeepMetric.Training;
 
 namespace DeepMetric.Cli.Commands;
 

@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using DeepMetric.Data;
+using DeepMetric.Evaluation;
 using DeepMetric.FewShot;
+using DeepMetric.Training;
 using Spectre.Console;
 
 namespace DeepMetric.Cli.Commands;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DeepMetric.Miners;
 
 namespace DeepMetric.Cli.Commands;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using DeepMetric.Data.Images;
 using DeepMetric.Tensors.IO;
+using DeepMetric.Training;
 
 namespace DeepMetric.Cli.Commands;
 

@@ -1,8 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using DeepMetric.Data;
+using DeepMetric.Data.Images;
 using DeepMetric.Search;
-using DeepMetric.Tensors.IO;
+using DeepMetric.Training;
 
 namespace DeepMetric.Cli.Commands;
 

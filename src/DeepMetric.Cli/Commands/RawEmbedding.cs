@@ -3,6 +3,7 @@ using System.Globalization;
 using DeepMetric.Onnx;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Nn;
+using DeepMetric.Training;
 
 namespace DeepMetric.Cli.Commands;
 

@@ -9,7 +9,7 @@ internal static class RawEmbeddingOptions
     {
         var o = new Option<string>("--data")
         {
-            Description = "Data source: 'fashion-mnist' (--data-dir), 'image-folder', 'csv' or 'npy' (--train/--test files); or an .npy file of preprocessed inputs [N, C, H, W] to run --backbone or --weights on (writes .npy)",
+            Description = "Data source: 'fashion-mnist' (--data-dir), 'image-folder', 'csv' or 'npy' (--train/--test files), 'cub', 'cars196', 'sop' or 'inshop' (--data-dir); or an .npy file of preprocessed inputs [N, C, H, W] to run --backbone or --weights on (writes .npy)",
             DefaultValueFactory = _ => DataSourceOptions.FashionMnistSource,
             HelpName = "source",
         };
@@ -17,9 +17,9 @@ internal static class RawEmbeddingOptions
         {
             var value = result.GetValueOrDefault<string>();
             if (value is not (DataSourceOptions.FashionMnistSource or DataSourceOptions.ImageFolderSource or DataSourceOptions.CsvSource or DataSourceOptions.NpySource)
-                && !value.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))
+                && !DataSourceOptions.BenchmarkSources.Contains(value) && !value.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))
             {
-                result.AddError($"--data must be 'fashion-mnist', 'image-folder', 'csv', 'npy' or an .npy file of preprocessed inputs [N, C, H, W], got '{value}'.");
+                result.AddError($"--data must be 'fashion-mnist', 'image-folder', 'csv', 'npy', 'cub', 'cars196', 'sop', 'inshop' or an .npy file of preprocessed inputs [N, C, H, W], got '{value}'.");
             }
         });
         return o;

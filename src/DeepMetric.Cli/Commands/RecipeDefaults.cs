@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DeepMetric.Training.Recipes;
 
 namespace DeepMetric.Cli.Commands;
 

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using DeepMetric.Tensors.Optim;
+using DeepMetric.Training.Recipes;
 using Spectre.Console;
 
 namespace DeepMetric.Cli.Commands;

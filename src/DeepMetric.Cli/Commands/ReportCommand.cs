@@ -1,12 +1,15 @@
 using System.CommandLine;
 using DeepMetric.Data;
+using DeepMetric.Evaluation;
 using DeepMetric.Reporting;
+using DeepMetric.Training;
 
 namespace DeepMetric.Cli.Commands;
 
 /// <summary>
 /// <c>deepmetric report RUN_DIR [RUN_DIR ...]</c>: writes a self-contained HTML report of one or more training runs
-/// (see <see cref="ReportBuilder"/>), evaluated on the Fashion-MNIST test images.
+/// (see <see cref="ReportBuilder"/>), evaluated on the Fashion-MNIST test images, or with <c>--data</c> on that source's
+/// test images (In-Shop: its queries ranked among its gallery).
 /// </summary>
 internal static class ReportCommand
 {
@@ -20,6 +23,8 @@ internal static class ReportCommand
         {
             runs, output, png, seed,
         };
+        var dataSource = new DataSourceOptions(context.Options);
+        dataSource.AddTo(command);
         command.SetAction(parseResult =>
         {
             var dirs = parseResult.GetValue(runs) ?? [];
@@ -32,13 +37,24 @@ internal static class ReportCommand
                 }
                 target = Path.Combine(dirs[0].FullName, RunDirectory.ReportFile);
             }
-            var location = context.Options.LocateData(parseResult);
             string? pngDir = parseResult.GetValue(png)?.FullName;
             if (pngDir is not null && HeadlessChromium.FindExecutable() is null)
             {
                 throw new UsageException("--png needs Chromium (looked for /usr/bin/chromium and /usr/bin/chromium-browser); install it with 'apt-get install -y chromium', or leave out --png.");
             }
-            var builder = Write([.. dirs.Select(d => d.FullName)], location, target, parseResult.GetValue(seed));
+            ReportBuilder builder;
+            if (parseResult.GetResult(dataSource.Data) is { Implicit: false })
+            {
+                // The first run's model sets the image size and colour the test images are read at.
+                var model = ModelLoader.Load(Path.Combine(dirs[0].FullName, RunDirectory.ModelFile), null, null);
+                var data = dataSource.Load(parseResult, model);
+                builder = Write([.. dirs.Select(d => d.FullName)], data.Test, null, data.Description + "; " + data.Evaluation.Describe(),
+                    target, parseResult.GetValue(seed), data.Reference);
+            }
+            else
+            {
+                builder = Write([.. dirs.Select(d => d.FullName)], context.Options.LocateData(parseResult), target, parseResult.GetValue(seed));
+            }
             context.Output.WriteLine($"report: {target}");
             if (pngDir is not null)
             {
@@ -55,12 +71,13 @@ internal static class ReportCommand
     internal static ReportBuilder Write(IReadOnlyList<string> runDirs, DatasetLocation location, string target, ulong seed)
     {
         var split = FashionMnist.Load(location);
-        return Write(runDirs, split.OpenSetSplit().Test, split.SeenClassesSplit().Test,
-            $"Fashion-MNIST test split from {DatasetSummary.Describe(location)}", target, seed);
+        var unseen = split.OpenSetSplit().Test;
+        return Write(runDirs, unseen, split.SeenClassesSplit().Test,
+            $"Fashion-MNIST test split from {DatasetSummary.Describe(location)}; {new QueryReferenceSets(unseen).Describe()}", target, seed);
     }
 
     /// <summary>Writes the report of <paramref name="runDirs"/> evaluated on the given unseen (and optionally seen) test data.</summary>
-    internal static ReportBuilder Write(IReadOnlyList<string> runDirs, IDataset unseen, IDataset? seen, string dataDescription, string target, ulong seed)
+    internal static ReportBuilder Write(IReadOnlyList<string> runDirs, IDataset unseen, IDataset? seen, string dataDescription, string target, ulong seed, IDataset? reference = null)
     {
         var runs = new List<ReportRun>(runDirs.Count);
         foreach (string dir in runDirs)
@@ -78,6 +95,7 @@ internal static class ReportCommand
         {
             Seed = seed,
             DataDescription = dataDescription,
+            Reference = reference,
         };
         string? parent = Path.GetDirectoryName(Path.GetFullPath(target));
         if (parent is not null)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using DeepMetric.Data;
+using DeepMetric.Samplers;
 
 namespace DeepMetric.Cli.Commands;
 

@@ -4,6 +4,7 @@ using DeepMetric.Data;
 using DeepMetric.Data.Images;
 using DeepMetric.Search;
 using DeepMetric.Tensors;
+using DeepMetric.Training;
 using Spectre.Console;
 
 namespace DeepMetric.Cli.Commands;

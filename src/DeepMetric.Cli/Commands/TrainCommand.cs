@@ -4,8 +4,14 @@ using System.Globalization;
 using System.Text.Json;
 using DeepMetric.Data;
 using DeepMetric.Data.Images;
+using DeepMetric.Evaluation;
+using DeepMetric.Miners;
 using DeepMetric.Runs;
+using DeepMetric.Samplers;
 using DeepMetric.Tensors.Optim;
+using DeepMetric.Tensors.Optim.Schedulers;
+using DeepMetric.Training;
+using DeepMetric.Training.Recipes;
 using Spectre.Console;
 
 namespace DeepMetric.Cli.Commands;
@@ -207,6 +213,10 @@ internal static class TrainCommand
         IReadOnlyList<Tensors.Tensor>? finetuned = null;
         if (backbone is not null)
         {
+            if (data.Reference is not null)
+            {
+                throw new UsageException($"--backbone with a separate gallery (--data {data.Source}) is not supported yet.");
+            }
             if (finetuneBlocks > 0)
             {
                 // Fine-tuning trains on images through the backbone; its batch norms keep the imported statistics.
@@ -286,7 +296,7 @@ internal static class TrainCommand
         if (chatty)
         {
             output.WriteLine(data.Description);
-            output.WriteLine(Invariant($"train: {data.TrainClasses}, {train.Count:N0} images; test: {data.TestClasses}, {test.Count:N0} images"));
+            output.WriteLine(Invariant($"train: {data.TrainClasses}, {train.Count:N0} images; test: {data.TestClasses}, {test.Count:N0} images{(data.Reference is null ? "" : Invariant($" queried against a gallery of {data.Reference.Count:N0}"))}"));
             output.WriteLine(s.Epochs == 0
                 ? Invariant($"{s.Model} ({embeddingModel.ParameterCount:N0} parameters, embedding {s.EmbeddingSize}), 0 epochs: the initial model is evaluated and kept, nothing is trained, seed {s.Seed}")
                 : Invariant(
@@ -303,9 +313,11 @@ internal static class TrainCommand
         }
 
         long e0 = Stopwatch.GetTimestamp();
-        var untrained = UntrainedMetrics(s, trainer, test, train);
-        // Pixels even when a backbone replaced the test images by their cached features.
-        var rawPixels = Baselines.RawPixelMetrics(imageTest, s_ks);
+        // The test images are the queries, ranked among the gallery when the data has one, else among themselves.
+        var evaluation = new QueryReferenceSets(test, data.Reference);
+        var untrained = UntrainedMetrics(s, trainer, evaluation, train);
+        // Pixels even when a backbone replaced the test images by their cached features (a backbone has no gallery).
+        var rawPixels = new QueryReferenceSets(imageTest, data.Reference).RawPixelMetrics(s_ks);
         double baselineSeconds = Stopwatch.GetElapsedTime(e0).TotalSeconds;
 
         // --epochs 0 trains nothing: the initial model (a backbone's read-out through the identity head) is the result.
@@ -335,13 +347,13 @@ internal static class TrainCommand
         }
         long e1 = Stopwatch.GetTimestamp();
         var testEmbeddings = trainer.Embed(test);
-        var trained = RetrievalMetrics.Compute(testEmbeddings, test.Labels, s_ks);
+        var trained = evaluation.Compute(testEmbeddings, evaluation.References is { } gallery ? trainer.Embed(gallery) : null, s_ks);
         double evalSeconds = Stopwatch.GetElapsedTime(e1).TotalSeconds;
         var clustering = s.Json || s.RunDir is not null ? ClusteringMetrics.Compute(testEmbeddings, test.Labels, s.Seed) : null;
         double trainSeconds = results.Sum(r => r.TrainSeconds);
         double samplesPerSecond = results.Sum(r => r.Iterations * (double)s.BatchSize) / Math.Max(results.Sum(r => r.Iterations * (double)s.BatchSize / r.SamplesPerSecond), 1e-9);
 
-        var metricsJson = MetricsJson(s, data, trained, clustering, untrained, rawPixels, trainSeconds, samplesPerSecond, evalSeconds, results.Count > 0 ? results[^1].MeanLoss : null);
+        var metricsJson = MetricsJson(s, data, evaluation, trained, clustering, untrained, rawPixels, trainSeconds, samplesPerSecond, evalSeconds, results.Count > 0 ? results[^1].MeanLoss : null);
         if (s.RunDir is not null)
         {
             var metadata = backbone?.Metadata(s.EmbeddingSize, channels, height, width) ?? ModelLoader.Metadata(s.Model, s.EmbeddingSize, channels, height, width);
@@ -352,8 +364,8 @@ internal static class TrainCommand
             if (s.Report)
             {
                 string description = data.Location is { } at ? $"Fashion-MNIST test split from {DatasetSummary.Describe(at)}" : data.Description;
-                ReportCommand.Write([s.RunDir], imageTest, data.FashionMnist?.SeenClassesSplit().Test, description,
-                    Path.Combine(s.RunDir, RunDirectory.ReportFile), s.Seed);
+                ReportCommand.Write([s.RunDir], imageTest, data.FashionMnist?.SeenClassesSplit().Test, description + "; " + evaluation.Describe(),
+                    Path.Combine(s.RunDir, RunDirectory.ReportFile), s.Seed, data.Reference);
             }
         }
 
@@ -501,7 +513,7 @@ internal static class TrainCommand
     private static string Describe(TrainingProgress p) => Invariant(
         $"{p.Epoch}/{p.Epochs} loss {p.Loss:F4}{(p.MinedTuples is int t ? $" · {t:N0} tuples" : "")} · {p.SamplesPerSecond:N0}/s");
 
-    private static string MetricsJson(TrainSettings s, DataSplit data, Metrics m, ClusteringScores? clustering, Metrics untrained, Metrics rawPixels, double trainSeconds, double samplesPerSecond, double evalSeconds, double? finalLoss) =>
+    private static string MetricsJson(TrainSettings s, DataSplit data, QueryReferenceSets evaluation, Metrics m, ClusteringScores? clustering, Metrics untrained, Metrics rawPixels, double trainSeconds, double samplesPerSecond, double evalSeconds, double? finalLoss) =>
         CliJson.Object(w =>
         {
             w.WriteString("data", data.Source);
@@ -523,6 +535,8 @@ internal static class TrainCommand
             w.WriteNumber("train_samples_per_s", Math.Round(samplesPerSecond, 1));
             w.WriteNumber("eval_seconds", CliJson.Round(evalSeconds));
             w.WriteNumber("queries", m.QueryCount);
+            w.WriteNumber("references", evaluation.ReferenceCount);
+            w.WriteBoolean("ref_includes_query", evaluation.LeaveOneOut);
             w.WriteNumber("precision_at_1", CliJson.Round(m.PrecisionAt1));
             foreach (int k in s_ks)
             {
@@ -652,8 +666,9 @@ internal static class TrainCommand
 
     // The untrained network's test metrics: measured when the run starts and kept in the run directory, so a resumed
     // run compares with the network it started from, not with the checkpoint it resumed.
-    private static Metrics UntrainedMetrics(TrainSettings s, Trainer trainer, IDataset test, IDataset train)
+    private static Metrics UntrainedMetrics(TrainSettings s, Trainer trainer, QueryReferenceSets evaluation, IDataset train)
     {
+        var test = evaluation.Queries;
         string? path = s.RunDir is null ? null : Path.Combine(s.RunDir, RunDirectory.BaselineFile);
         if (s.Resume is not null)
         {
@@ -664,11 +679,11 @@ internal static class TrainCommand
             // Older runs kept no baseline: the same seed rebuilds the same untrained network.
             var (channels, height, width) = DatasetSummary.Shape(train);
             var initial = ModelLoader.Create(s.Model, s.EmbeddingSize, channels, height, width, s.Seed);
-            var again = RetrievalMetrics.Compute(initial.Embed(test, trainer.EvaluationBatchSize), test.Labels, s_ks);
+            var again = evaluation.Evaluate(d => initial.Embed(d, trainer.EvaluationBatchSize), s_ks);
             RunBaseline.From(again).Save(path!);
             return again;
         }
-        var untrained = trainer.Evaluate(test);
+        var untrained = evaluation.LeaveOneOut ? trainer.Evaluate(test) : evaluation.Evaluate(d => trainer.Embed(d), s_ks);
         if (path is not null)
         {
             RunBaseline.From(untrained).Save(path);

@@ -3,6 +3,8 @@ using DeepMetric.Data;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Nn;
 using DeepMetric.Tensors.Random;
+using DeepMetric.Training;
+using DeepMetric.Training.Recipes;
 
 namespace DeepMetric.Onnx.Backbones;
 

@@ -3,6 +3,7 @@ using DeepMetric.Onnx.Import;
 using DeepMetric.Onnx.Proto;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Nn;
+using DeepMetric.Training;
 using Google.Protobuf;
 
 namespace DeepMetric.Onnx.Export;

@@ -1,5 +1,6 @@
 using DeepMetric.Onnx.Proto;
 using DeepMetric.Tensors.Nn;
+using DeepMetric.Training;
 using Google.Protobuf;
 
 namespace DeepMetric.Onnx.Export;

@@ -1,4 +1,5 @@
 using DeepMetric.Onnx.Proto;
+using DeepMetric.Tensors;
 
 namespace DeepMetric.Onnx.Import;
 

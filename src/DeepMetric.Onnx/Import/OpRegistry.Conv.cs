@@ -180,6 +180,13 @@ internal static partial class OpRegistry
             throw ctx.Error($"the {kh}×{kw} window does not fit the input {Fmt(x)} with pads ({pt}, {pl}, {pb}, {pr})");
         }
         bool padded = pt + pl + pb + pr + extraH + extraW > 0;
+        if (max && pt == pl && pt <= kh / 2 && pb + extraH <= pt && pr + extraW <= pl
+            && (h + pt + pb + extraH - kh) / s == (h + (2 * pt) - kh) / s && (w + pl + pr + extraW - kw) / s == (w + (2 * pl) - kw) / s)
+        {
+            // Top/left-only padding (CNTK's stride-2 pools) reads the same windows as symmetric padding when the output
+            // size agrees: pool with the engine's own −∞ padding instead of a padded copy of the input.
+            return Ops.MaxPool2d(x, kh, s, pt);
+        }
         if (max)
         {
             var xp = padded ? Ops.Pad(x, [0, 0, pt, pl], [0, 0, pb + extraH, pr + extraW], float.NegativeInfinity) : x;

@@ -1,6 +1,8 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace DeepMetric.Tensors;
 
@@ -50,9 +52,18 @@ internal static class ConvKernels
     /// holds image b, channel c at (oh·s + i·d, ow·s + j·d).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Im2Col(ReadOnlySpan<float> padded, int count, in ConvGeometry g, Span<float> col)
+    public static void Im2Col(ReadOnlySpan<float> padded, int count, in ConvGeometry g, Span<float> col) =>
+        Im2Col(padded, count, g, col, 0, g.Ho);
+
+    /// <summary>
+    /// As <see cref="Im2Col(ReadOnlySpan{float}, int, in ConvGeometry, Span{float})"/> for the output rows
+    /// [<paramref name="oh0"/>, <paramref name="oh0"/> + <paramref name="rows"/>) only: the column matrix is then
+    /// [C·kh·kw, count·rows·Wo], small enough to stay in cache while its GEMM runs.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Im2Col(ReadOnlySpan<float> padded, int count, in ConvGeometry g, Span<float> col, int oh0, int rows)
     {
-        int ho = g.Ho, wo = g.Wo, s = g.Stride, d = g.Dilation, wp = g.Wp, p = g.P, ld = count * p;
+        int ho = rows, wo = g.Wo, s = g.Stride, d = g.Dilation, wp = g.Wp, p = rows * wo, ld = count * p;
         if (col.Length < g.K * ld || padded.Length < count * g.C * g.PlanePadded)
         {
             throw new ArgumentException("Im2Col: buffers too small.", nameof(col));
@@ -70,7 +81,7 @@ internal static class ConvKernels
                     int dst = r * ld;
                     for (int b = 0; b < count; b++)
                     {
-                        int src = (((b * g.C) + c) * g.PlanePadded) + (i * d * wp) + (j * d);
+                        int src = (((b * g.C) + c) * g.PlanePadded) + (i * d * wp) + (j * d) + (oh0 * s * wp);
                         for (int oh = 0; oh < ho; oh++, dst += wo)
                         {
                             int so = src + (oh * s * wp);
@@ -81,7 +92,8 @@ internal static class ConvKernels
                             }
                             else
                             {
-                                for (int ow = 0; ow < wo; ow++)
+                                int ow = s == 2 ? Gather2(ref src0, so, padded.Length, ref dst0, dst, wo) : 0;
+                                for (; ow < wo; ow++)
                                 {
                                     Unsafe.Add(ref dst0, dst + ow) = Unsafe.Add(ref src0, so + (ow * s));
                                 }
@@ -93,7 +105,29 @@ internal static class ConvKernels
         }
     }
 
-    /// <summary>Scatter-adds a column matrix back into padded images (the adjoint of <see cref="Im2Col"/>); <paramref name="padded"/> must be zeroed.</summary>
+    /// <summary>
+    /// Copies every second float from src[so…] to dst[d…] in blocks of eight (stride-2 convolutions: ResNet's stem,
+    /// downsampling layers) while two full vectors can be read; returns how many were copied. Pure data movement.
+    /// </summary>
+    private static int Gather2(ref float src0, int so, int srcLength, ref float dst0, int d, int count)
+    {
+        if (!Avx2.IsSupported)
+        {
+            return 0;
+        }
+        int ow = 0;
+        for (; ow + 8 <= count && so + (2 * ow) + 16 <= srcLength; ow += 8)
+        {
+            var a = Vector256.LoadUnsafe(ref src0, (nuint)(so + (2 * ow)));
+            var b = Vector256.LoadUnsafe(ref src0, (nuint)(so + (2 * ow) + 8));
+            // [a0 a2 b0 b2 | a4 a6 b4 b6], then the 64-bit pairs reordered to [a0 a2 a4 a6 b0 b2 b4 b6].
+            var evens = Avx.Shuffle(a, b, 0b10_00_10_00);
+            Avx2.Permute4x64(evens.AsDouble(), 0b11_01_10_00).AsSingle().StoreUnsafe(ref dst0, (nuint)(d + ow));
+        }
+        return ow;
+    }
+
+    /// <summary>Scatter-adds a column matrix back into padded images (the adjoint of Im2Col); <paramref name="padded"/> must be zeroed.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Col2Im(ReadOnlySpan<float> col, int count, in ConvGeometry g, Span<float> padded)
     {

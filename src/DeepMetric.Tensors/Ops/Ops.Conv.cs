@@ -1,5 +1,6 @@
-using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using DeepMetric.Tensors.Nn;
 
 namespace DeepMetric.Tensors;
 
@@ -10,6 +11,9 @@ public static partial class Ops
 
     // From this many output positions per image, per-image GEMMs are large enough and skip the [O, B·P] reordering.
     private const int ConvDirectPositions = 400;
+
+    // Floats of one band of im2col columns (512 KB): the band and its GEMM's panels stay in L2.
+    private const int ConvBandFloats = 1 << 17;
 
     /// <summary>2-D convolution (cross-correlation). x: [N, C, H, W]; weight: [O, C, kh, kw]; bias: [O].</summary>
     /// <remarks>
@@ -59,48 +63,57 @@ public static partial class Ops
         int k = geo.K, p = geo.P, outPerImage = o * p;
         int chunk = ConvChunk(n, k, p);
         var y = TensorBuffers.Uninitialized(n * outPerImage);
-        var w = weight.ReadOnlySpan;
-        var xs = x.ReadOnlySpan;
-        for (int n0 = 0; n0 < n; n0 += chunk)
+        var xb = x.Buffer;
+        var wb = weight.Buffer;
+        int xOff = x.Offset, wOff = weight.Offset;
+        var bb = bias?.Buffer;
+        int bOff = bias?.Offset ?? 0;
+        // Images are independent: each worker range runs im2col and its GEMMs (single-threaded) on its own images and
+        // its own scratch buffers, so the copies run on both cores too. The split depends on n only (KernelThreads).
+        KernelThreads.For(n, (_, start, end) =>
         {
-            int b = Math.Min(chunk, n - n0);
-            var col = Columns(xs.Slice(n0 * c * geo.PlaneIn, b * c * geo.PlaneIn), b, geo);
-            if (b == 1 || p >= ConvDirectPositions)
+            var w = new ReadOnlySpan<float>(wb, wOff, o * k);
+            var xs = new ReadOnlySpan<float>(xb, xOff, n * c * geo.PlaneIn);
+            for (int n0 = start; n0 < end; n0 += chunk)
             {
-                // Large images: one GEMM per image straight into [O, P], no reordering copy.
-                int ld = b * p;
-                for (int i = 0; i < b; i++)
+                int b = Math.Min(chunk, end - n0);
+                if (b == 1 || p >= ConvDirectPositions)
                 {
-                    Gemm.Multiply(false, false, o, p, k, 1f, w, k, col[(i * p)..], ld, 0f, y.AsSpan((n0 + i) * outPerImage, outPerImage), p);
-                }
-            }
-            else
-            {
-                // [O, B·P] → [B, O, P]: one contiguous row of P per (image, channel).
-                int ld = b * p;
-                var tmp = Scratch.Get(Scratch.ConvOutput, o * ld);
-                Gemm.Multiply(false, false, o, ld, k, 1f, w, k, col, ld, 0f, tmp, ld);
-                for (int i = 0; i < b; i++)
-                {
-                    for (int oc = 0; oc < o; oc++)
+                    // Large images: GEMMs per image and per band of output rows, straight into [O, P] (no reordering
+                    // copy), each band's columns still in cache when its GEMM reads them.
+                    for (int i = n0; i < n0 + b; i++)
                     {
-                        tmp.AsSpan((oc * ld) + (i * p), p).CopyTo(y.AsSpan(((n0 + i) * outPerImage) + (oc * p), p));
+                        ConvImageByRows(xs.Slice(i * c * geo.PlaneIn, c * geo.PlaneIn), geo, w, o, y.AsSpan(i * outPerImage, outPerImage));
+                    }
+                }
+                else
+                {
+                    var col = Columns(xs.Slice(n0 * c * geo.PlaneIn, b * c * geo.PlaneIn), b, geo);
+                    // [O, B·P] → [B, O, P]: one contiguous row of P per (image, channel).
+                    int ld = b * p;
+                    var tmp = Scratch.Get(Scratch.ConvOutput, o * ld);
+                    Gemm.Multiply(false, false, o, ld, k, 1f, w, k, col, ld, 0f, tmp, ld);
+                    for (int i = 0; i < b; i++)
+                    {
+                        for (int oc = 0; oc < o; oc++)
+                        {
+                            tmp.AsSpan((oc * ld) + (i * p), p).CopyTo(y.AsSpan(((n0 + i) * outPerImage) + (oc * p), p));
+                        }
+                    }
+                }
+                if (bb is not null)
+                {
+                    for (int i = n0; i < n0 + b; i++)
+                    {
+                        for (int oc = 0; oc < o; oc++)
+                        {
+                            var row = y.AsSpan((i * outPerImage) + (oc * p), p);
+                            TensorPrimitives.Add(row, bb[bOff + oc], row);
+                        }
                     }
                 }
             }
-        }
-        if (bias is not null)
-        {
-            var bs = bias.ReadOnlySpan;
-            for (int i = 0; i < n; i++)
-            {
-                for (int oc = 0; oc < o; oc++)
-                {
-                    var row = y.AsSpan((i * outPerImage) + (oc * p), p);
-                    TensorPrimitives.Add(row, bs[oc], row);
-                }
-            }
-        }
+        });
 
         int[] dims = [n, o, geo.Ho, geo.Wo];
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
@@ -112,88 +125,107 @@ public static partial class Ops
     private static void Conv2dBackward(Tensor g, Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo, int chunk, bool inputOnly = false)
     {
         int n = x.Dims[0], c = geo.C, o = weight.Dims[0], k = geo.K, p = geo.P, outPerImage = o * p;
-        var gs = g.ReadOnlySpan;
         if (!inputOnly)
         {
-            ConvBiasGradient(gs, n, o, p, bias);
+            ConvBiasGradient(g.ReadOnlySpan, n, o, p, bias);
         }
         bool needW = weight.RequiresGrad && !inputOnly, needX = x.RequiresGrad;
         if (!needW && !needX)
         {
             return;
         }
-        var dw = needW ? TensorBuffers.Uninitialized(o * k) : null;
         var dx = needX ? TensorBuffers.Zeroed(x.Size) : null;
-        var w = weight.ReadOnlySpan;
-        var xs = x.ReadOnlySpan;
-        for (int n0 = 0; n0 < n; n0 += chunk)
+        int ranges = KernelThreads.Ranges(n);
+        // One weight-gradient buffer per worker range (each sums its own images), added in range order afterwards:
+        // the result depends on n only, not on the machine or on which range finishes first.
+        var dwParts = new float[]?[ranges];
+        var gb = g.Buffer;
+        var wb = weight.Buffer;
+        var xb = x.Buffer;
+        int gOff = g.Offset, wOff = weight.Offset, xOff = x.Offset;
+        KernelThreads.For(n, (range, start, end) =>
         {
-            int b = Math.Min(chunk, n - n0), ld = b * p;
-            var gChunk = gs.Slice(n0 * outPerImage, b * outPerImage);
-            bool direct = b == 1 || p >= ConvDirectPositions;
-            // Batched mode needs the output gradient of the chunk as [O, B·P].
-            ReadOnlySpan<float> gc = default;
-            if (!direct)
+            var w = new ReadOnlySpan<float>(wb, wOff, o * k);
+            var xs = new ReadOnlySpan<float>(xb, xOff, n * c * geo.PlaneIn);
+            var gsr = new ReadOnlySpan<float>(gb, gOff, n * outPerImage);
+            var dw = needW ? dwParts[range] = TensorBuffers.Uninitialized(o * k) : null;
+            for (int n0 = start; n0 < end; n0 += chunk)
             {
-                var tmp = Scratch.Get(Scratch.ConvOutput, o * ld);
-                for (int i = 0; i < b; i++)
+                int b = Math.Min(chunk, end - n0), ld = b * p;
+                var gChunk = gsr.Slice(n0 * outPerImage, b * outPerImage);
+                bool direct = b == 1 || p >= ConvDirectPositions;
+                // Batched mode needs the output gradient of the chunk as [O, B·P].
+                ReadOnlySpan<float> gc = default;
+                if (!direct)
                 {
-                    for (int oc = 0; oc < o; oc++)
-                    {
-                        gChunk.Slice((i * outPerImage) + (oc * p), p).CopyTo(tmp.AsSpan((oc * ld) + (i * p), p));
-                    }
-                }
-                gc = tmp.AsSpan(0, o * ld);
-            }
-            if (dw is not null)
-            {
-                // dW[O,K] += G[O,BP] · colᵀ
-                var col = Columns(xs.Slice(n0 * c * geo.PlaneIn, b * c * geo.PlaneIn), b, geo);
-                if (direct)
-                {
+                    var tmp = Scratch.Get(Scratch.ConvOutput, o * ld);
                     for (int i = 0; i < b; i++)
                     {
-                        Gemm.Multiply(false, true, o, k, p, 1f, gChunk.Slice(i * outPerImage, outPerImage), p, col[(i * p)..], ld,
-                            n0 == 0 && i == 0 ? 0f : 1f, dw, k);
+                        for (int oc = 0; oc < o; oc++)
+                        {
+                            gChunk.Slice((i * outPerImage) + (oc * p), p).CopyTo(tmp.AsSpan((oc * ld) + (i * p), p));
+                        }
+                    }
+                    gc = tmp.AsSpan(0, o * ld);
+                }
+                if (dw is not null)
+                {
+                    // dW[O,K] += G[O,BP] · colᵀ
+                    var col = Columns(xs.Slice(n0 * c * geo.PlaneIn, b * c * geo.PlaneIn), b, geo);
+                    if (direct)
+                    {
+                        for (int i = 0; i < b; i++)
+                        {
+                            Gemm.Multiply(false, true, o, k, p, 1f, gChunk.Slice(i * outPerImage, outPerImage), p, col[(i * p)..], ld,
+                                n0 == start && i == 0 ? 0f : 1f, dw, k);
+                        }
+                    }
+                    else
+                    {
+                        Gemm.Multiply(false, true, o, k, ld, 1f, gc, ld, col, ld, n0 == start ? 0f : 1f, dw, k);
                     }
                 }
-                else
+                if (dx is not null)
                 {
-                    Gemm.Multiply(false, true, o, k, ld, 1f, gc, ld, col, ld, n0 == 0 ? 0f : 1f, dw, k);
+                    // dcol[K,BP] = Wᵀ · G, then scattered back onto the (padded) images.
+                    var dcol = Scratch.Get(Scratch.ConvColumns, k * ld);
+                    if (direct)
+                    {
+                        for (int i = 0; i < b; i++)
+                        {
+                            Gemm.Multiply(true, false, k, p, o, 1f, w, k, gChunk.Slice(i * outPerImage, outPerImage), p, 0f, dcol.AsSpan(i * p), ld);
+                        }
+                    }
+                    else
+                    {
+                        Gemm.Multiply(true, false, k, ld, o, 1f, w, k, gc, ld, 0f, dcol, ld);
+                    }
+                    var dxc = dx.AsSpan(n0 * c * geo.PlaneIn, b * c * geo.PlaneIn);
+                    if (geo.Padding == 0)
+                    {
+                        ConvKernels.Col2Im(dcol, b, geo, dxc);
+                    }
+                    else
+                    {
+                        var padded = Scratch.Get(Scratch.ConvPadded, b * c * geo.PlanePadded);
+                        padded.AsSpan(0, b * c * geo.PlanePadded).Clear();
+                        ConvKernels.Col2Im(dcol, b, geo, padded);
+                        ConvKernels.CropAdd(padded, b, geo, dxc);
+                    }
                 }
             }
-            if (dx is not null)
+        });
+        var dwSum = dwParts[0];
+        if (dwSum is not null)
+        {
+            for (int r = 1; r < ranges; r++)
             {
-                // dcol[K,BP] = Wᵀ · G, then scattered back onto the (padded) images.
-                var dcol = Scratch.Get(Scratch.ConvColumns, k * ld);
-                if (direct)
-                {
-                    for (int i = 0; i < b; i++)
-                    {
-                        Gemm.Multiply(true, false, k, p, o, 1f, w, k, gChunk.Slice(i * outPerImage, outPerImage), p, 0f, dcol.AsSpan(i * p), ld);
-                    }
-                }
-                else
-                {
-                    Gemm.Multiply(true, false, k, ld, o, 1f, w, k, gc, ld, 0f, dcol, ld);
-                }
-                var dxc = dx.AsSpan(n0 * c * geo.PlaneIn, b * c * geo.PlaneIn);
-                if (geo.Padding == 0)
-                {
-                    ConvKernels.Col2Im(dcol, b, geo, dxc);
-                }
-                else
-                {
-                    var padded = Scratch.Get(Scratch.ConvPadded, b * c * geo.PlanePadded);
-                    padded.AsSpan(0, b * c * geo.PlanePadded).Clear();
-                    ConvKernels.Col2Im(dcol, b, geo, padded);
-                    ConvKernels.CropAdd(padded, b, geo, dxc);
-                }
+                TensorPrimitives.Add(dwSum, dwParts[r], dwSum);
             }
         }
-        if (dw is not null)
+        if (dwSum is not null)
         {
-            weight.AccumulateGrad(new Tensor(dw, (int[])weight.Dims.Clone()));
+            weight.AccumulateGrad(new Tensor(dwSum, (int[])weight.Dims.Clone()));
         }
         if (dx is not null)
         {
@@ -221,6 +253,27 @@ public static partial class Ops
                 gb[oc] = (float)db[oc];
             }
             bias.AccumulateGrad(new Tensor(gb, [o]));
+        }
+    }
+
+    /// <summary>One image's convolution [O, P] by bands of output rows: im2col of a band, then its GEMM.</summary>
+    private static void ConvImageByRows(ReadOnlySpan<float> image, in ConvGeometry geo, ReadOnlySpan<float> w, int o, Span<float> y)
+    {
+        ReadOnlySpan<float> src = image;
+        if (geo.Padding > 0)
+        {
+            var padded = Scratch.Get(Scratch.ConvPadded, geo.C * geo.PlanePadded);
+            ConvKernels.Pad(image, 1, geo, padded);
+            src = padded;
+        }
+        int k = geo.K, wo = geo.Wo, p = geo.P;
+        int rows = Math.Clamp(ConvBandFloats / Math.Max(1, k * wo), 1, geo.Ho);
+        var col = Scratch.Get(Scratch.ConvColumns, k * rows * wo);
+        for (int oh0 = 0; oh0 < geo.Ho; oh0 += rows)
+        {
+            int r = Math.Min(rows, geo.Ho - oh0), cols = r * wo;
+            ConvKernels.Im2Col(src, 1, geo, col, oh0, r);
+            Gemm.Multiply(false, false, o, cols, k, 1f, w, k, col, cols, 0f, y[(oh0 * wo)..], p);
         }
     }
 

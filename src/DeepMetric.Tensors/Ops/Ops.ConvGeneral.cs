@@ -1,3 +1,5 @@
+using DeepMetric.Tensors.Nn;
+
 namespace DeepMetric.Tensors;
 
 public static partial class Ops
@@ -69,6 +71,15 @@ public static partial class Ops
         if (stride.H != stride.W || dilation.H != dilation.W)
         {
             throw new NotSupportedException($"Conv2dGeneral: different vertical and horizontal strides ({stride.H}, {stride.W}) or dilations ({dilation.H}, {dilation.W}) are supported only for depthwise convolutions.");
+        }
+        if (pads.Top == pads.Left && pads.Bottom <= pads.Top && pads.Right <= pads.Left
+            && (hp - effH) / stride.H == (x.Dims[2] + (2 * pads.Top) - effH) / stride.H
+            && (wp - effW) / stride.W == (x.Dims[3] + (2 * pads.Left) - effW) / stride.W)
+        {
+            // Padding only the top and left (as CNTK exports stride-2 layers) reads the same windows as padding every
+            // side by that much when the output size is the same: the extra bottom and right zeros are never reached.
+            // Conv2d pads inside its own scratch buffers, so no padded copy of the input is made.
+            return Conv2d(x, weight, bias, stride.H, pads.Top, dilation.H);
         }
         int p = Math.Min(Math.Min(pads.Top, pads.Bottom), Math.Min(pads.Left, pads.Right));
         var xp = Pad(x, [0, 0, pads.Top - p, pads.Left - p], [0, 0, pads.Bottom - p, pads.Right - p]);

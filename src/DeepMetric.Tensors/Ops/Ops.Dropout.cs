@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using DeepMetric.Tensors.Nn;
 using DeepMetric.Tensors.Random;
 
 namespace DeepMetric.Tensors;

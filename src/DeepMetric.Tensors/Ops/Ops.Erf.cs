@@ -1,3 +1,5 @@
+using DeepMetric.Tensors.Special;
+
 namespace DeepMetric.Tensors;
 
 public static partial class Ops

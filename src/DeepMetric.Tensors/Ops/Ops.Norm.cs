@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using DeepMetric.Tensors.Nn;
 
 namespace DeepMetric.Tensors;
 
@@ -81,18 +82,26 @@ public static partial class Ops
         }
 
         var y = TensorBuffers.Uninitialized(x.Size);
+        var scales = new float[c];
+        var shifts = new float[c];
         for (int ch = 0; ch < c; ch++)
         {
-            float scale = invStd[ch] * (weight is null ? 1f : weight.ReadOnlySpan[ch]);
-            float shift = (bias is null ? 0f : bias.ReadOnlySpan[ch]) - (mean[ch] * scale);
-            for (int i = 0; i < n; i++)
-            {
-                int at = ((i * c) + ch) * spatial;
-                var yr = y.AsSpan(at, spatial);
-                TensorPrimitives.Multiply(xs.Slice(at, spatial), scale, yr);
-                TensorPrimitives.Add(yr, shift, yr);
-            }
+            scales[ch] = invStd[ch] * (weight is null ? 1f : weight.ReadOnlySpan[ch]);
+            shifts[ch] = (bias is null ? 0f : bias.ReadOnlySpan[ch]) - (mean[ch] * scales[ch]);
         }
+        var xb = x.Buffer;
+        int xOff = x.Offset;
+        // Planes split over the worker ranges; each plane's two passes run while it is still in cache.
+        KernelThreads.For(n * c, (_, start, end) =>
+        {
+            for (int plane = start; plane < end; plane++)
+            {
+                int ch = plane % c, at = plane * spatial;
+                var yr = y.AsSpan(at, spatial);
+                TensorPrimitives.Multiply(new ReadOnlySpan<float>(xb, xOff + at, spatial), scales[ch], yr);
+                TensorPrimitives.Add(yr, shifts[ch], yr);
+            }
+        });
 
         Tensor[] inputs = AffineInputs(x, weight, bias);
         int[] dims = (int[])x.Dims.Clone();

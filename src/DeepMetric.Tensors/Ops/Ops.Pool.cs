@@ -1,5 +1,7 @@
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using DeepMetric.Tensors.Nn;
 
 namespace DeepMetric.Tensors;
 
@@ -19,16 +21,38 @@ public static partial class Ops
             return MaxPool2x2(x, geo, planes);
         }
         var y = TensorBuffers.Uninitialized(planes * ho * wo);
+        if (!Autograd.NoGradScope.GradEnabled || !x.RequiresGrad)
+        {
+            MaxPoolValues(x, planes, geo, y);
+            return new Tensor(y, [x.Dims[0], geo.C, ho, wo]);
+        }
         // Flat index into x of each output's winner, for the backward scatter.
         var arg = GC.AllocateUninitializedArray<int>(y.Length);
-        if (padding == 0)
+        var xb = x.Buffer;
+        int xOff = x.Offset, perOut = ho * wo, perIn = geo.PlaneIn;
+        // Planes are independent: each worker range pools its own (flat winner indices stay relative to x's start).
+        KernelThreads.For(planes, (_, start, end) =>
         {
-            MaxPoolInterior(x.ReadOnlySpan, planes, geo, y, arg);
-        }
-        else
-        {
-            MaxPoolPadded(x.ReadOnlySpan, planes, geo, y, arg);
-        }
+            var xs = new ReadOnlySpan<float>(xb, xOff + (start * perIn), (end - start) * perIn);
+            var ys = y.AsSpan(start * perOut, (end - start) * perOut);
+            var args = arg.AsSpan(start * perOut, (end - start) * perOut);
+            if (padding == 0)
+            {
+                MaxPoolInterior(xs, end - start, geo, ys, args);
+            }
+            else
+            {
+                MaxPoolPadded(xs, end - start, geo, ys, args);
+            }
+            if (start > 0)
+            {
+                int shift = start * perIn;
+                for (int i = 0; i < args.Length; i++)
+                {
+                    args[i] += shift;
+                }
+            }
+        });
         int[] dims = [x.Dims[0], geo.C, ho, wo];
         return Tensor.Record(y, dims, "MaxPool2d", x, g =>
         {
@@ -193,6 +217,46 @@ public static partial class Ops
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Max pooling without winner indices (no gradient needed): per output row the k input rows are reduced with a
+    /// vectorised element-wise max first, then each window is the max of k columns of that row. Math.Max propagates
+    /// NaN, as the indexed path does. Planes are split over the worker ranges.
+    /// </summary>
+    private static void MaxPoolValues(Tensor x, int planes, ConvGeometry geo, float[] y)
+    {
+        int h = geo.H, w = geo.W, ho = geo.Ho, wo = geo.Wo, s = geo.Stride, k = geo.Kh, pad = geo.Padding;
+        var xb = x.Buffer;
+        int xOff = x.Offset;
+        KernelThreads.For(planes, (_, start, end) =>
+        {
+            var rowMax = new float[w];
+            for (int pl = start; pl < end; pl++)
+            {
+                var plane = new ReadOnlySpan<float>(xb, xOff + (pl * h * w), h * w);
+                for (int oh = 0; oh < ho; oh++)
+                {
+                    int h0 = Math.Max((oh * s) - pad, 0), h1 = Math.Min((oh * s) - pad + k, h);
+                    plane.Slice(h0 * w, w).CopyTo(rowMax);
+                    for (int ih = h0 + 1; ih < h1; ih++)
+                    {
+                        TensorPrimitives.Max(rowMax, plane.Slice(ih * w, w), rowMax);
+                    }
+                    var yr = y.AsSpan((((pl * ho) + oh) * wo), wo);
+                    for (int ow = 0; ow < wo; ow++)
+                    {
+                        int w0 = Math.Max((ow * s) - pad, 0), w1 = Math.Min((ow * s) - pad + k, w);
+                        float best = rowMax[w0];
+                        for (int iw = w0 + 1; iw < w1; iw++)
+                        {
+                            best = Math.Max(best, rowMax[iw]);
+                        }
+                        yr[ow] = best;
+                    }
+                }
+            }
+        });
     }
 
     // Without padding every window lies inside the image: no clipping, and a 2×2 fast path.

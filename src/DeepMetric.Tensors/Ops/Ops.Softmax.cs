@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using DeepMetric.Tensors.Nn;
 
 namespace DeepMetric.Tensors;
 

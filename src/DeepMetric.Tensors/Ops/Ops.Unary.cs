@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using DeepMetric.Tensors.Nn;
+using DeepMetric.Tensors.Special;
 
 namespace DeepMetric.Tensors;
 
@@ -155,7 +157,10 @@ public static partial class Ops
         for (int i = 0; i < d.Length; i++)
         {
             float v = s[i];
-            d[i] = Math.Max(v, 0f) + MathF.Log(1f + MathF.Exp(-Math.Abs(v)));
+            // log(1 + e) in double: in float 1 + e drops e below 6e-8, so softplus(−25) came out 0, not 7e-12
+            // (a reducer counting non-zero terms then counted one term fewer than PyTorch).
+            double e = Math.Exp(-Math.Abs((double)v));
+            d[i] = Math.Max(v, 0f) + (float)(e < 1e-10 ? e : Math.Log(1.0 + e));
         }
     }, (x, _, g, dx) =>
     {

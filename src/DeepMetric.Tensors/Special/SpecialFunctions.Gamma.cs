@@ -1,4 +1,4 @@
-namespace DeepMetric.Tensors;
+namespace DeepMetric.Tensors.Special;
 
 public static partial class SpecialFunctions
 {

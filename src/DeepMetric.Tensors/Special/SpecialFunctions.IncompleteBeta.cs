@@ -1,4 +1,4 @@
-namespace DeepMetric.Tensors;
+namespace DeepMetric.Tensors.Special;
 
 // Kept rather than taking MathNet.Numerics 5.0 for it: on 1,800 points (x from 1e-6 to 0.999, a and b from 0.5 to 512)
 // against mpmath at 40 digits both reach a largest relative error of 1e-12 (ours 8.4e-13, MathNet 9.9e-13), and

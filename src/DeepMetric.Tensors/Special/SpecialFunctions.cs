@@ -1,4 +1,4 @@
-namespace DeepMetric.Tensors;
+namespace DeepMetric.Tensors.Special;
 
 /// <summary>
 /// Special functions in double precision: the error function and (for the F-statistic loss of

@@ -1,7 +1,7 @@
 using System.Numerics.Tensors;
 using DeepMetric.Tensors;
 
-namespace DeepMetric.Reporting;
+namespace DeepMetric.Analysis;
 
 /// <summary>
 /// Principal component analysis (Pearson 1901; Hotelling 1933): the top-k eigenvectors of the sample covariance,

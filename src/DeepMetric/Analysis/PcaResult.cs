@@ -1,4 +1,4 @@
-namespace DeepMetric.Reporting;
+namespace DeepMetric.Analysis;
 
 /// <summary>A fitted principal component analysis: mean, unit principal axes and the variance along each.</summary>
 public sealed class PcaResult

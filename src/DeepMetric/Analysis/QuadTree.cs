@@ -1,4 +1,4 @@
-namespace DeepMetric.Reporting;
+namespace DeepMetric.Analysis;
 
 /// <summary>
 /// Point-region quadtree over 2-D map points for the Barnes–Hut approximation of the t-SNE repulsive forces

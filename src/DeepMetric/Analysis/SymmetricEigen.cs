@@ -1,7 +1,7 @@
 using System.Numerics.Tensors;
 using DeepMetric.Tensors.Random;
 
-namespace DeepMetric.Reporting;
+namespace DeepMetric.Analysis;
 
 /// <summary>Eigen-decomposition of a small dense symmetric matrix by cyclic Jacobi rotations (Golub &amp; Van Loan, §8.5).</summary>
 internal static class SymmetricEigen

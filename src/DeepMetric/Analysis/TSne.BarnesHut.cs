@@ -1,7 +1,7 @@
 using System.Numerics.Tensors;
 using DeepMetric.Evaluation;
 
-namespace DeepMetric.Reporting;
+namespace DeepMetric.Analysis;
 
 // Barnes–Hut t-SNE (van der Maaten, "Accelerating t-SNE using Tree-Based Algorithms", JMLR 2014):
 // sparse nearest-neighbour input affinities and quadtree-approximated repulsion.

@@ -1,7 +1,7 @@
 using System.Numerics.Tensors;
 using DeepMetric.Tensors.Random;
 
-namespace DeepMetric.Reporting;
+namespace DeepMetric.Analysis;
 
 /// <summary>
 /// t-distributed stochastic neighbour embedding (van der Maaten &amp; Hinton, "Visualizing Data using t-SNE", JMLR 2008):

@@ -1,4 +1,4 @@
-namespace DeepMetric.Reporting;
+namespace DeepMetric.Analysis;
 
 /// <summary>Gradient algorithm of <see cref="TSne"/>.</summary>
 public enum TSneMethod

@@ -1,4 +1,4 @@
-namespace DeepMetric.Reporting;
+namespace DeepMetric.Analysis;
 
 /// <summary>
 /// Settings of <see cref="TSne"/>. Schedule defaults follow van der Maaten &amp; Hinton (2008) — 1 000 iterations,

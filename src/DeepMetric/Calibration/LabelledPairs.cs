@@ -1,3 +1,4 @@
+using DeepMetric.Internal;
 using DeepMetric.Search;
 using DeepMetric.Tensors.Random;
 

@@ -1,3 +1,4 @@
+using DeepMetric.Distances;
 using DeepMetric.Search;
 
 namespace DeepMetric.Calibration;

@@ -1,3 +1,5 @@
+using DeepMetric.Distances;
+
 namespace DeepMetric.Calibration;
 
 /// <summary>

@@ -1,3 +1,5 @@
+using DeepMetric.Data.Images;
+
 namespace DeepMetric.Data;
 
 /// <summary>How <see cref="ImageFolder.Load"/> turns image files into a dataset.</summary>

@@ -1,3 +1,5 @@
+using DeepMetric.Data.Images;
+
 namespace DeepMetric.Data;
 
 /// <summary>Colour conversion and resizing of <see cref="DecodedImage"/>s into planar dataset layout.</summary>

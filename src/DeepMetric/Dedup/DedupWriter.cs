@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using DeepMetric.Search;
-
 using DeepMetric.Internal;
 
 namespace DeepMetric.Dedup;

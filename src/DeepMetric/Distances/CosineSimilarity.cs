@@ -1,6 +1,6 @@
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Distances;
 
 /// <summary>Cosine similarity x·y / (‖x‖‖y‖): a similarity in [−1, 1], larger is closer.</summary>
 public sealed class CosineSimilarity : Distance

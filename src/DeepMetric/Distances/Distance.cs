@@ -1,6 +1,9 @@
+using DeepMetric.Data.Images;
+using DeepMetric.Evaluation;
+using DeepMetric.Search;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Distances;
 
 /// <summary>
 /// A distance or similarity between embeddings. The direction is the distance's own property
@@ -43,6 +46,35 @@ public abstract class Distance
 
     /// <summary>True for similarities (larger = closer), false for distances (smaller = closer).</summary>
     public bool IsInverted { get; }
+
+    /// <summary>
+    /// The search metric (<see cref="Search.VectorMetric"/>, used by indexes, dedup and calibration) that ranks
+    /// neighbours as this distance does: Euclidean on raw rows → <c>L2</c>; Euclidean on normalised rows, cosine
+    /// similarity, or a normalised dot product → <c>Cosine</c>; a raw dot product → <c>InnerProduct</c>. The ranking
+    /// agrees (any power); the values may not (e.g. <c>Cosine</c> reports 1 − cos where a normalised
+    /// <see cref="LpDistance"/> gives √(2 − 2cos)).
+    /// </summary>
+    /// <exception cref="NotSupportedException">No search metric ranks as this distance (p ≠ 2, SNR).</exception>
+    public Search.VectorMetric ToVectorMetric() => this switch
+    {
+        LpDistance { P: 2f } lp => lp.NormalizeEmbeddings ? Search.VectorMetric.Cosine : Search.VectorMetric.L2,
+        CosineSimilarity => Search.VectorMetric.Cosine,
+        DotProductSimilarity dot => dot.NormalizeEmbeddings ? Search.VectorMetric.Cosine : Search.VectorMetric.InnerProduct,
+        _ => throw new NotSupportedException($"{GetType().Name} has no equivalent search metric (VectorMetric covers L2, cosine and inner product)."),
+    };
+
+    /// <summary>
+    /// The evaluation metric (<see cref="DeepMetric.Evaluation.KnnMetric"/>, used by the kNN accuracy code) that ranks
+    /// neighbours as this distance does: Euclidean on raw rows → <c>Euclidean</c>; Euclidean on normalised rows, cosine
+    /// similarity or a normalised dot product → <c>Cosine</c>.
+    /// </summary>
+    /// <exception cref="NotSupportedException">No evaluation metric ranks as this distance (raw dot product, p ≠ 2, SNR).</exception>
+    public KnnMetric ToKnnMetric() => ToVectorMetric() switch
+    {
+        Search.VectorMetric.L2 => KnnMetric.Euclidean,
+        Search.VectorMetric.Cosine => KnnMetric.Cosine,
+        _ => throw new NotSupportedException($"{GetType().Name} without normalisation ranks by inner product, which KnnMetric does not offer (use VectorMetric.InnerProduct with a search index)."),
+    };
 
     /// <summary>
     /// The query × reference matrix of values, differentiable with respect to both sides.

@@ -1,6 +1,6 @@
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Distances;
 
 /// <summary>
 /// Dot-product (inner-product) similarity x·y, larger is closer. Embeddings are L2-normalised first by default (then it

@@ -1,6 +1,6 @@
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Distances;
 
 /// <summary>
 /// The signal-to-noise-ratio distance of Yuan et al., "Signal-to-Noise Ratio: A Robust Distance Metric for Deep

@@ -1,7 +1,7 @@
 using DeepMetric.Data;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Evaluation;
 
 /// <summary>
 /// Reference points to report beside a trained model: retrieval on the raw pixels and on an untrained network.

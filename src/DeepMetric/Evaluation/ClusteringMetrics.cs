@@ -1,7 +1,8 @@
-using DeepMetric.Tensors;
+using DeepMetric.Internal;
+using DeepMetric.Tensors.Special;
 using Tensor = DeepMetric.Tensors.Tensor;
 
-namespace DeepMetric;
+namespace DeepMetric.Evaluation;
 
 /// <summary>
 /// Clustering quality of embeddings: k-means++ with as many clusters as labels, scored by NMI and AMI against the

@@ -1,4 +1,4 @@
-namespace DeepMetric;
+namespace DeepMetric.Evaluation;
 
 /// <summary>Agreement between a clustering of the embeddings and the true labels.</summary>
 /// <param name="Nmi">Normalised mutual information (arithmetic-mean normalisation).</param>

@@ -1,4 +1,4 @@
-namespace DeepMetric;
+namespace DeepMetric.Evaluation;
 
 /// <summary>
 /// Disentanglement metrics for embeddings of data with known generative factors, from Ridgeway &amp; Mozer,

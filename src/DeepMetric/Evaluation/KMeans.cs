@@ -1,7 +1,7 @@
 using System.Numerics.Tensors;
 using DeepMetric.Tensors.Random;
 
-namespace DeepMetric;
+namespace DeepMetric.Evaluation;
 
 /// <summary>
 /// k-means clustering (Lloyd's iterations) seeded with k-means++ (Arthur and Vassilvitskii, "k-means++: The

@@ -1,8 +1,7 @@
 using System.Numerics.Tensors;
-using DeepMetric.Evaluation;
 using Tensor = DeepMetric.Tensors.Tensor;
 
-namespace DeepMetric;
+namespace DeepMetric.Evaluation;
 
 /// <summary>
 /// Exact k-nearest-neighbour search: distances through one matrix product (GEMM) per tile of queries × references, so

@@ -1,4 +1,4 @@
-namespace DeepMetric;
+namespace DeepMetric.Evaluation;
 
 /// <summary>How <see cref="Knn"/> compares embeddings.</summary>
 public enum KnnMetric

@@ -1,4 +1,4 @@
-namespace DeepMetric;
+namespace DeepMetric.Evaluation;
 
 /// <summary>
 /// The <see cref="K"/> nearest references of each query, closest first, row-major [queries × K].

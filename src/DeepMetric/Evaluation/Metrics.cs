@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace DeepMetric;
+namespace DeepMetric.Evaluation;
 
 /// <summary>
 /// Retrieval metrics averaged over queries (see <see cref="RetrievalMetrics"/> for the definitions). Values are in

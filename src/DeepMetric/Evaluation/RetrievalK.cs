@@ -1,4 +1,4 @@
-namespace DeepMetric;
+namespace DeepMetric.Evaluation;
 
 /// <summary>
 /// How many neighbours the retrieval metrics rank, PyTorch Metric Learning's <c>AccuracyCalculator(k=…)</c> choices:

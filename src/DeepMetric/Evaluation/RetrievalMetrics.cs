@@ -1,6 +1,6 @@
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Evaluation;
 
 /// <summary>
 /// Retrieval accuracy of embeddings, as metric-learning papers report it. For a query with label y and R relevant

@@ -1,4 +1,4 @@
-namespace DeepMetric;
+namespace DeepMetric.Evaluation;
 
 /// <summary>Area under the ROC curve of scores against binary labels.</summary>
 public static class RocAuc

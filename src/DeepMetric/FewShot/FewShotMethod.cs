@@ -1,3 +1,5 @@
+using DeepMetric.Evaluation;
+
 namespace DeepMetric.FewShot;
 
 /// <summary>How a few-shot episode's queries are classified from its support set.</summary>

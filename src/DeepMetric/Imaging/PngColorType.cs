@@ -1,4 +1,4 @@
-namespace DeepMetric.Reporting;
+namespace DeepMetric.Imaging;
 
 /// <summary>The PNG colour types the writer supports, all at 8 bits per sample (values are the IHDR codes).</summary>
 public enum PngColorType

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 
-namespace DeepMetric.Reporting;
+namespace DeepMetric.Imaging;
 
 /// <summary>
 /// Encodes 8-bit grey, RGB and RGBA images as PNG (ISO/IEC 15948, W3C PNG specification): signature, IHDR,

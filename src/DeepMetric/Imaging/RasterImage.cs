@@ -1,4 +1,4 @@
-namespace DeepMetric.Reporting;
+namespace DeepMetric.Imaging;
 
 /// <summary>
 /// An 8-bit image in memory: <see cref="Width"/> × <see cref="Height"/> pixels of <see cref="Channels"/>

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
-namespace DeepMetric;
+namespace DeepMetric.Internal;
 
 /// <summary>
 /// One-line argument checks for constructors, all throwing <see cref="ArgumentOutOfRangeException"/> with the

@@ -1,4 +1,4 @@
-namespace DeepMetric;
+namespace DeepMetric.Internal;
 
 /// <summary>
 /// Item indices grouped by label, shared by the samplers, the validation split and the pair samplers, and the dense

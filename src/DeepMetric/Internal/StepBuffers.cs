@@ -1,6 +1,6 @@
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Internal;
 
 /// <summary>
 /// Storage for 1-D tensors whose length changes from batch to batch (one value per mined tuple). The step's buffer pool

@@ -1,6 +1,10 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The angular loss of Wang, Zhou, Wen, Liu &amp; Lin, "Deep Metric Learning with Angular Loss" (ICCV 2017), in its
@@ -16,7 +20,7 @@ namespace DeepMetric;
 /// masked log-sum-exp with an implicit e⁰, so it never overflows. Its distance is reported as
 /// <see cref="CosineSimilarity"/>. Defaults: α = 40°, mean over positive pairs.
 /// </remarks>
-public sealed class AngularLoss : MetricLoss
+public sealed class AngularLoss : PairwiseMetricLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="alphaDegrees">The angle bound α in degrees (0 &lt; α &lt; 90).</param>

@@ -1,7 +1,10 @@
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Nn;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// ArcFace / additive angular margin loss of Deng et al., "ArcFace: Additive Angular Margin Loss for Deep Face

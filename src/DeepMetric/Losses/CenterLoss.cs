@@ -1,6 +1,10 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// Center loss of Wen et al., "A Discriminative Feature Learning Approach for Deep Face Recognition" (ECCV 2016):
@@ -20,7 +24,7 @@ namespace DeepMetric;
 /// centres at 0); the paper always combines it with softmax cross-entropy. Mined tuples are ignored and a separate
 /// reference set is rejected.</para>
 /// </remarks>
-public sealed class CenterLoss : MetricLoss
+public sealed class CenterLoss : PairwiseMetricLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="numClasses">Number of classes C.</param>

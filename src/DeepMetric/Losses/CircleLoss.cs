@@ -1,6 +1,10 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The circle loss of Sun et al., "Circle Loss: A Unified Perspective of Pair Similarity Optimization" (CVPR 2020),
@@ -14,7 +18,7 @@ namespace DeepMetric;
 /// negative contribute nothing. The loss is defined on similarities; with a distance, the negated distance
 /// plays the role of s (so m is then measured in negated-distance units).
 /// </remarks>
-public sealed class CircleLoss : MetricLoss
+public sealed class CircleLoss : PairwiseMetricLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="margin">m, the relaxation margin.</param>

@@ -1,6 +1,10 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The contrastive loss of Hadsell, Chopra &amp; LeCun, "Dimensionality Reduction by Learning an Invariant Mapping"
@@ -9,7 +13,7 @@ namespace DeepMetric;
 /// For a distance d: [d − m⁺]₊ and [m⁻ − d]₊; for a similarity s: [m⁺ − s]₊ and [s − m⁻]₊.
 /// Defaults: Euclidean distance on normalised embeddings, m⁺ = 0, m⁻ = 1, average of non-zero losses.
 /// </summary>
-public sealed class ContrastiveLoss : MetricLoss
+public sealed class ContrastiveLoss : PairwiseMetricLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="posMargin">Positive pairs closer than this incur no loss.</param>

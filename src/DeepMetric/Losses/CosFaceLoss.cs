@@ -1,7 +1,9 @@
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Nn;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// CosFace / large-margin cosine loss of Wang et al., "CosFace: Large Margin Cosine Loss for Deep Face Recognition"

@@ -1,7 +1,8 @@
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Autograd;
+using DeepMetric.Tensors.Special;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The scalar op of <see cref="FStatisticLoss"/>: from between- and within-class sums of squares [Q, D] (Q class

@@ -1,6 +1,10 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The F-statistic loss of Ridgeway &amp; Mozer, "Learning Deep Disentangled Embeddings with the F-Statistic Loss"
@@ -22,7 +26,7 @@ namespace DeepMetric;
 /// class has no pair and gives 0. The loss reduces itself (<see cref="LossTermKind.AlreadyReduced"/>); it uses no
 /// distance, no mined tuples and no separate reference set. Default d′ = 2.</para>
 /// </remarks>
-public sealed class FStatisticLoss : MetricLoss
+public sealed class FStatisticLoss : PairwiseMetricLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="keptDimensions">d′, the number of best-separated dimensions kept per class pair.</param>

@@ -1,6 +1,10 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// FastAP of Cakir, He, Xia, Kulis &amp; Sclaroff, "Deep Metric Learning to Rank" (CVPR 2019): average precision of
@@ -18,7 +22,7 @@ namespace DeepMetric;
 /// is mapped to 2 − 2s, which equals the squared distance for normalised embeddings. Bins with H_l = 0 contribute 0.
 /// Mined tuples choose each query's positives and negatives; queries without a positive give no value.
 /// </remarks>
-public sealed class FastApLoss : MetricLoss
+public sealed class FastApLoss : PairwiseMetricLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="numBins">L, the number of histogram bins over [0, 4].</param>

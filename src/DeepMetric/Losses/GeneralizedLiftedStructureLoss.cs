@@ -1,6 +1,10 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The generalised lifted structure loss of Hermans, Beyer &amp; Leibe, "In Defense of the Triplet Loss for Person
@@ -13,7 +17,7 @@ namespace DeepMetric;
 /// The paper's smooth form, softplus of the sum over anchors having both, is <c>smooth: true</c>.
 /// Defaults: m⁺ = 0, m⁻ = 1, Euclidean distance on normalised embeddings, <see cref="MeanReducer"/>.
 /// </remarks>
-public sealed class GeneralizedLiftedStructureLoss : MetricLoss
+public sealed class GeneralizedLiftedStructureLoss : PairwiseMetricLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="posMargin">m⁺: positives closer than this are barely penalised.</param>

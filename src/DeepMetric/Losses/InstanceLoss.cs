@@ -1,6 +1,10 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The instance loss of Zheng, Zheng, Garrett, Yang, Xu &amp; Shen, "Dual-Path Convolutional Image-Text Embeddings
@@ -14,7 +18,7 @@ namespace DeepMetric;
 /// Mined tuples and a separate reference set are rejected, as in PML. The log-softmax is max-stabilised, so γ = 64
 /// does not overflow. Defaults: γ = 64, <see cref="CosineSimilarity"/>, mean over embeddings.
 /// </remarks>
-public sealed class InstanceLoss : MetricLoss
+public sealed class InstanceLoss : PairwiseMetricLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="gamma">The scale γ &gt; 0 of the logits.</param>

@@ -1,6 +1,10 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The intra-pair variance loss of Kim, Kim, Cho &amp; Kwak, "Deep Metric Learning Beyond Binary Supervision"
@@ -14,7 +18,7 @@ namespace DeepMetric;
 /// a side without pairs contributes 0. It is meant to be combined with another loss (e.g. a triplet loss).
 /// Defaults: ε⁺ = ε⁻ = 0.01, <see cref="CosineSimilarity"/>, mean of each term.
 /// </remarks>
-public sealed class IntraPairVarianceLoss : MetricLoss
+public sealed class IntraPairVarianceLoss : PairwiseMetricLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="posEps">Relative slack ε⁺ around the mean positive value (≥ 0).</param>

@@ -1,6 +1,10 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The lifted structured loss of Song, Xiang, Jegelka &amp; Savarese, "Deep Metric Learning via Lifted Structured
@@ -15,7 +19,7 @@ namespace DeepMetric;
 /// Defaults (PML's): m⁻ = 1, m⁺ = 0, Euclidean distance on normalised embeddings, <see cref="MeanReducer"/>.
 /// The paper used unnormalised embeddings: pass <c>new LpDistance(normalizeEmbeddings: false)</c>.
 /// </remarks>
-public sealed class LiftedStructureLoss : MetricLoss
+public sealed class LiftedStructureLoss : PairwiseMetricLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="negMargin">m⁻, the margin of the negatives.</param>

@@ -1,6 +1,6 @@
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// One named part of a loss before reduction, e.g. the positive-pair and negative-pair parts of the contrastive

@@ -1,4 +1,4 @@
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>What each value of a <see cref="LossTerm"/> belongs to; reducers use it to weight or group values.</summary>
 public enum LossTermKind

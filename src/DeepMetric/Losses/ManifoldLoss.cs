@@ -1,7 +1,11 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Nn;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// Manifold loss of Aziere &amp; Todorovic, "Ensemble Deep Manifold Similarity Learning using Hard Proxies" (CVPR 2019),

@@ -1,6 +1,10 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The margin loss of Wu, Manmatha, Smola &amp; Krähenbühl, "Sampling Matters in Deep Embedding Learning" (ICCV 2017):
@@ -15,21 +19,21 @@ namespace DeepMetric;
 /// Written with the distance's direction, so similarities also work.
 /// Defaults: α = 0.2, β₀ = 1.2, ν = 0, β not learned, Euclidean distance on normalised embeddings.
 /// </remarks>
-public sealed class MarginLoss : MetricLoss
+public sealed class MarginLoss : PairwiseMetricLoss
 {
     private readonly Tensor _beta;
     private readonly bool _ownReduction;
 
     /// <summary>Creates the loss.</summary>
     /// <param name="margin">The margin α (≥ 0).</param>
-    /// <param name="beta">Initial value of the boundary β.</param>
     /// <param name="nu">Weight ν of the β regularisation (≥ 0; used only when <paramref name="learnBeta"/>).</param>
+    /// <param name="beta">Initial value of the boundary β.</param>
     /// <param name="learnBeta">Register β as a trainable parameter (otherwise a saved, untrained buffer).</param>
     /// <param name="numClasses">One β per class (labels must lie in [0, numClasses)); null for a single shared β.</param>
     /// <param name="distance">Distance (default <see cref="LpDistance"/>, L2, normalised).</param>
     /// <param name="reducer">Reducer of the per-triplet values; null (default) divides their sum by the number of non-zero parts.</param>
     /// <param name="embeddingRegularizers">Optional embedding regularizers.</param>
-    public MarginLoss(float margin = 0.2f, float beta = 1.2f, float nu = 0f, bool learnBeta = false, int? numClasses = null,
+    public MarginLoss(float margin = 0.2f, float nu = 0f, float beta = 1.2f, bool learnBeta = false, int? numClasses = null,
         Distance? distance = null, Reducer? reducer = null, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
         : base(distance ?? new LpDistance(), reducer ?? new SumReducer(), embeddingRegularizers)
     {

@@ -1,6 +1,8 @@
+using DeepMetric.Distances;
+using DeepMetric.Miners;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The validated input of a loss: embeddings [N, D] with labels, optional mined tuples and an optional separate

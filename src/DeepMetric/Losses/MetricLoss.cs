@@ -1,75 +1,49 @@
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Nn;
+using DeepMetric.Wrappers;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
-/// Base of every metric-learning loss: a <see cref="DeepMetric.Distance"/> + a <see cref="DeepMetric.Reducer"/>
-/// (+ optional embedding regularizers). A loss is a pure function of the batch and its own trainable
-/// parameters (proxies, centres, …), which it registers as module parameters so optimizers train them and
-/// checkpoints save them.
+/// The contract of every metric-learning loss: a scalar, differentiable loss of a batch of embeddings with their
+/// labels, optionally restricted to mined tuples and compared against a separate reference set
+/// (pytorch-metric-learning's <c>loss(embeddings, labels, indices_tuple, ref_emb, ref_labels)</c>).
 /// </summary>
 /// <remarks>
-/// Subclasses implement <see cref="ComputeTerms(MetricBatch)"/>, returning named unreduced terms; the reducer turns
-/// each into a scalar and the scalars are summed. Batches with nothing to learn give 0 with a zero gradient.
+/// Losses that compare embeddings through a distance and reduce per-tuple values derive from
+/// <see cref="PairwiseMetricLoss"/>; wrappers that combine or feed other losses (<see cref="MultipleLosses"/>,
+/// <see cref="CrossBatchMemory"/>) implement only this contract. A loss registers its trainable parameters
+/// (proxies, centres, …) as module parameters, so optimizers train them and checkpoints save them.
 /// </remarks>
 public abstract class MetricLoss : Module
 {
     /// <summary>Creates the loss.</summary>
-    /// <param name="distance">How embeddings are compared.</param>
-    /// <param name="reducer">How unreduced values become a scalar.</param>
-    /// <param name="embeddingRegularizers">Regularizers added to the loss, computed on the batch embeddings.</param>
-    protected MetricLoss(Distance distance, Reducer reducer, IEnumerable<EmbeddingRegularizer>? embeddingRegularizers = null)
+    protected MetricLoss()
     {
-        ArgumentNullException.ThrowIfNull(distance);
-        ArgumentNullException.ThrowIfNull(reducer);
-        Distance = distance;
-        Reducer = reducer;
-        EmbeddingRegularizers = embeddingRegularizers?.ToArray() ?? [];
     }
 
-    /// <summary>The distance the loss compares embeddings with.</summary>
-    public Distance Distance { get; }
-
-    /// <summary>The reducer applied to each term.</summary>
-    public Reducer Reducer { get; }
-
-    /// <summary>Regularizers on the embeddings.</summary>
-    public IReadOnlyList<EmbeddingRegularizer> EmbeddingRegularizers { get; }
-
-    /// <summary>
-    /// The scalar, differentiable loss of a batch.
-    /// </summary>
+    /// <summary>The scalar, differentiable loss of a batch.</summary>
     /// <param name="embeddings">Batch embeddings [N, D].</param>
     /// <param name="labels">Class label of each embedding.</param>
     /// <param name="tuples">Mined tuples (pairs or triplets); null uses all valid tuples.</param>
     /// <param name="refEmbeddings">Optional separate reference set [M, D] (e.g. a memory bank).</param>
     /// <param name="refLabels">Labels of the reference set.</param>
-    public Tensor Compute(Tensor embeddings, int[] labels, MinedTuples? tuples = null, Tensor? refEmbeddings = null, int[]? refLabels = null)
-    {
-        var batch = new MetricBatch(embeddings, labels, tuples, refEmbeddings, refLabels);
-        Tensor? total = null;
-        foreach (var term in ComputeTerms(batch))
-        {
-            var r = Reducer.Reduce(term, labels);
-            total = total is null ? r : Ops.Add(total, r);
-        }
-        foreach (var reg in EmbeddingRegularizers)
-        {
-            var r = reg.Compute(embeddings, labels);
-            total = total is null ? r : Ops.Add(total, r);
-        }
-        return total ?? batch.Zero();
-    }
+    public abstract Tensor Compute(Tensor embeddings, int[] labels, MinedTuples? tuples = null, Tensor? refEmbeddings = null, int[]? refLabels = null);
 
-    /// <summary>The named, unreduced terms of the loss for a batch (what <see cref="Compute"/> reduces).</summary>
-    public IReadOnlyList<LossTerm> ComputeTerms(Tensor embeddings, int[] labels, MinedTuples? tuples = null, Tensor? refEmbeddings = null, int[]? refLabels = null) =>
-        ComputeTerms(new MetricBatch(embeddings, labels, tuples, refEmbeddings, refLabels)).ToArray();
+    /// <summary>
+    /// The named terms whose reduced values sum to <see cref="Compute"/>; by default the whole loss as one
+    /// already-reduced term.
+    /// </summary>
+    /// <param name="embeddings">Batch embeddings [N, D].</param>
+    /// <param name="labels">Class label of each embedding.</param>
+    /// <param name="tuples">Mined tuples (pairs or triplets); null uses all valid tuples.</param>
+    /// <param name="refEmbeddings">Optional separate reference set [M, D].</param>
+    /// <param name="refLabels">Labels of the reference set.</param>
+    public virtual IReadOnlyList<LossTerm> ComputeTerms(Tensor embeddings, int[] labels, MinedTuples? tuples = null, Tensor? refEmbeddings = null, int[]? refLabels = null) =>
+        [new LossTerm("loss", Compute(embeddings, labels, tuples, refEmbeddings, refLabels), LossTermKind.AlreadyReduced)];
 
-    /// <summary>Computes the unreduced terms of the loss on a validated batch.</summary>
-    protected abstract IEnumerable<LossTerm> ComputeTerms(MetricBatch batch);
-
-    /// <summary>Losses are called through <see cref="Compute"/>, which needs labels; Forward is not supported.</summary>
-    public override Tensor Forward(Tensor x) =>
+    /// <summary>Losses need labels, so they are called through <see cref="Compute"/>; <see cref="Module.Forward"/> is not supported.</summary>
+    /// <param name="x">Unused.</param>
+    public sealed override Tensor Forward(Tensor x) =>
         throw new NotSupportedException($"{GetType().Name} is a loss: call Compute(embeddings, labels, ...).");
 }

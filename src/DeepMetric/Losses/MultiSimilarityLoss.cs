@@ -1,6 +1,10 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The multi-similarity loss of Wang, Han, Huang, Dong &amp; Scott, "Multi-Similarity Loss with General Pair
@@ -13,7 +17,7 @@ namespace DeepMetric;
 /// positives (or negatives) simply drop that part. The paper's pair mining is a separate miner; mined tuples
 /// restrict P(i) and N(i); every anchor of the batch counts in the mean, as in the paper. With a distance the exponents flip sign (α(d − λ) and −β(d − λ)).
 /// </remarks>
-public sealed class MultiSimilarityLoss : MetricLoss
+public sealed class MultiSimilarityLoss : PairwiseMetricLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="alpha">α, the positive scale (&gt; 0).</param>

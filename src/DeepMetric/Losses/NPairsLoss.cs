@@ -1,6 +1,10 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The multi-class N-pair loss of Sohn, "Improved Deep Metric Learning with Multi-class N-pair Loss Objective"
@@ -18,7 +22,7 @@ namespace DeepMetric;
 /// <see cref="LpRegularizer"/> (p = 2, power 2, weight λ). A separate reference set is not meaningful for the
 /// N-pair construction and is rejected.
 /// </remarks>
-public sealed class NPairsLoss : MetricLoss
+public sealed class NPairsLoss : PairwiseMetricLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="l2Regularization">λ of the paper's squared-L2 embedding regulariser (0 = none).</param>

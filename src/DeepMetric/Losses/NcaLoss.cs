@@ -1,6 +1,10 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The neighbourhood components analysis loss of Goldberger, Roweis, Hinton &amp; Salakhutdinov, "Neighbourhood
@@ -15,7 +19,7 @@ namespace DeepMetric;
 /// the logits are c·s. Computed as a difference of masked log-sum-exps (no overflow, no log 0). With a separate
 /// reference set the neighbours are chosen from it; mined tuples restrict C(i) and the candidates.
 /// </remarks>
-public sealed class NcaLoss : MetricLoss
+public sealed class NcaLoss : PairwiseMetricLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="softmaxScale">c, the factor on the logits (&gt; 0); 1/temperature.</param>

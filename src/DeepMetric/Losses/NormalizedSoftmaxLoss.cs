@@ -1,7 +1,11 @@
-using DeepMetric.Tensors.Nn;
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
+using DeepMetric.Tensors.Nn;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// Normalised softmax of Zhai &amp; Wu, "Classification is a Strong Baseline for Deep Metric Learning" (BMVC 2019):

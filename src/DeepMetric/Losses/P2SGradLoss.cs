@@ -1,7 +1,10 @@
+using DeepMetric.Distances;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Nn;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// P2SGrad loss of Zhang et al., "P2SGrad: Refined Gradients for Optimizing Deep Face Models" (CVPR 2019), in its

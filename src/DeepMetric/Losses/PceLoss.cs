@@ -1,6 +1,10 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The pairwise cross-entropy (PCE) of Boudiaf et al., "A Unifying Mutual Information View of Metric Learning:
@@ -33,7 +37,7 @@ namespace DeepMetric;
 /// above. <see cref="SpceLoss"/> is the simplified variant.
 /// </para>
 /// </remarks>
-public sealed class PceLoss : MetricLoss
+public sealed class PceLoss : PairwiseMetricLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="lambda">λ &gt; 0, the weight decay of the implicit classifier (default 1).</param>

@@ -1,4 +1,4 @@
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The inner problem of <see cref="PceLoss"/>: the weight-decayed linear classifier that minimises

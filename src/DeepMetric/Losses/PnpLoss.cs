@@ -1,6 +1,10 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The PNP loss of Li, Ji, Li, Zhang &amp; Ji, "Rethinking the Optimization of Average Precision: Only Penalizing
@@ -15,7 +19,7 @@ namespace DeepMetric;
 /// Memory is N³ floats. Mined tuples and a separate reference set are rejected.
 /// Defaults: b = 2, α = 1, τ = 0.01, variant O, <see cref="CosineSimilarity"/>.
 /// </remarks>
-public sealed class PnpLoss : MetricLoss
+public sealed class PnpLoss : PairwiseMetricLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="b">b &gt; 0 of <see cref="PnpVariant.Ib"/>.</param>

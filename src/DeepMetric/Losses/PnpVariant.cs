@@ -1,4 +1,4 @@
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>The rank transformations of <see cref="PnpLoss"/> (Li et al., 2022), PyTorch Metric Learning's names.</summary>
 public enum PnpVariant

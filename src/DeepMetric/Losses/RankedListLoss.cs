@@ -1,6 +1,10 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The ranked list loss of Wang, Hua, Kodirov, Hu, Garnier &amp; Robertson, "Ranked List Loss for Deep Metric Learning"
@@ -18,7 +22,7 @@ namespace DeepMetric;
 /// Defaults: m = 0.4, α = 1 + m/2, T_n = 10, T_p = 0, κ = 0.5, Euclidean distance on normalised embeddings, mean over
 /// anchors.
 /// </remarks>
-public sealed class RankedListLoss : MetricLoss
+public sealed class RankedListLoss : PairwiseMetricLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="margin">The margin m between the positive and negative boundaries (≥ 0).</param>

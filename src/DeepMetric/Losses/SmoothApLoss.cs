@@ -1,6 +1,10 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// Smooth-AP of Brown, Xie, Kalogeiton &amp; Zisserman, "Smooth-AP: Smoothing the Path Towards Large-Scale Image
@@ -17,7 +21,7 @@ namespace DeepMetric;
 /// similarity −d. The paper samples batches of P classes × K images; any batch works here (queries without a positive
 /// give no value). Mined tuples choose each query's positives and negatives. Memory is O(N·M²).
 /// </remarks>
-public sealed class SmoothApLoss : MetricLoss
+public sealed class SmoothApLoss : PairwiseMetricLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="temperature">τ of the sigmoid relaxation of the ranking indicator.</param>

@@ -1,6 +1,11 @@
+using DeepMetric.Data.Images;
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// Scalable neighbourhood component analysis of Wu, Efros &amp; Yu, "Improving Generalization via Scalable
@@ -17,7 +22,7 @@ namespace DeepMetric;
 /// as the paper: v ← normalise(m·v + (1 − m)·normalise(f)) with momentum m = 0.5 (an empty slot takes
 /// normalise(f)). While the bank is empty, the loss is computed within the batch.
 /// </remarks>
-public sealed class SncaLoss : MetricLoss
+public sealed class SncaLoss : PairwiseMetricLoss
 {
     private readonly Tensor? _memory;
     private readonly Tensor? _memoryLabels;

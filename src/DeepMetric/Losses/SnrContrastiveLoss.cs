@@ -1,6 +1,10 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The signal-to-noise-ratio contrastive loss of Yuan, Chen, Wang, Ye &amp; Wang, "Signal-to-Noise Ratio: A Robust
@@ -14,7 +18,7 @@ namespace DeepMetric;
 /// batch embeddings only. The SNR distance is not symmetric: d(a, r) uses the anchor's variance as the signal.
 /// Defaults: m⁺ = 0, m⁻ = 1, λ = 0, <see cref="SnrDistance"/> on normalised embeddings (PyTorch Metric Learning's), average of non-zero losses of each term.
 /// </remarks>
-public sealed class SnrContrastiveLoss : MetricLoss
+public sealed class SnrContrastiveLoss : PairwiseMetricLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="posMargin">Positive pairs closer than this incur no loss.</param>

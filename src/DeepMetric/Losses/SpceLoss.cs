@@ -1,6 +1,10 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The simplified pairwise cross-entropy (SPCE) of Boudiaf et al., "A Unifying Mutual Information View of Metric
@@ -21,7 +25,7 @@ namespace DeepMetric;
 /// A batch of one class (or one sample) gives exactly 0: the contrastive sum then has the tightness term's class
 /// alone. The loss uses whole classes, so mined tuples are not accepted.
 /// </remarks>
-public sealed class SpceLoss : MetricLoss
+public sealed class SpceLoss : PairwiseMetricLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="distance">Similarity (default <see cref="DotProductSimilarity"/>; a distance d is used as −d).</param>

@@ -1,7 +1,10 @@
-using DeepMetric.Tensors;
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors.Nn;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// SphereFace / A-Softmax loss of Liu et al., "SphereFace: Deep Hypersphere Embedding for Face Recognition"

@@ -1,7 +1,10 @@
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Nn;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// Sub-centre ArcFace of Deng et al., "Sub-center ArcFace: Boosting Face Recognition by Large-Scale Noisy Web Faces"

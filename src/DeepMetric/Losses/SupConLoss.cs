@@ -1,6 +1,10 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The supervised contrastive loss of Khosla et al., "Supervised Contrastive Learning" (NeurIPS 2020), the
@@ -13,7 +17,7 @@ namespace DeepMetric;
 /// are the mined positives and the mined positives and negatives.
 /// With a distance, −d plays the role of s. The denominators are masked log-sum-exps, so small τ cannot overflow.
 /// </remarks>
-public sealed class SupConLoss : MetricLoss
+public sealed class SupConLoss : PairwiseMetricLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="temperature">τ (&gt; 0).</param>

@@ -1,6 +1,10 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The threshold-consistent margin loss of Zhang et al., "Threshold-Consistent Margin Loss for Open-World Deep Metric
@@ -13,7 +17,7 @@ namespace DeepMetric;
 /// negatives in the batch even when a reference set is given; here a separate reference set is rejected instead.
 /// Meant as a regulariser added to another loss. Defaults: λ⁺ = λ⁻ = 1, m⁺ = 0.9, m⁻ = 0.5, cosine similarity.
 /// </remarks>
-public sealed class ThresholdConsistentMarginLoss : MetricLoss
+public sealed class ThresholdConsistentMarginLoss : PairwiseMetricLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="lambdaPlus">λ⁺ ≥ 0, the weight of the positive part.</param>

@@ -1,7 +1,11 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Random;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The triplet margin loss of Weinberger &amp; Saul (2009) as used by FaceNet (Schroff et al., CVPR 2015):
@@ -10,7 +14,7 @@ namespace DeepMetric;
 /// (softplus) variant log(1 + e^(margin − separation)) of Hermans et al. (2017), and a limit on triplets per anchor.
 /// Defaults: margin 0.05 on normalised Euclidean distance, average of non-zero losses.
 /// </summary>
-public sealed class TripletMarginLoss : MetricLoss, IRandomSource
+public sealed class TripletMarginLoss : PairwiseMetricLoss, IRandomSource
 {
     private readonly Prng _rng;
 

@@ -1,7 +1,8 @@
 using System.Numerics;
+using DeepMetric.Internal;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The per-triplet violation margin − Separation(d[a,p], d[a,n]) read straight from the distance matrix, optionally

@@ -1,6 +1,10 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// The tuplet margin loss of Yu &amp; Tao, "Deep Metric Learning with Tuplet Margin Loss" (ICCV 2019): for each positive
@@ -14,7 +18,7 @@ namespace DeepMetric;
 /// Defaults: m = 5.73° (given in degrees), s = 64, <see cref="CosineSimilarity"/> (the only distance accepted:
 /// the loss is defined on angles), mean over positive pairs.
 /// </remarks>
-public sealed class TupletMarginLoss : MetricLoss
+public sealed class TupletMarginLoss : PairwiseMetricLoss
 {
     // Keeps sin θ ≥ ~4.5e-3 so its derivative stays bounded for (near-)duplicates.
     private const float CosineLimit = 1f - 1e-5f;

@@ -1,6 +1,10 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// VICReg of Bardes, Ponce &amp; LeCun, "VICReg: Variance-Invariance-Covariance Regularization for Self-Supervised
@@ -21,7 +25,7 @@ namespace DeepMetric;
 /// reference must be the second view of row i. Terms are "invariance", "variance" and "covariance", weighted and
 /// already reduced. The distance is not used. Each view needs at least 2 rows (the variance is unbiased).
 /// </remarks>
-public sealed class VicRegLoss : MetricLoss
+public sealed class VicRegLoss : PairwiseMetricLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="invarianceWeight">λ, the weight of the invariance term.</param>

@@ -1,22 +1,26 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+using DeepMetric.Reducers;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Nn;
 using DeepMetric.Tensors.Random;
 
-namespace DeepMetric;
+namespace DeepMetric.Losses;
 
 /// <summary>
 /// Base of the losses that hold a trainable matrix with one row per class (or per class sub-centre / proxy), shape
 /// [rows, D]: classifiers (cross-entropy, normalised softmax, ArcFace, CosFace, SphereFace) and proxy losses.
 /// It validates the batch (labels in [0, <see cref="NumClasses"/>), embedding size, no reference set), registers the
 /// matrix as a parameter and provides the shared pieces: the batch × rows matrix of the loss's
-/// <see cref="MetricLoss.Distance"/>, per-row cross-entropy and target replacement for margin losses.
+/// <see cref="PairwiseMetricLoss.Distance"/>, per-row cross-entropy and target replacement for margin losses.
 /// </summary>
 /// <remarks>
 /// These losses compare each embedding with the class rows, not with other embeddings, so mined tuples are ignored
 /// and a separate reference set is rejected. Optional <see cref="WeightRegularizer"/>s penalise <see cref="Weight"/>:
 /// each adds its already-reduced term after the subclass's terms (see <see cref="IHasClassWeights"/>).
 /// </remarks>
-public abstract class WeightedClassifierLoss : MetricLoss, IHasClassWeights
+public abstract class WeightedClassifierLoss : PairwiseMetricLoss, IHasClassWeights
 {
     /// <summary>Creates the loss and registers <paramref name="weight"/> as the parameter <paramref name="weightName"/>.</summary>
     /// <param name="numClasses">Number of classes C (labels must be in [0, C)).</param>
@@ -122,7 +126,7 @@ public abstract class WeightedClassifierLoss : MetricLoss, IHasClassWeights
         }
     }
 
-    /// <summary>The [N, rows] matrix of <see cref="MetricLoss.Distance"/> between the batch and the rows of <see cref="Weight"/>.</summary>
+    /// <summary>The [N, rows] matrix of <see cref="PairwiseMetricLoss.Distance"/> between the batch and the rows of <see cref="Weight"/>.</summary>
     protected Tensor WeightMatrix(MetricBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
@@ -142,7 +146,7 @@ public abstract class WeightedClassifierLoss : MetricLoss, IHasClassWeights
         return Init.Uniform(Tensor.Zeros(numClasses), rng, -bound, bound);
     }
 
-    /// <summary>The logits x·Wᵀ (+ b) [N, C] of a validated batch, with <see cref="MetricLoss.Distance"/> a dot product.</summary>
+    /// <summary>The logits x·Wᵀ (+ b) [N, C] of a validated batch, with <see cref="PairwiseMetricLoss.Distance"/> a dot product.</summary>
     private protected Tensor LinearLogits(MetricBatch batch, Tensor? bias)
     {
         var logits = WeightMatrix(batch);

@@ -1,4 +1,7 @@
-namespace DeepMetric;
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+
+namespace DeepMetric.Miners;
 
 /// <summary>
 /// Mines the triplets that violate the angular constraint (Wang, Zhou, Wen, Liu &amp; Lin, "Deep Metric Learning with

@@ -1,4 +1,6 @@
-namespace DeepMetric;
+using DeepMetric.Distances;
+
+namespace DeepMetric.Miners;
 
 /// <summary>
 /// Picks, for each anchor, an easy, semi-hard or hard positive and negative, or all of them (Xuan, Stylianou &amp;

@@ -1,4 +1,4 @@
-namespace DeepMetric;
+namespace DeepMetric.Miners;
 
 /// <summary>How <see cref="BatchEasyHardMiner"/> picks the positive or the negative of each anchor.</summary>
 public enum BatchEasyHardStrategy

@@ -1,4 +1,6 @@
-namespace DeepMetric;
+using DeepMetric.Distances;
+
+namespace DeepMetric.Miners;
 
 /// <summary>
 /// Batch-hard mining (Hermans, Beyer &amp; Leibe, "In Defense of the Triplet Loss for Person Re-Identification",

@@ -1,6 +1,8 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
 using DeepMetric.Tensors.Random;
 
-namespace DeepMetric;
+namespace DeepMetric.Miners;
 
 /// <summary>
 /// Distance-weighted sampling (Wu, Manmatha, Smola &amp; Krähenbühl, "Sampling Matters in Deep Embedding Learning",

@@ -1,6 +1,8 @@
 using System.Globalization;
+using DeepMetric.Distances;
+using DeepMetric.Internal;
 
-namespace DeepMetric;
+namespace DeepMetric.Miners;
 
 /// <summary>
 /// The hard-sample selection of Hard-Aware Deeply Cascaded Embedding (Yuan, Yang &amp; Zhang, ICCV 2017), as

@@ -1,4 +1,6 @@
-namespace DeepMetric;
+using DeepMetric.Distances;
+
+namespace DeepMetric.Miners;
 
 /// <summary>
 /// The hard-negative mining of the lifted structured loss (Song, Xiang, Jegelka &amp; Savarese, "Deep Metric

@@ -1,7 +1,8 @@
 using System.Runtime.CompilerServices;
+using DeepMetric.Distances;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Miners;
 
 /// <summary>
 /// Hands the differentiable distance matrix a miner computed to the loss that consumes its tuples, so a training step

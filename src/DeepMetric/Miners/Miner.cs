@@ -1,7 +1,9 @@
+using DeepMetric.Distances;
+using DeepMetric.Losses;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Autograd;
 
-namespace DeepMetric;
+namespace DeepMetric.Miners;
 
 /// <summary>
 /// Base of the miners: chooses informative index tuples from a batch, without gradient, working on the

@@ -1,4 +1,7 @@
-namespace DeepMetric;
+using DeepMetric.Distances;
+using DeepMetric.Tensors.Nn;
+
+namespace DeepMetric.Miners;
 
 /// <summary>
 /// What a miner sees: the N × M matrix of distance values (no gradient), batch and reference labels, and

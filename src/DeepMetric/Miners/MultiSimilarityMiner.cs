@@ -1,4 +1,7 @@
-namespace DeepMetric;
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+
+namespace DeepMetric.Miners;
 
 /// <summary>
 /// The pair mining step of the multi-similarity loss (Wang et al., "Multi-Similarity Loss with General Pair

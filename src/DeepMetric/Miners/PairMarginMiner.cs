@@ -1,4 +1,7 @@
-namespace DeepMetric;
+using DeepMetric.Distances;
+using DeepMetric.Internal;
+
+namespace DeepMetric.Miners;
 
 /// <summary>
 /// Keeps the pairs that violate a contrastive margin (as PyTorch Metric Learning's PairMarginMiner): positive pairs

@@ -1,4 +1,4 @@
-namespace DeepMetric;
+namespace DeepMetric.Miners;
 
 /// <summary>Which triplets <see cref="TripletMarginMiner"/> keeps, by their separation s = d(a,n) − d(a,p) (direction-aware).</summary>
 public enum TripletKind

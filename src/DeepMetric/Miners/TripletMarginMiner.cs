@@ -2,8 +2,10 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using DeepMetric.Distances;
+using DeepMetric.Internal;
 
-namespace DeepMetric;
+namespace DeepMetric.Miners;
 
 /// <summary>
 /// Keeps the triplets whose separation s = d(a,n) − d(a,p) (for similarities s(a,p) − s(a,n)) falls in a

@@ -1,4 +1,6 @@
-namespace DeepMetric;
+using DeepMetric.Distances;
+
+namespace DeepMetric.Miners;
 
 /// <summary>
 /// For batches that already are triplets: rows are laid out as consecutive (anchor, positive, negative) groups,

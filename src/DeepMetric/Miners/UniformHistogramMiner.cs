@@ -1,13 +1,15 @@
+using DeepMetric.Distances;
+using DeepMetric.Internal;
 using DeepMetric.Tensors.Random;
 
-namespace DeepMetric;
+namespace DeepMetric.Miners;
 
 /// <summary>
 /// Samples pairs so that their distances are spread uniformly (PyTorch Metric Learning's UniformHistogramMiner):
 /// the values of the positive pairs are split into <see cref="NumBins"/> equal-width bins between their minimum and
 /// maximum, and up to <see cref="PosPerBin"/> pairs are drawn from each bin without replacement (all of them when the
 /// bin holds fewer); the negative pairs likewise with <see cref="NegPerBin"/>.
-/// Defaults: 100 bins, 25 positive and 33 negative pairs per bin, <see cref="LpDistance"/>, seeded <see cref="Prng"/>.
+/// Defaults: 100 bins, 10 positive and 10 negative pairs per bin (PML's), <see cref="LpDistance"/>, seeded <see cref="Prng"/>.
 /// </summary>
 public sealed class UniformHistogramMiner : Miner, IRandomSource
 {
@@ -20,9 +22,9 @@ public sealed class UniformHistogramMiner : Miner, IRandomSource
     /// <param name="numBins">Number of bins (≥ 1).</param>
     /// <param name="posPerBin">Positive pairs drawn per bin (≥ 0).</param>
     /// <param name="negPerBin">Negative pairs drawn per bin (≥ 0).</param>
-    /// <param name="distance">Distance (default <see cref="LpDistance"/>).</param>
     /// <param name="seed">Seed of the sampler.</param>
-    public UniformHistogramMiner(int numBins = 100, int posPerBin = 25, int negPerBin = 33, Distance? distance = null, ulong seed = 0)
+    /// <param name="distance">Distance (default <see cref="LpDistance"/>).</param>
+    public UniformHistogramMiner(int numBins = 100, int posPerBin = 10, int negPerBin = 10, ulong seed = 0, Distance? distance = null)
         : base(distance ?? new LpDistance())
     {
         Guard.AtLeast(numBins, 1);

@@ -1,8 +1,10 @@
 using System.Numerics;
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using DeepMetric.Internal;
+using DeepMetric.Losses;
 using DeepMetric.Tensors;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
-namespace DeepMetric;
+namespace DeepMetric.Reducers;
 
 /// <summary>
 /// The mean over the values that are greater than zero ("average of non-zero losses"), so easy tuples that

@@ -1,6 +1,7 @@
+using DeepMetric.Losses;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Reducers;
 
 /// <summary>
 /// The mean of the values each multiplied by the weight of its anchor's class, for imbalanced data.

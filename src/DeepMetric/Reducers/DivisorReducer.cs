@@ -1,6 +1,7 @@
+using DeepMetric.Losses;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Reducers;
 
 /// <summary>The sum of the values divided by a fixed divisor (e.g. 2|P| for the lifted structured loss).</summary>
 public sealed class DivisorReducer : Reducer

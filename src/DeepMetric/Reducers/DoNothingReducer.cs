@@ -1,6 +1,7 @@
+using DeepMetric.Losses;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Reducers;
 
 /// <summary>
 /// Leaves the values unreduced: <see cref="MetricLoss.Compute"/> then returns the 1-D values of its single term

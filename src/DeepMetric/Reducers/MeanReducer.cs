@@ -1,6 +1,7 @@
+using DeepMetric.Losses;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Reducers;
 
 /// <summary>The mean of all values.</summary>
 public sealed class MeanReducer : Reducer

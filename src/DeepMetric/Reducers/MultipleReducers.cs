@@ -1,6 +1,7 @@
+using DeepMetric.Losses;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Reducers;
 
 /// <summary>
 /// Reduces each loss term with the reducer registered under the term's name (e.g. "pos_loss" with

@@ -1,6 +1,7 @@
+using DeepMetric.Losses;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Reducers;
 
 /// <summary>
 /// Turns the unreduced values of a <see cref="LossTerm"/> into a scalar. An empty term reduces to 0 with a zero

@@ -1,6 +1,7 @@
+using DeepMetric.Losses;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Reducers;
 
 /// <summary>The mean over the values strictly inside (<see cref="Low"/>, <see cref="High"/>); others are ignored.</summary>
 public sealed class ThresholdReducer : Reducer

@@ -1,6 +1,6 @@
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Regularizers;
 
 /// <summary>
 /// The center invariant loss (Wu, Liu, Huang &amp; Wang, "Deep Face Recognition with Center Invariant Loss", ACM MM

@@ -1,6 +1,9 @@
+using DeepMetric.Internal;
+using DeepMetric.Losses;
+using DeepMetric.Reducers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Regularizers;
 
 /// <summary>A penalty on the embeddings themselves, added to a loss with a weight.</summary>
 public abstract class EmbeddingRegularizer

@@ -1,6 +1,7 @@
+using DeepMetric.Losses;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Regularizers;
 
 /// <summary>
 /// A loss with a learned class-weight (or proxy / centre) matrix [C, D], one row per class (or per centre), that

@@ -1,6 +1,9 @@
+using DeepMetric.Internal;
+using DeepMetric.Losses;
+using DeepMetric.Reducers;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Regularizers;
 
 /// <summary>
 /// Penalises the Lp norm of each embedding, ‖x‖ₚ^power (default: the L2 norm), e.g. the embedding regulariser of

@@ -1,6 +1,6 @@
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Regularizers;
 
 /// <summary>
 /// The exclusive regularization of RegularFace (Zhao, Wang, Xu, Zhuo &amp; Mei, "RegularFace: Deep Face Recognition

@@ -1,6 +1,7 @@
+using DeepMetric.Internal;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Regularizers;
 
 /// <summary>
 /// The centre regulariser of SoftTriple (Qian, Shang, Sun, Hu, Li &amp; Jin, "SoftTriple Loss: Deep Metric Learning

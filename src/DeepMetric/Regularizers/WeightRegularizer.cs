@@ -1,6 +1,8 @@
+using DeepMetric.Internal;
+using DeepMetric.Losses;
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Regularizers;
 
 /// <summary>
 /// A penalty on a loss's class-weight matrix [C, D] (class weights, proxies or centres; one row per class or

@@ -1,6 +1,6 @@
 using DeepMetric.Tensors;
 
-namespace DeepMetric;
+namespace DeepMetric.Regularizers;
 
 /// <summary>
 /// Keeps each row's components centred at zero by penalising |Σ_d w_{c,d}|, averaged over rows — the zero-mean

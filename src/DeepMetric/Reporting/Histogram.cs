@@ -1,3 +1,5 @@
+using DeepMetric.Data.Images;
+
 namespace DeepMetric.Reporting;
 
 /// <summary>

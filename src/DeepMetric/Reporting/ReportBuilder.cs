@@ -1,4 +1,6 @@
+using DeepMetric.Analysis;
 using DeepMetric.Data;
+using DeepMetric.Training;
 
 namespace DeepMetric.Reporting;
 
@@ -65,6 +67,12 @@ public sealed class ReportBuilder
     /// <summary>Where the evaluation images came from, shown in the summary (e.g. "Fashion-MNIST from /data"); null shows nothing.</summary>
     public string? DataDescription { get; init; }
 
+    /// <summary>
+    /// A separate reference (gallery) set, in the unseen set's label numbering: the unseen images are then queries ranked
+    /// against it (In-Shop Clothes) in the metrics and baselines. Null (default): ranked among themselves, query excluded.
+    /// </summary>
+    public IDataset? Reference { get; init; }
+
     /// <summary>The charts of the last <see cref="Build"/>, for export.</summary>
     public IReadOnlyList<ReportChart> Charts => _charts;
 
@@ -79,7 +87,7 @@ public sealed class ReportBuilder
             throw new ArgumentException("At least one run is needed.", nameof(runs));
         }
         _charts = [];
-        var model = new ReportModel(_unseen, _seen, ModelFactory, RecallKs, MapPoints, TSneOptions, PairCount, QueryCount, NeighbourCount, Seed);
+        var model = new ReportModel(_unseen, _seen, Reference, ModelFactory, RecallKs, MapPoints, TSneOptions, PairCount, QueryCount, NeighbourCount, Seed);
         var evaluated = new List<EvaluatedRun>(runs.Count);
         foreach (var run in runs)
         {

@@ -1,4 +1,5 @@
 using DeepMetric.Evaluation;
+using DeepMetric.Internal;
 using DeepMetric.Tensors.Random;
 
 namespace DeepMetric.Reporting;

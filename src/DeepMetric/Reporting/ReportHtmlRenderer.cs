@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
 using DeepMetric.Data.Images;
+using DeepMetric.Evaluation;
+using DeepMetric.Imaging;
 
 namespace DeepMetric.Reporting;
 

@@ -1,6 +1,11 @@
 using System.Text;
+using DeepMetric.Analysis;
 using DeepMetric.Data;
 using DeepMetric.Data.Images;
+using DeepMetric.Evaluation;
+using DeepMetric.Imaging;
+using DeepMetric.Training;
+using DeepMetric.Training.Recipes;
 
 namespace DeepMetric.Reporting;
 
@@ -10,6 +15,7 @@ namespace DeepMetric.Reporting;
 /// </summary>
 /// <param name="unseen">Test images of the classes not used in training.</param>
 /// <param name="seen">Test images of the training classes, or null.</param>
+/// <param name="reference">A separate reference (gallery) set for the unseen queries, or null (ranked among themselves).</param>
 /// <param name="modelFactory">Builds a run's network before its weights are loaded; null reads it from the weights file.</param>
 /// <param name="recallKs">Ks of Recall@K.</param>
 /// <param name="mapPoints">Most points in the PCA and t-SNE maps.</param>
@@ -18,7 +24,7 @@ namespace DeepMetric.Reporting;
 /// <param name="queryCount">Queries in the neighbour grid.</param>
 /// <param name="neighbourCount">Neighbours per query.</param>
 /// <param name="seed">Seed of every sample.</param>
-internal sealed class ReportModel(IDataset unseen, IDataset? seen, Func<ReportRun, EmbeddingModel>? modelFactory, IReadOnlyList<int> recallKs,
+internal sealed class ReportModel(IDataset unseen, IDataset? seen, IDataset? reference, Func<ReportRun, EmbeddingModel>? modelFactory, IReadOnlyList<int> recallKs,
     int mapPoints, TSneOptions tsneOptions, int pairCount, int queryCount, int neighbourCount, ulong seed)
 {
     private Metrics? _rawPixels;
@@ -52,7 +58,8 @@ internal sealed class ReportModel(IDataset unseen, IDataset? seen, Func<ReportRu
         }
         var ks = recallKs.Where(k => k < Unseen.Count).ToArray();
         var unseenEmb = model.Embed(Unseen);
-        var unseen = RetrievalMetrics.Compute(unseenEmb, Unseen.Labels, ks);
+        var sets = new QueryReferenceSets(Unseen, reference);
+        var unseen = sets.Compute(unseenEmb, reference is null ? null : model.Embed(reference), ks);
         var unseenClusters = ClusteringMetrics.Compute(unseenEmb, Unseen.Labels, seed);
         Metrics? seen = null;
         ClusteringScores? seenClusters = null;
@@ -69,7 +76,7 @@ internal sealed class ReportModel(IDataset unseen, IDataset? seen, Func<ReportRu
     }
 
     /// <summary>Raw-pixel retrieval on the unseen classes, computed once (with the Ks of the first run asking).</summary>
-    public Metrics RawPixels(int[] ks) => _rawPixels ??= Baselines.RawPixelMetrics(Unseen, ks);
+    public Metrics RawPixels(int[] ks) => _rawPixels ??= new QueryReferenceSets(Unseen, reference).RawPixelMetrics(ks);
 
     /// <summary>PCA and (when the sample size allows) t-SNE maps of a seeded sample of the run's test embeddings.</summary>
     public EmbeddingMaps Maps(EvaluatedRun e)

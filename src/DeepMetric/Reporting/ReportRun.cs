@@ -1,7 +1,8 @@
-using DeepMetric.Calibration;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using DeepMetric.Calibration;
+using DeepMetric.Training;
 
 namespace DeepMetric.Reporting;
 

@@ -1,3 +1,6 @@
+using DeepMetric.Evaluation;
+using DeepMetric.Training.Recipes;
+
 namespace DeepMetric.Reporting;
 
 /// <summary>The figures of one run that the report's summary and comparison table show.</summary>

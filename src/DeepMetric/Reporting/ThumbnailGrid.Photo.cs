@@ -1,5 +1,6 @@
 using DeepMetric.Data;
 using DeepMetric.Data.Images;
+using DeepMetric.Imaging;
 using DeepMetric.Tensors.Random;
 
 namespace DeepMetric.Reporting;

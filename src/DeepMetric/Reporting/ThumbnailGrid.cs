@@ -1,3 +1,5 @@
+using DeepMetric.Imaging;
+
 namespace DeepMetric.Reporting;
 
 /// <summary>

@@ -1,3 +1,5 @@
+using DeepMetric.Imaging;
+
 namespace DeepMetric.Reporting;
 
 /// <summary>One retrieval example for <see cref="ThumbnailGrid"/>: a query image and its nearest neighbours, best first.</summary>

@@ -1,3 +1,8 @@
+using DeepMetric.Distances;
+using DeepMetric.Losses;
+using DeepMetric.Miners;
+using DeepMetric.Training.Recipes;
+
 namespace DeepMetric.Runs;
 
 /// <summary>
@@ -41,7 +46,7 @@ public static class LossRegistry
         new("normalized-softmax", "NormalizedSoftmaxLoss, Zhai & Wu 2019 (temperature 0.05)", s => new NormalizedSoftmaxLoss(s.NumClasses, s.EmbeddingSize, seed: s.Seed)),
         new("center-ce", "Center loss + softmax cross-entropy, Wen et al. 2016 (lambda 0.003, alpha 0.5)", s => new CenterLossWithCrossEntropy(s.NumClasses, s.EmbeddingSize, seed: s.Seed)),
         new("proxy-nca", "ProxyNcaLoss, Movshovitz-Attias et al. 2017", s => new ProxyNcaLoss(s.NumClasses, s.EmbeddingSize, seed: s.Seed)),
-        new("proxy-anchor", "ProxyAnchorLoss, Kim et al. 2020 (alpha 32, delta default 0.1)", s => new ProxyAnchorLoss(s.NumClasses, s.EmbeddingSize, delta: s.Margin ?? 0.1f, seed: s.Seed)),
+        new("proxy-anchor", "ProxyAnchorLoss, Kim et al. 2020 (alpha 32, margin default 0.1)", s => new ProxyAnchorLoss(s.NumClasses, s.EmbeddingSize, margin: s.Margin ?? 0.1f, seed: s.Seed)),
         new("softtriple", "SoftTripleLoss, Qian et al. 2019 (10 centres per class)", s => new SoftTripleLoss(s.NumClasses, s.EmbeddingSize, regularizerWeight: 0.2f, seed: s.Seed)),
         new("arcface", "ArcFaceLoss, Deng et al. 2019 (s 64, margin default 0.5)", s => new ArcFaceLoss(s.NumClasses, s.EmbeddingSize, margin: (s.Margin ?? 0.5f) * (180f / MathF.PI), seed: s.Seed)),
         new("subcenter-arcface", "SubCenterArcFaceLoss, Deng et al. 2020 (3 sub-centres)", s => new SubCenterArcFaceLoss(s.NumClasses, s.EmbeddingSize, margin: (s.Margin ?? 0.5f) * (180f / MathF.PI), seed: s.Seed)),

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using DeepMetric.Evaluation;
+using DeepMetric.Training;
 
 namespace DeepMetric.Runs;
 

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using DeepMetric.Internal;
+using DeepMetric.Miners;
+using DeepMetric.Tensors.Optim;
+using DeepMetric.Training;
 
 namespace DeepMetric.Runs;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using DeepMetric.Training;
 
 namespace DeepMetric.Runs;
 

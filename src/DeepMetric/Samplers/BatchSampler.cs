@@ -1,4 +1,4 @@
-namespace DeepMetric;
+namespace DeepMetric.Samplers;
 
 /// <summary>
 /// Chooses the dataset indices of each training batch. Samplers are deterministic for a given seed: the batches of

@@ -1,6 +1,7 @@
+using DeepMetric.Miners;
 using DeepMetric.Tensors.Random;
 
-namespace DeepMetric;
+namespace DeepMetric.Samplers;
 
 /// <summary>
 /// Batches made of a fixed, given list of triplets: each batch is T whole triplets laid out as

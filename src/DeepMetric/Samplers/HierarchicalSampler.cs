@@ -1,6 +1,6 @@
 using DeepMetric.Tensors.Random;
 
-namespace DeepMetric;
+namespace DeepMetric.Samplers;
 
 /// <summary>
 /// Batches organised by super-class: each batch holds S distinct super-classes, C distinct classes from each, and

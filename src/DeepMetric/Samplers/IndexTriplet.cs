@@ -1,4 +1,4 @@
-namespace DeepMetric;
+namespace DeepMetric.Samplers;
 
 /// <summary>Dataset indices of one (anchor, positive, negative) triplet.</summary>
 /// <param name="Anchor">Index of the anchor.</param>

@@ -1,6 +1,7 @@
+using DeepMetric.Internal;
 using DeepMetric.Tensors.Random;
 
-namespace DeepMetric;
+namespace DeepMetric.Samplers;
 
 /// <summary>
 /// Class-balanced batches for metric learning: each batch holds P = batchSize / m distinct classes with m samples

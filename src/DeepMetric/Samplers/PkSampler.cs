@@ -1,6 +1,6 @@
 using DeepMetric.Tensors.Random;
 
-namespace DeepMetric;
+namespace DeepMetric.Samplers;
 
 /// <summary>
 /// Strict P×K batches: every batch holds exactly P distinct classes with exactly K distinct samples each (Hermans,

@@ -1,6 +1,5 @@
-using DeepMetric.Tensors.Random;
 
-namespace DeepMetric;
+namespace DeepMetric.Samplers;
 
 /// <summary>
 /// Plain shuffled batches: each epoch is a fresh permutation of the <c>count</c> indices cut into batches of

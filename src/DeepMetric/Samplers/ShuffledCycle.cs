@@ -1,6 +1,7 @@
+using DeepMetric.Internal;
 using DeepMetric.Tensors.Random;
 
-namespace DeepMetric;
+namespace DeepMetric.Samplers;
 
 /// <summary>
 /// A pool of items dealt in shuffled order and reshuffled when used up, so every item is dealt about equally often.

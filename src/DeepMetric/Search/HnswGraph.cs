@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
+using DeepMetric.Distances;
 using DeepMetric.Tensors.Random;
 
 namespace DeepMetric.Search;

@@ -1,4 +1,5 @@
 using DeepMetric.Data;
+using DeepMetric.Training;
 
 namespace DeepMetric.Search;
 

@@ -1,3 +1,5 @@
+using DeepMetric.Distances;
+
 namespace DeepMetric.Search;
 
 /// <summary>One search result: the stored item's id, its distance to the query (see <see cref="VectorMetric"/>) and its label (−1 when none).</summary>

@@ -1,7 +1,9 @@
-using System.Runtime.Intrinsics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using DeepMetric.Data.Images;
+using DeepMetric.Distances;
 
 namespace DeepMetric.Search;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using DeepMetric.Data;
+using DeepMetric.Samplers;
 using DeepMetric.Tensors;
 
 namespace DeepMetric.Training;

@@ -5,8 +5,9 @@ using System.Runtime.InteropServices;
 using System.Text;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.IO;
+using DeepMetric.Tensors.Nn;
 
-namespace DeepMetric;
+namespace DeepMetric.Training;
 
 /// <summary>
 /// A complete training state in one safetensors file: tensors (model and loss parameters and buffers, optimizer

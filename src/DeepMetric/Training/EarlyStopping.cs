@@ -1,3 +1,5 @@
+using DeepMetric.Evaluation;
+
 namespace DeepMetric.Training;
 
 /// <summary>

@@ -2,7 +2,7 @@ using DeepMetric.Data;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Nn;
 
-namespace DeepMetric;
+namespace DeepMetric.Training;
 
 /// <summary>
 /// An embedding network: a trunk (feature extractor) followed by an embedder head (e.g. a linear layer to the

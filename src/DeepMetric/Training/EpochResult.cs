@@ -1,4 +1,6 @@
-namespace DeepMetric;
+using DeepMetric.Evaluation;
+
+namespace DeepMetric.Training;
 
 /// <summary>The summary of one training epoch.</summary>
 /// <param name="Epoch">Epoch, 1-based.</param>

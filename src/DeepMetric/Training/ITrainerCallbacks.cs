@@ -1,4 +1,6 @@
-namespace DeepMetric;
+using DeepMetric.Evaluation;
+
+namespace DeepMetric.Training;
 
 /// <summary>
 /// Hooks a library user can give a <see cref="Trainer"/> (<see cref="Trainer.Callbacks"/>). Every method has an

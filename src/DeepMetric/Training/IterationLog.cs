@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
-namespace DeepMetric;
+namespace DeepMetric.Training;
 
 /// <summary>
 /// A <see cref="ITrainerCallbacks"/> that logs every optimisation step (iteration, epoch, loss, mined tuples, learning

@@ -1,4 +1,4 @@
-namespace DeepMetric;
+namespace DeepMetric.Training;
 
 /// <summary>One optimisation step as logged in <see cref="RunDirectory.IterationsFile"/> (see <see cref="IterationLog"/>).</summary>
 /// <param name="Iteration">Optimisation steps since the start of the run, including this one (1-based).</param>

@@ -1,4 +1,4 @@
-namespace DeepMetric;
+namespace DeepMetric.Training;
 
 /// <summary>A model read back by <see cref="ModelLoader"/>, with what was learned about it.</summary>
 /// <param name="Model">The network with the saved weights loaded.</param>

@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using DeepMetric.Evaluation;
 
-namespace DeepMetric;
+namespace DeepMetric.Training;
 
 /// <summary>(De)serialises epoch results as JSON objects: one line of <c>metrics.jsonl</c> each, and the history in checkpoints.</summary>
 internal static class MetricsHistoryJson

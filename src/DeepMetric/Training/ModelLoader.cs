@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using DeepMetric.Tensors.IO;
 
-namespace DeepMetric;
+namespace DeepMetric.Training;
 
 /// <summary>
 /// Loads the weights a training run saved (<c>model.safetensors</c> of <c>deepmetric train --run-dir</c>) into the

@@ -1,3 +1,4 @@
+using DeepMetric.Evaluation;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Nn;
 

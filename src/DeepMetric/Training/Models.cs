@@ -1,7 +1,7 @@
 using DeepMetric.Tensors.Nn;
 using DeepMetric.Tensors.Random;
 
-namespace DeepMetric;
+namespace DeepMetric.Training;
 
 /// <summary>Reference embedding networks for 28×28 grey images (Fashion-MNIST, MNIST).</summary>
 public static class Models

@@ -1,7 +1,7 @@
 using System.Text;
 using DeepMetric.Internal;
 
-namespace DeepMetric;
+namespace DeepMetric.Training;
 
 /// <summary>
 /// The files of a training run directory (<see cref="Trainer.RunDirectory"/>), all written atomically (a temporary

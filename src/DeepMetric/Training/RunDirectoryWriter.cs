@@ -5,7 +5,7 @@ namespace DeepMetric.Training;
 /// <summary>
 /// Writes a trainer's run directory as a callback (see <see cref="Trainer.RunDirectory"/>): after every epoch the
 /// last checkpoint, the best checkpoint when validation improved and the metrics history; at the end of training the
-/// final weights and the best weights. File names come from <see cref="DeepMetric.RunDirectory"/>; every file is
+/// final weights and the best weights. File names come from <see cref="DeepMetric.Training.RunDirectory"/>; every file is
 /// written atomically.
 /// </summary>
 internal sealed class RunDirectoryWriter : ITrainerCallbacks
@@ -22,10 +22,10 @@ internal sealed class RunDirectoryWriter : ITrainerCallbacks
     public void OnEpochEnd(Trainer trainer, EpochResult result)
     {
         var checkpoint = trainer.CreateCheckpoint();
-        checkpoint.Save(PathOf(DeepMetric.RunDirectory.LastCheckpointFile));
+        checkpoint.Save(PathOf(DeepMetric.Training.RunDirectory.LastCheckpointFile));
         if (result.IsBest)
         {
-            checkpoint.Save(PathOf(DeepMetric.RunDirectory.BestCheckpointFile));
+            checkpoint.Save(PathOf(DeepMetric.Training.RunDirectory.BestCheckpointFile));
         }
         // Rewritten whole from the history (which the checkpoint also holds), so it always matches the last checkpoint.
         var lines = new StringBuilder();
@@ -33,15 +33,15 @@ internal sealed class RunDirectoryWriter : ITrainerCallbacks
         {
             lines.Append(MetricsHistoryJson.Line(r)).Append('\n');
         }
-        DeepMetric.RunDirectory.WriteTextAtomically(PathOf(DeepMetric.RunDirectory.MetricsFile), lines.ToString());
+        DeepMetric.Training.RunDirectory.WriteTextAtomically(PathOf(DeepMetric.Training.RunDirectory.MetricsFile), lines.ToString());
     }
 
     public void OnTrainingEnd(Trainer trainer)
     {
-        trainer.Model.Save(PathOf(DeepMetric.RunDirectory.FinalWeightsFile));
+        trainer.Model.Save(PathOf(DeepMetric.Training.RunDirectory.FinalWeightsFile));
         if (trainer.BestModelState is { } best)
         {
-            Tensors.IO.Safetensors.Save(PathOf(DeepMetric.RunDirectory.BestWeightsFile), best);
+            Tensors.IO.Safetensors.Save(PathOf(DeepMetric.Training.RunDirectory.BestWeightsFile), best);
         }
     }
 

@@ -1,4 +1,4 @@
-namespace DeepMetric;
+namespace DeepMetric.Training;
 
 /// <summary>When a <see cref="Trainer"/> advances its learning-rate schedulers.</summary>
 public enum SchedulerInterval

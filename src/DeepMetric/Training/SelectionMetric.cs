@@ -1,4 +1,4 @@
-namespace DeepMetric;
+namespace DeepMetric.Training;
 
 /// <summary>The validation metric a <see cref="Trainer"/> uses to keep the best model and to stop early (higher is better).</summary>
 public enum SelectionMetric

@@ -1,11 +1,16 @@
 using System.Diagnostics;
 using DeepMetric.Data;
+using DeepMetric.Evaluation;
+using DeepMetric.Losses;
+using DeepMetric.Miners;
+using DeepMetric.Samplers;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Optim;
+using DeepMetric.Tensors.Optim.Schedulers;
 using DeepMetric.Tensors.Random;
-using DeepMetric.Training;
+using DeepMetric.Wrappers;
 
-namespace DeepMetric;
+namespace DeepMetric.Training;
 
 /// <summary>
 /// Trains an <see cref="EmbeddingModel"/> with a metric loss: per iteration it draws a batch from the sampler,
@@ -420,7 +425,7 @@ public sealed class Trainer
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (Directory.Exists(path))
         {
-            path = Path.Combine(path, DeepMetric.RunDirectory.LastCheckpointFile);
+            path = Path.Combine(path, DeepMetric.Training.RunDirectory.LastCheckpointFile);
         }
         try
         {

@@ -1,4 +1,4 @@
-namespace DeepMetric;
+namespace DeepMetric.Training;
 
 /// <summary>What a <see cref="Trainer"/> reports after each iteration (and once more at the end of each epoch).</summary>
 /// <param name="Epoch">Epoch, 1-based.</param>

@@ -1,4 +1,4 @@
-namespace DeepMetric;
+namespace DeepMetric.Training;
 
 /// <summary>How <see cref="ValidationSplit.Split"/> holds out validation data from the training classes.</summary>
 public enum ValidationHoldout

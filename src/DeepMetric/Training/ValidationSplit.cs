@@ -1,7 +1,8 @@
 using DeepMetric.Data;
+using DeepMetric.Internal;
 using DeepMetric.Tensors.Random;
 
-namespace DeepMetric;
+namespace DeepMetric.Training;
 
 /// <summary>
 /// Splits a training set into a training part and a validation part for model selection and early stopping.

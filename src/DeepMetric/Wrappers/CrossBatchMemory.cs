@@ -1,7 +1,10 @@
+using DeepMetric.Internal;
+using DeepMetric.Losses;
+using DeepMetric.Miners;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Random;
 
-namespace DeepMetric;
+namespace DeepMetric.Wrappers;
 
 /// <summary>
 /// Cross-batch memory (Wang, Zhang, Huang &amp; Scott, "Cross-Batch Memory for Embedding Learning", CVPR 2020): a FIFO
@@ -31,8 +34,8 @@ public sealed class CrossBatchMemory : MetricLoss, IRandomSourceContainer
     /// <param name="memorySize">Number of entries kept (≥ 1, ≥ the batch size).</param>
     /// <param name="miner">Optional miner, run on batch × memory.</param>
     public CrossBatchMemory(MetricLoss loss, int memorySize = 1024, Miner? miner = null)
-        : base(loss?.Distance ?? throw new ArgumentNullException(nameof(loss)), loss.Reducer)
     {
+        ArgumentNullException.ThrowIfNull(loss);
         Guard.AtLeast(memorySize, 1);
         _loss = RegisterModule("loss", loss);
         MemorySize = memorySize;
@@ -78,12 +81,44 @@ public sealed class CrossBatchMemory : MetricLoss, IRandomSourceContainer
     }
 
     /// <inheritdoc/>
-    protected override IEnumerable<LossTerm> ComputeTerms(MetricBatch batch)
+    public override Tensor Compute(Tensor embeddings, int[] labels, MinedTuples? tuples = null, Tensor? refEmbeddings = null, int[]? refLabels = null)
     {
-        if (!batch.SameSet)
+        var (batch, reference, memoryLabels, mined) = Prepare(embeddings, labels, tuples, refEmbeddings, refLabels);
+        var value = _loss.Compute(batch.Embeddings, batch.Labels, mined, reference, memoryLabels);
+        Enqueue(batch.Embeddings.ReadOnlySpan, batch.Labels);
+        return value;
+    }
+
+    /// <summary>The wrapped loss's terms against the memory (then the batch is enqueued).</summary>
+    /// <param name="embeddings">Batch embeddings [N, D].</param>
+    /// <param name="labels">Class label of each embedding.</param>
+    /// <param name="tuples">Tuples indexing the batch; null mines batch × memory (or uses all pairs).</param>
+    /// <param name="refEmbeddings">Must be null: the memory is the reference set.</param>
+    /// <param name="refLabels">Must be null.</param>
+    public override IReadOnlyList<LossTerm> ComputeTerms(Tensor embeddings, int[] labels, MinedTuples? tuples = null, Tensor? refEmbeddings = null, int[]? refLabels = null)
+    {
+        var (batch, reference, memoryLabels, mined) = Prepare(embeddings, labels, tuples, refEmbeddings, refLabels);
+        var terms = new List<LossTerm>(_loss.ComputeTerms(batch.Embeddings, batch.Labels, mined, reference, memoryLabels));
+        if (_loss is PairwiseMetricLoss pairwise)
         {
-            throw new ArgumentException("CrossBatchMemory supplies the reference set itself; do not pass refEmbeddings.", "refEmbeddings");
+            // Its unreduced terms leave out the regularizers that its Compute adds.
+            foreach (var reg in pairwise.EmbeddingRegularizers)
+            {
+                terms.Add(new LossTerm(reg.GetType().Name, reg.Compute(batch.Embeddings, batch.Labels), LossTermKind.AlreadyReduced));
+            }
         }
+        Enqueue(batch.Embeddings.ReadOnlySpan, batch.Labels);
+        return terms;
+    }
+
+    /// <summary>Checks the batch and builds the reference set [batch (detached); recent memory] and the tuples.</summary>
+    private (MetricBatch Batch, Tensor Reference, int[] RefLabels, MinedTuples Tuples) Prepare(Tensor embeddings, int[] labels, MinedTuples? tuples, Tensor? refEmbeddings, int[]? refLabels)
+    {
+        if (refEmbeddings is not null || refLabels is not null)
+        {
+            throw new ArgumentException("CrossBatchMemory supplies the reference set itself; do not pass refEmbeddings.", nameof(refEmbeddings));
+        }
+        var batch = new MetricBatch(embeddings, labels, tuples);
         int n = batch.Count, d = batch.Embeddings.Dim(1);
         if (n > MemorySize)
         {
@@ -105,20 +140,14 @@ public sealed class CrossBatchMemory : MetricLoss, IRandomSourceContainer
         var refData = GC.AllocateUninitializedArray<float>((n + past) * d);
         batch.Embeddings.ReadOnlySpan.CopyTo(refData);
         pastEmb.CopyTo(refData.AsSpan(n * d));
-        var refLabels = new int[n + past];
-        batch.Labels.CopyTo(refLabels, 0);
-        pastLabels.CopyTo(refLabels, n);
+        var memoryLabels = new int[n + past];
+        batch.Labels.CopyTo(memoryLabels, 0);
+        pastLabels.CopyTo(memoryLabels, n);
         var reference = Tensor.Wrap(refData, n + past, d);
 
-        var tuples = batch.Tuples
-            ?? WithoutSelf(Miner?.Mine(batch.Embeddings, batch.Labels, reference, refLabels) ?? DeepMetric.Tuples.AllPairs(batch.Labels, refLabels));
-        var terms = new List<LossTerm>(_loss.ComputeTerms(batch.Embeddings, batch.Labels, tuples, reference, refLabels));
-        foreach (var reg in _loss.EmbeddingRegularizers)
-        {
-            terms.Add(new LossTerm(reg.GetType().Name, reg.Compute(batch.Embeddings, batch.Labels), LossTermKind.AlreadyReduced));
-        }
-        Enqueue(batch.Embeddings.ReadOnlySpan, batch.Labels);
-        return terms;
+        var mined = batch.Tuples
+            ?? WithoutSelf(Miner?.Mine(batch.Embeddings, batch.Labels, reference, memoryLabels) ?? DeepMetric.Tuples.AllPairs(batch.Labels, memoryLabels));
+        return (batch, reference, memoryLabels, mined);
     }
 
     private void Enqueue(ReadOnlySpan<float> emb, int[] labels)

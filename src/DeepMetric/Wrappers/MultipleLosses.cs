@@ -1,7 +1,9 @@
+using DeepMetric.Losses;
+using DeepMetric.Miners;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Random;
 
-namespace DeepMetric;
+namespace DeepMetric.Wrappers;
 
 /// <summary>
 /// A weighted sum of losses, Σ_k w_k · L_k, each optionally fed by its own miner (as PyTorch Metric Learning's
@@ -25,7 +27,7 @@ public sealed class MultipleLosses : MetricLoss, IRandomSourceContainer
     {
     }
 
-    private MultipleLosses(MetricLoss[] losses, float[]? weights, Miner?[]? miners) : base(losses[0].Distance, new MeanReducer())
+    private MultipleLosses(MetricLoss[] losses, float[]? weights, Miner?[]? miners)
     {
         weights ??= Enumerable.Repeat(1f, losses.Length).ToArray();
         if (weights.Length != losses.Length)
@@ -67,14 +69,31 @@ public sealed class MultipleLosses : MetricLoss, IRandomSourceContainer
     public IReadOnlyList<Miner?> Miners => _miners;
 
     /// <inheritdoc/>
-    protected override IEnumerable<LossTerm> ComputeTerms(MetricBatch batch)
+    public override Tensor Compute(Tensor embeddings, int[] labels, MinedTuples? tuples = null, Tensor? refEmbeddings = null, int[]? refLabels = null)
     {
+        Tensor? total = null;
+        foreach (var term in ComputeTerms(embeddings, labels, tuples, refEmbeddings, refLabels))
+        {
+            total = total is null ? term.Values : Ops.Add(total, term.Values);
+        }
+        return total!;
+    }
+
+    /// <summary>One already-reduced term per loss, w_k · L_k, named <c>loss{k}_{type}</c>.</summary>
+    /// <param name="embeddings">Batch embeddings [N, D].</param>
+    /// <param name="labels">Class label of each embedding.</param>
+    /// <param name="tuples">Tuples for the losses without a miner; null uses all valid tuples.</param>
+    /// <param name="refEmbeddings">Optional separate reference set [M, D].</param>
+    /// <param name="refLabels">Labels of the reference set.</param>
+    public override IReadOnlyList<LossTerm> ComputeTerms(Tensor embeddings, int[] labels, MinedTuples? tuples = null, Tensor? refEmbeddings = null, int[]? refLabels = null)
+    {
+        var batch = new MetricBatch(embeddings, labels, tuples, refEmbeddings, refLabels);
         var terms = new List<LossTerm>(_losses.Length);
         var reference = batch.SameSet ? null : batch.Reference;
         for (int k = 0; k < _losses.Length; k++)
         {
-            var tuples = _miners[k]?.Mine(batch.Embeddings, batch.Labels, reference, batch.RefLabelsOrNull) ?? batch.Tuples;
-            var value = _losses[k].Compute(batch.Embeddings, batch.Labels, tuples, reference, batch.RefLabelsOrNull);
+            var mined = _miners[k]?.Mine(batch.Embeddings, batch.Labels, reference, batch.RefLabelsOrNull) ?? batch.Tuples;
+            var value = _losses[k].Compute(batch.Embeddings, batch.Labels, mined, reference, batch.RefLabelsOrNull);
             terms.Add(new LossTerm($"loss{k}_{_losses[k].GetType().Name}", Ops.Mul(value, _weights[k]), LossTermKind.AlreadyReduced));
         }
         return terms;

@@ -1,7 +1,8 @@
+using DeepMetric.Losses;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Nn;
 
-namespace DeepMetric;
+namespace DeepMetric.Wrappers;
 
 /// <summary>
 /// Turns a metric loss into a self-supervised one for two views (augmentations) of the same N items, as PyTorch

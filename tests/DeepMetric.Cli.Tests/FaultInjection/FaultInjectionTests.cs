@@ -2,6 +2,7 @@ using System.Text.Json;
 using DeepMetric.Calibration;
 using DeepMetric.Runs;
 using DeepMetric.Search;
+using DeepMetric.Training;
 using static DeepMetric.Cli.Tests.TestUtil.CliRunner;
 
 namespace DeepMetric.Cli.Tests.FaultInjection;

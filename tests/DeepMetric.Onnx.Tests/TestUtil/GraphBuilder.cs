@@ -1,4 +1,5 @@
 using DeepMetric.Onnx.Proto;
+using DeepMetric.Tensors.Nn;
 using Google.Protobuf;
 
 namespace DeepMetric.Onnx.Tests.TestUtil;

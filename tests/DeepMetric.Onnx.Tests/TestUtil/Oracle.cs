@@ -1,9 +1,8 @@
 using System.Runtime.CompilerServices;
 using DeepMetric.Onnx.Import;
-using DeepMetric.Tensors;
 using Microsoft.ML.OnnxRuntime;
-using Tensor = DeepMetric.Tensors.Tensor;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using Tensor = DeepMetric.Tensors.Tensor;
 
 namespace DeepMetric.Onnx.Tests.TestUtil;
 

@@ -1,6 +1,6 @@
 using DeepMetric.Tensors.Tests.TestUtil;
 
-namespace DeepMetric.Tensors.Tests;
+namespace DeepMetric.Tensors.Tests.Kernels;
 
 public sealed class DirectConv3x3Tests
 {

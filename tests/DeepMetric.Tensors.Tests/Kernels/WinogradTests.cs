@@ -1,6 +1,6 @@
 using DeepMetric.Tensors.Tests.TestUtil;
 
-namespace DeepMetric.Tensors.Tests;
+namespace DeepMetric.Tensors.Tests.Kernels;
 
 /// <summary>
 /// Winograd F(2×2, 3×3) convolution against plain double loops and against the im2col path: forward, input,

@@ -1,4 +1,5 @@
 using DeepMetric.Tensors.Optim;
+using DeepMetric.Tensors.Optim.Schedulers;
 using DeepMetric.Tensors.Tests.TestUtil;
 
 namespace DeepMetric.Tensors.Tests.Optim;

@@ -1,3 +1,5 @@
+using DeepMetric.Tensors.Optim;
+
 namespace DeepMetric.Tensors.Tests.Optim;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using DeepMetric.Tensors.Optim;
+using DeepMetric.Tensors.Optim.Schedulers;
 using static DeepMetric.Tensors.Tests.Optim.OptimTestUtil;
 
 namespace DeepMetric.Tensors.Tests.Optim;

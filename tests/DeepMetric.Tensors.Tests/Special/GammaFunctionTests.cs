@@ -1,3 +1,4 @@
+using DeepMetric.Tensors.Special;
 using DeepMetric.Tensors.Tests.TestUtil;
 
 namespace DeepMetric.Tensors.Tests.Special;

@@ -1,4 +1,3 @@
-using DeepMetric.Tensors;
 using DeepMetric.Tensors.Random;
 
 namespace DeepMetric.Tensors.Tests.TestUtil;

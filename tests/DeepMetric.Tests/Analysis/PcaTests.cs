@@ -1,7 +1,7 @@
-using DeepMetric.Reporting;
+using DeepMetric.Analysis;
 using DeepMetric.Tensors.Random;
 
-namespace DeepMetric.Tests.Reporting;
+namespace DeepMetric.Tests.Analysis;
 
 public sealed class PcaTests
 {

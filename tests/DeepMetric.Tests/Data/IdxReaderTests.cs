@@ -1,4 +1,5 @@
 using DeepMetric.Data;
+using DeepMetric.Tests.TestUtil;
 
 namespace DeepMetric.Tests.Data;
 

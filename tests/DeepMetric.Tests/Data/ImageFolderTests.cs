@@ -1,5 +1,6 @@
 using System.Text;
 using DeepMetric.Data;
+using DeepMetric.Data.Images;
 using DeepMetric.Tests.TestUtil;
 
 namespace DeepMetric.Tests.Data;

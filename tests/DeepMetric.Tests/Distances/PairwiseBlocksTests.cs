@@ -1,3 +1,4 @@
+using DeepMetric.Distances;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Autograd;
 using DeepMetric.Tests.TestUtil;

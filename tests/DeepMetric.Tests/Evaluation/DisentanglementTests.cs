@@ -1,3 +1,4 @@
+using DeepMetric.Evaluation;
 using DeepMetric.Tensors.Random;
 
 namespace DeepMetric.Tests.Evaluation;

@@ -1,3 +1,4 @@
+using DeepMetric.Distances;
 using DeepMetric.Evaluation;
 using DeepMetric.Search;
 using DeepMetric.Tensors.Random;

@@ -1,5 +1,7 @@
+using DeepMetric.Evaluation;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Random;
+using DeepMetric.Tests.TestUtil;
 
 namespace DeepMetric.Tests.Evaluation;
 

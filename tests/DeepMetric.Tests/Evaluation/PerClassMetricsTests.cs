@@ -1,4 +1,5 @@
 using DeepMetric.Data;
+using DeepMetric.Evaluation;
 using DeepMetric.Tensors;
 
 namespace DeepMetric.Tests.Evaluation;

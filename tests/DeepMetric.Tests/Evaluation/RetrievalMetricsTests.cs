@@ -1,3 +1,4 @@
+using DeepMetric.Evaluation;
 using DeepMetric.Tensors;
 
 namespace DeepMetric.Tests.Evaluation;

@@ -1,5 +1,6 @@
 using DeepMetric.Evaluation;
 using DeepMetric.Tensors.Random;
+using DeepMetric.Tests.TestUtil;
 
 namespace DeepMetric.Tests.Evaluation;
 

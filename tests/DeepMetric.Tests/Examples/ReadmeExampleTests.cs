@@ -1,7 +1,12 @@
 using DeepMetric.Data;
+using DeepMetric.Evaluation;
+using DeepMetric.Losses;
+using DeepMetric.Miners;
+using DeepMetric.Samplers;
 using DeepMetric.Tensors.Nn;
 using DeepMetric.Tensors.Optim;
 using DeepMetric.Tests.Data;
+using DeepMetric.Training;
 
 namespace DeepMetric.Tests.Examples;
 

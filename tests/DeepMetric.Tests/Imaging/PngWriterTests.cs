@@ -1,11 +1,12 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.IO.Compression;
+using DeepMetric.Imaging;
 using DeepMetric.Reporting;
 using DeepMetric.Tensors.Random;
 using DeepMetric.Tests.TestUtil;
 
-namespace DeepMetric.Tests.Reporting;
+namespace DeepMetric.Tests.Imaging;
 
 public sealed class PngWriterTests
 {

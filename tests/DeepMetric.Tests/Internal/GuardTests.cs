@@ -1,3 +1,5 @@
+using DeepMetric.Internal;
+
 namespace DeepMetric.Tests.Internal;
 
 public sealed class GuardTests

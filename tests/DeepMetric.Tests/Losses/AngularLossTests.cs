@@ -1,4 +1,4 @@
-using DeepMetric.Tensors;
+using DeepMetric.Losses;
 using DeepMetric.Tensors.Tests.TestUtil;
 using DeepMetric.Tests.TestUtil;
 

@@ -1,4 +1,5 @@
-using DeepMetric.Tensors;
+using DeepMetric.Distances;
+using DeepMetric.Losses;
 using DeepMetric.Tensors.Tests.TestUtil;
 using DeepMetric.Tests.TestUtil;
 
@@ -33,15 +34,28 @@ public sealed class DynamicSoftMarginLossTests
 
     private static int Bin(double v, double min, int bins) => Math.Clamp((int)Math.Floor((v - min) / (-2 * min / bins)), 0, bins - 1);
 
-    private static double[] BatchHist(List<double> deltas, double min, int bins)
+    // PML's soft binning: u = (Δ − min)/w puts 1 − frac(u) in bin ⌊u⌋ and frac(u) in the next one (raw counts).
+    private static double[] Counts(List<double> deltas, double min, int bins)
     {
         var h = new double[bins];
+        double w = -2 * min / bins;
         foreach (double v in deltas)
         {
-            h[Bin(v, min, bins)] += 1.0 / deltas.Count;
+            double u = (v - min) / w, f = Math.Floor(u);
+            if (f < 0 || f >= bins)
+            {
+                h[f < 0 ? 0 : bins - 1] += 1;
+                continue;
+            }
+            h[(int)f] += 1 - (u - f);
+            h[Math.Min((int)f + 1, bins - 1)] += u - f;
         }
         return h;
     }
+
+    private static double[] BatchHist(List<double> deltas, double min, int bins) => Counts(deltas, min, bins).Select(c => c / deltas.Count).ToArray();
+
+    private static double[] Normalised(double[] h) => h.Select(v => v / h.Sum()).ToArray();
 
     // (1/T) Σ F̂(Δ)·Δ with F̂ the CDF of the given histogram.
     private static double Loss(List<double> deltas, double[] hist, double min)
@@ -59,12 +73,27 @@ public sealed class DynamicSoftMarginLossTests
         var d2 = Deltas(Reference.NormalizedEuclidean(e2.ToArray(), 6, e2.ToArray(), 6, 4), Labels, Labels, true);
         var h1 = BatchHist(d1, -2, 10);
         Assert.Equal(Loss(d1, h1, -2), loss.Compute(e1, Labels).Item(), 5);
-        var h2 = BatchHist(d2, -2, 10).Select((v, b) => (0.7 * h1[b]) + (0.3 * v)).ToArray();
+        // PML mixes the raw soft counts of the batch in, then normalises the sum.
+        var h2 = Normalised(Counts(d2, -2, 10).Select((v, b) => (0.7 * h1[b]) + (0.3 * v)).ToArray());
         Assert.Equal(Loss(d2, h2, -2), loss.Compute(e2, Labels).Item(), 5);
         for (int b = 0; b < 10; b++)
         {
             Assert.Equal(h2[b], loss.Histogram.ToArray()[b], 5);
         }
+    }
+
+    [Fact]
+    public void NormalizeBatchHistogram_MixesTheBatchPdfWithWeightMomentum()
+    {
+        var loss = new DynamicSoftMarginLoss(-2f, 10, 0.3f, normalizeBatchHistogram: true);
+        var e1 = Fixtures.RandomEmbeddings(1, Labels.Length, 4);
+        var e2 = Fixtures.RandomEmbeddings(2, Labels.Length, 4);
+        var d1 = Deltas(Reference.NormalizedEuclidean(e1.ToArray(), 6, e1.ToArray(), 6, 4), Labels, Labels, true);
+        var d2 = Deltas(Reference.NormalizedEuclidean(e2.ToArray(), 6, e2.ToArray(), 6, 4), Labels, Labels, true);
+        var h1 = BatchHist(d1, -2, 10);
+        loss.Compute(e1, Labels);
+        var h2 = BatchHist(d2, -2, 10).Select((v, b) => (0.7 * h1[b]) + (0.3 * v)).ToArray();
+        Assert.Equal(Loss(d2, h2, -2), loss.Compute(e2, Labels).Item(), 5);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
-using DeepMetric.Tensors;
+using DeepMetric.Distances;
+using DeepMetric.Losses;
 using DeepMetric.Tensors.Tests.TestUtil;
 using DeepMetric.Tests.TestUtil;
 

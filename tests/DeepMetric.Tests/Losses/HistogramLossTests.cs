@@ -1,3 +1,5 @@
+using DeepMetric.Distances;
+using DeepMetric.Losses;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Tests.TestUtil;
 using DeepMetric.Tests.TestUtil;
@@ -9,9 +11,11 @@ public sealed class HistogramLossTests
     private static readonly int[] Labels = [0, 0, 1, 1, 2, 0];
 
     // Paper eqs. 2–4: δ_{i,r} = (s − t_{r−1})/Δ on [t_{r−1}, t_r], (t_{r+1} − s)/Δ on [t_r, t_{r+1}], 0 elsewhere.
-    private static double[] Hist(List<double> s, int r)
+    // B bins of width Δ = 2/B give B + 1 nodes (PML's n_bins).
+    private static double[] Hist(List<double> s, int bins)
     {
-        double delta = 2.0 / (r - 1);
+        int r = bins + 1;
+        double delta = 2.0 / bins;
         var h = new double[r];
         foreach (double v in s)
         {
@@ -33,14 +37,24 @@ public sealed class HistogramLossTests
 
     private static double Expected(double[,] cos, int[] labels, int[] refLabels, bool sameSet, int r)
     {
+        // PML takes the pairs from the triplets: a negative pair needs an anchor side that has a positive.
+        bool HasPositive(int i) => Enumerable.Range(0, refLabels.Length).Any(j => !(sameSet && i == j) && labels[i] == refLabels[j]);
         List<double> pos = [], neg = [];
         for (int i = 0; i < labels.Length; i++)
         {
             for (int j = 0; j < refLabels.Length; j++)
             {
-                if (!(sameSet && i == j))
+                if (sameSet && i == j)
                 {
-                    (labels[i] == refLabels[j] ? pos : neg).Add(cos[i, j]);
+                    continue;
+                }
+                if (labels[i] == refLabels[j])
+                {
+                    pos.Add(cos[i, j]);
+                }
+                else if (HasPositive(i) || (sameSet && HasPositive(j)))
+                {
+                    neg.Add(cos[i, j]);
                 }
             }
         }
@@ -51,7 +65,7 @@ public sealed class HistogramLossTests
         var hp = Hist(pos, r);
         var hn = Hist(neg, r);
         double loss = 0, cdf = 0;
-        for (int k = 0; k < r; k++)
+        for (int k = 0; k < hp.Length; k++)
         {
             cdf += hp[k];
             loss += hn[k] * cdf;
@@ -74,11 +88,11 @@ public sealed class HistogramLossTests
     [Fact]
     public void HandWorked_TwoNodes()
     {
-        // Two nodes at −1 and 1 (Δ = 2): h(s) = ((1 − s)/2, (1 + s)/2). Positive s = 1 → h⁺ = (0, 1), Φ⁺ = (0, 1);
+        // One bin: two nodes at −1 and 1 (Δ = 2): h(s) = ((1 − s)/2, (1 + s)/2). Positive s = 1 → h⁺ = (0, 1), Φ⁺ = (0, 1);
         // negative s = 0 → h⁻ = (½, ½). Loss = ½·0 + ½·1 = ½.
         var e = Tensor.FromArray([1f, 0f, 1f, 0f, 0f, 1f], 3, 2);
         e.RequiresGrad = true;
-        var loss = new HistogramLoss(2).Compute(e, [0, 0, 1]);
+        var loss = new HistogramLoss(1).Compute(e, [0, 0, 1]);
         Assert.Equal(0.5f, loss.Item(), 5);
     }
 
@@ -120,7 +134,7 @@ public sealed class HistogramLossTests
     [Fact]
     public void BadArguments_Throw()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new HistogramLoss(1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HistogramLoss(0));
         var ex = Assert.Throws<ArgumentException>(() => new HistogramLoss(distance: new LpDistance()));
         Assert.Contains("similarity", ex.Message, StringComparison.Ordinal);
     }

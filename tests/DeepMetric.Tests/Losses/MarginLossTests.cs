@@ -1,3 +1,6 @@
+using DeepMetric.Distances;
+using DeepMetric.Losses;
+using DeepMetric.Reducers;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Tests.TestUtil;
 using DeepMetric.Tests.TestUtil;
@@ -46,7 +49,7 @@ public sealed class MarginLossTests
     public void Value_MatchesDoubleLoop(ulong seed, float margin, float beta)
     {
         var e = Fixtures.RandomEmbeddings(seed, Labels.Length, 4);
-        var loss = new MarginLoss(margin, beta).Compute(e, Labels);
+        var loss = new MarginLoss(margin, beta: beta).Compute(e, Labels);
         var dist = Reference.NormalizedEuclidean(e.ToArray(), Labels.Length, e.ToArray(), Labels.Length, 4);
         Assert.Equal(Expected(dist, Labels, margin, _ => beta), loss.Item(), 4);
     }
@@ -56,7 +59,7 @@ public sealed class MarginLossTests
     {
         int[] labels = [0, 1, 1, 2, 2, 2, 0];
         var e = Fixtures.RandomEmbeddings(3, labels.Length, 3);
-        var loss = new MarginLoss(0.5f, 1f, nu: 0.1f, learnBeta: true, numClasses: 3, distance: new LpDistance(normalizeEmbeddings: false));
+        var loss = new MarginLoss(0.5f, beta: 1f, nu: 0.1f, learnBeta: true, numClasses: 3, distance: new LpDistance(normalizeEmbeddings: false));
         // β starts at 1 for every class; distinct values test the per-class lookup.
         double[] betas = [1.0, 1.5, 2.0];
         loss.Beta.Span[1] = 1.5f;
@@ -91,7 +94,7 @@ public sealed class MarginLossTests
     [Fact]
     public void Gradient_MatchesFiniteDifferences()
     {
-        var loss = new MarginLoss(0.2f, 1.0f, nu: 0.1f, learnBeta: true, numClasses: 3, reducer: new MeanReducer());
+        var loss = new MarginLoss(0.2f, beta: 1.0f, nu: 0.1f, learnBeta: true, numClasses: 3, reducer: new MeanReducer());
         GradCheck.Check(x => loss.Compute(x[0], Labels), [GradCheck.Random(3, [Labels.Length, 3]), loss.Beta]);
     }
 
@@ -99,7 +102,7 @@ public sealed class MarginLossTests
     public void WithCosineSimilarity_UsesSimilarityDirection()
     {
         var e = Fixtures.RandomEmbeddings(5, Labels.Length, 4);
-        var loss = new MarginLoss(0.1f, 0.3f, distance: new CosineSimilarity()).Compute(e, Labels);
+        var loss = new MarginLoss(0.1f, beta: 0.3f, distance: new CosineSimilarity()).Compute(e, Labels);
         var x = Reference.Rows(e.ToArray(), Labels.Length, 4).Select(Reference.Normalize).ToArray();
         var negSim = new double[Labels.Length, Labels.Length];
         for (int i = 0; i < Labels.Length; i++)
@@ -119,7 +122,7 @@ public sealed class MarginLossTests
         var e = Fixtures.RandomEmbeddings(6, 2, 3);
         var r = Fixtures.RandomEmbeddings(7, 3, 3);
         var dist = Reference.NormalizedEuclidean(e.ToArray(), 2, r.ToArray(), 3, 3);
-        var loss = new MarginLoss(0.2f, 1.2f, reducer: new SumReducer());
+        var loss = new MarginLoss(0.2f, beta: 1.2f, reducer: new SumReducer());
         double expected = 0;
         int[] labels = [0, 1], refLabels = [0, 1, 1];
         for (int a = 0; a < 2; a++)
@@ -147,7 +150,7 @@ public sealed class MarginLossTests
     [InlineData(new[] { 1, 2, 3, 4 }, -1f)]    // no positive, every negative beyond β + α
     public void BatchesWithNothingToLearn_GiveZeroAndZeroGradient(int[] labels, float beta)
     {
-        LossAssert.NothingToLearn(new MarginLoss(0.2f, beta), labels, seed: 8);
+        LossAssert.NothingToLearn(new MarginLoss(0.2f, beta: beta), labels, seed: 8);
     }
 
     [Fact]

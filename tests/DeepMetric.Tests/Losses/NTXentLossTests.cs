@@ -1,4 +1,6 @@
-using DeepMetric.Tensors;
+using DeepMetric.Distances;
+using DeepMetric.Losses;
+using DeepMetric.Reducers;
 using DeepMetric.Tensors.Tests.TestUtil;
 using DeepMetric.Tests.TestUtil;
 

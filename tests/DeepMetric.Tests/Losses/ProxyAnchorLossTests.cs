@@ -1,3 +1,4 @@
+using DeepMetric.Losses;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Tests.TestUtil;
 using DeepMetric.Tests.TestUtil;
@@ -10,7 +11,7 @@ public sealed class ProxyAnchorLossTests
     {
         int c = loss.NumClasses, n = labels.Length;
         var s = ClassifierReference.Cosines(x, n, loss.Proxies.ToArray(), c, d);
-        double a = loss.Alpha, delta = loss.Delta, posTotal = 0, negTotal = 0;
+        double a = loss.Alpha, delta = loss.Margin, posTotal = 0, negTotal = 0;
         int withPos = 0;
         for (int p = 0; p < c; p++)
         {
@@ -44,7 +45,7 @@ public sealed class ProxyAnchorLossTests
     [InlineData(32f, 0.1f, new[] { 2 })]
     public void Value_MatchesDoubleLoop(float alpha, float delta, int[] labels)
     {
-        var loss = new ProxyAnchorLoss(5, 4, alpha, delta, seed: 3);
+        var loss = new ProxyAnchorLoss(5, 4, margin: delta, alpha: alpha, seed: 3);
         var x = Fixtures.RandomEmbeddings(40, labels.Length, 4);
         double expected = Expected(loss, x.ToArray(), labels, 4);
         Assert.Equal(expected, loss.Compute(x, labels).Item(), expected * 1e-4 + 1e-4);
@@ -62,7 +63,7 @@ public sealed class ProxyAnchorLossTests
     [Fact]
     public void Gradient_EmbeddingsAndProxies_MatchFiniteDifferences()
     {
-        var loss = new ProxyAnchorLoss(4, 3, alpha: 3f, delta: 0.1f, seed: 6);
+        var loss = new ProxyAnchorLoss(4, 3, margin: 0.1f, alpha: 3f, seed: 6);
         int[] labels = [0, 2, 1, 1, 2, 0];
         GradCheck.Check(t => loss.Compute(t[0], labels), [GradCheck.Random(7, [labels.Length, 3]), loss.Proxies]);
     }
@@ -100,6 +101,6 @@ public sealed class ProxyAnchorLossTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new ProxyAnchorLoss(3, 2).Compute(Fixtures.RandomEmbeddings(1, 2, 2), [0, 3]));
         Assert.Throws<ArgumentOutOfRangeException>(() => new ProxyAnchorLoss(3, 2, alpha: -1f));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new ProxyAnchorLoss(3, 2, delta: float.NaN));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ProxyAnchorLoss(3, 2, margin: float.NaN));
     }
 }

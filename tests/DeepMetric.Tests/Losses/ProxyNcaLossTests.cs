@@ -1,3 +1,5 @@
+using DeepMetric.Distances;
+using DeepMetric.Losses;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Tests.TestUtil;
 using DeepMetric.Tests.TestUtil;

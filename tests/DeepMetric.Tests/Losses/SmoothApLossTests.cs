@@ -1,4 +1,7 @@
+using DeepMetric.Distances;
+using DeepMetric.Losses;
 using DeepMetric.Tensors;
+using DeepMetric.Tensors.Nn;
 using DeepMetric.Tensors.Tests.TestUtil;
 using DeepMetric.Tests.TestUtil;
 

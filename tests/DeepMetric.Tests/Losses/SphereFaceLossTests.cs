@@ -1,3 +1,4 @@
+using DeepMetric.Losses;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Tests.TestUtil;
 using DeepMetric.Tests.TestUtil;

@@ -1,5 +1,7 @@
+using DeepMetric.Losses;
 using DeepMetric.Tensors;
 using DeepMetric.Tests.TestUtil;
+using DeepMetric.Wrappers;
 
 namespace DeepMetric.Tests.Losses;
 

@@ -1,3 +1,7 @@
+using DeepMetric.Distances;
+using DeepMetric.Losses;
+using DeepMetric.Miners;
+using DeepMetric.Reducers;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Random;
 using DeepMetric.Tensors.Tests.TestUtil;

@@ -1,3 +1,5 @@
+using DeepMetric.Losses;
+using DeepMetric.Regularizers;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Tests.TestUtil;
 using DeepMetric.Tests.TestUtil;

@@ -1,3 +1,4 @@
+using DeepMetric.Miners;
 using DeepMetric.Tensors;
 using DeepMetric.Tests.TestUtil;
 

@@ -1,5 +1,7 @@
+using DeepMetric.Distances;
+using DeepMetric.Miners;
 using DeepMetric.Tests.TestUtil;
-using S = DeepMetric.BatchEasyHardStrategy;
+using S = DeepMetric.Miners.BatchEasyHardStrategy;
 
 namespace DeepMetric.Tests.Miners;
 

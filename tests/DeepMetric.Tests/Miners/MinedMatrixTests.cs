@@ -1,3 +1,6 @@
+using DeepMetric.Distances;
+using DeepMetric.Losses;
+using DeepMetric.Miners;
 using DeepMetric.Tensors;
 using DeepMetric.Tests.TestUtil;
 

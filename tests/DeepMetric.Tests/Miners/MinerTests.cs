@@ -1,3 +1,6 @@
+using DeepMetric.Distances;
+using DeepMetric.Losses;
+using DeepMetric.Miners;
 using DeepMetric.Tests.TestUtil;
 
 namespace DeepMetric.Tests.Miners;

@@ -1,3 +1,5 @@
+using DeepMetric.Distances;
+using DeepMetric.Miners;
 using DeepMetric.Tests.TestUtil;
 
 namespace DeepMetric.Tests.Miners;

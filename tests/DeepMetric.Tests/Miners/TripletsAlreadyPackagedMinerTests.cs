@@ -1,3 +1,6 @@
+using DeepMetric.Losses;
+using DeepMetric.Miners;
+using DeepMetric.Reducers;
 using DeepMetric.Tests.TestUtil;
 
 namespace DeepMetric.Tests.Miners;

@@ -1,3 +1,5 @@
+using DeepMetric.Distances;
+using DeepMetric.Miners;
 using DeepMetric.Tensors;
 using DeepMetric.Tests.TestUtil;
 

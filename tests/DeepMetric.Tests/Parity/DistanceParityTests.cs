@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DeepMetric.Distances;
 using DeepMetric.Tensors;
 
 namespace DeepMetric.Tests.Parity;
@@ -12,8 +13,6 @@ public sealed class DistanceParityTests
 {
     private static readonly Dictionary<string, string> Known = new()
     {
-        ["LpDistance/p2_norm1_pow1@mixed"] = "the diagonal (self-distance): GEMM form gives ~5e-4 instead of 0",
-        ["LpDistance/p2_norm1_pow1@dup"] = "duplicated rows: GEMM form gives ~5e-4 instead of 0",
     };
 
     public static TheoryData<string> Matching() => Ids(r => !Known.ContainsKey(Case(r)) && !Known.ContainsKey(r.GetProperty("id").GetString()!));

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using DeepMetric.Distances;
+using DeepMetric.Losses;
 using DeepMetric.Tensors;
 using DeepMetric.Tests.TestUtil;
 
@@ -45,6 +47,8 @@ public sealed class LossParityTests
         ["NTXentLoss/default"] = () => new NTXentLoss(),
         ["NTXentLoss/temp"] = () => new NTXentLoss(temperature: 0.5f),
         ["NTXentLoss/mined_triplets"] = () => new NTXentLoss(),
+        ["SoftTripleLoss/default"] = () => new SoftTripleLoss(C, D, centersPerClass: 2),
+        ["SoftTripleLoss/args"] = () => new SoftTripleLoss(C, D, centersPerClass: 3, lambda: 10f, gamma: 0.2f, margin: 0.05f),
         ["SupConLoss/default"] = () => new SupConLoss(),
         ["SupConLoss/temp"] = () => new SupConLoss(temperature: 0.5f),
         ["SignalToNoiseRatioContrastiveLoss/default"] = () => new SnrContrastiveLoss(),
@@ -90,7 +94,7 @@ public sealed class LossParityTests
         ["ProxyNCALoss/default"] = () => new ProxyNcaLoss(C, D),
         ["ProxyNCALoss/scale"] = () => new ProxyNcaLoss(C, D, softmaxScale: 3f),
         ["ProxyAnchorLoss/default"] = () => new ProxyAnchorLoss(C, D),
-        ["ProxyAnchorLoss/args"] = () => new ProxyAnchorLoss(C, D, alpha: 16f, delta: 0.2f),
+        ["ProxyAnchorLoss/args"] = () => new ProxyAnchorLoss(C, D, margin: 0.2f, alpha: 16f),
         ["SubCenterArcFaceLoss/default"] = () => new SubCenterArcFaceLoss(C, D),
     };
 
@@ -98,14 +102,8 @@ public sealed class LossParityTests
     // KnownDifferences_StillDiffer until it is moved out of this list.
     private static readonly Dictionary<string, string> Known = new()
     {
-        ["CircleLoss/mined_easyhard@dup"] = "pairs from BatchEasyHardMiner on duplicated embeddings: under investigation",
-        ["ContrastiveLoss/default@dup"] = "duplicated embeddings: GEMM-form distances give ~5e-4 instead of 0, which AvgNonZero then counts",
-        ["DynamicSoftMarginLoss/default@mixed"] = "binning differs: under investigation",
-        ["HistogramLoss/bins10@mixed"] = "binning differs: under investigation",
-        ["HistogramLoss/default@mixed"] = "binning differs: under investigation",
         ["NCALoss/default@distinct"] = "no positive pair in the batch: PML gives NaN (mean of nothing), ours 0",
         ["NCALoss/scale@distinct"] = "no positive pair in the batch: PML gives NaN (mean of nothing), ours 0",
-        ["NTXentLoss/mined_triplets"] = "PML turns each triplet into pairs, counting a shared negative once per triplet; ours once",
         ["TupletMarginLoss/args@dup"] = "PML gives NaN on duplicated embeddings (acos at 1); ours stays finite",
         ["TupletMarginLoss/default@dup"] = "PML gives NaN on duplicated embeddings (acos at 1); ours stays finite",
     };

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DeepMetric.Evaluation;
 using DeepMetric.Tensors;
 
 namespace DeepMetric.Tests.Parity;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DeepMetric.Miners;
 
 namespace DeepMetric.Tests.Parity;
 

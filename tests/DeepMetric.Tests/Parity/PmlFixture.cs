@@ -1,5 +1,6 @@
 using System.Text.Json;
 using DeepMetric.Tensors;
+using DeepMetric.Tests.TestUtil;
 
 namespace DeepMetric.Tests.Parity;
 

@@ -1,3 +1,5 @@
+using DeepMetric.Losses;
+using DeepMetric.Reducers;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Random;
 

@@ -1,10 +1,12 @@
-using DeepMetric.Calibration;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
+using DeepMetric.Analysis;
+using DeepMetric.Calibration;
 using DeepMetric.Data;
+using DeepMetric.Evaluation;
 using DeepMetric.Reporting;
-using DeepMetric.Tensors.Random;
 using DeepMetric.Tests.TestUtil;
+using DeepMetric.Training;
 
 namespace DeepMetric.Tests.Reporting;
 

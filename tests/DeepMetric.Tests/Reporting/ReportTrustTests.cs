@@ -1,12 +1,14 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
+using DeepMetric.Analysis;
 using DeepMetric.Data;
+using DeepMetric.Miners;
 using DeepMetric.Reporting;
 using DeepMetric.Runs;
-using DeepMetric.Tensors.Random;
-
+using DeepMetric.Tensors.Nn;
 using DeepMetric.Tests.TestUtil;
+using DeepMetric.Training;
 
 namespace DeepMetric.Tests.Reporting;
 

@@ -1,3 +1,5 @@
+using DeepMetric.Samplers;
+
 namespace DeepMetric.Tests.Samplers;
 
 public sealed class FixedTripletsSamplerTests

@@ -1,3 +1,4 @@
+using DeepMetric.Evaluation;
 using DeepMetric.Search;
 using DeepMetric.Tests.Data;
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using DeepMetric.Evaluation;
 using DeepMetric.Search;
 using DeepMetric.Tests.Data;
 using Xunit.Abstractions;

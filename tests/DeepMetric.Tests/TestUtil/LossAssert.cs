@@ -1,3 +1,4 @@
+using DeepMetric.Losses;
 using DeepMetric.Tensors;
 
 namespace DeepMetric.Tests.TestUtil;

@@ -1,3 +1,6 @@
+using DeepMetric.Data.Images;
+using DeepMetric.Tensors.Nn;
+
 namespace DeepMetric.Tests.TestUtil;
 
 /// <summary>Plain double-precision reference computations for the tests (independent of the library).</summary>

@@ -1,10 +1,17 @@
 using DeepMetric.Data;
-using DeepMetric.Tensors;
+using DeepMetric.Evaluation;
+using DeepMetric.Losses;
+using DeepMetric.Miners;
+using DeepMetric.Reducers;
+using DeepMetric.Samplers;
 using DeepMetric.Tensors.IO;
 using DeepMetric.Tensors.Nn;
 using DeepMetric.Tensors.Optim;
+using DeepMetric.Tensors.Optim.Schedulers;
 using DeepMetric.Tensors.Random;
 using DeepMetric.Tests.TestUtil;
+using DeepMetric.Training;
+using DeepMetric.Wrappers;
 
 namespace DeepMetric.Tests.Training;
 

@@ -1,6 +1,8 @@
 using DeepMetric.Data;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Random;
+using DeepMetric.Tests.TestUtil;
+using DeepMetric.Training;
 
 namespace DeepMetric.Tests.Training;
 

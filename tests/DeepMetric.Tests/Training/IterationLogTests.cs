@@ -1,6 +1,11 @@
 using DeepMetric.Data;
+using DeepMetric.Losses;
+using DeepMetric.Miners;
+using DeepMetric.Samplers;
 using DeepMetric.Tensors.Optim;
+using DeepMetric.Tensors.Optim.Schedulers;
 using DeepMetric.Tensors.Random;
+using DeepMetric.Training;
 
 namespace DeepMetric.Tests.Training;
 

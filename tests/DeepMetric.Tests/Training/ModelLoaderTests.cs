@@ -1,4 +1,6 @@
 using DeepMetric.Tensors;
+using DeepMetric.Tests.Data;
+using DeepMetric.Training;
 namespace DeepMetric.Tests.Training;
 
 public sealed class ModelLoaderTests

@@ -1,6 +1,8 @@
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Nn;
 using DeepMetric.Tensors.Random;
+using DeepMetric.Training;
+using DeepMetric.Training.Recipes;
 
 namespace DeepMetric.Tests.Training;
 

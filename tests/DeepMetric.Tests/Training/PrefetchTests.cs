@@ -1,9 +1,14 @@
 using DeepMetric.Data;
+using DeepMetric.Losses;
+using DeepMetric.Miners;
+using DeepMetric.Reducers;
+using DeepMetric.Samplers;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Nn;
 using DeepMetric.Tensors.Optim;
 using DeepMetric.Tensors.Random;
 using DeepMetric.Tests.TestUtil;
+using DeepMetric.Training;
 
 namespace DeepMetric.Tests.Training;
 

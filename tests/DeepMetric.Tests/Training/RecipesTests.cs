@@ -1,5 +1,10 @@
+using DeepMetric.Losses;
+using DeepMetric.Miners;
+using DeepMetric.Samplers;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Random;
+using DeepMetric.Training;
+using DeepMetric.Training.Recipes;
 
 namespace DeepMetric.Tests.Training;
 

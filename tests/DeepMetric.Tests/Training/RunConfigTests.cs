@@ -1,5 +1,7 @@
 using System.Text.Json;
 using DeepMetric.Runs;
+using DeepMetric.Training;
+using DeepMetric.Training.Recipes;
 
 namespace DeepMetric.Tests.Training;
 

@@ -1,8 +1,12 @@
 using DeepMetric.Data;
+using DeepMetric.Losses;
+using DeepMetric.Miners;
+using DeepMetric.Reducers;
+using DeepMetric.Samplers;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Optim;
-using DeepMetric.Tensors.Random;
 using DeepMetric.Tests.TestUtil;
+using DeepMetric.Training;
 
 namespace DeepMetric.Tests.Training;
 

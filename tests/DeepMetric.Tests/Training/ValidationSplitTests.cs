@@ -1,4 +1,5 @@
 using DeepMetric.Tests.TestUtil;
+using DeepMetric.Training;
 
 namespace DeepMetric.Tests.Training;
 

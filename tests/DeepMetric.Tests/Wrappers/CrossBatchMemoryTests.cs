@@ -1,5 +1,8 @@
+using DeepMetric.Losses;
+using DeepMetric.Miners;
 using DeepMetric.Tensors;
 using DeepMetric.Tests.TestUtil;
+using DeepMetric.Wrappers;
 
 namespace DeepMetric.Tests.Wrappers;
 

@@ -1,5 +1,9 @@
+using DeepMetric.Losses;
+using DeepMetric.Miners;
+using DeepMetric.Reducers;
 using DeepMetric.Tensors.Tests.TestUtil;
 using DeepMetric.Tests.TestUtil;
+using DeepMetric.Wrappers;
 
 namespace DeepMetric.Tests.Wrappers;
 

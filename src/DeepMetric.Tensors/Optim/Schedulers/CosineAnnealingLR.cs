@@ -1,4 +1,4 @@
-namespace DeepMetric.Tensors.Optim;
+namespace DeepMetric.Tensors.Optim.Schedulers;
 
 /// <summary>
 /// Cosine annealing without restarts (Loshchilov &amp; Hutter, "SGDR: Stochastic Gradient Descent with Warm

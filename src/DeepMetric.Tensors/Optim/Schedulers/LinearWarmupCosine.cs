@@ -1,4 +1,4 @@
-namespace DeepMetric.Tensors.Optim;
+namespace DeepMetric.Tensors.Optim.Schedulers;
 
 /// <summary>
 /// Linear warm-up followed by cosine decay (Goyal et al., "Accurate, Large Minibatch SGD", 2017, for the

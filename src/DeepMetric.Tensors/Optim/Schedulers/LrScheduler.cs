@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace DeepMetric.Tensors.Optim;
+namespace DeepMetric.Tensors.Optim.Schedulers;
 
 /// <summary>
 /// Base class of learning-rate schedulers: sets every group's learning rate of an <see cref="Optimizer"/>

@@ -1,4 +1,4 @@
-namespace DeepMetric.Tensors.Optim;
+namespace DeepMetric.Tensors.Optim.Schedulers;
 
 /// <summary>
 /// Multiplies the learning rate by <c>gamma</c> at each milestone:

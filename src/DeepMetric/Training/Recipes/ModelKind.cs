@@ -1,4 +1,4 @@
-namespace DeepMetric;
+namespace DeepMetric.Training.Recipes;
 
 /// <summary>The reference embedding networks of <see cref="Models"/>.</summary>
 public enum ModelKind

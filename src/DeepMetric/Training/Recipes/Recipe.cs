@@ -1,7 +1,10 @@
+using DeepMetric.Losses;
+using DeepMetric.Miners;
+using DeepMetric.Samplers;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Optim;
 
-namespace DeepMetric;
+namespace DeepMetric.Training.Recipes;
 
 /// <summary>
 /// A named, complete training configuration: network, loss and miner, sampler and optimizer settings. Build the

@@ -1,4 +1,4 @@
-namespace DeepMetric;
+namespace DeepMetric.Training.Recipes;
 
 /// <summary>What a recipe's loss and miner factories need to know about the run.</summary>
 /// <param name="NumClasses">Class-label range of the training data (classifier and proxy losses size their weights by it).</param>

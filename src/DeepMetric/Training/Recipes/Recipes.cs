@@ -1,6 +1,6 @@
 using DeepMetric.Runs;
 
-namespace DeepMetric;
+namespace DeepMetric.Training.Recipes;
 
 /// <summary>
 /// The built-in recipes. All but <c>pixel-ms</c> train the MLP with batches of 128 (4 classes × 32 unless noted), Adam 1e-3 and

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using DeepMetric.Data.Glyphs;
+using DeepMetric.Tests.TestUtil;
 
 namespace DeepMetric.Tests.Data.Glyphs;
 

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using DeepMetric.Data.Glyphs;
+using DeepMetric.Tests.TestUtil;
 
 namespace DeepMetric.Tests.Data.Glyphs;
 

@@ -1,5 +1,6 @@
 using DeepMetric.Data.Images;
 using DeepMetric.Tensors.Random;
+using DeepMetric.Tests.TestUtil;
 
 namespace DeepMetric.Tests.Data.Images;
 

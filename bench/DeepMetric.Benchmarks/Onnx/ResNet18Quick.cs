@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using DeepMetric.Onnx;
+using DeepMetric.Onnx.Export;
+using DeepMetric.Tensors;
+using DeepMetric.Tensors.Nn;
+using DeepMetric.Tensors.Optim;
+using DeepMetric.Tensors.Random;
+using Microsoft.ML.OnnxRuntime;
+using Tensor = DeepMetric.Tensors.Tensor;
+
+namespace DeepMetric.Benchmarks.Onnx;
+
+/// <summary>
+/// The ImageNet ResNet-18 (ResNet18.onnx of Microsoft.ML.DnnImageFeaturizer.ResNet18) at 224×224: our imported
+/// module against ONNX Runtime (default session options, the same graph exported by us with a dynamic batch), forward
+/// at batch 1 and 32, run back to back and interleaved, min and median images/s over the repeats; plus one fine-tuning
+/// step at batch 32 (every weight trainable, a 512→1000 linear layer and cross-entropy on top, SGD with momentum), the
+/// figure to set beside <c>bench/reference/resnet18_torch.py</c>. The file is found through DEEPMETRIC_RESNET18 or the
+/// NuGet package folder; without it the benchmark reports nothing.
+/// </summary>
+public static class ResNet18Quick
+{
+    private const int Side = 224;
+    private const int Batch = 32;
+
+    public static IEnumerable<BenchRecord> Run()
+    {
+        var path = FindModel();
+        if (path is null)
+        {
+            Console.Error.WriteLine("resnet18: ResNet18.onnx not found (set DEEPMETRIC_RESNET18 or restore Microsoft.ML.DnnImageFeaturizer.ResNet18 0.24.0); skipped.");
+            return [];
+        }
+        int repeats = int.TryParse(Environment.GetEnvironmentVariable("DEEPMETRIC_BENCH_REPEATS"), out int r) && r > 0 ? r : 5;
+        var module = OnnxModule.FromFile(path);
+        module.SetTrainable(false);
+        var bytes = OnnxExporter.ToBytes(module, new OnnxExportOptions(3, Side, Side));
+        using var session = new InferenceSession(bytes);
+        string ortInput = session.InputMetadata.Keys.First();
+
+        var rng = new Prng(11);
+        var x1 = Tensor.Rand(rng, [1, 3, Side, Side], -120f, 130f);
+        var xb = Tensor.Rand(rng, [Batch, 3, Side, Side], -120f, 130f);
+        var ort1 = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(x1.ToArray(), new[] { 1, 3, Side, Side });
+        var ortB = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(xb.ToArray(), new[] { Batch, 3, Side, Side });
+
+        // Fine-tuning: a fresh copy with trainable weights (BatchNorm statistics stay frozen, as imported).
+        var tuned = OnnxModule.FromFile(path).SetTrainable(true);
+        var head = new Linear(512, 1000, rng: new Prng(12));
+        var opt = new Sgd(tuned.Parameters().Concat(head.Parameters()), 1e-3f, momentum: 0.9f);
+        var labels = Enumerable.Range(0, Batch).Select(i => (i * 37) % 1000).ToArray();
+
+        var times = new Dictionary<string, List<double>>();
+        void Time(string key, Action a, bool keep)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            a();
+            double s = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+            if (keep)
+            {
+                (times.TryGetValue(key, out var l) ? l : times[key] = []).Add(s);
+            }
+        }
+        void Ours(Tensor x)
+        {
+            using var scope = TensorScope.Enter();
+            using (Tensor.NoGrad())
+            {
+                _ = module.Forward(x);
+            }
+        }
+        void Ort(Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float> x)
+        {
+            using var results = session.Run([NamedOnnxValue.CreateFromTensor(ortInput, x)]);
+            _ = results.First().AsTensor<float>().Length;
+        }
+        void Step()
+        {
+            using var scope = TensorScope.Enter();
+            opt.ZeroGrad();
+            var f = tuned.Forward(xb);
+            var logits = head.Forward(Ops.Reshape(f, Batch, 512));
+            Ops.CrossEntropy(logits, labels).Backward();
+            opt.Step();
+        }
+
+        // One warm-up round, then the repeats; every repeat runs each case once, so load elsewhere hits all alike.
+        for (int rep = -1; rep < repeats; rep++)
+        {
+            bool keep = rep >= 0;
+            Time("ours_b1", () => Ours(x1), keep);
+            Time("ort_b1", () => Ort(ort1), keep);
+            Time("ours_b32", () => Ours(xb), keep);
+            Time("ort_b32", () => Ort(ortB), keep);
+            Time("ours_step_b32", Step, keep);
+        }
+
+        var records = new List<BenchRecord>();
+        var table = new System.Text.StringBuilder();
+        table.AppendLine(FormattableString.Invariant($"ResNet-18 224×224, {repeats} interleaved repeats ({Tensors.Gemm.Backend}); images/s best / median"));
+        foreach (var (b, n) in new[] { ("b1", 1), ("b32", Batch) })
+        {
+            double oursBest = n / times[$"ours_{b}"].Min(), oursMed = n / Median(times[$"ours_{b}"]);
+            double ortBest = n / times[$"ort_{b}"].Min(), ortMed = n / Median(times[$"ort_{b}"]);
+            records.Add(new($"resnet18_forward_{b}_ours_images_per_s_best", oursBest, "images/s"));
+            records.Add(new($"resnet18_forward_{b}_ours_images_per_s_median", oursMed, "images/s"));
+            records.Add(new($"resnet18_forward_{b}_ort_images_per_s_best", ortBest, "images/s"));
+            records.Add(new($"resnet18_forward_{b}_ort_images_per_s_median", ortMed, "images/s"));
+            records.Add(new($"resnet18_forward_{b}_ours_vs_ort_best", oursBest / ortBest, "ratio"));
+            records.Add(new($"resnet18_forward_{b}_ours_vs_ort_median", oursMed / ortMed, "ratio"));
+            table.AppendLine(FormattableString.Invariant($"forward batch {n,2}: ours {oursBest,7:F1} / {oursMed,7:F1}   ORT {ortBest,7:F1} / {ortMed,7:F1}   ratio {oursBest / ortBest:F2} / {oursMed / ortMed:F2}"));
+        }
+        double stepMin = times["ours_step_b32"].Min() * 1e3, stepMed = Median(times["ours_step_b32"]) * 1e3;
+        records.Add(new("resnet18_finetune_step_b32_ms_min", stepMin, "ms"));
+        records.Add(new("resnet18_finetune_step_b32_ms_median", stepMed, "ms"));
+        table.AppendLine(FormattableString.Invariant($"fine-tune step batch {Batch}: {stepMin:F0} ms min, {stepMed:F0} ms median"));
+        Console.Error.Write(table.ToString());
+        return records;
+    }
+
+    private static double Median(List<double> v)
+    {
+        var s = v.ToArray();
+        Array.Sort(s);
+        return s[s.Length / 2];
+    }
+
+    private static string? FindModel()
+    {
+        var env = Environment.GetEnvironmentVariable("DEEPMETRIC_RESNET18");
+        if (!string.IsNullOrEmpty(env))
+        {
+            return File.Exists(env) ? env : null;
+        }
+        var root = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        var path = Path.Combine(root, "microsoft.ml.dnnimagefeaturizer.resnet18", "0.24.0", "tools", "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx");
+        return File.Exists(path) ? path : null;
+    }
+}
