@@ -107,7 +107,7 @@ public sealed class TrainCommandTests
     [Theory]
     [InlineData(new[] { "--model", "vgg" }, "'vgg'")]
     [InlineData(new[] { "--loss", "nope" }, "'nope'")]
-    [InlineData(new[] { "--epochs", "0" }, "--epochs must be positive")]
+    [InlineData(new[] { "--epochs", "-1" }, "--epochs must be 0 (evaluate the initial model, train nothing) or positive")]
     [InlineData(new[] { "--epochs", "x" }, "'x'")]
     [InlineData(new[] { "--batch-size", "100", "--m-per-class", "32" }, "multiple of --m-per-class")]
     [InlineData(new[] { "--batch-size", "192", "--m-per-class", "32" }, "needs 6 classes")]

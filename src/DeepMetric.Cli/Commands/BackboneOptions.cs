@@ -200,7 +200,7 @@ internal sealed class BackboneOptions
     /// views of each are precomputed (<see cref="AugmentedFeatureDataset"/>).
     /// </summary>
     internal static (IDataset Train, IDataset? Validation, IDataset Test, EmbeddingModel HeadOnly) Prepare(
-        Backbone backbone, IDataset train, IDataset? validation, IDataset test, int embeddingSize, ulong seed, TextWriter? log, int views = 0)
+        Backbone backbone, IDataset train, IDataset? validation, IDataset test, int embeddingSize, ulong seed, TextWriter? log, int views = 0, bool extractTrain = true)
     {
         FeatureDataset Extract(IDataset data, string what)
         {
@@ -211,7 +211,12 @@ internal sealed class BackboneOptions
             return f;
         }
         IDataset trainFeatures;
-        if (views > 0)
+        if (!extractTrain)
+        {
+            // A 0-epoch run never reads the training images' features: they stay images (their labels serve the sampler).
+            trainFeatures = train;
+        }
+        else if (views > 0)
         {
             long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
             trainFeatures = AugmentedFeatureDataset.Extract(backbone, train, views, seed);
