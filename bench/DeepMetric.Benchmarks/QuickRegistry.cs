@@ -26,6 +26,7 @@ public static class QuickRegistry
         new("imagetrain", Images.ImageTrainQuick.Run),
         new("resnet18", Onnx.ResNet18Quick.Run),
         new("r18convs", Training.ResNetConvQuick.Run),
+        new("onnximport", Onnx.OnnxImportQuick.Run),
     ];
 
     /// <summary>Runs the benchmarks whose name contains <paramref name="filter"/> (all when null), printing each record as it is produced.</summary>
