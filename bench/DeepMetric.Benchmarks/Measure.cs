@@ -26,4 +26,12 @@ public static class Measure
         }
         return best;
     }
+
+    /// <summary>The median of repeated timings (the upper one of the middle two for an even count).</summary>
+    public static double Median(IReadOnlyCollection<double> values)
+    {
+        var sorted = values.ToArray();
+        Array.Sort(sorted);
+        return sorted[sorted.Length / 2];
+    }
 }

@@ -100,8 +100,8 @@ public static class ResNet18Quick
         table.AppendLine(FormattableString.Invariant($"ResNet-18 224×224, {repeats} interleaved repeats ({Tensors.Gemm.Backend}); images/s best / median"));
         foreach (var (b, n) in new[] { ("b1", 1), ("b32", Batch) })
         {
-            double oursBest = n / times[$"ours_{b}"].Min(), oursMed = n / Median(times[$"ours_{b}"]);
-            double ortBest = n / times[$"ort_{b}"].Min(), ortMed = n / Median(times[$"ort_{b}"]);
+            double oursBest = n / times[$"ours_{b}"].Min(), oursMed = n / Measure.Median(times[$"ours_{b}"]);
+            double ortBest = n / times[$"ort_{b}"].Min(), ortMed = n / Measure.Median(times[$"ort_{b}"]);
             records.Add(new($"resnet18_forward_{b}_ours_images_per_s_best", oursBest, "images/s"));
             records.Add(new($"resnet18_forward_{b}_ours_images_per_s_median", oursMed, "images/s"));
             records.Add(new($"resnet18_forward_{b}_ort_images_per_s_best", ortBest, "images/s"));
@@ -110,7 +110,7 @@ public static class ResNet18Quick
             records.Add(new($"resnet18_forward_{b}_ours_vs_ort_median", oursMed / ortMed, "ratio"));
             table.AppendLine(FormattableString.Invariant($"forward batch {n,2}: ours {oursBest,7:F1} / {oursMed,7:F1}   ORT {ortBest,7:F1} / {ortMed,7:F1}   ratio {oursBest / ortBest:F2} / {oursMed / ortMed:F2}"));
         }
-        double stepMin = times["ours_step_b32"].Min() * 1e3, stepMed = Median(times["ours_step_b32"]) * 1e3;
+        double stepMin = times["ours_step_b32"].Min() * 1e3, stepMed = Measure.Median(times["ours_step_b32"]) * 1e3;
         records.Add(new("resnet18_finetune_step_b32_ms_min", stepMin, "ms"));
         records.Add(new("resnet18_finetune_step_b32_ms_median", stepMed, "ms"));
         table.AppendLine(FormattableString.Invariant($"fine-tune step batch {Batch}: {stepMin:F0} ms min, {stepMed:F0} ms median"));
@@ -118,12 +118,6 @@ public static class ResNet18Quick
         return records;
     }
 
-    private static double Median(List<double> v)
-    {
-        var s = v.ToArray();
-        Array.Sort(s);
-        return s[s.Length / 2];
-    }
 
     private static string? FindModel()
     {

@@ -127,23 +127,16 @@ public static class ResNetConvQuick
                 records.Add(new($"r18conv_{s.Name}_{pass}_vs_sgemm", gf / sgemm, "ratio"));
                 records.Add(new($"r18conv_{s.Name}_{pass}_gflops_cpu", gfCpu, "GFLOP/s"));
                 records.Add(new($"r18conv_{s.Name}_{pass}_vs_sgemm_cpu", gfCpu / sgemmCpu, "ratio"));
-                table.AppendLine(FormattableString.Invariant($"{s.Name,-16} {pass,-4} {f / 1e9,6:F2} {l.Min() * 1e3,8:F1} {Median(l) * 1e3,8:F1} {gf,6:F0} {gf / sgemm,8:F2} {cpu[$"{s.Name}_{pass}"].Min() * 1e3,7:F0} {gfCpu,8:F0} {gfCpu / sgemmCpu,8:F2}"));
+                table.AppendLine(FormattableString.Invariant($"{s.Name,-16} {pass,-4} {f / 1e9,6:F2} {l.Min() * 1e3,8:F1} {Measure.Median(l) * 1e3,8:F1} {gf,6:F0} {gf / sgemm,8:F2} {cpu[$"{s.Name}_{pass}"].Min() * 1e3,7:F0} {gfCpu,8:F0} {gfCpu / sgemmCpu,8:F2}"));
             }
         }
         foreach (var key in new[] { "bn_112", "relu_112", "add_56", "maxpool_112" })
         {
             records.Add(new($"r18conv_{key}_ms", t[key].Min() * 1e3, "ms"));
-            table.AppendLine(FormattableString.Invariant($"{key,-16} {"fwd",-4} {"",6} {t[key].Min() * 1e3,8:F1} {Median(t[key]) * 1e3,8:F1} {"",6} {"",8} {cpu[key].Min() * 1e3,7:F0}"));
+            table.AppendLine(FormattableString.Invariant($"{key,-16} {"fwd",-4} {"",6} {t[key].Min() * 1e3,8:F1} {Measure.Median(t[key]) * 1e3,8:F1} {"",6} {"",8} {cpu[key].Min() * 1e3,7:F0}"));
         }
         table.AppendLine(FormattableString.Invariant($"sum of distinct shapes (min): forward {totalFwd * 1e3:F0} ms, backward {totalBwd * 1e3:F0} ms"));
         Console.Error.Write(table.ToString());
         return records;
-    }
-
-    private static double Median(List<double> v)
-    {
-        var s = v.ToArray();
-        Array.Sort(s);
-        return s[s.Length / 2];
     }
 }
