@@ -23,6 +23,7 @@ public static class QuickRegistry
         new("dedup", Search.DedupQuick.Run),
         new("eval", Evaluation.EvalQuick.Run),
         new("decode", Images.DecodeQuick.Run),
+        new("csv", Data.CsvQuick.Run),
         new("imagetrain", Images.ImageTrainQuick.Run),
         new("resnet18", Onnx.ResNet18Quick.Run),
         new("r18convs", Training.ResNetConvQuick.Run),

@@ -21,6 +21,6 @@ public sealed record CsvFeatureOptions
     /// <summary>An optional id column by 0-based index (negative counts from the end); null: no id column.</summary>
     public int? IdColumnIndex { get; init; }
 
-    /// <summary>The field separator (default ',').</summary>
+    /// <summary>The field separator (default ','): a tab or printable ASCII other than '"' and '#'.</summary>
     public char Delimiter { get; init; } = ',';
 }
