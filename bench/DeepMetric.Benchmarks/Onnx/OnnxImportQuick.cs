@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using DeepMetric.Onnx;
-using DeepMetric.Tensors;
 using DeepMetric.Tensors.Random;
 using Microsoft.ML.OnnxRuntime;
 using Tensor = DeepMetric.Tensors.Tensor;
