@@ -61,7 +61,7 @@ public abstract class Miner
     }
 
     // The tensor's elements without a copy (miners only read them, during Mine).
-    private static ReadOnlyMemory<float> Storage(Tensor t) => t.Buffer.AsMemory(t.Offset, t.Size);
+    private static ReadOnlyMemory<float> Storage(Tensor t) => t.ReadOnlyMemory;
 
     /// <summary>Chooses tuples given the distance matrix and labels.</summary>
     protected abstract MinedTuples Mine(MiningBatch batch);
