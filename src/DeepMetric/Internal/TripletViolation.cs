@@ -1,9 +1,8 @@
 using System.Numerics;
-using DeepMetric.Internal;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Autograd;
 
-namespace DeepMetric.Losses;
+namespace DeepMetric.Internal;
 
 /// <summary>
 /// The per-triplet violation margin − Separation(d[a,p], d[a,n]) read straight from the distance matrix, optionally
