@@ -80,6 +80,36 @@ public sealed partial class Tensor
         return new Tensor(data, dims);
     }
 
+    /// <summary>
+    /// Wraps the elements <paramref name="storage"/>[<paramref name="offset"/> .. <paramref name="offset"/> + n), with n the
+    /// product of <paramref name="shape"/>, without copying. Unlike <see cref="Wrap(float[], int[])"/> the array may be
+    /// longer than the tensor, e.g. a buffer from <see cref="TensorScope.Allocate"/> rounded up so that batches of
+    /// varying size can reuse it; the caller must not keep mutating the window.
+    /// </summary>
+    /// <param name="storage">The array holding the elements (row-major).</param>
+    /// <param name="offset">Index of the first element in <paramref name="storage"/>.</param>
+    /// <param name="shape">The shape (empty for a scalar).</param>
+    /// <exception cref="ArgumentException">A negative extent, or the window does not fit in <paramref name="storage"/>.</exception>
+    public static Tensor WrapView(float[] storage, int offset, int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        ArgumentNullException.ThrowIfNull(shape);
+        long size = 1;
+        foreach (int extent in shape)
+        {
+            if (extent < 0)
+            {
+                throw new ArgumentException($"Shape {ShapeUtil.Format(shape)} has a negative extent.", nameof(shape));
+            }
+            size *= extent;
+        }
+        if (offset < 0 || offset + size > storage.Length)
+        {
+            throw new ArgumentException($"An array of length {storage.Length} cannot hold the {size} elements of shape {ShapeUtil.Format(shape)} at offset {offset}.", nameof(storage));
+        }
+        return new Tensor(storage, offset, (int[])shape.Clone());
+    }
+
     /// <summary>Samples from N(<paramref name="mean"/>, <paramref name="std"/>²) with the given generator.</summary>
     public static Tensor RandN(Prng rng, int[] shape, float mean = 0f, float std = 1f)
     {

@@ -62,6 +62,14 @@ public sealed partial class Tensor
     /// <summary>The elements as a read-only span.</summary>
     public ReadOnlySpan<float> ReadOnlySpan => new(Buffer, Offset, Size);
 
+    /// <summary>
+    /// The elements as read-only memory over the underlying storage, without copying: what <see cref="ReadOnlySpan"/>
+    /// gives, in a form that can be stored in a field or passed to code that keeps it (for example a miner's batch).
+    /// It sees later in-place changes, and, for a tensor made inside a <see cref="TensorScope"/>, it is valid only until
+    /// that scope is disposed.
+    /// </summary>
+    public ReadOnlyMemory<float> ReadOnlyMemory => new(Buffer, Offset, Size);
+
     /// <summary>Accumulated gradient of a leaf after <see cref="Backward(Tensor?, bool)"/>; null until then.</summary>
     public Tensor? Grad { get; set; }
 

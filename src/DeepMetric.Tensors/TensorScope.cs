@@ -58,6 +58,26 @@ public sealed class TensorScope : IDisposable
         return tensor;
     }
 
+    /// <summary>
+    /// Storage for the output or gradient of a custom op (see <see cref="Autograd.CustomOp"/>) that comes from the pool
+    /// the engine's own ops use: inside an open scope, an array of 16 K floats or more is taken from this thread's pool
+    /// and handed back when the innermost scope is disposed, so a training step reuses the memory of the previous one;
+    /// smaller arrays, and every array outside a scope, are ordinary fresh arrays.
+    /// </summary>
+    /// <remarks>
+    /// The pool recycles exact lengths: when the length changes from batch to batch, round it up (and wrap the prefix
+    /// with <see cref="Tensor.WrapView"/>) so consecutive steps can share the array. Do not use the array after the
+    /// scope ends unless a tensor over it was passed to <see cref="Keep"/>.
+    /// </remarks>
+    /// <param name="length">Number of floats (exactly this many).</param>
+    /// <param name="clear">True (the default) for zeros; false leaves the contents unspecified, for storage the caller overwrites entirely.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is negative.</exception>
+    public static float[] Allocate(int length, bool clear = true)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        return clear ? TensorBuffers.Zeroed(length) : TensorBuffers.Uninitialized(length);
+    }
+
     internal void Track(float[] buffer) => _owned.Add(buffer);
 
     /// <summary>Stops tracking <paramref name="buffer"/> (it now belongs to a long-lived tensor such as a leaf gradient).</summary>

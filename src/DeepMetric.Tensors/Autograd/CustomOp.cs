@@ -57,12 +57,46 @@ public static class CustomOp
         {
             throw new ArgumentException($"Shape {ShapeUtil.Format(shape)} needs {size} values but {values.Length} were given.", nameof(values));
         }
+        return Record(name, new Tensor(values, (int[])shape.Clone()), inputs, backward);
+    }
+
+    /// <summary>
+    /// The output of a custom op whose values are already in a tensor, such as one made with
+    /// <see cref="Tensor.WrapView"/> over pooled storage from <see cref="TensorScope.Allocate"/>: returns a tensor sharing
+    /// <paramref name="output"/>'s storage and shape that, when gradients are enabled and an input requires one, records
+    /// <paramref name="backward"/> in the graph (see <see cref="Create(string, float[], int[], IReadOnlyList{Tensor}, Func{Tensor, IReadOnlyList{Tensor?}})"/>).
+    /// </summary>
+    /// <param name="name">The op's name, shown by <see cref="Tensor.Operation"/> and in error messages.</param>
+    /// <param name="output">The output values; an untracked tensor (no gradient of its own), not copied, so do not change it afterwards.</param>
+    /// <param name="inputs">The tensors the output depends on (the only ones that receive gradients).</param>
+    /// <param name="backward">Maps the output gradient to one gradient (or null) per input, as in the other overload.</param>
+    /// <exception cref="ArgumentException"><paramref name="output"/> requires a gradient, the name is empty or an input is null.</exception>
+    /// <exception cref="InvalidOperationException">(During backward) the function returned the wrong number of gradients or a wrong shape.</exception>
+    public static Tensor Create(string name, Tensor output, IReadOnlyList<Tensor> inputs, Func<Tensor, IReadOnlyList<Tensor?>> backward)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(backward);
+        if (output.RequiresGrad)
+        {
+            throw new ArgumentException($"The output of '{name}' must be an untracked tensor holding the computed values, but it requires a gradient (a parameter or a recorded result); pass output.Detach() or fresh values.", nameof(output));
+        }
+        return Record(name, new Tensor(output.Buffer, output.Offset, (int[])output.Dims.Clone()), inputs, backward);
+    }
+
+    private static Tensor Record(string name, Tensor result, IReadOnlyList<Tensor> inputs, Func<Tensor, IReadOnlyList<Tensor?>> backward)
+    {
         var operands = new Tensor[inputs.Count];
         for (int i = 0; i < operands.Length; i++)
         {
             operands[i] = inputs[i] ?? throw new ArgumentException($"Input {i} of '{name}' is null.", nameof(inputs));
         }
-        return Tensor.Record(values, (int[])shape.Clone(), name, operands, g =>
+        if (!NoGradScope.GradEnabled || !Array.Exists(operands, t => t.RequiresGrad))
+        {
+            return result;
+        }
+        result.Node = new GradNode(name, operands, g =>
         {
             var grads = backward(g) ?? throw new InvalidOperationException($"The backward function of '{name}' returned null instead of {operands.Length} gradient(s).");
             if (grads.Count != operands.Length)
@@ -83,5 +117,6 @@ public static class CustomOp
                 operands[i].AccumulateGrad(grad);
             }
         });
+        return result;
     }
 }

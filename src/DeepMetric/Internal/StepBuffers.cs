@@ -4,7 +4,7 @@ namespace DeepMetric.Internal;
 
 /// <summary>
 /// Storage for 1-D tensors whose length changes from batch to batch (one value per mined tuple). The step's buffer pool
-/// (<c>TensorBuffers</c>, active inside a <c>TensorScope</c> such as a training step) recycles only exact lengths, so a
+/// (<see cref="TensorScope.Allocate"/>, active inside a <see cref="TensorScope"/> such as a training step) recycles only exact lengths, so a
 /// length that differs every step would take fresh large-object-heap memory (page faults) each time; rounding the
 /// storage up to a coarse bucket lets consecutive steps reuse it.
 /// </summary>
@@ -20,6 +20,6 @@ internal static class StepBuffers
     public static float[] Uninitialized(int length)
     {
         int rounded = length <= Granularity ? length : (int)Math.Min(Array.MaxLength, ((long)length + Granularity - 1) / Granularity * Granularity);
-        return TensorBuffers.Uninitialized(rounded);
+        return TensorScope.Allocate(rounded, clear: false);
     }
 }

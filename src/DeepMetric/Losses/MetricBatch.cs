@@ -1,5 +1,5 @@
 using DeepMetric.Distances;
-using DeepMetric.Miners;
+using DeepMetric.Internal;
 using DeepMetric.Tensors;
 
 namespace DeepMetric.Losses;

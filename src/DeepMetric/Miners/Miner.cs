@@ -1,4 +1,5 @@
 using DeepMetric.Distances;
+using DeepMetric.Internal;
 using DeepMetric.Losses;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Autograd;
@@ -61,7 +62,7 @@ public abstract class Miner
     }
 
     // The tensor's elements without a copy (miners only read them, during Mine).
-    private static ReadOnlyMemory<float> Storage(Tensor t) => t.Buffer.AsMemory(t.Offset, t.Size);
+    private static ReadOnlyMemory<float> Storage(Tensor t) => t.ReadOnlyMemory;
 
     /// <summary>Chooses tuples given the distance matrix and labels.</summary>
     protected abstract MinedTuples Mine(MiningBatch batch);

@@ -2,6 +2,7 @@ using System.Numerics;
 using DeepMetric.Internal;
 using DeepMetric.Losses;
 using DeepMetric.Tensors;
+using DeepMetric.Tensors.Autograd;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace DeepMetric.Reducers;
@@ -52,8 +53,8 @@ public sealed class AvgNonZeroReducer : Reducer
             sum += TensorPrimitives.Sum(k);
         }
         float scale = count == 0 ? 0f : 1f / count;
-        var dims = (int[])values.Dims.Clone();
-        return Tensor.Record([(float)sum * scale], [], "AvgNonZero", values, g =>
+        int[] dims = values.Shape;
+        return CustomOp.Create("AvgNonZero", [(float)sum * scale], [], [values], g =>
         {
             var dv = StepBuffers.Uninitialized(dims[0]);
             float gk = g.Item() * scale;
@@ -71,7 +72,7 @@ public sealed class AvgNonZeroReducer : Reducer
             {
                 dv[i] = x[i] > 0f ? gk : 0f;
             }
-            values.AccumulateGrad(new Tensor(dv, dims));
+            return [Tensor.WrapView(dv, 0, dims)];
         });
     }
 }

@@ -1,3 +1,4 @@
+using DeepMetric.Internal;
 using DeepMetric.Tensors;
 
 namespace DeepMetric;

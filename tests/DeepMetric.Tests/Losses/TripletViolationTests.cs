@@ -1,4 +1,5 @@
 using DeepMetric.Distances;
+using DeepMetric.Internal;
 using DeepMetric.Losses;
 using DeepMetric.Miners;
 using DeepMetric.Reducers;

@@ -1,7 +1,7 @@
 using DeepMetric.Distances;
 using DeepMetric.Tensors;
 
-namespace DeepMetric.Losses;
+namespace DeepMetric.Internal;
 
 /// <summary>Small shared helpers of the matrix-form losses: direction handling and row selection by masks.</summary>
 internal static class LossRows

@@ -1,4 +1,6 @@
-namespace DeepMetric.Losses;
+using DeepMetric.Losses;
+
+namespace DeepMetric.Internal;
 
 /// <summary>
 /// The inner problem of <see cref="PceLoss"/>: the weight-decayed linear classifier that minimises

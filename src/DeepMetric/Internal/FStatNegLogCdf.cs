@@ -1,8 +1,9 @@
+using DeepMetric.Losses;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Autograd;
 using DeepMetric.Tensors.Special;
 
-namespace DeepMetric.Losses;
+namespace DeepMetric.Internal;
 
 /// <summary>
 /// The scalar op of <see cref="FStatisticLoss"/>: from between- and within-class sums of squares [Q, D] (Q class

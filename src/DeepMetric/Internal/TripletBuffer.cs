@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace DeepMetric;
+namespace DeepMetric.Internal;
 
 /// <summary>
 /// Growable (anchor, positive, negative) arrays for miners: appends without List&lt;int&gt; bounds and version checks,

@@ -1,8 +1,8 @@
 using System.Numerics;
-using DeepMetric.Internal;
 using DeepMetric.Tensors;
+using DeepMetric.Tensors.Autograd;
 
-namespace DeepMetric.Losses;
+namespace DeepMetric.Internal;
 
 /// <summary>
 /// The per-triplet violation margin − Separation(d[a,p], d[a,n]) read straight from the distance matrix, optionally
@@ -43,7 +43,7 @@ internal static class TripletViolation
             float v = margin - separation;
             values[t] = hinge ? Math.Max(v, 0f) : v;
         }
-        return Tensor.Record(values, [count], "TripletViolation", matrix, g =>
+        return CustomOp.Create("TripletViolation", Tensor.WrapView(values, 0, [count]), [matrix], g =>
         {
             var gs = g.ReadOnlySpan;
             if (hinge)
@@ -54,7 +54,7 @@ internal static class TripletViolation
                 ZeroWhereNotPositive(values.AsSpan(0, count), gs, masked);
                 gs = masked.AsSpan(0, count);
             }
-            var dm = TensorBuffers.Zeroed(rows * cols);
+            var dm = TensorScope.Allocate(rows * cols);
             // ∂v/∂d[a,p] = +1 and ∂v/∂d[a,n] = −1 for distances, the opposite for similarities.
             float sign = inverted ? -1f : 1f;
             // Mined triplets come in runs sharing (anchor, positive): sum a run's d[a,p] gradient before storing it.
@@ -80,7 +80,7 @@ internal static class TripletViolation
             {
                 dm[runIndex] += runSum;
             }
-            matrix.AccumulateGrad(new Tensor(dm, [rows, cols]));
+            return [Tensor.Wrap(dm, rows, cols)];
         });
     }
 

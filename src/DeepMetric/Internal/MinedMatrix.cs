@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using DeepMetric.Distances;
 using DeepMetric.Tensors;
 
-namespace DeepMetric.Miners;
+namespace DeepMetric.Internal;
 
 /// <summary>
 /// Hands the differentiable distance matrix a miner computed to the loss that consumes its tuples, so a training step
