@@ -331,7 +331,7 @@ internal static class TrainCommand
             }
             if (s.RunDir is not null)
             {
-                RunDirectory.WriteTextAtomically(Path.Combine(s.RunDir, RunDirectory.MetricsFile), InitialEpochLine(initialValidation) + "\n");
+                RunDirectory.WriteMetricsHistory(s.RunDir, [InitialEpoch(initialValidation)]);
             }
         }
         if (validation is not null && trainer.RestoreBestModel() && chatty)
@@ -693,49 +693,13 @@ internal static class TrainCommand
 
     // The metrics history of an epochs-0 run: one line for epoch 0 in the trainer's metrics.jsonl format (no step,
     // so no loss or throughput), with the validation evaluation when there is a validation split.
-    private static string InitialEpochLine(Metrics? validation) =>
-        CliJson.Object(w =>
+    private static EpochResult InitialEpoch(Metrics? validation) =>
+        new(Epoch: 0, Iterations: 0, MeanLoss: double.NaN, MeanMinedTuples: null, SamplesPerSecond: double.NaN,
+            TrainSeconds: 0, Validation: validation, ValidationSeconds: 0)
         {
-            w.WriteNumber("epoch", 0);
-            w.WriteNumber("iteration", 0);
-            w.WriteNumber("iterations", 0);
-            w.WriteNull("loss");
-            w.WriteNull("lr");
-            w.WriteNull("mined_tuples");
-            w.WriteNull("samples_per_s");
-            w.WriteNumber("train_seconds", 0);
-            w.WriteNumber("data_wait_seconds", 0);
-            if (validation is { } m)
-            {
-                w.WriteStartObject("metrics");
-                Number(w, "precision_at_1", m.PrecisionAt1);
-                foreach (var (k, v) in m.RecallAt)
-                {
-                    Number(w, "recall_at_" + k.ToString(CultureInfo.InvariantCulture), v);
-                }
-                Number(w, "r_precision", m.RPrecision);
-                Number(w, "map_at_r", m.MapAtR);
-                Number(w, "map", m.Map);
-                Number(w, "mrr", m.Mrr);
-                w.WriteNumber("queries", m.QueryCount);
-                w.WriteEndObject();
-                w.WriteNumber("validation_seconds", 0);
-                w.WriteBoolean("best", true);
-            }
-        });
-
-    // NaN (no valid query) as null, as the trainer's history writes it.
-    private static void Number(Utf8JsonWriter w, string name, double value)
-    {
-        if (double.IsFinite(value))
-        {
-            w.WriteNumber(name, value);
-        }
-        else
-        {
-            w.WriteNull(name);
-        }
-    }
+            LearningRate = float.NaN,
+            IsBest = validation is not null,
+        };
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 

@@ -110,4 +110,22 @@ public static class RunDirectory
         file.Stream.Write(new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(content));
         file.Commit();
     }
+
+    /// <summary>
+    /// Writes <paramref name="history"/> as the run's <see cref="MetricsFile"/> (one JSON object per epoch, NaN as
+    /// null), atomically, replacing what was there: the format <see cref="Trainer"/> writes after every epoch.
+    /// </summary>
+    /// <param name="directory">The run directory; it must exist.</param>
+    /// <param name="history">The epochs, in order.</param>
+    public static void WriteMetricsHistory(string directory, IEnumerable<EpochResult> history)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        ArgumentNullException.ThrowIfNull(history);
+        var lines = new StringBuilder();
+        foreach (var r in history)
+        {
+            lines.Append(MetricsHistoryJson.Line(r)).Append('\n');
+        }
+        WriteTextAtomically(Path.Combine(directory, MetricsFile), lines.ToString());
+    }
 }

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace DeepMetric.Training;
 
 /// <summary>
@@ -28,12 +26,7 @@ internal sealed class RunDirectoryWriter : ITrainerCallbacks
             checkpoint.Save(PathOf(DeepMetric.Training.RunDirectory.BestCheckpointFile));
         }
         // Rewritten whole from the history (which the checkpoint also holds), so it always matches the last checkpoint.
-        var lines = new StringBuilder();
-        foreach (var r in trainer.History)
-        {
-            lines.Append(MetricsHistoryJson.Line(r)).Append('\n');
-        }
-        DeepMetric.Training.RunDirectory.WriteTextAtomically(PathOf(DeepMetric.Training.RunDirectory.MetricsFile), lines.ToString());
+        DeepMetric.Training.RunDirectory.WriteMetricsHistory(_directory, trainer.History);
     }
 
     public void OnTrainingEnd(Trainer trainer)
