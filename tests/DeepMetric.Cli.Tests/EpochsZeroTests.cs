@@ -3,9 +3,7 @@ using DeepMetric.Cli.Commands;
 using DeepMetric.Tensors;
 using DeepMetric.Tensors.Random;
 using DeepMetric.Training;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats.Png;
-using SixLabors.ImageSharp.PixelFormats;
+using DeepMetric.Cli.Tests.TestUtil;
 using static DeepMetric.Cli.Tests.TestUtil.CliRunner;
 
 namespace DeepMetric.Cli.Tests;
@@ -85,29 +83,7 @@ public sealed class EpochsZeroTests : IDisposable
         Assert.Contains("--epochs must be 0", err, StringComparison.Ordinal);
     }
 
-    // root/<class>/<i>.png: 4 classes of 5 grey 28×28 images, class c a bright bar at its own place on noise.
-    private string WriteImages()
-    {
-        var rng = new Prng(3);
-        string root = P("images");
-        for (int c = 0; c < 4; c++)
-        {
-            Directory.CreateDirectory(Path.Combine(root, $"class{c}"));
-            for (int i = 0; i < 5; i++)
-            {
-                using var image = new Image<L8>(28, 28);
-                for (int y = 0; y < 28; y++)
-                {
-                    for (int x = 0; x < 28; x++)
-                    {
-                        image[x, y] = new L8((byte)((x / 7 == c ? 200 : 40) + rng.NextInt(30)));
-                    }
-                }
-                image.SaveAsPng(Path.Combine(root, $"class{c}", $"{i:D2}.png"), new PngEncoder());
-            }
-        }
-        return root;
-    }
+    private string WriteImages() => BarImageFolder.Write(P("images"));
 
     [Fact]
     public void Backbone_without_epochs_keeps_the_read_out_and_with_epochs_trains()
