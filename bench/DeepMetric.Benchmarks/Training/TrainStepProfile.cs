@@ -1,14 +1,21 @@
 using System.Diagnostics;
+using DeepMetric.Losses;
+using DeepMetric.Miners;
 using DeepMetric.Tensors;
+using DeepMetric.Tensors.Nn;
 using DeepMetric.Tensors.Optim;
 using DeepMetric.Tensors.Random;
 
 namespace DeepMetric.Benchmarks.Training;
 
 /// <summary>
-/// Where the reference CNN training step spends its time: median forward time of each layer, median backward
+/// Where the reference CNN training step spends its time: median forward time of each stage, median backward
 /// time of each graph node (through <c>Tensor.BackwardProfiler</c>), the Adam update, and the whole step, with
 /// 3×3 convolutions on the default path (Winograd where it applies) and forced onto im2col; medians and minima.
+/// The stages are the model's layers grouped as <see cref="Sequential"/> fuses them (conv → ReLU → pool runs as one
+/// op), so the profile times the path a recipe runs; for the loss, a multi-similarity miner and loss on
+/// L2-normalised embeddings as in the <c>cnn-ms</c> recipe (<c>--recipe</c> timings, <c>train --profile</c>, cover
+/// the other losses).
 /// </summary>
 public static class TrainStepProfile
 {
@@ -29,15 +36,25 @@ public static class TrainStepProfile
 
     private static List<BenchRecord> Profile(string tag, bool forceIm2Col)
     {
-        var model = TrainStepQuick.Cnn(new Prng(1));
+        var layers = TrainStepQuick.Cnn(new Prng(1));
+        // The stages Sequential fuses, each a Sequential of its own so it takes the same fused path.
+        Sequential Stage(int from, int count) => new(Enumerable.Range(from, count).Select(i => layers[i]).ToArray());
+        (string Name, Sequential Module)[] stages =
+        [
+            ("conv1_relu_pool", Stage(0, 3)), ("conv2_relu_pool", Stage(3, 3)), ("flatten", Stage(6, 1)),
+            ("fc1_relu", Stage(7, 2)), ("fc2", Stage(9, 1)),
+        ];
         var rng = new Prng(7);
         var x = Tensor.Rand(rng, [Batch, 1, 28, 28]);
-        var targets = new int[Batch];
+        // m-per-class 32, as the recipes sample: four classes of 32.
+        var labels = new int[Batch];
         for (int i = 0; i < Batch; i++)
         {
-            targets[i] = rng.NextInt(64);
+            labels[i] = i / 32;
         }
-        var opt = new Adam(model.Parameters(), lr: 1e-3f);
+        var miner = new MultiSimilarityMiner(0.1f);
+        var lossFn = new MultiSimilarityLoss();
+        var opt = new Adam(layers.Parameters(), lr: 1e-3f);
         var times = new Dictionary<string, List<double>>();
         void Add(string name, double ms)
         {
@@ -61,19 +78,21 @@ public static class TrainStepProfile
                 using var scope = TensorScope.Enter();
                 opt.ZeroGrad(setToNone: false);
                 var h = x;
-                int layer = 0;
-                foreach (var module in model)
+                foreach (var (name, module) in stages)
                 {
                     long l0 = Stopwatch.GetTimestamp();
                     h = module.Forward(h);
                     if (keep)
                     {
-                        Add($"fwd{layer}_{module.GetType().Name}", Stopwatch.GetElapsedTime(l0).TotalMilliseconds);
+                        Add($"fwd_{name}", Stopwatch.GetElapsedTime(l0).TotalMilliseconds);
                     }
-                    layer++;
                 }
                 long c0 = Stopwatch.GetTimestamp();
-                var loss = Ops.CrossEntropy(h, targets);
+                h = Ops.L2Normalize(h);
+                var mined = miner.Mine(h, labels);
+                long m1 = Stopwatch.GetTimestamp();
+                var loss = lossFn.Compute(h, labels, mined);
+                _ = loss.Item();
                 long t1 = Stopwatch.GetTimestamp();
                 var counts = new Dictionary<string, int>();
                 Tensor.BackwardProfiler = (name, ms) =>
@@ -89,7 +108,8 @@ public static class TrainStepProfile
                 long t3 = Stopwatch.GetTimestamp();
                 if (keep)
                 {
-                    Add("fwd_cross_entropy", Stopwatch.GetElapsedTime(c0, t1).TotalMilliseconds);
+                    Add("fwd_normalize_mine", Stopwatch.GetElapsedTime(c0, m1).TotalMilliseconds);
+                    Add("fwd_ms_loss", Stopwatch.GetElapsedTime(m1, t1).TotalMilliseconds);
                     foreach (var (name, ms) in backwardThisStep)
                     {
                         Add(name, ms);

@@ -143,6 +143,22 @@ internal static class PoolKernels
         }
     }
 
+    /// <summary>
+    /// One window's max of a (top-left), b (top-right), p (bottom-left), q (bottom-right) and its winner: the first
+    /// maximal position, or with a NaN the first NaN (the rule of <see cref="MaxPool2x2Forward"/>).
+    /// </summary>
+    internal static float Window(float a, float b, float p, float q, out int win)
+    {
+        float m = MathF.Max(MathF.Max(a, b), MathF.Max(p, q));
+        win = a == m ? 0 : b == m ? 1 : p == m ? 2 : 3;
+        if (float.IsNaN(a + b + p + q))
+        {
+            win = float.IsNaN(a) ? 0 : float.IsNaN(b) ? 1 : float.IsNaN(p) ? 2 : float.IsNaN(q) ? 3 : win;
+            m = win switch { 0 => a, 1 => b, 2 => p, _ => q };
+        }
+        return m;
+    }
+
     // Windows [from, from + count) of one row pair. Branch-free except for the (rare) NaN windows: random data
     // would mispredict the comparisons of a branching version about every other window.
     private static void ForwardScalar(ref float top, ref float bottom, ref float dst, ref byte winners, int from, int count)

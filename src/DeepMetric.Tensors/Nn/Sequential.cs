@@ -12,7 +12,8 @@ namespace DeepMetric.Tensors.Nn;
 /// input gradients agree too (a window whose maximum is ≤ 0 passes no gradient either way; otherwise the same
 /// first maximal element receives it). Only these two exact classes are fused. Likewise a 3×3, stride-1
 /// <see cref="Conv2d"/> followed by a 2×2 <see cref="MaxPool2d"/> (with or without a ReLU between them) runs as one
-/// op that pools each chunk of convolution output while it is still in cache, with the same values and gradients.
+/// op that pools each chunk of convolution output while it is still in cache (and applies the ReLU after the pool),
+/// with the same values and gradients.
 /// </remarks>
 /// <example><code>var mlp = new Sequential(new Linear(784, 256), new ReLU(), new Linear(256, 64));</code></example>
 public sealed class Sequential : Module, IEnumerable<Module>
@@ -99,8 +100,7 @@ public sealed class Sequential : Module, IEnumerable<Module>
         {
             return false;
         }
-        var pooled = Ops.Conv2dMaxPool2x2(x, conv.Weight, conv.Bias, conv.Padding);
-        result = relu is null ? pooled : relu.Forward(pooled);
+        result = Ops.Conv2dMaxPool2x2(x, conv.Weight, conv.Bias, conv.Padding, relu: relu is not null);
         used = at - i + 1;
         return true;
     }

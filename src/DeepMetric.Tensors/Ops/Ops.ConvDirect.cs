@@ -8,19 +8,21 @@ public static partial class Ops
 
     /// <summary>
     /// 3×3, stride-1 convolution of a few-channel input by <see cref="DirectConv3x3"/>. With <paramref name="pool"/>
-    /// the result is the 2×2 max-pool of the convolution, each image's convolution pooled while it is still in cache.
+    /// the result is the 2×2 max-pool of the convolution (then ReLU with <paramref name="relu"/>), each image's
+    /// convolution pooled while it is still in registers (<see cref="DirectConvPool"/>) or in cache.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static Tensor Conv2dDirect(Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo, bool pool = false)
+    private static Tensor Conv2dDirect(Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo, bool pool = false, bool relu = false)
     {
         int n = x.Dims[0], o = weight.Dims[0], p = geo.P, pq = p / 4, perImage = x.Size / Math.Max(1, n);
         var y = TensorBuffers.Uninitialized(n * o * (pool ? pq : p));
         var winners = pool ? new PoolWinners(n * o * pq) : null;
+        bool fused = pool && DirectConvPool.Applies(geo);
         // Images are independent: each worker range convolves its own, into y or (pooling) into its cache-resident buffer.
         KernelThreads.For(n, (_, start, end) =>
         {
-            var pad = Scratch.Get(Scratch.ConvPadded, DirectConv3x3.PaddedScratch(geo));
-            var conv = winners is null ? default : Scratch.Get(Scratch.ConvPoolChunk, o * p).AsSpan(0, o * p);
+            var pad = Scratch.Get(Scratch.ConvPadded, fused ? DirectConvPool.PaddedScratch(geo) : DirectConv3x3.PaddedScratch(geo));
+            var conv = winners is null || fused ? default : Scratch.Get(Scratch.ConvPoolChunk, o * p).AsSpan(0, o * p);
             var ws = weight.ReadOnlySpan;
             var bs = bias is null ? default : bias.ReadOnlySpan;
             for (int i = start; i < end; i++)
@@ -31,23 +33,50 @@ public static partial class Ops
                     DirectConv3x3.Forward(image, 1, geo, ws, o, bs, y.AsSpan(i * o * p, o * p), pad);
                     continue;
                 }
+                var yi = y.AsSpan(i * o * pq, o * pq);
+                var wi = winners.Slice(i * o * pq, o * pq);
+                if (fused)
+                {
+                    DirectConvPool.Forward(image, geo, ws, o, bs, relu, yi, wi, pad);
+                    continue;
+                }
                 DirectConv3x3.Forward(image, 1, geo, ws, o, bs, conv, pad);
-                PoolKernels.MaxPool2x2Forward(conv, y.AsSpan(i * o * pq, o * pq), winners.Slice(i * o * pq, o * pq), o, geo.Ho, geo.Wo);
+                PoolKernels.MaxPool2x2Forward(conv, yi, wi, o, geo.Ho, geo.Wo);
+                if (relu)
+                {
+                    ReluOnPooled(yi, wi);
+                }
             }
         });
         int[] dims = pool ? [n, o, geo.Ho / 2, geo.Wo / 2] : [n, o, geo.Ho, geo.Wo];
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
-        return Tensor.Record(y, dims, pool ? "Conv2dMaxPool2d" : "Conv2d", inputs, g => Conv2dDirectBackward(g, x, weight, bias, geo, winners));
+        return Tensor.Record(y, dims, pool ? (relu ? "Conv2dMaxPool2dRelu" : "Conv2dMaxPool2d") : "Conv2d", inputs,
+            g => Conv2dDirectBackward(g, x, weight, bias, geo, winners, fused));
     }
 
-    // winners: set when the forward pass pooled; g is then the pooled gradient, spread back image by image.
+    // ReLU after the pool, as Ops.Relu computes it (NaN stays NaN), marking the windows whose gradient it blocks.
+    private static void ReluOnPooled(Span<float> y, Span<byte> winners)
+    {
+        for (int i = 0; i < y.Length; i++)
+        {
+            float v = y[i];
+            if (!(v > 0))
+            {
+                winners[i] += DirectConvPool.ReluBlocked;
+                y[i] = float.IsNaN(v) ? v : 0f;
+            }
+        }
+    }
+
+    // winners: set when the forward pass pooled; g is then the pooled gradient, spread back image by image (or, fused,
+    // taken straight to the weight gradient). Winner codes of 4 and above (ReLU-blocked) pass no gradient.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Conv2dDirectBackward(Tensor g, Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo, PoolWinners? winners)
+    private static void Conv2dDirectBackward(Tensor g, Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo, PoolWinners? winners, bool fused)
     {
         int n = x.Dims[0], o = weight.Dims[0], p = geo.P, pq = p / 4, perImage = x.Size / Math.Max(1, n);
         var gs = g.ReadOnlySpan;
         bool withBias = bias is not null && bias.RequiresGrad;
-        if (weight.RequiresGrad)
+        if (weight.RequiresGrad || (withBias && winners is not null))
         {
             // One pass over the output gradient gives the weight and the bias gradients; one sum per worker range,
             // added in range order, so the result is the same whether the ranges run in parallel or not.
@@ -55,11 +84,17 @@ public static partial class Ops
             KernelThreads.For(n, (r, start, end) =>
             {
                 var part = new DirectConv3x3.GradientSums(o, geo.C);
-                var pad = Scratch.Get(Scratch.ConvPadded, DirectConv3x3.PaddedScratch(geo));
-                var spread = winners is null ? default : Scratch.Get(Scratch.ConvPoolChunk, o * p).AsSpan(0, o * p);
+                var pad = Scratch.Get(Scratch.ConvPadded, fused ? DirectConvPool.PaddedScratch(geo) : DirectConv3x3.PaddedScratch(geo));
+                var spread = winners is null || fused ? default : Scratch.Get(Scratch.ConvPoolChunk, o * p).AsSpan(0, o * p);
                 var gp = g.ReadOnlySpan;
                 for (int i = start; i < end; i++)
                 {
+                    if (fused)
+                    {
+                        DirectConvPool.AccumulateWeightGradient(x.ReadOnlySpan.Slice(i * perImage, perImage), geo, gp.Slice(i * o * pq, o * pq),
+                            winners!.Slice(i * o * pq, o * pq), o, part, pad);
+                        continue;
+                    }
                     ReadOnlySpan<float> dy = spread;
                     if (winners is null)
                     {
@@ -81,7 +116,10 @@ public static partial class Ops
             var dw = TensorBuffers.Uninitialized(o * geo.K);
             var db = withBias ? TensorBuffers.Uninitialized(o) : null;
             sums.WriteTo(dw, db);
-            weight.AccumulateGrad(new Tensor(dw, (int[])weight.Dims.Clone()));
+            if (weight.RequiresGrad)
+            {
+                weight.AccumulateGrad(new Tensor(dw, (int[])weight.Dims.Clone()));
+            }
             if (withBias)
             {
                 bias!.AccumulateGrad(new Tensor(db!, [o]));
@@ -89,8 +127,8 @@ public static partial class Ops
         }
         else
         {
-            // Each pooled gradient lands on exactly one convolution output, so the sums are the same.
-            ConvBiasGradient(gs, n, o, winners is null ? p : pq, bias);
+            // Unpooled: the bias gradient alone.
+            ConvBiasGradient(gs, n, o, p, bias);
         }
         if (x.RequiresGrad)
         {

@@ -28,9 +28,11 @@ public static partial class Ops
     /// gradients, same tie and NaN rules), without the full-resolution convolution output ever reaching memory: each
     /// chunk of images is convolved into a cache-resident buffer and pooled at once, keeping only the pooled values and
     /// each window's winning position; the backward pass spreads the pooled gradient back chunk by chunk. Only for
-    /// inputs where <see cref="CanFuseConvMaxPool"/> holds (its caller, <see cref="Nn.Sequential"/>, checks).
+    /// inputs where <see cref="CanFuseConvMaxPool"/> holds (its caller, <see cref="Nn.Sequential"/>, checks). With
+    /// <paramref name="relu"/>, Relu of that (max is monotone, so it equals MaxPool2d(Relu(Conv2d(…))) too); the direct
+    /// path applies it in the same pass and folds its gradient mask into the pool's winner codes.
     /// </summary>
-    internal static Tensor Conv2dMaxPool2x2(Tensor x, Tensor weight, Tensor? bias, int padding)
+    internal static Tensor Conv2dMaxPool2x2(Tensor x, Tensor weight, Tensor? bias, int padding, bool relu = false)
     {
         if (!CanFuseConvMaxPool(x, weight, 1, padding, 1))
         {
@@ -42,6 +44,11 @@ public static partial class Ops
             throw new ArgumentException($"Conv2dMaxPool2x2: bias must be [{o}], got {ShapeUtil.Format(bias.Dims)}.", nameof(bias));
         }
         var geo = new ConvGeometry(x.Dims[1], x.Dims[2], x.Dims[3], 3, 3, 1, padding, 1);
-        return UseDirect(geo) ? Conv2dDirect(x, weight, bias, geo, pool: true) : Conv2dWinograd(x, weight, bias, geo, pool: true);
+        if (UseDirect(geo))
+        {
+            return Conv2dDirect(x, weight, bias, geo, pool: true, relu: relu);
+        }
+        var pooled = Conv2dWinograd(x, weight, bias, geo, pool: true);
+        return relu ? Relu(pooled) : pooled;
     }
 }
