@@ -61,5 +61,22 @@ internal static class KernelThreads
         });
     }
 
+    /// <summary>
+    /// Runs two independent pieces of work, in parallel when allowed (<paramref name="first"/> on the calling thread),
+    /// otherwise one after the other. Each runs as a worker range: kernels inside it do not split again.
+    /// </summary>
+    public static void Pair(Action first, Action second)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(second);
+        if (!Parallel || t_inWorker)
+        {
+            first();
+            second();
+            return;
+        }
+        For(2 * Split * MinItemsPerRange, (r, _, _) => (r == 0 ? first : second)());
+    }
+
     private static int Start(int count, int range, int ranges) => (int)((long)count * range / ranges);
 }

@@ -103,6 +103,9 @@ public static partial class Ops
         });
     }
 
+    // Input and weight gradients of at least this many multiply-adds each run side by side on the two workers.
+    private const long PairedLinearMacs = 1L << 21;
+
     /// <summary>Affine map <c>x·Wᵀ + b</c> with W of shape [out, in] (PyTorch's layout); x is [N, in].</summary>
     /// <remarks>
     /// One fused node: the bias is written into the output first and the product accumulated onto it (β = 1), so no
@@ -138,16 +141,32 @@ public static partial class Ops
         return Tensor.Record(y, [n, o], "Linear", inputs, g =>
         {
             var gs = g.ReadOnlySpan;
-            if (x.RequiresGrad)
+            var dx = x.RequiresGrad ? TensorBuffers.Uninitialized(n * k) : null;
+            var dw = weight.RequiresGrad ? TensorBuffers.Uninitialized(o * k) : null;
+            if (dx is not null && dw is not null && (long)n * k * o >= PairedLinearMacs)
             {
-                var dx = TensorBuffers.Uninitialized(n * k);
-                Gemm.Multiply(false, false, n, k, o, 1f, gs, o, weight.ReadOnlySpan, k, 0f, dx, k);
+                // Two independent products of one size: one per worker, each whole (no split, no second hand-off).
+                KernelThreads.Pair(
+                    () => Gemm.Multiply(false, false, n, k, o, 1f, g.ReadOnlySpan, o, weight.ReadOnlySpan, k, 0f, dx, k),
+                    () => Gemm.Multiply(true, false, o, k, n, 1f, g.ReadOnlySpan, o, x.ReadOnlySpan, k, 0f, dw, k));
+            }
+            else
+            {
+                if (dx is not null)
+                {
+                    Gemm.Multiply(false, false, n, k, o, 1f, gs, o, weight.ReadOnlySpan, k, 0f, dx, k);
+                }
+                if (dw is not null)
+                {
+                    Gemm.Multiply(true, false, o, k, n, 1f, gs, o, x.ReadOnlySpan, k, 0f, dw, k);
+                }
+            }
+            if (dx is not null)
+            {
                 x.AccumulateGrad(new Tensor(dx, [n, k]));
             }
-            if (weight.RequiresGrad)
+            if (dw is not null)
             {
-                var dw = TensorBuffers.Uninitialized(o * k);
-                Gemm.Multiply(true, false, o, k, n, 1f, gs, o, x.ReadOnlySpan, k, 0f, dw, k);
                 weight.AccumulateGrad(new Tensor(dw, [o, k]));
             }
             if (bias is not null && bias.RequiresGrad)
