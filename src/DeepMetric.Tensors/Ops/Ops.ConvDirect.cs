@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 namespace DeepMetric.Tensors;
 
 public static partial class Ops
@@ -54,10 +56,29 @@ public static partial class Ops
             g => Conv2dDirectBackward(g, x, weight, bias, geo, winners, fused));
     }
 
-    // ReLU after the pool, as Ops.Relu computes it (NaN stays NaN), marking the windows whose gradient it blocks.
+    // ReLU after the pool, as Ops.Relu computes it (NaN stays NaN, −0 becomes +0), adding ReluBlocked to the winner
+    // code of every window whose gradient it blocks (not > 0). Branch-free: about half the windows are blocked, at random.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ReluOnPooled(Span<float> y, Span<byte> winners)
     {
-        for (int i = 0; i < y.Length; i++)
+        int i = 0, n = y.Length;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float y0 = ref MemoryMarshal.GetReference(y);
+            ref byte k0 = ref MemoryMarshal.GetReference(winners);
+            var table = s_blockedCodes;
+            for (; i + 8 <= n; i += 8)
+            {
+                var v = Vector256.LoadUnsafe(ref y0, (nuint)i);
+                var pass = Vector256.GreaterThan(v, Vector256<float>.Zero);
+                var keep = pass | ~Vector256.Equals(v, v);
+                Vector256.ConditionalSelect(keep, v, Vector256<float>.Zero).StoreUnsafe(ref y0, (nuint)i);
+                // Codes are 0–3, so adding 4 to bytes of one 64-bit word never carries into the next byte.
+                ref byte k = ref Unsafe.Add(ref k0, i);
+                Unsafe.WriteUnaligned(ref k, Unsafe.ReadUnaligned<ulong>(ref k) + table[(~pass).ExtractMostSignificantBits() & 0xFF]);
+            }
+        }
+        for (; i < n; i++)
         {
             float v = y[i];
             if (!(v > 0))
@@ -66,6 +87,22 @@ public static partial class Ops
                 y[i] = float.IsNaN(v) ? v : 0f;
             }
         }
+    }
+
+    // Entry m: ReluBlocked in byte b for every set bit b of m.
+    private static readonly ulong[] s_blockedCodes = BlockedCodes();
+
+    private static ulong[] BlockedCodes()
+    {
+        var table = new ulong[256];
+        for (int m = 0; m < 256; m++)
+        {
+            for (int b = 0; b < 8; b++)
+            {
+                table[m] |= ((m >> b) & 1) != 0 ? (ulong)DirectConvPool.ReluBlocked << (8 * b) : 0UL;
+            }
+        }
+        return table;
     }
 
     // winners: set when the forward pass pooled; g is then the pooled gradient, spread back image by image (or, fused,

@@ -29,8 +29,8 @@ public static partial class Ops
     /// chunk of images is convolved into a cache-resident buffer and pooled at once, keeping only the pooled values and
     /// each window's winning position; the backward pass spreads the pooled gradient back chunk by chunk. Only for
     /// inputs where <see cref="CanFuseConvMaxPool"/> holds (its caller, <see cref="Nn.Sequential"/>, checks). With
-    /// <paramref name="relu"/>, Relu of that (max is monotone, so it equals MaxPool2d(Relu(Conv2d(…))) too); the direct
-    /// path applies it in the same pass and folds its gradient mask into the pool's winner codes.
+    /// <paramref name="relu"/>, Relu of that (max is monotone, so it equals MaxPool2d(Relu(Conv2d(…))) too), applied
+    /// while the pooled values are in cache, its gradient mask folded into the pool's winner codes.
     /// </summary>
     internal static Tensor Conv2dMaxPool2x2(Tensor x, Tensor weight, Tensor? bias, int padding, bool relu = false)
     {
@@ -48,7 +48,21 @@ public static partial class Ops
         {
             return Conv2dDirect(x, weight, bias, geo, pool: true, relu: relu);
         }
-        var pooled = Conv2dWinograd(x, weight, bias, geo, pool: true);
-        return relu ? Relu(pooled) : pooled;
+        return Conv2dWinograd(x, weight, bias, geo, pool: true, relu: relu);
+    }
+
+    /// <summary>
+    /// The pooled gradient with the windows whose gradient a fused ReLU blocked (winner code ≥ 4) set to 0: what
+    /// reaches the convolution's outputs, for the bias gradient taken without spreading it back.
+    /// </summary>
+    private static float[] PassedPooledGradient(ReadOnlySpan<float> g, PoolWinners winners)
+    {
+        var codes = winners.All;
+        var passed = TensorBuffers.Uninitialized(g.Length);
+        for (int i = 0; i < g.Length; i++)
+        {
+            passed[i] = codes[i] < DirectConvPool.ReluBlocked ? g[i] : 0f;
+        }
+        return passed;
     }
 }

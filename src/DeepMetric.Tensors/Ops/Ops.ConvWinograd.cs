@@ -26,7 +26,7 @@ public static partial class Ops
     /// result is the 2×2 max-pool of the convolution, each chunk's convolution pooled while it is still in cache.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static Tensor Conv2dWinograd(Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo, bool pool = false)
+    private static Tensor Conv2dWinograd(Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo, bool pool = false, bool relu = false)
     {
         int n = x.Dims[0], c = geo.C, o = weight.Dims[0], p = geo.P, pq = p / 4;
         int tPer = Winograd.TilesH(geo) * Winograd.TilesW(geo);
@@ -64,12 +64,16 @@ public static partial class Ops
                     var conv = Scratch.Get(Scratch.ConvPoolChunk, b * o * p).AsSpan(0, b * o * p);
                     Winograd.TransformOutput(m, b, o, geo, bs, conv);
                     PoolKernels.MaxPool2x2Forward(conv, y.AsSpan(n0 * o * pq, b * o * pq), winners.Slice(n0 * o * pq, b * o * pq), b * o, geo.Ho, geo.Wo);
+                    if (relu)
+                    {
+                        ReluOnPooled(y.AsSpan(n0 * o * pq, b * o * pq), winners.Slice(n0 * o * pq, b * o * pq));
+                    }
                 }
             }
         });
         int[] dims = winners is null ? [n, o, geo.Ho, geo.Wo] : [n, o, geo.Ho / 2, geo.Wo / 2];
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
-        return Tensor.Record(y, dims, winners is null ? "Conv2d" : "Conv2dMaxPool2d", inputs,
+        return Tensor.Record(y, dims, winners is null ? "Conv2d" : relu ? "Conv2dMaxPool2dRelu" : "Conv2dMaxPool2d", inputs,
             g => Conv2dWinogradBackward(g, x, weight, bias, geo, chunk, winners));
     }
 
@@ -83,7 +87,7 @@ public static partial class Ops
         if (!needW && !needX)
         {
             // Each pooled gradient lands on exactly one convolution output, so the sums are the same.
-            ConvBiasGradient(gs, n, o, winners is null ? p : pq, bias);
+            ConvBiasGradient(winners is null ? gs : PassedPooledGradient(gs, winners), n, o, winners is null ? p : pq, bias);
             return;
         }
         int tPer = Winograd.TilesH(geo) * Winograd.TilesW(geo);

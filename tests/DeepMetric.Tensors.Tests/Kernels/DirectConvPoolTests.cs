@@ -85,6 +85,33 @@ public sealed class DirectConvPoolTests
         }
     }
 
+    [Theory]
+    [InlineData(1, 4)] // direct path
+    [InlineData(8, 8)] // Winograd path
+    public void FrozenWeightsStillGiveTheMaskedBiasGradient(int c, int o)
+    {
+        int n = 2, h = 8, w = 10, p = 1;
+        var xs = Random(11, n * c * h * w);
+        var ws = Random(12, o * c * 9);
+        var bs = Random(13, o);
+        foreach (bool relu in new[] { false, true })
+        {
+            var x = Tensor.FromArray((float[])xs.Clone(), n, c, h, w);
+            var conv = new Conv2d(c, o, 3, padding: p);
+            ws.CopyTo(conv.Weight.Span);
+            bs.CopyTo(conv.Bias!.Span);
+            conv.Weight.RequiresGrad = false;
+            var model = relu ? new Sequential(conv, new ReLU(), new MaxPool2d(2)) : new Sequential(conv, new MaxPool2d(2));
+            var y = model.Forward(x);
+            var g = GradCheck.Random(98, y.Shape);
+            y.Backward(g);
+            var r = Reference(xs, ws, bs, g.ToArray(), n, c, h, w, o, p, relu);
+            Assertions.AllClose(r.Y, y.ToArray(), 1e-5, 1e-5);
+            Assertions.AllClose(r.Db, conv.Bias.Grad!.ToArray(), 1e-5, 1e-5);
+            Assert.Null(conv.Weight.Grad);
+        }
+    }
+
     [Fact]
     public void OneOrTwoWorkerRangesGiveTheSameBits()
     {
