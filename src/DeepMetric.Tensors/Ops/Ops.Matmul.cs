@@ -106,11 +106,16 @@ public static partial class Ops
     // Input and weight gradients of at least this many multiply-adds each run side by side on the two workers.
     private const long PairedLinearMacs = 1L << 21;
 
+    // A product whose depth is at least this many times its larger output side is split along the depth.
+    private const int DepthSplitRatio = 8;
+
     /// <summary>Affine map <c>x·Wᵀ + b</c> with W of shape [out, in] (PyTorch's layout); x is [N, in].</summary>
     /// <remarks>
     /// One fused node: the bias is written into the output first and the product accumulated onto it (β = 1), so no
     /// separate broadcast-add pass or intermediate tensor is needed; the backward gives dx = G·W, dW = Gᵀ·x and
-    /// db = column sums of G.
+    /// db = column sums of G. A deep, narrow product (depth ≥ 8× the larger output side) is split along its depth
+    /// into two halves, one per worker, added in a fixed order (the same with one worker or two); the two gradient
+    /// products of a large layer run side by side.
     /// </remarks>
     public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null)
     {
@@ -136,7 +141,21 @@ public static partial class Ops
             }
             beta = 1f;
         }
-        Gemm.Multiply(false, true, n, o, k, 1f, x.ReadOnlySpan, k, weight.ReadOnlySpan, k, beta, y, o);
+        if ((long)n * o * k >= PairedLinearMacs && k >= DepthSplitRatio * Math.Max(n, o))
+        {
+            // Deep and narrow (the first layer after a flattened feature map): each worker multiplies half the depth,
+            // so each packs half of x and W instead of one of them whole; the halves are added in a fixed order.
+            int k1 = k / 2 / 16 * 16;
+            var part = TensorBuffers.Uninitialized(n * o);
+            KernelThreads.Pair(
+                () => Gemm.Multiply(false, true, n, o, k1, 1f, x.ReadOnlySpan, k, weight.ReadOnlySpan, k, beta, y, o),
+                () => Gemm.Multiply(false, true, n, o, k - k1, 1f, x.ReadOnlySpan[k1..], k, weight.ReadOnlySpan[k1..], k, 0f, part, o));
+            System.Numerics.Tensors.TensorPrimitives.Add(y, part, y);
+        }
+        else
+        {
+            Gemm.Multiply(false, true, n, o, k, 1f, x.ReadOnlySpan, k, weight.ReadOnlySpan, k, beta, y, o);
+        }
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
         return Tensor.Record(y, [n, o], "Linear", inputs, g =>
         {
