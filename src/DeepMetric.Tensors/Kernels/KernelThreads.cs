@@ -69,13 +69,24 @@ internal static class KernelThreads
     {
         ArgumentNullException.ThrowIfNull(first);
         ArgumentNullException.ThrowIfNull(second);
-        if (!Parallel || t_inWorker)
+        if (!Parallel || t_inWorker || Split < 2)
         {
             first();
             second();
             return;
         }
-        For(2 * Split * MinItemsPerRange, (r, _, _) => (r == 0 ? first : second)());
+        // Exactly Split ranges; the first two carry the work.
+        For(Split * MinItemsPerRange, (r, _, _) =>
+        {
+            if (r == 0)
+            {
+                first();
+            }
+            else if (r == 1)
+            {
+                second();
+            }
+        });
     }
 
     private static int Start(int count, int range, int ranges) => (int)((long)count * range / ranges);
