@@ -95,6 +95,11 @@ public static class ResNet18Quick
             Time("ours_step_b32", Step, keep);
         }
 
+        if (Environment.GetEnvironmentVariable("DEEPMETRIC_R18_PROFILE") == "1")
+        {
+            Profile(module, xb, repeats);
+        }
+
         var records = new List<BenchRecord>();
         var table = new System.Text.StringBuilder();
         table.AppendLine(FormattableString.Invariant($"ResNet-18 224×224, {repeats} interleaved repeats ({Tensors.Gemm.Backend}); images/s best / median"));
@@ -118,6 +123,45 @@ public static class ResNet18Quick
         return records;
     }
 
+
+    // Per-node wall time of the batch forward (fused and unfused plans), summed by kind of node, fastest repeat.
+    private static void Profile(OnnxModule module, Tensor x, int repeats)
+    {
+        foreach (bool fuse in new[] { true, false })
+        {
+            module.FuseInference = fuse;
+            var best = new Dictionary<string, double>();
+            double bestTotal = double.MaxValue;
+            for (int rep = 0; rep < repeats; rep++)
+            {
+                var sums = new Dictionary<string, double>();
+                module.NodeTimer = (op, where, s) =>
+                {
+                    string key = where.Contains("(fused", StringComparison.Ordinal) ? "Conv+" + where[(where.IndexOf("(fused with ", StringComparison.Ordinal) + 12)..].TrimEnd(')') : op;
+                    sums[key] = sums.GetValueOrDefault(key) + s;
+                };
+                long t0 = Stopwatch.GetTimestamp();
+                using (TensorScope.Enter())
+                using (Tensor.NoGrad())
+                {
+                    _ = module.Forward(x);
+                }
+                double total = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+                if (total < bestTotal)
+                {
+                    bestTotal = total;
+                    best = sums;
+                }
+            }
+            module.NodeTimer = null;
+            Console.Error.WriteLine(FormattableString.Invariant($"profile (fused {fuse}), batch {x.Dim(0)}: total {bestTotal * 1e3:F0} ms"));
+            foreach (var (k, v) in best.OrderByDescending(kv => kv.Value))
+            {
+                Console.Error.WriteLine(FormattableString.Invariant($"  {k,-40} {v * 1e3,8:F1} ms"));
+            }
+        }
+        module.FuseInference = true;
+    }
 
     private static string? FindModel()
     {

@@ -22,8 +22,15 @@ public static partial class Ops
     /// Other convolutions use im2col + GEMM over chunks of images (one [C·kh·kw, B·Ho·Wo] column matrix per chunk);
     /// the backward pass uses one GEMM for the weight gradient and one plus col2im for the input gradient.
     /// </remarks>
+    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0, int dilation = 1) =>
+        Conv2dCore(x, weight, bias, stride, padding, dilation, null);
+
+    /// <summary>
+    /// <see cref="Conv2d"/> whose output rows go through <paramref name="epilogue"/> (inference batch norm, residual
+    /// add, ReLU) while still in cache. Inference only: no input may need a gradient while gradients are recorded.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0, int dilation = 1)
+    private static Tensor Conv2dCore(Tensor x, Tensor weight, Tensor? bias, int stride, int padding, int dilation, ConvEpilogue? epilogue)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(weight);
@@ -51,13 +58,20 @@ public static partial class Ops
             throw new ArgumentException($"Conv2d: the kernel {geo.Kh}×{geo.Kw} (dilation {dilation}, extent {geo.EffKh}×{geo.EffKw}) does not fit the padded input {geo.Hp}×{geo.Wp}.", nameof(weight));
         }
 
+        if (epilogue is not null)
+        {
+            CheckInference(x, weight, bias, epilogue);
+            epilogue.Check(x.Dims[0], o, geo.Ho, geo.Wo);
+        }
         if (UseDirect(geo))
         {
-            return Conv2dDirect(x, weight, bias, geo);
+            var direct = Conv2dDirect(x, weight, bias, geo);
+            epilogue?.ApplyAll(direct.Buffer, x.Dims[0], o, geo.P);
+            return direct;
         }
         if (UseWinograd(geo, o))
         {
-            return Conv2dWinograd(x, weight, bias, geo);
+            return Conv2dWinograd(x, weight, bias, geo, epilogue: epilogue);
         }
 
         int k = geo.K, p = geo.P, outPerImage = o * p;
@@ -112,10 +126,15 @@ public static partial class Ops
                         }
                     }
                 }
+                epilogue?.Apply(y, 0, n0, b, o, p);
             }
         });
 
         int[] dims = [n, o, geo.Ho, geo.Wo];
+        if (epilogue is not null)
+        {
+            return new Tensor(y, dims);
+        }
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
         return Tensor.Record(y, dims, "Conv2d", inputs, g => Conv2dBackward(g, x, weight, bias, geo, chunk));
     }
@@ -293,6 +312,15 @@ public static partial class Ops
     }
 
     private static int ConvChunk(int n, int k, int p) => (int)Math.Clamp(ConvColumnBudget / Math.Max(1L, (long)k * p), 1, Math.Max(1, n));
+
+    // The fused epilogue has no backward: callers take the unfused ops whenever a gradient is wanted.
+    private static void CheckInference(Tensor x, Tensor weight, Tensor? bias, ConvEpilogue epilogue)
+    {
+        if (Autograd.NoGradScope.GradEnabled && (x.RequiresGrad || weight.RequiresGrad || (bias?.RequiresGrad ?? false) || (epilogue.Residual?.RequiresGrad ?? false)))
+        {
+            throw new InvalidOperationException("A convolution with a fused epilogue has no gradient; use the unfused ops when inputs require gradients.");
+        }
+    }
 
     private static void CheckWindowArgs(string op, int stride, int padding, int dilation)
     {

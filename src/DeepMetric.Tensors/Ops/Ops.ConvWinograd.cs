@@ -26,7 +26,7 @@ public static partial class Ops
     /// result is the 2×2 max-pool of the convolution, each chunk's convolution pooled while it is still in cache.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static Tensor Conv2dWinograd(Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo, bool pool = false)
+    private static Tensor Conv2dWinograd(Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo, bool pool = false, ConvEpilogue? epilogue = null)
     {
         int n = x.Dims[0], c = geo.C, o = weight.Dims[0], p = geo.P, pq = p / 4;
         int tPer = Winograd.TilesH(geo) * Winograd.TilesW(geo);
@@ -57,6 +57,7 @@ public static partial class Ops
                 if (winners is null)
                 {
                     Winograd.TransformOutput(m, b, o, geo, bs, y.AsSpan(n0 * o * p, b * o * p));
+                    epilogue?.Apply(y.AsSpan(n0 * o * p, b * o * p), n0, n0, b, o, p);
                 }
                 else
                 {
@@ -68,6 +69,10 @@ public static partial class Ops
             }
         });
         int[] dims = winners is null ? [n, o, geo.Ho, geo.Wo] : [n, o, geo.Ho / 2, geo.Wo / 2];
+        if (epilogue is not null)
+        {
+            return new Tensor(y, dims);
+        }
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
         return Tensor.Record(y, dims, winners is null ? "Conv2d" : "Conv2dMaxPool2d", inputs,
             g => Conv2dWinogradBackward(g, x, weight, bias, geo, chunk, winners));

@@ -1,0 +1,89 @@
+using System.Numerics.Tensors;
+using DeepMetric.Tensors.Nn;
+
+namespace DeepMetric.Tensors;
+
+/// <summary>
+/// What an inference convolution does to its output rows while they are still in cache, instead of separate passes
+/// over the whole activation: an inference batch norm (per-channel scale then shift), a residual addition, a ReLU.
+/// Each step is the same float operation, in the same order, as the unfused op would run (BatchNorm's multiply then
+/// add, Add, Relu's max), so a fused result equals the unfused one bit for bit. No gradient flows through it.
+/// </summary>
+internal sealed class ConvEpilogue
+{
+    /// <param name="scale">Per-output-channel factor, or null.</param>
+    /// <param name="shift">Per-output-channel addend, or null.</param>
+    /// <param name="residual">Tensor of the output's shape added after the shift, or null.</param>
+    /// <param name="relu">Clamp at zero last.</param>
+    public ConvEpilogue(float[]? scale, float[]? shift, Tensor? residual, bool relu)
+    {
+        Scale = scale;
+        Shift = shift;
+        Residual = residual;
+        Relu = relu;
+    }
+
+    public float[]? Scale { get; }
+
+    public float[]? Shift { get; }
+
+    public Tensor? Residual { get; }
+
+    public bool Relu { get; }
+
+    /// <summary>Checks the epilogue fits an output [n, o, ho, wo].</summary>
+    public void Check(int n, int o, int ho, int wo)
+    {
+        if ((Scale is not null && Scale.Length != o) || (Shift is not null && Shift.Length != o))
+        {
+            throw new ArgumentException($"Conv epilogue: per-channel scale/shift must have {o} values, got {Scale?.Length} and {Shift?.Length}.");
+        }
+        if (Residual is not null && (Residual.Rank != 4 || Residual.Dims[0] != n || Residual.Dims[1] != o || Residual.Dims[2] != ho || Residual.Dims[3] != wo))
+        {
+            throw new ArgumentException($"Conv epilogue: the residual must be [{n}, {o}, {ho}, {wo}], got {ShapeUtil.Format(Residual.Dims)}.");
+        }
+    }
+
+    /// <summary>
+    /// Applies the epilogue to images [<paramref name="first"/>, first + <paramref name="count"/>) of an output
+    /// [N, O, P] held in <paramref name="y"/>, whose element 0 is image <paramref name="yImage"/>'s first.
+    /// </summary>
+    public void Apply(Span<float> y, int yImage, int first, int count, int o, int p)
+    {
+        for (int plane = first * o; plane < (first + count) * o; plane++)
+        {
+            Row(y.Slice((plane - (yImage * o)) * p, p), plane, o, p);
+        }
+    }
+
+    /// <summary>Applies the epilogue to a whole output [N, O, P] in place, planes split over the worker ranges.</summary>
+    public void ApplyAll(float[] y, int n, int o, int p) =>
+        KernelThreads.For(n * o, (_, start, end) =>
+        {
+            for (int plane = start; plane < end; plane++)
+            {
+                Row(y.AsSpan(plane * p, p), plane, o, p);
+            }
+        });
+
+    private void Row(Span<float> row, int plane, int o, int p)
+    {
+        int oc = plane % o;
+        if (Scale is not null)
+        {
+            TensorPrimitives.Multiply(row, Scale[oc], row);
+        }
+        if (Shift is not null)
+        {
+            TensorPrimitives.Add(row, Shift[oc], row);
+        }
+        if (Residual is not null)
+        {
+            TensorPrimitives.Add(row, Residual.ReadOnlySpan.Slice(plane * p, p), row);
+        }
+        if (Relu)
+        {
+            TensorPrimitives.Max(row, 0f, row);
+        }
+    }
+}
