@@ -131,14 +131,17 @@ public static class ResNet18Quick
         {
             module.FuseInference = fuse;
             var best = new Dictionary<string, double>();
+            var bestNodes = new List<(string, double)>();
             double bestTotal = double.MaxValue;
             for (int rep = 0; rep < repeats; rep++)
             {
                 var sums = new Dictionary<string, double>();
+                var nodes = new List<(string, double)>();
                 module.NodeTimer = (op, where, s) =>
                 {
                     string key = where.Contains("(fused", StringComparison.Ordinal) ? "Conv+" + where[(where.IndexOf("(fused with ", StringComparison.Ordinal) + 12)..].TrimEnd(')') : op;
                     sums[key] = sums.GetValueOrDefault(key) + s;
+                    nodes.Add((where, s));
                 };
                 long t0 = Stopwatch.GetTimestamp();
                 using (TensorScope.Enter())
@@ -151,6 +154,7 @@ public static class ResNet18Quick
                 {
                     bestTotal = total;
                     best = sums;
+                    bestNodes = nodes;
                 }
             }
             module.NodeTimer = null;
@@ -158,6 +162,13 @@ public static class ResNet18Quick
             foreach (var (k, v) in best.OrderByDescending(kv => kv.Value))
             {
                 Console.Error.WriteLine(FormattableString.Invariant($"  {k,-40} {v * 1e3,8:F1} ms"));
+            }
+            if (fuse)
+            {
+                foreach (var (where, v) in bestNodes)
+                {
+                    Console.Error.WriteLine(FormattableString.Invariant($"    {where,-70} {v * 1e3,8:F1} ms"));
+                }
             }
         }
         module.FuseInference = true;

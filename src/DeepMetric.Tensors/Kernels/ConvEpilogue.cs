@@ -56,6 +56,15 @@ internal sealed class ConvEpilogue
         }
     }
 
+    /// <summary>Applies the epilogue to channels [<paramref name="oc0"/>, <paramref name="oc1"/>) of one image of a whole output [N, O, P].</summary>
+    public void ApplyChannels(Span<float> y, int image, int o, int oc0, int oc1, int p)
+    {
+        for (int plane = (image * o) + oc0; plane < (image * o) + oc1; plane++)
+        {
+            Row(y.Slice(plane * p, p), plane, o, p);
+        }
+    }
+
     /// <summary>Applies the epilogue to a whole output [N, O, P] in place, planes split over the worker ranges.</summary>
     public void ApplyAll(float[] y, int n, int o, int p) =>
         KernelThreads.For(n * o, (_, start, end) =>

@@ -76,6 +76,10 @@ public static partial class Ops
 
         int k = geo.K, p = geo.P, outPerImage = o * p;
         int chunk = ConvChunk(n, k, p);
+        if (ByChannels(n, o))
+        {
+            return ConvRecord(Conv2dByChannels(x, weight, bias, geo, epilogue), x, weight, bias, geo, chunk, epilogue);
+        }
         var y = TensorBuffers.Uninitialized(n * outPerImage);
         var xb = x.Buffer;
         var wb = weight.Buffer;
@@ -130,13 +134,56 @@ public static partial class Ops
             }
         });
 
-        int[] dims = [n, o, geo.Ho, geo.Wo];
+        return ConvRecord(y, x, weight, bias, geo, chunk, epilogue);
+    }
+
+    private static Tensor ConvRecord(float[] y, Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo, int chunk, ConvEpilogue? epilogue)
+    {
+        int[] dims = [x.Dims[0], weight.Dims[0], geo.Ho, geo.Wo];
         if (epilogue is not null)
         {
             return new Tensor(y, dims);
         }
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
         return Tensor.Record(y, dims, "Conv2d", inputs, g => Conv2dBackward(g, x, weight, bias, geo, chunk));
+    }
+
+    // A batch too small to split over images (fewer than two ranges) is split over output channels instead: each
+    // range builds the columns itself and multiplies its rows of W, so copies and epilogue run on both cores too. Each
+    // output value is the same dot product either way (GEMM blocks are independent products).
+    private static bool ByChannels(int n, int o) => KernelThreads.Ranges(n) == 1 && KernelThreads.Ranges(o) > 1;
+
+    /// <summary>im2col convolution of a small batch, output channels split over the worker ranges, image by image.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float[] Conv2dByChannels(Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo, ConvEpilogue? epilogue)
+    {
+        int n = x.Dims[0], c = geo.C, o = weight.Dims[0], k = geo.K, p = geo.P;
+        var y = TensorBuffers.Uninitialized(n * o * p);
+        var xb = x.Buffer;
+        var wb = weight.Buffer;
+        int xOff = x.Offset, wOff = weight.Offset;
+        var bb = bias?.Buffer;
+        int bOff = bias?.Offset ?? 0;
+        KernelThreads.For(o, (_, o0, o1) =>
+        {
+            int oc = o1 - o0;
+            var w = new ReadOnlySpan<float>(wb, wOff + (o0 * k), oc * k);
+            for (int i = 0; i < n; i++)
+            {
+                var yi = y.AsSpan(((i * o) + o0) * p, oc * p);
+                ConvImageByRows(new ReadOnlySpan<float>(xb, xOff + (i * c * geo.PlaneIn), c * geo.PlaneIn), geo, w, oc, yi);
+                if (bb is not null)
+                {
+                    for (int ch = 0; ch < oc; ch++)
+                    {
+                        var row = yi.Slice(ch * p, p);
+                        TensorPrimitives.Add(row, bb[bOff + o0 + ch], row);
+                    }
+                }
+                epilogue?.ApplyChannels(y, i, o, o0, o1, p);
+            }
+        });
+        return y;
     }
 
     // inputOnly: the caller computed the weight and bias gradients already (direct path).

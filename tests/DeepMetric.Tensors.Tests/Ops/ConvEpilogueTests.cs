@@ -91,6 +91,40 @@ public sealed class ConvEpilogueTests
         }
     }
 
+    [Theory]
+    [InlineData(64, 12, 3, 1, 1)]   // Winograd
+    [InlineData(16, 9, 3, 2, 1)]    // im2col, stride 2
+    [InlineData(24, 29, 7, 2, 3)]   // im2col by bands of rows (≥ 400 positions)
+    [InlineData(40, 5, 3, 1, 1)]    // 5×5 output: im2col, not Winograd
+    public void Small_batches_split_over_channels_match_a_large_batch_and_one_thread(int channels, int side, int k, int stride, int pad)
+    {
+        // Batches under 8 split the output channels over the worker ranges, batches of 8 or more the images: every
+        // image's output agrees either way (GEMMs of other shapes may round differently), and is the same bits with
+        // one thread.
+        var rng = new Prng(5);
+        var x = Tensor.Rand(rng, [9, channels, side, side], -1f, 1f);
+        var w = Tensor.Rand(rng, [channels + 3, channels, k, k], -0.3f, 0.3f);
+        var b = Tensor.Rand(rng, [channels + 3], -0.3f, 0.3f);
+        var large = Ops.Conv2d(x, w, b, stride, pad).ToArray();
+        int per = large.Length / 9;
+        foreach (int count in new[] { 1, 3 })
+        {
+            var xs = Tensor.FromArray(x.ToArray()[..(count * channels * side * side)], count, channels, side, side);
+            var small = Ops.Conv2d(xs, w, b, stride, pad).ToArray();
+            Assertions.AllClose(large.AsSpan(0, count * per), small, 1e-5, 1e-5);
+            bool parallel = KernelThreads.Parallel;
+            KernelThreads.Parallel = false;
+            try
+            {
+                Assert.Equal(small, Ops.Conv2d(xs, w, b, stride, pad).ToArray());
+            }
+            finally
+            {
+                KernelThreads.Parallel = parallel;
+            }
+        }
+    }
+
     [Fact]
     public void A_fused_convolution_refuses_inputs_that_need_gradients()
     {
