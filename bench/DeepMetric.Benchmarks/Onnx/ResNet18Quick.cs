@@ -98,6 +98,9 @@ public static class ResNet18Quick
         if (Environment.GetEnvironmentVariable("DEEPMETRIC_R18_PROFILE") == "1")
         {
             Profile(module, xb, repeats);
+            // The default backbone recipe's graph (two stages, GeM) at the 128 px the Fashion-MNIST recipe uses.
+            var recipe = DeepMetric.Onnx.Backbones.Backbone.Open("resnet18-imagenet", 128, DeepMetric.Onnx.Backbones.BackboneFeatures.Parse("stages=2,pool=gem"));
+            Profile(recipe.Graph, Tensor.Rand(new Prng(13), [Batch, 3, 128, 128], -120f, 130f), repeats);
         }
 
         var records = new List<BenchRecord>();
