@@ -17,6 +17,9 @@ namespace DeepMetric.Onnx;
 /// including grouped and depthwise ones, batch norm, pooling, activations, broadcasting arithmetic, matmul/Gemm,
 /// softmax, layer norm and the shape ops). Batch norms always use their stored statistics. A file exported with a
 /// fixed batch (often 1) still runs any batch: reshapes whose target starts with that batch follow the actual one.
+/// Where nothing needs a gradient (inference, frozen layers), each Conv → BatchNormalization [→ Add] [→ Relu] chain runs
+/// as one convolution that applies the batch norm, the residual and the ReLU to its output rows while they are in
+/// cache: the same values as the nodes one by one, with the weights, saved state and export untouched.
 /// </remarks>
 public sealed class OnnxModule : Module
 {

@@ -149,8 +149,9 @@ public static partial class Ops
     }
 
     // A batch too small to split over images (fewer than two ranges) is split over output channels instead: each
-    // range builds the columns itself and multiplies its rows of W, so copies and epilogue run on both cores too. Each
-    // output value is the same dot product either way (GEMM blocks are independent products).
+    // range builds the columns itself and multiplies its rows of W, so copies and epilogue run on both cores too. The
+    // choice and the ranges depend on N and O only, so the bits do not depend on the thread count (a batch of 1 may
+    // round differently from the same image in a batch of 32: BLAS kernels differ by matrix shape).
     private static bool ByChannels(int n, int o) => KernelThreads.Ranges(n) == 1 && KernelThreads.Ranges(o) > 1;
 
     /// <summary>im2col convolution of a small batch, output channels split over the worker ranges, image by image.</summary>
