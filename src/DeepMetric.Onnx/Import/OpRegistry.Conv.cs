@@ -179,7 +179,9 @@ internal static partial class OpRegistry
                 throw ctx.Error($"the input {Fmt(x)} has {x.Dim(1)} channels but the weight {Fmt(w)} with group={groups} expects {w.Dim(1) * groups}");
             }
             var pads = win.PadsFor(x.Dim(2), x.Dim(3), w.Dim(2), w.Dim(3));
-            return Ops.Conv2dGeneral(x, w, b, win.Stride, pads, win.Dilation, groups, epilogue);
+            return epilogue is null
+                ? Ops.Conv2dGeneral(x, w, b, win.Stride, pads, win.Dilation, groups)
+                : Ops.Conv2dInference(x, w, b, win.Stride, pads, win.Dilation, groups, epilogue);
         };
     }
 

@@ -26,11 +26,30 @@ public static partial class Ops
         Conv2dGeneral(x, weight, bias, stride, pads, dilation, groups, null);
 
     /// <summary>
+    /// Inference convolution:
     /// <see cref="Conv2dGeneral(Tensor, Tensor, Tensor?, ValueTuple{int, int}, ValueTuple{int, int, int, int}, ValueTuple{int, int}, int)"/>
-    /// followed by <paramref name="epilogue"/> (inference only: nothing may need a gradient); the output rows go through
-    /// it while still in cache where the kernel allows, else in one pass afterwards.
+    /// followed by <paramref name="epilogue"/> (a batch norm's scale and shift, a residual, a ReLU), which the output rows
+    /// go through while still in cache where the kernel allows (else in one pass afterwards). The values equal the
+    /// separate ops' bit for bit; the result has no gradient, so nothing may require one while gradients are enabled.
     /// </summary>
-    internal static Tensor Conv2dGeneral(Tensor x, Tensor weight, Tensor? bias, (int H, int W) stride,
+    /// <param name="x">Input [N, C, H, W].</param>
+    /// <param name="weight">Filters [O, C/groups, kh, kw].</param>
+    /// <param name="bias">Optional [O].</param>
+    /// <param name="stride">Vertical and horizontal step (≥ 1).</param>
+    /// <param name="pads">Zero padding at the top, left, bottom and right (≥ 0).</param>
+    /// <param name="dilation">Vertical and horizontal spacing between kernel taps (≥ 1).</param>
+    /// <param name="groups">Channel groups; C and O must be multiples of it.</param>
+    /// <param name="epilogue">What happens to the output: see <see cref="ConvEpilogue"/>.</param>
+    /// <exception cref="InvalidOperationException">An input requires a gradient while gradients are enabled.</exception>
+    public static Tensor Conv2dInference(Tensor x, Tensor weight, Tensor? bias, (int H, int W) stride,
+        (int Top, int Left, int Bottom, int Right) pads, (int H, int W) dilation, int groups, ConvEpilogue epilogue)
+    {
+        ArgumentNullException.ThrowIfNull(epilogue);
+        return Conv2dGeneral(x, weight, bias, stride, pads, dilation, groups, epilogue);
+    }
+
+    // The shared body: epilogue null is the ordinary, differentiable convolution.
+    private static Tensor Conv2dGeneral(Tensor x, Tensor weight, Tensor? bias, (int H, int W) stride,
         (int Top, int Left, int Bottom, int Right) pads, (int H, int W) dilation, int groups, ConvEpilogue? epilogue)
     {
         ArgumentNullException.ThrowIfNull(x);

@@ -288,11 +288,18 @@ public static partial class Ops
             throw new ArgumentOutOfRangeException(nameof(eps), eps, $"{op}: eps must be a finite non-negative number.");
         }
     }
+
     /// <summary>
-    /// The per-channel scale and shift an inference batch norm applies (y = x·scale + shift, two roundings), computed
-    /// exactly as <see cref="BatchNorm"/> does, so a convolution epilogue using them matches it bit for bit.
+    /// The per-channel scale and shift an inference batch norm (Ioffe &amp; Szegedy 2015, running statistics) applies,
+    /// y = x·scale + shift with two roundings, computed exactly as <see cref="BatchNorm"/> does, so a
+    /// <see cref="ConvEpilogue"/> using them matches the separate batch norm bit for bit.
     /// </summary>
-    internal static (float[] Scale, float[] Shift) BatchNormInference(Tensor? weight, Tensor? bias, Tensor runningMean, Tensor runningVar, float eps)
+    /// <param name="weight">γ [C], or null for 1.</param>
+    /// <param name="bias">β [C], or null for 0.</param>
+    /// <param name="runningMean">μ [C].</param>
+    /// <param name="runningVar">σ² [C].</param>
+    /// <param name="eps">Added to σ² (finite, ≥ 0).</param>
+    public static (float[] Scale, float[] Shift) BatchNormInference(Tensor? weight, Tensor? bias, Tensor runningMean, Tensor runningVar, float eps)
     {
         ArgumentNullException.ThrowIfNull(runningMean);
         ArgumentNullException.ThrowIfNull(runningVar);

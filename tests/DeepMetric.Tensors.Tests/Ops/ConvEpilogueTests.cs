@@ -57,12 +57,12 @@ public sealed class ConvEpilogueTests
                 }
                 var (scale, shift) = Ops.BatchNormInference(gamma, beta, mean, variance, Eps);
                 var epilogue = new ConvEpilogue(scale, shift, withResidual ? residual : null, relu);
-                fused = Ops.Conv2dGeneral(x, w, b, (stride, stride), pads, (1, 1), groups, epilogue);
+                fused = Ops.Conv2dInference(x, w, b, (stride, stride), pads, (1, 1), groups, epilogue);
                 bool parallel = KernelThreads.Parallel;
                 KernelThreads.Parallel = false;
                 try
                 {
-                    fusedOneThread = Ops.Conv2dGeneral(x, w, b, (stride, stride), pads, (1, 1), groups, epilogue);
+                    fusedOneThread = Ops.Conv2dInference(x, w, b, (stride, stride), pads, (1, 1), groups, epilogue);
                 }
                 finally
                 {
@@ -132,10 +132,10 @@ public sealed class ConvEpilogueTests
         var w = Tensor.Rand(new Prng(2), [3, 2, 3, 3], -1f, 1f);
         w.RequiresGrad = true;
         var epilogue = new ConvEpilogue(null, null, null, relu: true);
-        Assert.Throws<InvalidOperationException>(() => Ops.Conv2dGeneral(x, w, null, (1, 1), (1, 1, 1, 1), (1, 1), 1, epilogue));
+        Assert.Throws<InvalidOperationException>(() => Ops.Conv2dInference(x, w, null, (1, 1), (1, 1, 1, 1), (1, 1), 1, epilogue));
         using (Tensor.NoGrad())
         {
-            var y = Ops.Conv2dGeneral(x, w, null, (1, 1), (1, 1, 1, 1), (1, 1), 1, epilogue);
+            var y = Ops.Conv2dInference(x, w, null, (1, 1), (1, 1, 1, 1), (1, 1), 1, epilogue);
             Assert.All(y.ToArray(), v => Assert.True(v >= 0));
         }
     }
@@ -148,7 +148,7 @@ public sealed class ConvEpilogueTests
         var epilogue = new ConvEpilogue(null, null, Tensor.Zeros(2, 3, 3, 3), relu: false);
         using (Tensor.NoGrad())
         {
-            Assert.Throws<ArgumentException>(() => Ops.Conv2dGeneral(x, w, null, (1, 1), (1, 1, 1, 1), (1, 1), 1, epilogue));
+            Assert.Throws<ArgumentException>(() => Ops.Conv2dInference(x, w, null, (1, 1), (1, 1, 1, 1), (1, 1), 1, epilogue));
         }
     }
 
