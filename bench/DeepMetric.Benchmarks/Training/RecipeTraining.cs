@@ -13,7 +13,8 @@ namespace DeepMetric.Benchmarks.Training;
 /// excluded; the last epoch, as PML's bench counts it: steady state), <c>warmup_seconds</c> (the first epoch's time beyond the
 /// steady rate: JIT and tier-up), <c>startup_seconds</c> (process start to the first step), split into
 /// <c>runtime_start_seconds</c> (process start to this command: runtime and JIT of the entry path),
-/// <c>data_load_seconds</c> and <c>baselines_seconds</c> (the untrained and raw-pixel baselines), <c>eval_seconds</c> (kNN + retrieval metrics of the test embeddings, embedding excluded),
+/// <c>data_load_seconds</c> and <c>baselines_seconds</c> (the untrained and raw-pixel baselines), the JIT's compile time and
+/// method count before and during training (<c>jit_startup_seconds</c>, <c>jit_training_seconds</c>), <c>eval_seconds</c> (kNN + retrieval metrics of the test embeddings, embedding excluded),
 /// <c>precision_at_1</c> and <c>map_at_r</c>, the untrained network's and the raw pixels' metrics, and the
 /// seen-class MAP@R. <c>--profile</c> adds the mean time per step of each phase. <c>--augment</c> trains with
 /// crop-and-flip augmentation read through the dataset; <c>--prefetch N</c> sets <see cref="Trainer.PrefetchDepth"/>
@@ -100,8 +101,14 @@ public static class RecipeTraining
             Profile(trainer, train, Emit);
         }
         double startup = (DateTime.Now - processStart).TotalSeconds;
+        // Time the JIT spent compiling (all threads), before training and during it: what ReadyToRun and the tiering
+        // settings change, and less disturbed by other load than the wall clock.
+        var jitStartup = System.Runtime.JitInfo.GetCompilationTime();
+        long jitStartupMethods = System.Runtime.JitInfo.GetCompiledMethodCount();
         var steps = new StepClock();
         var results = trainer.Fit(train, epochs, progress: steps);
+        var jitTraining = System.Runtime.JitInfo.GetCompilationTime() - jitStartup;
+        long jitTrainingMethods = System.Runtime.JitInfo.GetCompiledMethodCount() - jitStartupMethods;
         // Throughput counted as PML's bench counts it: the last epoch (steady state). The first epoch also pays for
         // JIT compilation and tier-up; its extra time over the steady rate is reported apart, as warm-up.
         double steady = results[^1].SamplesPerSecond;
@@ -120,6 +127,10 @@ public static class RecipeTraining
         Emit("runtime_start_seconds", runtimeStart, "s");
         Emit("data_load_seconds", dataLoad, "s");
         Emit("baselines_seconds", baselines, "s");
+        Emit("jit_startup_seconds", jitStartup.TotalSeconds, "s");
+        Emit("jit_startup_methods", jitStartupMethods, "methods");
+        Emit("jit_training_seconds", jitTraining.TotalSeconds, "s");
+        Emit("jit_training_methods", jitTrainingMethods, "methods");
         // The same split in process CPU time, which other load on a shared machine disturbs far less than the wall
         // clock: the steady per-step cost (median over the last epoch) and the first steps' excess over it.
         var (steadyCpu, firstStepCpu, warmupCpu) = steps.Summary(results[^1].Iterations);
