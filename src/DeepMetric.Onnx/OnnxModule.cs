@@ -17,10 +17,14 @@ namespace DeepMetric.Onnx;
 /// including grouped and depthwise ones, batch norm, pooling, activations, broadcasting arithmetic, matmul/Gemm,
 /// softmax, layer norm and the shape ops). Batch norms always use their stored statistics. A file exported with a
 /// fixed batch (often 1) still runs any batch: reshapes whose target starts with that batch follow the actual one.
+/// Where nothing needs a gradient (inference, frozen layers), each Conv → BatchNormalization [→ Add] [→ Relu] chain runs
+/// as one convolution that applies the batch norm, the residual and the ReLU to its output rows while they are in
+/// cache: the same values as the nodes one by one, with the weights, saved state and export untouched.
 /// </remarks>
 public sealed class OnnxModule : Module
 {
     private readonly List<CompiledNode> _nodes;
+    private readonly List<CompiledNode> _fusedPlan;
     private readonly Dictionary<string, OnnxValue> _constants;
     private readonly Dictionary<string, Tensor> _weights;
     private readonly int[] _declaredInput;
@@ -32,6 +36,7 @@ public sealed class OnnxModule : Module
         _source = source;
         Model = model;
         _nodes = nodes;
+        _fusedPlan = ConvBatchNormFusion.Plan(nodes, outputName, opset);
         _constants = constants;
         _declaredInput = declaredInput;
         InputName = inputName;
@@ -87,6 +92,19 @@ public sealed class OnnxModule : Module
 
     internal IReadOnlyList<CompiledNode> Nodes => _nodes;
 
+    /// <summary>
+    /// When true (the default), Conv → BatchNormalization [→ Add] [→ Relu] chains run as one convolution with a fused
+    /// output pass whenever none of their inputs needs a gradient (<see cref="ConvBatchNormFusion"/>; the same values).
+    /// False runs every node on its own, for comparisons.
+    /// </summary>
+    internal bool FuseInference { get; set; } = true;
+
+    /// <summary>Profiling hook (benchmarks): receives each node's op, description and wall seconds after it ran.</summary>
+    internal Action<string, string, double>? NodeTimer { get; set; }
+
+    /// <summary>Number of nodes the fused plan runs.</summary>
+    internal int FusedNodeCount => _fusedPlan.Count;
+
     /// <summary>Reads an ONNX file.</summary>
     /// <param name="path">The .onnx file.</param>
     /// <exception cref="OnnxImportException">The file is not a readable ONNX model, or uses something not supported;
@@ -131,7 +149,7 @@ public sealed class OnnxModule : Module
             env[name] = OnnxValue.Of(t);
         }
         env[InputName] = OnnxValue.Of(x);
-        foreach (var node in _nodes)
+        foreach (var node in FuseInference ? _fusedPlan : _nodes)
         {
             var inputs = new OnnxValue?[node.Inputs.Length];
             for (int i = 0; i < inputs.Length; i++)
@@ -139,6 +157,7 @@ public sealed class OnnxModule : Module
                 inputs[i] = node.Inputs[i].Length == 0 ? null : env[node.Inputs[i]];
             }
             OnnxValue[] outputs;
+            long started = NodeTimer is null ? 0 : Stopwatch.GetTimestamp();
             try
             {
                 outputs = node.Kernel(inputs, run);
@@ -151,6 +170,7 @@ public sealed class OnnxModule : Module
             {
                 throw new InvalidOperationException($"ONNX model '{_source}', {node.Where} failed on inputs {string.Join(", ", inputs.Select(v => v?.ToString() ?? "-"))}: {e.Message}{SizeHint(x)}", e);
             }
+            NodeTimer?.Invoke(node.Proto.OpType, node.Where, Stopwatch.GetElapsedTime(started).TotalSeconds);
             for (int i = 0; i < node.Outputs.Length && i < outputs.Length; i++)
             {
                 if (node.Outputs[i].Length > 0)

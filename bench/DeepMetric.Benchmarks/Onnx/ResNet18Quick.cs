@@ -95,6 +95,14 @@ public static class ResNet18Quick
             Time("ours_step_b32", Step, keep);
         }
 
+        if (Environment.GetEnvironmentVariable("DEEPMETRIC_R18_PROFILE") == "1")
+        {
+            Profile(module, xb, repeats);
+            // The default backbone recipe's graph (two stages, GeM) at the 128 px the Fashion-MNIST recipe uses.
+            var recipe = DeepMetric.Onnx.Backbones.Backbone.Open("resnet18-imagenet", 128, DeepMetric.Onnx.Backbones.BackboneFeatures.Parse("stages=2,pool=gem"));
+            Profile(recipe.Graph, Tensor.Rand(new Prng(13), [Batch, 3, 128, 128], -120f, 130f), repeats);
+        }
+
         var records = new List<BenchRecord>();
         var table = new System.Text.StringBuilder();
         table.AppendLine(FormattableString.Invariant($"ResNet-18 224×224, {repeats} interleaved repeats ({Tensors.Gemm.Backend}); images/s best / median"));
@@ -118,6 +126,56 @@ public static class ResNet18Quick
         return records;
     }
 
+
+    // Per-node wall time of the batch forward (fused and unfused plans), summed by kind of node, fastest repeat.
+    private static void Profile(OnnxModule module, Tensor x, int repeats)
+    {
+        foreach (bool fuse in new[] { true, false })
+        {
+            module.FuseInference = fuse;
+            var best = new Dictionary<string, double>();
+            var bestNodes = new List<(string, double)>();
+            double bestTotal = double.MaxValue;
+            for (int rep = 0; rep < repeats; rep++)
+            {
+                var sums = new Dictionary<string, double>();
+                var nodes = new List<(string, double)>();
+                module.NodeTimer = (op, where, s) =>
+                {
+                    string key = where.Contains("(fused", StringComparison.Ordinal) ? "Conv+" + where[(where.IndexOf("(fused with ", StringComparison.Ordinal) + 12)..].TrimEnd(')') : op;
+                    sums[key] = sums.GetValueOrDefault(key) + s;
+                    nodes.Add((where, s));
+                };
+                long t0 = Stopwatch.GetTimestamp();
+                using (TensorScope.Enter())
+                using (Tensor.NoGrad())
+                {
+                    _ = module.Forward(x);
+                }
+                double total = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+                if (total < bestTotal)
+                {
+                    bestTotal = total;
+                    best = sums;
+                    bestNodes = nodes;
+                }
+            }
+            module.NodeTimer = null;
+            Console.Error.WriteLine(FormattableString.Invariant($"profile (fused {fuse}), batch {x.Dim(0)}: total {bestTotal * 1e3:F0} ms"));
+            foreach (var (k, v) in best.OrderByDescending(kv => kv.Value))
+            {
+                Console.Error.WriteLine(FormattableString.Invariant($"  {k,-40} {v * 1e3,8:F1} ms"));
+            }
+            if (fuse)
+            {
+                foreach (var (where, v) in bestNodes)
+                {
+                    Console.Error.WriteLine(FormattableString.Invariant($"    {where,-70} {v * 1e3,8:F1} ms"));
+                }
+            }
+        }
+        module.FuseInference = true;
+    }
 
     private static string? FindModel()
     {

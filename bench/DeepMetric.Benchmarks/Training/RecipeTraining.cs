@@ -10,9 +10,11 @@ namespace DeepMetric.Benchmarks.Training;
 /// <summary>
 /// <c>train --recipe NAME [--epochs N] [--seed S] [--profile] [--augment] [--prefetch N]</c>: trains a recipe on Fashion-MNIST classes 0–4 and
 /// evaluates on the unseen test classes 5–9, printing JSON records: <c>train_samples_per_s</c> (batch gathering
-/// excluded; the last epoch, as PML's bench counts it), <c>warmup_seconds</c> (the first epoch's time beyond the
-/// steady rate: JIT and tier-up), <c>startup_seconds</c> (process start to the first step: runtime, data loading,
-/// the untrained and raw-pixel baselines), <c>eval_seconds</c> (kNN + retrieval metrics of the test embeddings, embedding excluded),
+/// excluded; the last epoch, as PML's bench counts it: steady state), <c>warmup_seconds</c> (the first epoch's time beyond the
+/// steady rate: JIT and tier-up), <c>startup_seconds</c> (process start to the first step), split into
+/// <c>runtime_start_seconds</c> (process start to this command: runtime and JIT of the entry path),
+/// <c>data_load_seconds</c> and <c>baselines_seconds</c> (the untrained and raw-pixel baselines), the JIT's compile time and
+/// method count before and during training (<c>jit_startup_seconds</c>, <c>jit_training_seconds</c>), <c>eval_seconds</c> (kNN + retrieval metrics of the test embeddings, embedding excluded),
 /// <c>precision_at_1</c> and <c>map_at_r</c>, the untrained network's and the raw pixels' metrics, and the
 /// seen-class MAP@R. <c>--profile</c> adds the mean time per step of each phase. <c>--augment</c> trains with
 /// crop-and-flip augmentation read through the dataset; <c>--prefetch N</c> sets <see cref="Trainer.PrefetchDepth"/>
@@ -25,6 +27,8 @@ public static class RecipeTraining
     /// <summary>Runs the command; returns the exit code.</summary>
     public static int Run(string[] args, TextWriter output)
     {
+        var processStart = Process.GetCurrentProcess().StartTime;
+        double runtimeStart = (DateTime.Now - processStart).TotalSeconds;
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(output);
         string? name = null;
@@ -65,6 +69,7 @@ public static class RecipeTraining
             return 2;
         }
 
+        long l0 = Stopwatch.GetTimestamp();
         var data = FashionMnist.Load();
         var (train, test) = data.OpenSetSplit();
         if (augment)
@@ -79,22 +84,31 @@ public static class RecipeTraining
         {
             PrefetchDepth = prefetch,
         };
+        double dataLoad = Stopwatch.GetElapsedTime(l0).TotalSeconds;
         void Emit(string metric, double value, string unit) => output.WriteLine(QuickRegistry.ToJson(new BenchRecord($"{recipe.Name}/{metric}", value, unit)));
 
+        long b0 = Stopwatch.GetTimestamp();
         var untrained = RetrievalMetrics.Compute(trainer.Embed(test), test.Labels, s_ks);
         Emit("untrained_precision_at_1", untrained.PrecisionAt1, "");
         Emit("untrained_map_at_r", untrained.MapAtR, "");
         var raw = RetrievalMetrics.Compute(Baselines.RawPixels(test), test.Labels, s_ks);
         Emit("raw_pixels_precision_at_1", raw.PrecisionAt1, "");
         Emit("raw_pixels_map_at_r", raw.MapAtR, "");
+        double baselines = Stopwatch.GetElapsedTime(b0).TotalSeconds;
 
         if (profile)
         {
             Profile(trainer, train, Emit);
         }
-        double startup = (DateTime.Now - Process.GetCurrentProcess().StartTime).TotalSeconds;
+        double startup = (DateTime.Now - processStart).TotalSeconds;
+        // Time the JIT spent compiling (all threads), before training and during it: what ReadyToRun and the tiering
+        // settings change, and less disturbed by other load than the wall clock.
+        var jitStartup = System.Runtime.JitInfo.GetCompilationTime();
+        long jitStartupMethods = System.Runtime.JitInfo.GetCompiledMethodCount();
         var steps = new StepClock();
         var results = trainer.Fit(train, epochs, progress: steps);
+        var jitTraining = System.Runtime.JitInfo.GetCompilationTime() - jitStartup;
+        long jitTrainingMethods = System.Runtime.JitInfo.GetCompiledMethodCount() - jitStartupMethods;
         // Throughput counted as PML's bench counts it: the last epoch (steady state). The first epoch also pays for
         // JIT compilation and tier-up; its extra time over the steady rate is reported apart, as warm-up.
         double steady = results[^1].SamplesPerSecond;
@@ -110,6 +124,13 @@ public static class RecipeTraining
         Emit("first_epoch_samples_per_s", results[0].SamplesPerSecond, "samples/s");
         Emit("warmup_seconds", results.Count > 1 ? Math.Max(0, (firstSamples / results[0].SamplesPerSecond) - (firstSamples / steady)) : double.NaN, "s");
         Emit("startup_seconds", startup, "s");
+        Emit("runtime_start_seconds", runtimeStart, "s");
+        Emit("data_load_seconds", dataLoad, "s");
+        Emit("baselines_seconds", baselines, "s");
+        Emit("jit_startup_seconds", jitStartup.TotalSeconds, "s");
+        Emit("jit_startup_methods", jitStartupMethods, "methods");
+        Emit("jit_training_seconds", jitTraining.TotalSeconds, "s");
+        Emit("jit_training_methods", jitTrainingMethods, "methods");
         // The same split in process CPU time, which other load on a shared machine disturbs far less than the wall
         // clock: the steady per-step cost (median over the last epoch) and the first steps' excess over it.
         var (steadyCpu, firstStepCpu, warmupCpu) = steps.Summary(results[^1].Iterations);

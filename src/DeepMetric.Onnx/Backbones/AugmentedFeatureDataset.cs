@@ -52,8 +52,10 @@ public sealed class AugmentedFeatureDataset : IDataset
                 {
                     int count = Math.Min(batchSize, n - start);
                     var indices = Enumerable.Range(start, count).ToArray();
-                    var y = backbone.Trunk.Forward(augmented.Batch(indices, request(start)));
-                    y.ReadOnlySpan.CopyTo(features.AsSpan(start * dim, count * dim));
+                    var batch = augmented.Batch(indices, request(start));
+                    // The forward's activations go back to a pool after each batch and serve the next one.
+                    using var scope = TensorScope.Enter();
+                    backbone.Trunk.Forward(batch).ReadOnlySpan.CopyTo(features.AsSpan(start * dim, count * dim));
                 }
             }
             return features;

@@ -265,8 +265,13 @@ public sealed class Backbone
                 {
                     indices[i] = start + i;
                 }
-                var y = Trunk.Forward(data.Batch(indices, BatchRequest.Evaluation));
-                y.ReadOnlySpan.CopyTo(features.AsSpan(start * dim, count * dim));
+                var batch = data.Batch(indices, BatchRequest.Evaluation);
+                // The forward's activations go back to a pool after each batch and serve the next one (no fresh
+                // large-object-heap arrays, page faults and clearing per batch).
+                using (TensorScope.Enter())
+                {
+                    Trunk.Forward(batch).ReadOnlySpan.CopyTo(features.AsSpan(start * dim, count * dim));
+                }
                 progress?.Report(start + count);
             }
         }

@@ -187,7 +187,7 @@ internal static class OnnxGraphLoader
     }
 
     // Activations are dropped from the forward environment after their last reader (weights and constants stay).
-    private static void MarkLastUses(List<CompiledNode> nodes, string outputName)
+    internal static void MarkLastUses(List<CompiledNode> nodes, string outputName)
     {
         var produced = new HashSet<string>(nodes.SelectMany(n => n.Outputs), StringComparer.Ordinal);
         var seen = new HashSet<string>(StringComparer.Ordinal) { outputName };

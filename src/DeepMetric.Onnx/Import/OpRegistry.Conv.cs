@@ -63,28 +63,8 @@ internal static partial class OpRegistry
     {
         m["Conv"] = ctx =>
         {
-            var win = Window.Read(ctx, dilations: true);
-            int groups = (int)ctx.Attrs.Int("group", 1);
-            return (inputs, _) =>
-            {
-                var x = Float(inputs, 0, ctx);
-                var w = Float(inputs, 1, ctx);
-                var b = At(inputs, 2, ctx)?.AsTensor();
-                if (x.Rank != 4 || w.Rank != 4)
-                {
-                    throw ctx.Error($"only 2-D convolutions are supported (input {Fmt(x)}, weight {Fmt(w)})");
-                }
-                if (win.Kernel is not null && (win.Kernel[0] != w.Dim(2) || win.Kernel[1] != w.Dim(3)))
-                {
-                    throw ctx.Error($"kernel_shape [{string.Join(", ", win.Kernel)}] disagrees with the weight {Fmt(w)}");
-                }
-                if (x.Dim(1) != w.Dim(1) * groups)
-                {
-                    throw ctx.Error($"the input {Fmt(x)} has {x.Dim(1)} channels but the weight {Fmt(w)} with group={groups} expects {w.Dim(1) * groups}");
-                }
-                var pads = win.PadsFor(x.Dim(2), x.Dim(3), w.Dim(2), w.Dim(3));
-                return One(Ops.Conv2dGeneral(x, w, b, win.Stride, pads, win.Dilation, groups));
-            };
+            var conv = ConvRunner(ctx, out _);
+            return (inputs, _) => One(conv(inputs, null));
         };
 
         m["MaxPool"] = ctx =>
@@ -158,6 +138,50 @@ internal static partial class OpRegistry
                 var y = Ops.BatchNorm(x4, Float(inputs, 1, ctx), Float(inputs, 2, ctx), Float(inputs, 3, ctx), Float(inputs, 4, ctx), training: false, eps: eps);
                 return One(x.Rank == 3 ? Ops.Reshape(y, x.Shape) : y);
             };
+        };
+    }
+
+    /// <summary>
+    /// A Conv node's computation on its inputs (x, W, optional b), with an optional fused inference epilogue; reads and
+    /// validates the node's attributes once. <paramref name="outputSide"/> gives the output's height and width for
+    /// an input and weight (null when the kernel does not fit).
+    /// </summary>
+    internal static Func<OnnxValue?[], ConvEpilogue?, Tensor> ConvRunner(OpContext ctx, out Func<Tensor, Tensor, (int H, int W)?> outputSide)
+    {
+        var win = Window.Read(ctx, dilations: true);
+        int groups = (int)ctx.Attrs.Int("group", 1);
+        outputSide = (x, w) =>
+        {
+            if (x.Rank != 4 || w.Rank != 4)
+            {
+                return null;
+            }
+            var (t, l, b, r) = win.PadsFor(x.Dim(2), x.Dim(3), w.Dim(2), w.Dim(3));
+            int spanH = x.Dim(2) + t + b - (((w.Dim(2) - 1) * win.Dilation.H) + 1);
+            int spanW = x.Dim(3) + l + r - (((w.Dim(3) - 1) * win.Dilation.W) + 1);
+            return spanH < 0 || spanW < 0 ? null : ((spanH / win.Stride.H) + 1, (spanW / win.Stride.W) + 1);
+        };
+        return (inputs, epilogue) =>
+        {
+            var x = Float(inputs, 0, ctx);
+            var w = Float(inputs, 1, ctx);
+            var b = At(inputs, 2, ctx)?.AsTensor();
+            if (x.Rank != 4 || w.Rank != 4)
+            {
+                throw ctx.Error($"only 2-D convolutions are supported (input {Fmt(x)}, weight {Fmt(w)})");
+            }
+            if (win.Kernel is not null && (win.Kernel[0] != w.Dim(2) || win.Kernel[1] != w.Dim(3)))
+            {
+                throw ctx.Error($"kernel_shape [{string.Join(", ", win.Kernel)}] disagrees with the weight {Fmt(w)}");
+            }
+            if (x.Dim(1) != w.Dim(1) * groups)
+            {
+                throw ctx.Error($"the input {Fmt(x)} has {x.Dim(1)} channels but the weight {Fmt(w)} with group={groups} expects {w.Dim(1) * groups}");
+            }
+            var pads = win.PadsFor(x.Dim(2), x.Dim(3), w.Dim(2), w.Dim(3));
+            return epilogue is null
+                ? Ops.Conv2dGeneral(x, w, b, win.Stride, pads, win.Dilation, groups)
+                : Ops.Conv2dInference(x, w, b, win.Stride, pads, win.Dilation, groups, epilogue);
         };
     }
 

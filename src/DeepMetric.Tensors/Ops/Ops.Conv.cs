@@ -22,8 +22,15 @@ public static partial class Ops
     /// Other convolutions use im2col + GEMM over chunks of images (one [C·kh·kw, B·Ho·Wo] column matrix per chunk);
     /// the backward pass uses one GEMM for the weight gradient and one plus col2im for the input gradient.
     /// </remarks>
+    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0, int dilation = 1) =>
+        Conv2dCore(x, weight, bias, stride, padding, dilation, null);
+
+    /// <summary>
+    /// <see cref="Conv2d"/> whose output rows go through <paramref name="epilogue"/> (inference batch norm, residual
+    /// add, ReLU) while still in cache. Inference only: no input may need a gradient while gradients are recorded.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0, int dilation = 1)
+    private static Tensor Conv2dCore(Tensor x, Tensor weight, Tensor? bias, int stride, int padding, int dilation, ConvEpilogue? epilogue)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(weight);
@@ -51,17 +58,28 @@ public static partial class Ops
             throw new ArgumentException($"Conv2d: the kernel {geo.Kh}×{geo.Kw} (dilation {dilation}, extent {geo.EffKh}×{geo.EffKw}) does not fit the padded input {geo.Hp}×{geo.Wp}.", nameof(weight));
         }
 
+        if (epilogue is not null)
+        {
+            CheckInference(x, weight, bias, epilogue);
+            epilogue.Check(x.Dims[0], o, geo.Ho, geo.Wo);
+        }
         if (UseDirect(geo))
         {
-            return Conv2dDirect(x, weight, bias, geo);
+            var direct = Conv2dDirect(x, weight, bias, geo);
+            epilogue?.ApplyAll(direct.Buffer, x.Dims[0], o, geo.P);
+            return direct;
         }
         if (UseWinograd(geo, o))
         {
-            return Conv2dWinograd(x, weight, bias, geo);
+            return Conv2dWinograd(x, weight, bias, geo, epilogue: epilogue);
         }
 
         int k = geo.K, p = geo.P, outPerImage = o * p;
         int chunk = ConvChunk(n, k, p);
+        if (ByChannels(n, o))
+        {
+            return ConvRecord(Conv2dByChannels(x, weight, bias, geo, epilogue), x, weight, bias, geo, chunk, epilogue);
+        }
         var y = TensorBuffers.Uninitialized(n * outPerImage);
         var xb = x.Buffer;
         var wb = weight.Buffer;
@@ -112,12 +130,61 @@ public static partial class Ops
                         }
                     }
                 }
+                epilogue?.Apply(y, 0, n0, b, o, p);
             }
         });
 
-        int[] dims = [n, o, geo.Ho, geo.Wo];
+        return ConvRecord(y, x, weight, bias, geo, chunk, epilogue);
+    }
+
+    private static Tensor ConvRecord(float[] y, Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo, int chunk, ConvEpilogue? epilogue)
+    {
+        int[] dims = [x.Dims[0], weight.Dims[0], geo.Ho, geo.Wo];
+        if (epilogue is not null)
+        {
+            return new Tensor(y, dims);
+        }
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
         return Tensor.Record(y, dims, "Conv2d", inputs, g => Conv2dBackward(g, x, weight, bias, geo, chunk));
+    }
+
+    // A batch too small to split over images (fewer than two ranges) is split over output channels instead: each
+    // range builds the columns itself and multiplies its rows of W, so copies and epilogue run on both cores too. The
+    // choice and the ranges depend on N and O only, so the bits do not depend on the thread count (a batch of 1 may
+    // round differently from the same image in a batch of 32: BLAS kernels differ by matrix shape).
+    private static bool ByChannels(int n, int o) => KernelThreads.Ranges(n) == 1 && KernelThreads.Ranges(o) > 1;
+
+    /// <summary>im2col convolution of a small batch, output channels split over the worker ranges, image by image.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float[] Conv2dByChannels(Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo, ConvEpilogue? epilogue)
+    {
+        int n = x.Dims[0], c = geo.C, o = weight.Dims[0], k = geo.K, p = geo.P;
+        var y = TensorBuffers.Uninitialized(n * o * p);
+        var xb = x.Buffer;
+        var wb = weight.Buffer;
+        int xOff = x.Offset, wOff = weight.Offset;
+        var bb = bias?.Buffer;
+        int bOff = bias?.Offset ?? 0;
+        KernelThreads.For(o, (_, o0, o1) =>
+        {
+            int oc = o1 - o0;
+            var w = new ReadOnlySpan<float>(wb, wOff + (o0 * k), oc * k);
+            for (int i = 0; i < n; i++)
+            {
+                var yi = y.AsSpan(((i * o) + o0) * p, oc * p);
+                ConvImageByRows(new ReadOnlySpan<float>(xb, xOff + (i * c * geo.PlaneIn), c * geo.PlaneIn), geo, w, oc, yi);
+                if (bb is not null)
+                {
+                    for (int ch = 0; ch < oc; ch++)
+                    {
+                        var row = yi.Slice(ch * p, p);
+                        TensorPrimitives.Add(row, bb[bOff + o0 + ch], row);
+                    }
+                }
+                epilogue?.ApplyChannels(y, i, o, o0, o1, p);
+            }
+        });
+        return y;
     }
 
     // inputOnly: the caller computed the weight and bias gradients already (direct path).
@@ -293,6 +360,15 @@ public static partial class Ops
     }
 
     private static int ConvChunk(int n, int k, int p) => (int)Math.Clamp(ConvColumnBudget / Math.Max(1L, (long)k * p), 1, Math.Max(1, n));
+
+    // The fused epilogue has no backward: callers take the unfused ops whenever a gradient is wanted.
+    private static void CheckInference(Tensor x, Tensor weight, Tensor? bias, ConvEpilogue epilogue)
+    {
+        if (Autograd.NoGradScope.GradEnabled && (x.RequiresGrad || weight.RequiresGrad || (bias?.RequiresGrad ?? false) || (epilogue.Residual?.RequiresGrad ?? false)))
+        {
+            throw new InvalidOperationException("A convolution with a fused epilogue has no gradient; use the unfused ops when inputs require gradients.");
+        }
+    }
 
     private static void CheckWindowArgs(string op, int stride, int padding, int dilation)
     {

@@ -22,7 +22,35 @@ public static partial class Ops
     /// <param name="dilation">Vertical and horizontal spacing between kernel taps (≥ 1).</param>
     /// <param name="groups">Channel groups; C and O must be multiples of it.</param>
     public static Tensor Conv2dGeneral(Tensor x, Tensor weight, Tensor? bias, (int H, int W) stride,
-        (int Top, int Left, int Bottom, int Right) pads, (int H, int W) dilation, int groups = 1)
+        (int Top, int Left, int Bottom, int Right) pads, (int H, int W) dilation, int groups = 1) =>
+        Conv2dGeneral(x, weight, bias, stride, pads, dilation, groups, null);
+
+    /// <summary>
+    /// Inference convolution:
+    /// <see cref="Conv2dGeneral(Tensor, Tensor, Tensor?, ValueTuple{int, int}, ValueTuple{int, int, int, int}, ValueTuple{int, int}, int)"/>
+    /// followed by <paramref name="epilogue"/> (a batch norm's scale and shift, a residual, a ReLU), which the output rows
+    /// go through while still in cache where the kernel allows (else in one pass afterwards). The values equal the
+    /// separate ops' bit for bit; the result has no gradient, so nothing may require one while gradients are enabled.
+    /// </summary>
+    /// <param name="x">Input [N, C, H, W].</param>
+    /// <param name="weight">Filters [O, C/groups, kh, kw].</param>
+    /// <param name="bias">Optional [O].</param>
+    /// <param name="stride">Vertical and horizontal step (≥ 1).</param>
+    /// <param name="pads">Zero padding at the top, left, bottom and right (≥ 0).</param>
+    /// <param name="dilation">Vertical and horizontal spacing between kernel taps (≥ 1).</param>
+    /// <param name="groups">Channel groups; C and O must be multiples of it.</param>
+    /// <param name="epilogue">What happens to the output: see <see cref="ConvEpilogue"/>.</param>
+    /// <exception cref="InvalidOperationException">An input requires a gradient while gradients are enabled.</exception>
+    public static Tensor Conv2dInference(Tensor x, Tensor weight, Tensor? bias, (int H, int W) stride,
+        (int Top, int Left, int Bottom, int Right) pads, (int H, int W) dilation, int groups, ConvEpilogue epilogue)
+    {
+        ArgumentNullException.ThrowIfNull(epilogue);
+        return Conv2dGeneral(x, weight, bias, stride, pads, dilation, groups, epilogue);
+    }
+
+    // The shared body: epilogue null is the ordinary, differentiable convolution.
+    private static Tensor Conv2dGeneral(Tensor x, Tensor weight, Tensor? bias, (int H, int W) stride,
+        (int Top, int Left, int Bottom, int Right) pads, (int H, int W) dilation, int groups, ConvEpilogue? epilogue)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(weight);
@@ -51,6 +79,15 @@ public static partial class Ops
             throw new ArgumentException($"Conv2dGeneral: the kernel {kh}×{kw} (dilation {dilation.H}×{dilation.W}) does not fit the padded input {hp}×{wp} of {ShapeUtil.Format(x.Dims)}.", nameof(weight));
         }
 
+        if (epilogue is not null && (groups > 1 || stride.H != stride.W || dilation.H != dilation.W))
+        {
+            // Grouped and depthwise kernels have no fused output pass: one pass over the result.
+            CheckInference(x, weight, bias, epilogue);
+            var plain = Conv2dGeneral(x, weight, bias, stride, pads, dilation, groups, null);
+            epilogue.Check(plain.Dims[0], plain.Dims[1], plain.Dims[2], plain.Dims[3]);
+            epilogue.ApplyAll(plain.Buffer, plain.Dims[0], plain.Dims[1], plain.Dims[2] * plain.Dims[3]);
+            return plain;
+        }
         if (groups > 1 && weight.Dims[1] == 1)
         {
             return DepthwiseConv2d(x, weight, bias, stride, pads, dilation);
@@ -79,11 +116,11 @@ public static partial class Ops
             // Padding only the top and left (as CNTK exports stride-2 layers) reads the same windows as padding every
             // side by that much when the output size is the same: the extra bottom and right zeros are never reached.
             // Conv2d pads inside its own scratch buffers, so no padded copy of the input is made.
-            return Conv2d(x, weight, bias, stride.H, pads.Top, dilation.H);
+            return Conv2dCore(x, weight, bias, stride.H, pads.Top, dilation.H, epilogue);
         }
         int p = Math.Min(Math.Min(pads.Top, pads.Bottom), Math.Min(pads.Left, pads.Right));
         var xp = Pad(x, [0, 0, pads.Top - p, pads.Left - p], [0, 0, pads.Bottom - p, pads.Right - p]);
-        return Conv2d(xp, weight, bias, stride.H, p, dilation.H);
+        return Conv2dCore(xp, weight, bias, stride.H, p, dilation.H, epilogue);
     }
 
     /// <summary>Depthwise convolution: output channel oc reads input channel oc / (O / C) only.</summary>

@@ -26,13 +26,24 @@ public static partial class Ops
     /// result is the 2×2 max-pool of the convolution, each chunk's convolution pooled while it is still in cache.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static Tensor Conv2dWinograd(Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo, bool pool = false, bool relu = false)
+    private static Tensor Conv2dWinograd(Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo, bool pool = false, ConvEpilogue? epilogue = null,
+        bool relu = false)
     {
         int n = x.Dims[0], c = geo.C, o = weight.Dims[0], p = geo.P, pq = p / 4;
         int tPer = Winograd.TilesH(geo) * Winograd.TilesW(geo);
         int chunk = WinogradChunk(n, c, o, tPer);
         var u = Scratch.Get(Scratch.WinogradU, Winograd.Xi * o * c);
         Winograd.TransformWeights(weight.ReadOnlySpan, o, c, u);
+        if (!pool && ByChannels(n, o))
+        {
+            var yc = WinogradByChannels(x, bias, geo, o, u, epilogue);
+            if (epilogue is not null)
+            {
+                return new Tensor(yc, [n, o, geo.Ho, geo.Wo]);
+            }
+            Tensor[] args = bias is null ? [x, weight] : [x, weight, bias];
+            return Tensor.Record(yc, [n, o, geo.Ho, geo.Wo], "Conv2d", args, g => Conv2dWinogradBackward(g, x, weight, bias, geo, chunk, null));
+        }
         var y = TensorBuffers.Uninitialized(n * o * (pool ? pq : p));
         var winners = pool ? new PoolWinners(n * o * pq) : null;
         // Images are independent: each worker range transforms, multiplies and transforms back its own images in
@@ -57,6 +68,7 @@ public static partial class Ops
                 if (winners is null)
                 {
                     Winograd.TransformOutput(m, b, o, geo, bs, y.AsSpan(n0 * o * p, b * o * p));
+                    epilogue?.Apply(y.AsSpan(n0 * o * p, b * o * p), n0, n0, b, o, p);
                 }
                 else
                 {
@@ -72,12 +84,48 @@ public static partial class Ops
             }
         });
         int[] dims = winners is null ? [n, o, geo.Ho, geo.Wo] : [n, o, geo.Ho / 2, geo.Wo / 2];
+        if (epilogue is not null)
+        {
+            return new Tensor(y, dims);
+        }
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
         return Tensor.Record(y, dims, winners is null ? "Conv2d" : relu ? "Conv2dMaxPool2dRelu" : "Conv2dMaxPool2d", inputs,
             g => Conv2dWinogradBackward(g, x, weight, bias, geo, chunk, winners));
     }
 
     // winners: set when the forward pass pooled; g is then the pooled gradient, spread back per chunk.
+    /// <summary>
+    /// Winograd convolution of a small batch with the output channels split over the worker ranges, image by image:
+    /// each range transforms the image itself (a small share of the work) and runs the 16 products for its rows of U.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float[] WinogradByChannels(Tensor x, Tensor? bias, ConvGeometry geo, int o, float[] u, ConvEpilogue? epilogue)
+    {
+        int n = x.Dims[0], c = geo.C, p = geo.P, t = Winograd.TilesH(geo) * Winograd.TilesW(geo);
+        var y = TensorBuffers.Uninitialized(n * o * p);
+        KernelThreads.For(o, (_, o0, o1) =>
+        {
+            int oc = o1 - o0;
+            var plane = Scratch.Get(Scratch.WinogradPlane, Winograd.PlaneScratch(geo));
+            var v = Scratch.Get(Scratch.WinogradV, Winograd.Xi * c * t);
+            var m = Scratch.Get(Scratch.WinogradM, Winograd.Xi * oc * t);
+            var xs = x.ReadOnlySpan;
+            var bs = bias is null ? default : bias.ReadOnlySpan.Slice(o0, oc);
+            for (int i = 0; i < n; i++)
+            {
+                Winograd.TransformInput(xs.Slice(i * c * geo.PlaneIn, c * geo.PlaneIn), 1, geo, v, plane);
+                for (int xi = 0; xi < Winograd.Xi; xi++)
+                {
+                    Gemm.Multiply(false, false, oc, t, c, 1f, u.AsSpan((xi * o * c) + (o0 * c), oc * c), c, v.AsSpan(xi * c * t, c * t), t,
+                        0f, m.AsSpan(xi * oc * t, oc * t), t);
+                }
+                Winograd.TransformOutput(m, 1, oc, geo, bs, y.AsSpan(((i * o) + o0) * p, oc * p));
+                epilogue?.ApplyChannels(y, i, o, o0, o1, p);
+            }
+        });
+        return y;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Conv2dWinogradBackward(Tensor g, Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo, int chunk, PoolWinners? winners)
     {

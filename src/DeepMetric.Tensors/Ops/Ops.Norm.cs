@@ -74,21 +74,13 @@ public static partial class Ops
         else
         {
             runningMean.ReadOnlySpan.CopyTo(mean);
-            var rv = runningVar.ReadOnlySpan;
-            for (int ch = 0; ch < c; ch++)
-            {
-                invStd[ch] = (float)(1.0 / Math.Sqrt(rv[ch] + (double)eps));
-            }
+            InferenceInvStd(runningVar.ReadOnlySpan, eps, invStd);
         }
 
         var y = TensorBuffers.Uninitialized(x.Size);
         var scales = new float[c];
         var shifts = new float[c];
-        for (int ch = 0; ch < c; ch++)
-        {
-            scales[ch] = invStd[ch] * (weight is null ? 1f : weight.ReadOnlySpan[ch]);
-            shifts[ch] = (bias is null ? 0f : bias.ReadOnlySpan[ch]) - (mean[ch] * scales[ch]);
-        }
+        BatchNormAffine(weight, bias, mean, invStd, scales, shifts);
         var xb = x.Buffer;
         int xOff = x.Offset;
         // Planes split over the worker ranges; each plane's two passes run while it is still in cache.
@@ -294,6 +286,50 @@ public static partial class Ops
         if (!(eps >= 0f) || float.IsInfinity(eps))
         {
             throw new ArgumentOutOfRangeException(nameof(eps), eps, $"{op}: eps must be a finite non-negative number.");
+        }
+    }
+
+    /// <summary>
+    /// The per-channel scale and shift an inference batch norm (Ioffe &amp; Szegedy 2015, running statistics) applies,
+    /// y = x·scale + shift with two roundings, computed exactly as <see cref="BatchNorm"/> does, so a
+    /// <see cref="ConvEpilogue"/> using them matches the separate batch norm bit for bit.
+    /// </summary>
+    /// <param name="weight">γ [C], or null for 1.</param>
+    /// <param name="bias">β [C], or null for 0.</param>
+    /// <param name="runningMean">μ [C].</param>
+    /// <param name="runningVar">σ² [C].</param>
+    /// <param name="eps">Added to σ² (finite, ≥ 0).</param>
+    public static (float[] Scale, float[] Shift) BatchNormInference(Tensor? weight, Tensor? bias, Tensor runningMean, Tensor runningVar, float eps)
+    {
+        ArgumentNullException.ThrowIfNull(runningMean);
+        ArgumentNullException.ThrowIfNull(runningVar);
+        int c = runningMean.Size;
+        CheckChannelVector("BatchNorm", runningVar, c, nameof(runningVar));
+        CheckChannelVector("BatchNorm", weight, c, nameof(weight));
+        CheckChannelVector("BatchNorm", bias, c, nameof(bias));
+        CheckEps("BatchNorm", eps);
+        var invStd = new float[c];
+        InferenceInvStd(runningVar.ReadOnlySpan, eps, invStd);
+        var scales = new float[c];
+        var shifts = new float[c];
+        BatchNormAffine(weight, bias, runningMean.ReadOnlySpan, invStd, scales, shifts);
+        return (scales, shifts);
+    }
+
+    private static void InferenceInvStd(ReadOnlySpan<float> runningVar, float eps, Span<float> invStd)
+    {
+        for (int ch = 0; ch < invStd.Length; ch++)
+        {
+            invStd[ch] = (float)(1.0 / Math.Sqrt(runningVar[ch] + (double)eps));
+        }
+    }
+
+    private static void BatchNormAffine(Tensor? weight, Tensor? bias, ReadOnlySpan<float> mean, ReadOnlySpan<float> invStd, Span<float> scales, Span<float> shifts)
+    {
+        for (int ch = 0; ch < scales.Length; ch++)
+        {
+            scales[ch] = invStd[ch] * (weight is null ? 1f : weight.ReadOnlySpan[ch]);
+            shifts[ch] = (bias is null ? 0f : bias.ReadOnlySpan[ch]) - (mean[ch] * scales[ch]);
         }
     }
 }
