@@ -58,7 +58,15 @@ public static class QuickRegistry
         {
             w.WriteStartObject();
             w.WriteString("name", record.Name);
-            w.WriteNumber("value", Math.Round(record.Value, 3));
+            if (double.IsFinite(record.Value))
+            {
+                w.WriteNumber("value", Math.Round(record.Value, 3));
+            }
+            else
+            {
+                // JSON has no NaN or infinity: an undefined figure is null, not a crash.
+                w.WriteNull("value");
+            }
             w.WriteString("unit", record.Unit);
             w.WriteEndObject();
         }

@@ -122,7 +122,11 @@ public static class RecipeTraining
         Emit("train_samples_per_s", steady, "samples/s");
         Emit("train_samples_per_s_all_epochs", samples / seconds, "samples/s");
         Emit("first_epoch_samples_per_s", results[0].SamplesPerSecond, "samples/s");
-        Emit("warmup_seconds", results.Count > 1 ? Math.Max(0, (firstSamples / results[0].SamplesPerSecond) - (firstSamples / steady)) : double.NaN, "s");
+        if (results.Count > 1)
+        {
+            // One epoch has no steady epoch to compare its first with.
+            Emit("warmup_seconds", Math.Max(0, (firstSamples / results[0].SamplesPerSecond) - (firstSamples / steady)), "s");
+        }
         Emit("startup_seconds", startup, "s");
         Emit("runtime_start_seconds", runtimeStart, "s");
         Emit("data_load_seconds", dataLoad, "s");
