@@ -95,6 +95,12 @@ public static class ResNet18Quick
             Time("ours_step_b32", Step, keep);
         }
 
+        if (Environment.GetEnvironmentVariable("DEEPMETRIC_R18_PROFILE") == "b1")
+        {
+            // Batch 1 only (the per-image cost is several times batch 32's): profile and no timing table.
+            Profile(module, x1, Math.Max(repeats, 5));
+            return [];
+        }
         if (Environment.GetEnvironmentVariable("DEEPMETRIC_R18_PROFILE") == "1")
         {
             Profile(module, xb, repeats);

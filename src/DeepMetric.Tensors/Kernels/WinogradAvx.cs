@@ -44,10 +44,11 @@ internal static unsafe class WinogradAvx
 
     /// <summary>See <see cref="Winograd.TransformInput"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void TransformInput(ReadOnlySpan<float> x, int count, in ConvGeometry g, Span<float> v, Span<float> scratch)
+    public static void TransformInput(ReadOnlySpan<float> x, int count, in ConvGeometry g, Span<float> v, Span<float> scratch, int ti0, int ti1)
     {
-        int th = Winograd.TilesH(g), tw = Winograd.TilesW(g), hq = Winograd.PlaneH(g), c = g.C, h = g.H, w = g.W, pad = g.Padding;
-        int tPer = th * tw, tAll = count * tPer, ct = c * tAll, ss = SplitStride(tw), half = hq * ss;
+        int tw = Winograd.TilesW(g), hq = Winograd.PlaneH(g), c = g.C, h = g.H, w = g.W, pad = g.Padding;
+        int tPer = (ti1 - ti0) * tw, tAll = count * tPer, ct = c * tAll, ss = SplitStride(tw), half = hq * ss;
+        int h0 = Math.Max(0, (2 * ti0) - pad), h1 = Math.Min(h, (2 * ti1) + 2 - pad);
         scratch[..(2 * half)].Clear();
         fixed (float* px = x, pv = v, ps = scratch)
         {
@@ -58,7 +59,7 @@ internal static unsafe class WinogradAvx
                 {
                     // Split the plane into even and odd padded columns; the zero border is never written.
                     float* src = px + (((b * c) + ch) * g.PlaneIn);
-                    for (int r = 0; r < h; r++)
+                    for (int r = h0; r < h1; r++)
                     {
                         float* row = src + (r * w);
                         int at = (r + pad) * ss;
@@ -69,7 +70,7 @@ internal static unsafe class WinogradAvx
                         }
                     }
                     float* dst = pv + (ch * tAll) + (b * tPer);
-                    for (int ti = 0; ti < th; ti++)
+                    for (int ti = ti0; ti < ti1; ti++)
                     {
                         for (int k = 0; k < tw; k += 8)
                         {
@@ -81,7 +82,7 @@ internal static unsafe class WinogradAvx
                             Bt(o, ss, out var o0, out var o1, out var o2, out var o3);
                             Bt(e + 1, ss, out var f0, out var f1, out var f2, out var f3);
                             Bt(o + 1, ss, out var q0, out var q1, out var q2, out var q3);
-                            float* out0 = dst + (ti * tw) + k;
+                            float* out0 = dst + ((ti - ti0) * tw) + k;
                             BtStore(out0, ct, e0, o0, f0, q0, lanes, mask);
                             BtStore(out0 + (4 * ct), ct, e1, o1, f1, q1, lanes, mask);
                             BtStore(out0 + (8 * ct), ct, e2, o2, f2, q2, lanes, mask);
@@ -192,10 +193,10 @@ internal static unsafe class WinogradAvx
 
     /// <summary>See <see cref="Winograd.TransformOutput"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void TransformOutput(ReadOnlySpan<float> m, int count, int o, in ConvGeometry g, ReadOnlySpan<float> bias, Span<float> y)
+    public static void TransformOutput(ReadOnlySpan<float> m, int count, int o, in ConvGeometry g, ReadOnlySpan<float> bias, Span<float> y, int ti0, int ti1)
     {
-        int th = Winograd.TilesH(g), tw = Winograd.TilesW(g), ho = g.Ho, wo = g.Wo;
-        int tPer = th * tw, tAll = count * tPer, ot = o * tAll, plane = ho * wo;
+        int tw = Winograd.TilesW(g), ho = g.Ho, wo = g.Wo;
+        int tPer = (ti1 - ti0) * tw, tAll = count * tPer, ot = o * tAll, plane = ho * wo;
         fixed (float* pm = m, py = y)
         {
             for (int b = 0; b < count; b++)
@@ -205,14 +206,14 @@ internal static unsafe class WinogradAvx
                     var bv = Vector256.Create(bias.IsEmpty ? 0f : bias[oc]);
                     float* src = pm + (oc * tAll) + (b * tPer);
                     float* dst = py + (((b * o) + oc) * plane);
-                    for (int ti = 0; ti < th; ti++)
+                    for (int ti = ti0; ti < ti1; ti++)
                     {
                         bool row2 = (2 * ti) + 1 < ho;
                         for (int k = 0; k < tw; k += 8)
                         {
                             int lanes = tw - k;
                             var mask = Mask(lanes);
-                            float* t = src + (ti * tw) + k;
+                            float* t = src + ((ti - ti0) * tw) + k;
                             At(t, ot, lanes, mask, out var s0, out var s4);
                             At(t + ot, ot, lanes, mask, out var s1, out var s5);
                             At(t + (2 * ot), ot, lanes, mask, out var s2, out var s6);
