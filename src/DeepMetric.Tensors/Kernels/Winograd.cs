@@ -95,8 +95,36 @@ internal static class Winograd
         {
             throw new ArgumentException("Winograd.TransformWeights: buffers too small.", nameof(u));
         }
+        // Each (o, c) pair is independent: the pairs are split over the worker ranges when there are enough of them
+        // (256×256 weights took 5 ms on one thread, most of a batch-1 forward of that layer).
+        if (oc >= ParallelWeightPairs && !t_forceScalar)
+        {
+            unsafe
+            {
+                fixed (float* pw = w, pu = u)
+                {
+                    nint wAddr = (nint)pw, uAddr = (nint)pu;
+                    KernelThreads.For(oc, (_, k0, k1) => TransformWeightsRange(new ReadOnlySpan<float>((float*)wAddr, oc * 9), oc, new Span<float>((float*)uAddr, Xi * oc), k0, k1));
+                }
+            }
+            return;
+        }
+        TransformWeightsRange(w, oc, u, 0, oc);
+    }
+
+    // Below this many (o, c) pairs the weight transform runs on the calling thread.
+    private const int ParallelWeightPairs = 4096;
+
+    // Pairs [k0, k1) of TransformWeights; the SIMD path does the same float operations in the same order per pair.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransformWeightsRange(ReadOnlySpan<float> w, int oc, Span<float> u, int k0, int k1)
+    {
+        if (Vectorised)
+        {
+            k0 = WinogradAvx.TransformWeights(w, oc, u, k0, k1);
+        }
         Span<float> t = stackalloc float[12];
-        for (int k = 0; k < oc; k++)
+        for (int k = k0; k < k1; k++)
         {
             var g = w.Slice(k * 9, 9);
             // t = G g (4×3): rows g0, (g0+g1+g2)/2, (g0−g1+g2)/2, g2.

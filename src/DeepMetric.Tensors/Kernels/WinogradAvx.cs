@@ -42,6 +42,56 @@ internal static unsafe class WinogradAvx
         }
     }
 
+    /// <summary>
+    /// <see cref="Winograd.TransformWeights"/> for pairs [k0, k1) eight at a time (the same operations as the scalar
+    /// code, lane by lane); returns the first pair left for the scalar loop.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static int TransformWeights(ReadOnlySpan<float> w, int oc, Span<float> u, int k0, int k1)
+    {
+        var half = Vector256.Create(0.5f);
+        var idx = Vector256.Create(0, 9, 18, 27, 36, 45, 54, 63);
+        int k = k0;
+        fixed (float* pw = w, pu = u)
+        {
+            for (; k + 8 <= k1; k += 8)
+            {
+                float* g = pw + (k * 9);
+                // Column j of G g for the eight kernels: rows g0, (g0+g1+g2)/2, (g0−g1+g2)/2, g2.
+                Column(g, idx, half, out var a0, out var b0, out var c0, out var d0);
+                Column(g + 1, idx, half, out var a1, out var b1, out var c1, out var d1);
+                Column(g + 2, idx, half, out var a2, out var b2, out var c2, out var d2);
+                WeightRow(pu + k, 0, oc, a0, a1, a2, half);
+                WeightRow(pu + k, 4 * oc, oc, b0, b1, b2, half);
+                WeightRow(pu + k, 8 * oc, oc, c0, c1, c2, half);
+                WeightRow(pu + k, 12 * oc, oc, d0, d1, d2, half);
+            }
+        }
+        return k;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Column(float* g, Vector256<int> idx, Vector256<float> half,
+        out Vector256<float> t0, out Vector256<float> t1, out Vector256<float> t2, out Vector256<float> t3)
+    {
+        var g0 = Avx2.GatherVector256(g, idx, 4);
+        var g1 = Avx2.GatherVector256(g + 3, idx, 4);
+        var g2 = Avx2.GatherVector256(g + 6, idx, 4);
+        t0 = g0;
+        t1 = half * (g0 + g1 + g2);
+        t2 = half * (g0 - g1 + g2);
+        t3 = g2;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WeightRow(float* p, int at, int oc, Vector256<float> a, Vector256<float> b, Vector256<float> c, Vector256<float> half)
+    {
+        Avx.Store(p + at, a);
+        Avx.Store(p + at + oc, half * (a + b + c));
+        Avx.Store(p + at + (2 * oc), half * (a - b + c));
+        Avx.Store(p + at + (3 * oc), c);
+    }
+
     /// <summary>See <see cref="Winograd.TransformInput"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void TransformInput(ReadOnlySpan<float> x, int count, in ConvGeometry g, Span<float> v, Span<float> scratch, int ti0, int ti1)
