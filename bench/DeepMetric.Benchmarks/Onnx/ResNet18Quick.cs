@@ -51,16 +51,23 @@ public static class ResNet18Quick
         var labels = Enumerable.Range(0, Batch).Select(i => (i * 37) % 1000).ToArray();
 
         var times = new Dictionary<string, List<double>>();
+        // Process CPU seconds per case too (all threads): steadier than wall time when other jobs share the cores.
+        var cpuTimes = new Dictionary<string, List<double>>();
         void Time(string key, Action a, bool keep)
         {
+            double c0 = Training.TrainStepProfile.ProcessCpuMs();
             long t0 = Stopwatch.GetTimestamp();
             a();
             double s = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+            double cs = (Training.TrainStepProfile.ProcessCpuMs() - c0) / 1e3;
             if (keep)
             {
                 (times.TryGetValue(key, out var l) ? l : times[key] = []).Add(s);
+                (cpuTimes.TryGetValue(key, out var lc) ? lc : cpuTimes[key] = []).Add(cs);
             }
         }
+        // DEEPMETRIC_R18_NOSTEP=1 leaves the fine-tuning step out (forward comparisons only, a quarter of the run).
+        bool withStep = Environment.GetEnvironmentVariable("DEEPMETRIC_R18_NOSTEP") != "1";
         void Ours(Tensor x)
         {
             using var scope = TensorScope.Enter();
@@ -92,9 +99,18 @@ public static class ResNet18Quick
             Time("ort_b1", () => Ort(ort1), keep);
             Time("ours_b32", () => Ours(xb), keep);
             Time("ort_b32", () => Ort(ortB), keep);
-            Time("ours_step_b32", Step, keep);
+            if (withStep)
+            {
+                Time("ours_step_b32", Step, keep);
+            }
         }
 
+        if (Environment.GetEnvironmentVariable("DEEPMETRIC_R18_PROFILE") == "b1")
+        {
+            // Batch 1 only (the per-image cost is several times batch 32's): profile and no timing table.
+            Profile(module, x1, Math.Max(repeats, 5));
+            return [];
+        }
         if (Environment.GetEnvironmentVariable("DEEPMETRIC_R18_PROFILE") == "1")
         {
             Profile(module, xb, repeats);
@@ -116,7 +132,15 @@ public static class ResNet18Quick
             records.Add(new($"resnet18_forward_{b}_ort_images_per_s_median", ortMed, "images/s"));
             records.Add(new($"resnet18_forward_{b}_ours_vs_ort_best", oursBest / ortBest, "ratio"));
             records.Add(new($"resnet18_forward_{b}_ours_vs_ort_median", oursMed / ortMed, "ratio"));
-            table.AppendLine(FormattableString.Invariant($"forward batch {n,2}: ours {oursBest,7:F1} / {oursMed,7:F1}   ORT {ortBest,7:F1} / {ortMed,7:F1}   ratio {oursBest / ortBest:F2} / {oursMed / ortMed:F2}"));
+            double oursCpu = cpuTimes[$"ours_{b}"].Min() * 1e3, ortCpu = cpuTimes[$"ort_{b}"].Min() * 1e3;
+            records.Add(new($"resnet18_forward_{b}_ours_cpu_ms_min", oursCpu, "ms"));
+            records.Add(new($"resnet18_forward_{b}_ort_cpu_ms_min", ortCpu, "ms"));
+            table.AppendLine(FormattableString.Invariant($"forward batch {n,2}: ours {oursBest,7:F1} / {oursMed,7:F1}   ORT {ortBest,7:F1} / {ortMed,7:F1}   ratio {oursBest / ortBest:F2} / {oursMed / ortMed:F2}   CPU ms min ours {oursCpu:F0} ORT {ortCpu:F0}"));
+        }
+        if (!withStep)
+        {
+            Console.Error.Write(table.ToString());
+            return records;
         }
         double stepMin = times["ours_step_b32"].Min() * 1e3, stepMed = Measure.Median(times["ours_step_b32"]) * 1e3;
         records.Add(new("resnet18_finetune_step_b32_ms_min", stepMin, "ms"));

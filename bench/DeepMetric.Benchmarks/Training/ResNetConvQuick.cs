@@ -14,7 +14,8 @@ namespace DeepMetric.Benchmarks.Training;
 /// </summary>
 public static class ResNetConvQuick
 {
-    private const int Batch = 32;
+    // DEEPMETRIC_R18CONV_BATCH sets another batch (1: the per-image costs that batch 32 amortises, e.g. weight transforms).
+    private static readonly int Batch = int.TryParse(Environment.GetEnvironmentVariable("DEEPMETRIC_R18CONV_BATCH"), out int b) && b > 0 ? b : 32;
 
     private sealed record Shape(string Name, int C, int O, int K, int Stride, (int, int, int, int) Pads, int Side, bool InputGrad);
 
@@ -56,6 +57,12 @@ public static class ResNetConvQuick
         var mean = Tensor.Rand(rng, [64], -0.5f, 0.5f);
         var variance = Tensor.Rand(rng, [64], 0.5f, 1.5f);
 
+        var uScratch = new float[Winograd.Xi * 256 * 256];
+        var gw = Tensor.Rand(rng, [256 * 4608], -1f, 1f).ToArray();
+        var gcol = Tensor.Rand(rng, [4608 * 49], -1f, 1f).ToArray();
+        var gout = new float[256 * 49];
+        var gw2 = Tensor.Rand(rng, [512 * 4608], -1f, 1f).ToArray();
+        var gout2 = new float[512 * 49];
         var t = new Dictionary<string, List<double>>();
         var cpu = new Dictionary<string, List<double>>();
         void Time(string key, Action act, bool keep)
@@ -76,6 +83,11 @@ public static class ResNetConvQuick
         {
             bool keep = rep >= 0;
             Time("sgemm", () => Tensors.Gemm.Multiply(false, false, N, N, N, 1f, a, N, b, N, 0f, cm, N), keep);
+            Time("wino_u_256", () => Winograd.TransformWeights(ws[7].ReadOnlySpan, 256, 256, uScratch), keep);
+            // The batch-1 GEMM of a 512-channel 7×7 layer per worker range (256 output channels), both orientations.
+            Time("gemm_w_col", () => Tensors.Gemm.Multiply(false, false, 256, 49, 4608, 1f, gw, 4608, gcol, 49, 0f, gout, 49), keep);
+            Time("gemm_512_split", () => Tensors.Gemm.Multiply(false, false, 512, 49, 4608, 1f, gw2, 4608, gcol, 49, 0f, gout2, 49), keep);
+            Time("gemm_colT_wT", () => Tensors.Gemm.Multiply(true, true, 49, 256, 4608, 1f, gcol, 49, gw, 4608, 0f, gout, 256), keep);
             for (int i = 0; i < shapes.Length; i++)
             {
                 var s = shapes[i];
@@ -130,7 +142,7 @@ public static class ResNetConvQuick
                 table.AppendLine(FormattableString.Invariant($"{s.Name,-16} {pass,-4} {f / 1e9,6:F2} {l.Min() * 1e3,8:F1} {Measure.Median(l) * 1e3,8:F1} {gf,6:F0} {gf / sgemm,8:F2} {cpu[$"{s.Name}_{pass}"].Min() * 1e3,7:F0} {gfCpu,8:F0} {gfCpu / sgemmCpu,8:F2}"));
             }
         }
-        foreach (var key in new[] { "bn_112", "relu_112", "add_56", "maxpool_112" })
+        foreach (var key in new[] { "wino_u_256", "gemm_w_col", "gemm_512_split", "gemm_colT_wT", "bn_112", "relu_112", "add_56", "maxpool_112" })
         {
             records.Add(new($"r18conv_{key}_ms", t[key].Min() * 1e3, "ms"));
             table.AppendLine(FormattableString.Invariant($"{key,-16} {"fwd",-4} {"",6} {t[key].Min() * 1e3,8:F1} {Measure.Median(t[key]) * 1e3,8:F1} {"",6} {"",8} {cpu[key].Min() * 1e3,7:F0}"));

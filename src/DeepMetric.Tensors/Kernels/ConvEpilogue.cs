@@ -62,7 +62,7 @@ public sealed class ConvEpilogue
     {
         for (int plane = first * o; plane < (first + count) * o; plane++)
         {
-            Row(y.Slice((plane - (yImage * o)) * p, p), plane, o, p);
+            Row(y.Slice((plane - (yImage * o)) * p, p), plane, o, plane * p);
         }
     }
 
@@ -71,7 +71,20 @@ public sealed class ConvEpilogue
     {
         for (int plane = (image * o) + oc0; plane < (image * o) + oc1; plane++)
         {
-            Row(y.Slice(plane * p, p), plane, o, p);
+            Row(y.Slice(plane * p, p), plane, o, plane * p);
+        }
+    }
+
+    /// <summary>
+    /// Applies the epilogue to elements [<paramref name="from"/>, <paramref name="from"/> + <paramref name="length"/>)
+    /// of each plane of channels [<paramref name="oc0"/>, <paramref name="oc1"/>) of one image of a whole output [N, O, P]
+    /// (a band of output rows just computed).
+    /// </summary>
+    internal void ApplyRows(Span<float> y, int image, int o, int oc0, int oc1, int p, int from, int length)
+    {
+        for (int plane = (image * o) + oc0; plane < (image * o) + oc1; plane++)
+        {
+            Row(y.Slice((plane * p) + from, length), plane, o, (plane * p) + from);
         }
     }
 
@@ -81,11 +94,12 @@ public sealed class ConvEpilogue
         {
             for (int plane = start; plane < end; plane++)
             {
-                Row(y.AsSpan(plane * p, p), plane, o, p);
+                Row(y.AsSpan(plane * p, p), plane, o, plane * p);
             }
         });
 
-    private void Row(Span<float> row, int plane, int o, int p)
+    // at: the row's offset in the whole output (where the residual's matching elements are).
+    private void Row(Span<float> row, int plane, int o, int at)
     {
         int oc = plane % o;
         if (_scale is not null)
@@ -98,7 +112,7 @@ public sealed class ConvEpilogue
         }
         if (Residual is not null)
         {
-            TensorPrimitives.Add(row, Residual.ReadOnlySpan.Slice(plane * p, p), row);
+            TensorPrimitives.Add(row, Residual.ReadOnlySpan.Slice(at, row.Length), row);
         }
         if (Relu)
         {

@@ -38,6 +38,19 @@ internal static class Winograd
     }
 
     [ThreadStatic]
+    private static int t_forceBandRows;
+
+    /// <summary>
+    /// When positive on this thread, forward Winograd convolutions (not pooled) run band by band, this many tile rows a
+    /// band, whatever the cache budget says (tests reach the banded path with small shapes).
+    /// </summary>
+    internal static int ForceBandRows
+    {
+        get => t_forceBandRows;
+        set => t_forceBandRows = value;
+    }
+
+    [ThreadStatic]
     private static bool t_forceScalar;
 
     /// <summary>When true on this thread, the tile transforms use the portable scalar code even where AVX2 is available (tests cover both).</summary>
@@ -82,8 +95,36 @@ internal static class Winograd
         {
             throw new ArgumentException("Winograd.TransformWeights: buffers too small.", nameof(u));
         }
+        // Each (o, c) pair is independent: the pairs are split over the worker ranges when there are enough of them
+        // (256×256 weights took 5 ms on one thread, most of a batch-1 forward of that layer).
+        if (oc >= ParallelWeightPairs && !t_forceScalar)
+        {
+            unsafe
+            {
+                fixed (float* pw = w, pu = u)
+                {
+                    nint wAddr = (nint)pw, uAddr = (nint)pu;
+                    KernelThreads.For(oc, (_, k0, k1) => TransformWeightsRange(new ReadOnlySpan<float>((float*)wAddr, oc * 9), oc, new Span<float>((float*)uAddr, Xi * oc), k0, k1));
+                }
+            }
+            return;
+        }
+        TransformWeightsRange(w, oc, u, 0, oc);
+    }
+
+    // Below this many (o, c) pairs the weight transform runs on the calling thread.
+    private const int ParallelWeightPairs = 4096;
+
+    // Pairs [k0, k1) of TransformWeights; the SIMD path does the same float operations in the same order per pair.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransformWeightsRange(ReadOnlySpan<float> w, int oc, Span<float> u, int k0, int k1)
+    {
+        if (Vectorised)
+        {
+            k0 = WinogradAvx.TransformWeights(w, oc, u, k0, k1);
+        }
         Span<float> t = stackalloc float[12];
-        for (int k = 0; k < oc; k++)
+        for (int k = k0; k < k1; k++)
         {
             var g = w.Slice(k * 9, 9);
             // t = G g (4×3): rows g0, (g0+g1+g2)/2, (g0−g1+g2)/2, g2.
@@ -143,20 +184,27 @@ internal static class Winograd
 
     /// <summary>
     /// V[ξ][c][t] = (Bᵀ d B)_ξ for every 4×4 input tile d of <paramref name="count"/> images [C, H, W];
-    /// <paramref name="plane"/> is scratch of at least <see cref="PlaneH"/>·<see cref="PlaneW"/> floats.
+    /// <paramref name="plane"/> is scratch of at least <see cref="PlaneH"/>·<see cref="PlaneW"/> floats. With a row
+    /// range only tile rows [<paramref name="ti0"/>, <paramref name="ti1"/>) are transformed (a band of the image that
+    /// keeps V in cache when a whole image's would not), and t counts the band's tiles.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void TransformInput(ReadOnlySpan<float> x, int count, in ConvGeometry g, Span<float> v, Span<float> plane)
+    public static void TransformInput(ReadOnlySpan<float> x, int count, in ConvGeometry g, Span<float> v, Span<float> plane, int ti0 = 0, int ti1 = -1)
     {
         int th = TilesH(g), tw = TilesW(g), hq = PlaneH(g), wq = PlaneW(g), c = g.C;
-        int tPer = th * tw, tAll = count * tPer, ct = c * tAll;
+        ti1 = ti1 < 0 ? th : ti1;
+        if (ti0 < 0 || ti1 > th || ti0 >= ti1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ti0), $"Winograd.TransformInput: tile rows [{ti0}, {ti1}) outside [0, {th}).");
+        }
+        int tPer = (ti1 - ti0) * tw, tAll = count * tPer, ct = c * tAll;
         if (x.Length < count * c * g.PlaneIn || v.Length < Xi * ct || plane.Length < PlaneScratch(g))
         {
             throw new ArgumentException("Winograd.TransformInput: buffers too small.", nameof(v));
         }
         if (Vectorised)
         {
-            WinogradAvx.TransformInput(x, count, g, v, plane);
+            WinogradAvx.TransformInput(x, count, g, v, plane, ti0, ti1);
             return;
         }
         var pl = plane[..(hq * wq)];
@@ -164,23 +212,25 @@ internal static class Winograd
         ref float p0 = ref MemoryMarshal.GetReference(pl);
         ref float v0 = ref MemoryMarshal.GetReference(v);
         int pad = g.Padding;
+        // Input rows the band's tiles read (plane rows [2·ti0, 2·ti1 + 2)); the others are never copied.
+        int h0 = Math.Max(0, (2 * ti0) - pad), h1 = Math.Min(g.H, (2 * ti1) + 2 - pad);
         for (int b = 0; b < count; b++)
         {
             for (int ch = 0; ch < c; ch++)
             {
                 // The interior is rewritten for every plane; the zero border stays.
                 var src = x.Slice(((b * c) + ch) * g.PlaneIn, g.PlaneIn);
-                for (int h = 0; h < g.H; h++)
+                for (int h = h0; h < h1; h++)
                 {
                     src.Slice(h * g.W, g.W).CopyTo(pl.Slice(((h + pad) * wq) + pad, g.W));
                 }
                 int outBase = (ch * tAll) + (b * tPer);
-                for (int ti = 0; ti < th; ti++)
+                for (int ti = ti0; ti < ti1; ti++)
                 {
                     for (int tj = 0; tj < tw; tj++)
                     {
                         ref float d = ref Unsafe.Add(ref p0, (2 * ti * wq) + (2 * tj));
-                        ref float o = ref Unsafe.Add(ref v0, outBase + (ti * tw) + tj);
+                        ref float o = ref Unsafe.Add(ref v0, outBase + ((ti - ti0) * tw) + tj);
                         TransformInputTile(ref d, wq, ref o, ct);
                     }
                 }
@@ -301,20 +351,26 @@ internal static class Winograd
 
     /// <summary>
     /// Y = Aᵀ M A per tile (plus <paramref name="bias"/>, if not empty), cropped to Ho×Wo and written to
-    /// <paramref name="y"/> [count, O, Ho, Wo]; M is [16][O][T].
+    /// <paramref name="y"/> [count, O, Ho, Wo]; M is [16][O][T]. With a row range M holds only tile rows
+    /// [<paramref name="ti0"/>, <paramref name="ti1"/>) and only their output rows of y are written.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void TransformOutput(ReadOnlySpan<float> m, int count, int o, in ConvGeometry g, ReadOnlySpan<float> bias, Span<float> y)
+    public static void TransformOutput(ReadOnlySpan<float> m, int count, int o, in ConvGeometry g, ReadOnlySpan<float> bias, Span<float> y, int ti0 = 0, int ti1 = -1)
     {
         int th = TilesH(g), tw = TilesW(g), ho = g.Ho, wo = g.Wo;
-        int tPer = th * tw, tAll = count * tPer, ot = o * tAll, plane = ho * wo;
+        ti1 = ti1 < 0 ? th : ti1;
+        if (ti0 < 0 || ti1 > th || ti0 >= ti1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ti0), $"Winograd.TransformOutput: tile rows [{ti0}, {ti1}) outside [0, {th}).");
+        }
+        int tPer = (ti1 - ti0) * tw, tAll = count * tPer, ot = o * tAll, plane = ho * wo;
         if (m.Length < Xi * ot || y.Length < count * o * plane)
         {
             throw new ArgumentException("Winograd.TransformOutput: buffers too small.", nameof(y));
         }
         if (Vectorised)
         {
-            WinogradAvx.TransformOutput(m, count, o, g, bias, y);
+            WinogradAvx.TransformOutput(m, count, o, g, bias, y, ti0, ti1);
             return;
         }
         ref float m0 = ref MemoryMarshal.GetReference(m);
@@ -327,12 +383,12 @@ internal static class Winograd
                 float bv = bias.IsEmpty ? 0f : bias[oc];
                 ref float src = ref Unsafe.Add(ref m0, (oc * tAll) + (b * tPer));
                 ref float dst = ref Unsafe.Add(ref y0, ((b * o) + oc) * plane);
-                for (int ti = 0; ti < th; ti++)
+                for (int ti = ti0; ti < ti1; ti++)
                 {
                     bool row2 = evenH || ti < th - 1;
                     for (int tj = 0; tj < tw; tj++)
                     {
-                        ref float t = ref Unsafe.Add(ref src, (ti * tw) + tj);
+                        ref float t = ref Unsafe.Add(ref src, ((ti - ti0) * tw) + tj);
                         // Aᵀ M A: rows m0 + m1 + m2 and m1 − m2 − m3 down each column, then along the two rows.
                         At(ref t, 0, ot, out float s0, out float s4);
                         At(ref t, ot, ot, out float s1, out float s5);

@@ -42,12 +42,63 @@ internal static unsafe class WinogradAvx
         }
     }
 
+    /// <summary>
+    /// <see cref="Winograd.TransformWeights"/> for pairs [k0, k1) eight at a time (the same operations as the scalar
+    /// code, lane by lane); returns the first pair left for the scalar loop.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static int TransformWeights(ReadOnlySpan<float> w, int oc, Span<float> u, int k0, int k1)
+    {
+        var half = Vector256.Create(0.5f);
+        var idx = Vector256.Create(0, 9, 18, 27, 36, 45, 54, 63);
+        int k = k0;
+        fixed (float* pw = w, pu = u)
+        {
+            for (; k + 8 <= k1; k += 8)
+            {
+                float* g = pw + (k * 9);
+                // Column j of G g for the eight kernels: rows g0, (g0+g1+g2)/2, (g0−g1+g2)/2, g2.
+                Column(g, idx, half, out var a0, out var b0, out var c0, out var d0);
+                Column(g + 1, idx, half, out var a1, out var b1, out var c1, out var d1);
+                Column(g + 2, idx, half, out var a2, out var b2, out var c2, out var d2);
+                WeightRow(pu + k, 0, oc, a0, a1, a2, half);
+                WeightRow(pu + k, 4 * oc, oc, b0, b1, b2, half);
+                WeightRow(pu + k, 8 * oc, oc, c0, c1, c2, half);
+                WeightRow(pu + k, 12 * oc, oc, d0, d1, d2, half);
+            }
+        }
+        return k;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Column(float* g, Vector256<int> idx, Vector256<float> half,
+        out Vector256<float> t0, out Vector256<float> t1, out Vector256<float> t2, out Vector256<float> t3)
+    {
+        var g0 = Avx2.GatherVector256(g, idx, 4);
+        var g1 = Avx2.GatherVector256(g + 3, idx, 4);
+        var g2 = Avx2.GatherVector256(g + 6, idx, 4);
+        t0 = g0;
+        t1 = half * (g0 + g1 + g2);
+        t2 = half * (g0 - g1 + g2);
+        t3 = g2;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WeightRow(float* p, int at, int oc, Vector256<float> a, Vector256<float> b, Vector256<float> c, Vector256<float> half)
+    {
+        Avx.Store(p + at, a);
+        Avx.Store(p + at + oc, half * (a + b + c));
+        Avx.Store(p + at + (2 * oc), half * (a - b + c));
+        Avx.Store(p + at + (3 * oc), c);
+    }
+
     /// <summary>See <see cref="Winograd.TransformInput"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void TransformInput(ReadOnlySpan<float> x, int count, in ConvGeometry g, Span<float> v, Span<float> scratch)
+    public static void TransformInput(ReadOnlySpan<float> x, int count, in ConvGeometry g, Span<float> v, Span<float> scratch, int ti0, int ti1)
     {
-        int th = Winograd.TilesH(g), tw = Winograd.TilesW(g), hq = Winograd.PlaneH(g), c = g.C, h = g.H, w = g.W, pad = g.Padding;
-        int tPer = th * tw, tAll = count * tPer, ct = c * tAll, ss = SplitStride(tw), half = hq * ss;
+        int tw = Winograd.TilesW(g), hq = Winograd.PlaneH(g), c = g.C, h = g.H, w = g.W, pad = g.Padding;
+        int tPer = (ti1 - ti0) * tw, tAll = count * tPer, ct = c * tAll, ss = SplitStride(tw), half = hq * ss;
+        int h0 = Math.Max(0, (2 * ti0) - pad), h1 = Math.Min(h, (2 * ti1) + 2 - pad);
         scratch[..(2 * half)].Clear();
         fixed (float* px = x, pv = v, ps = scratch)
         {
@@ -58,7 +109,7 @@ internal static unsafe class WinogradAvx
                 {
                     // Split the plane into even and odd padded columns; the zero border is never written.
                     float* src = px + (((b * c) + ch) * g.PlaneIn);
-                    for (int r = 0; r < h; r++)
+                    for (int r = h0; r < h1; r++)
                     {
                         float* row = src + (r * w);
                         int at = (r + pad) * ss;
@@ -69,7 +120,7 @@ internal static unsafe class WinogradAvx
                         }
                     }
                     float* dst = pv + (ch * tAll) + (b * tPer);
-                    for (int ti = 0; ti < th; ti++)
+                    for (int ti = ti0; ti < ti1; ti++)
                     {
                         for (int k = 0; k < tw; k += 8)
                         {
@@ -81,7 +132,7 @@ internal static unsafe class WinogradAvx
                             Bt(o, ss, out var o0, out var o1, out var o2, out var o3);
                             Bt(e + 1, ss, out var f0, out var f1, out var f2, out var f3);
                             Bt(o + 1, ss, out var q0, out var q1, out var q2, out var q3);
-                            float* out0 = dst + (ti * tw) + k;
+                            float* out0 = dst + ((ti - ti0) * tw) + k;
                             BtStore(out0, ct, e0, o0, f0, q0, lanes, mask);
                             BtStore(out0 + (4 * ct), ct, e1, o1, f1, q1, lanes, mask);
                             BtStore(out0 + (8 * ct), ct, e2, o2, f2, q2, lanes, mask);
@@ -192,10 +243,10 @@ internal static unsafe class WinogradAvx
 
     /// <summary>See <see cref="Winograd.TransformOutput"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void TransformOutput(ReadOnlySpan<float> m, int count, int o, in ConvGeometry g, ReadOnlySpan<float> bias, Span<float> y)
+    public static void TransformOutput(ReadOnlySpan<float> m, int count, int o, in ConvGeometry g, ReadOnlySpan<float> bias, Span<float> y, int ti0, int ti1)
     {
-        int th = Winograd.TilesH(g), tw = Winograd.TilesW(g), ho = g.Ho, wo = g.Wo;
-        int tPer = th * tw, tAll = count * tPer, ot = o * tAll, plane = ho * wo;
+        int tw = Winograd.TilesW(g), ho = g.Ho, wo = g.Wo;
+        int tPer = (ti1 - ti0) * tw, tAll = count * tPer, ot = o * tAll, plane = ho * wo;
         fixed (float* pm = m, py = y)
         {
             for (int b = 0; b < count; b++)
@@ -205,14 +256,14 @@ internal static unsafe class WinogradAvx
                     var bv = Vector256.Create(bias.IsEmpty ? 0f : bias[oc]);
                     float* src = pm + (oc * tAll) + (b * tPer);
                     float* dst = py + (((b * o) + oc) * plane);
-                    for (int ti = 0; ti < th; ti++)
+                    for (int ti = ti0; ti < ti1; ti++)
                     {
                         bool row2 = (2 * ti) + 1 < ho;
                         for (int k = 0; k < tw; k += 8)
                         {
                             int lanes = tw - k;
                             var mask = Mask(lanes);
-                            float* t = src + (ti * tw) + k;
+                            float* t = src + ((ti - ti0) * tw) + k;
                             At(t, ot, lanes, mask, out var s0, out var s4);
                             At(t + ot, ot, lanes, mask, out var s1, out var s5);
                             At(t + (2 * ot), ot, lanes, mask, out var s2, out var s6);

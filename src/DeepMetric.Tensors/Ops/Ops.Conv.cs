@@ -165,6 +165,25 @@ public static partial class Ops
         int xOff = x.Offset, wOff = weight.Offset;
         var bb = bias?.Buffer;
         int bOff = bias?.Offset ?? 0;
+        if ((long)k * p <= ConvColumnBudget)
+        {
+            // The image's whole column matrix, built once on this thread and shared by the ranges: each range used to
+            // build its own copy in bands of rows (for the 512-channel 7×7 layer, GEMMs of 28 and 21 columns).
+            for (int i = 0; i < n; i++)
+            {
+                Columns(new ReadOnlySpan<float>(xb, xOff + (i * c * geo.PlaneIn), c * geo.PlaneIn), 1, geo);
+                var col = Scratch.Get(Scratch.ConvColumns, k * p);
+                int image = i;
+                KernelThreads.For(o, (_, o0, o1) =>
+                {
+                    int oc = o1 - o0;
+                    var yi = y.AsSpan(((image * o) + o0) * p, oc * p);
+                    Gemm.Multiply(false, false, oc, p, k, 1f, new ReadOnlySpan<float>(wb, wOff + (o0 * k), oc * k), k, col, p, 0f, yi, p);
+                    AddBiasAndEpilogue(y, image, o, o0, o1, p, bb, bOff, epilogue);
+                });
+            }
+            return y;
+        }
         KernelThreads.For(o, (_, o0, o1) =>
         {
             int oc = o1 - o0;
@@ -185,6 +204,19 @@ public static partial class Ops
             }
         });
         return y;
+    }
+
+    private static void AddBiasAndEpilogue(float[] y, int image, int o, int o0, int o1, int p, float[]? bb, int bOff, ConvEpilogue? epilogue)
+    {
+        if (bb is not null)
+        {
+            for (int ch = o0; ch < o1; ch++)
+            {
+                var row = y.AsSpan(((image * o) + ch) * p, p);
+                TensorPrimitives.Add(row, bb[bOff + ch], row);
+            }
+        }
+        epilogue?.ApplyChannels(y, image, o, o0, o1, p);
     }
 
     // inputOnly: the caller computed the weight and bias gradients already (direct path).

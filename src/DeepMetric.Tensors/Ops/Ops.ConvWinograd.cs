@@ -34,9 +34,10 @@ public static partial class Ops
         int chunk = WinogradChunk(n, c, o, tPer);
         var u = Scratch.Get(Scratch.WinogradU, Winograd.Xi * o * c);
         Winograd.TransformWeights(weight.ReadOnlySpan, o, c, u);
-        if (!pool && ByChannels(n, o))
+        int bandRows = pool ? 0 : WinogradBandRows(geo, c, o);
+        if (!pool && (bandRows > 0 || ByChannels(n, o)))
         {
-            var yc = WinogradByChannels(x, bias, geo, o, u, epilogue);
+            var yc = bandRows > 0 ? WinogradBanded(x, bias, geo, o, u, bandRows, ByChannels(n, o), epilogue) : WinogradByChannels(x, bias, geo, o, u, epilogue);
             if (epilogue is not null)
             {
                 return new Tensor(yc, [n, o, geo.Ho, geo.Wo]);

@@ -13,7 +13,8 @@ public sealed class ConvEpilogueTests
     public static TheoryData<int, int, int, int, int, int, int, int, int> Cases => new()
     {
         // n, c, side, o, k, stride, padTopLeft, padBottomRight, groups
-        { 1, 3, 31, 8, 7, 2, 3, 2, 1 },     // stem-like, batch 1, ≥ 400 positions: GEMMs per image by bands of rows
+        { 1, 3, 31, 8, 7, 2, 3, 2, 1 },     // stem-like, batch 1: one column matrix shared by the channel ranges
+        { 1, 3, 171, 4, 7, 2, 3, 2, 1 },    // batch 1, columns over the budget (147 × 85²): GEMMs by bands of rows
         { 9, 5, 13, 6, 3, 2, 1, 0, 1 },     // stride 2, top/left pads, batched GEMMs, uneven split of 9 images
         { 8, 7, 9, 12, 1, 2, 0, 0, 1 },     // 1×1 stride 2 shortcut
         { 3, 16, 11, 16, 3, 1, 1, 1, 1 },   // Winograd (odd side: ragged last tile)
@@ -94,7 +95,7 @@ public sealed class ConvEpilogueTests
     [Theory]
     [InlineData(64, 12, 3, 1, 1)]   // Winograd
     [InlineData(16, 9, 3, 2, 1)]    // im2col, stride 2
-    [InlineData(24, 29, 7, 2, 3)]   // im2col by bands of rows (≥ 400 positions)
+    [InlineData(24, 29, 7, 2, 3)]   // im2col, one column matrix shared by the channel ranges
     [InlineData(40, 5, 3, 1, 1)]    // 5×5 output: im2col, not Winograd
     public void Small_batches_split_over_channels_match_a_large_batch_and_one_thread(int channels, int side, int k, int stride, int pad)
     {
