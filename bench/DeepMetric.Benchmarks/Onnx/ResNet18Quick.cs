@@ -105,6 +105,12 @@ public static class ResNet18Quick
             }
         }
 
+        if (Environment.GetEnvironmentVariable("DEEPMETRIC_R18_PROFILE") == "step")
+        {
+            // Where the fine-tuning step goes: forward, backward by kind of graph node, and the optimizer update.
+            ProfileStep(tuned, head, opt, xb, labels, Math.Max(repeats, 3));
+            return [];
+        }
         if (Environment.GetEnvironmentVariable("DEEPMETRIC_R18_PROFILE") == "b1")
         {
             // Batch 1 only (the per-image cost is several times batch 32's): profile and no timing table.
@@ -150,6 +156,56 @@ public static class ResNet18Quick
         return records;
     }
 
+
+    // Fine-tuning step split into forward, backward (summed by kind of node: the name without its trailing count) and
+    // update; the fastest repeat of each part.
+    private static void ProfileStep(Module tuned, Module head, Optimizer opt, Tensor x, int[] labels, int repeats)
+    {
+        double fwd = double.MaxValue, bwd = double.MaxValue, upd = double.MaxValue;
+        var best = new Dictionary<string, double>();
+        for (int rep = -1; rep < repeats; rep++)
+        {
+            var kinds = new Dictionary<string, double>();
+            using var scope = TensorScope.Enter();
+            opt.ZeroGrad();
+            long t0 = Stopwatch.GetTimestamp();
+            var logits = head.Forward(Ops.Reshape(tuned.Forward(x), x.Dims[0], 512));
+            var loss = Ops.CrossEntropy(logits, labels);
+            long t1 = Stopwatch.GetTimestamp();
+            Tensor.BackwardProfiler = (name, ms) =>
+            {
+                string kind = name.TrimEnd("0123456789".ToCharArray());
+                kinds[kind] = kinds.GetValueOrDefault(kind) + ms;
+            };
+            try
+            {
+                loss.Backward();
+            }
+            finally
+            {
+                Tensor.BackwardProfiler = null;
+            }
+            long t2 = Stopwatch.GetTimestamp();
+            opt.Step();
+            long t3 = Stopwatch.GetTimestamp();
+            if (rep < 0)
+            {
+                continue;
+            }
+            fwd = Math.Min(fwd, Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds);
+            bwd = Math.Min(bwd, Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds);
+            upd = Math.Min(upd, Stopwatch.GetElapsedTime(t2, t3).TotalMilliseconds);
+            foreach (var (kind, ms) in kinds)
+            {
+                best[kind] = Math.Min(best.GetValueOrDefault(kind, double.MaxValue), ms);
+            }
+        }
+        Console.Error.WriteLine(FormattableString.Invariant($"fine-tune step, batch {x.Dims[0]}, fastest of {repeats}: forward {fwd:F0} ms, backward {bwd:F0} ms, update {upd:F0} ms"));
+        foreach (var (kind, ms) in best.OrderByDescending(kv => kv.Value))
+        {
+            Console.Error.WriteLine(FormattableString.Invariant($"  backward {kind,-24} {ms,8:F1} ms"));
+        }
+    }
 
     // Per-node wall time of the batch forward (fused and unfused plans), summed by kind of node, fastest repeat.
     private static void Profile(OnnxModule module, Tensor x, int repeats)
