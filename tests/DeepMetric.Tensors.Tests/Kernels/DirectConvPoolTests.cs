@@ -119,19 +119,10 @@ public sealed class DirectConvPoolTests
         var ws = Random(9, 32 * 9);
         var bs = Random(10, 32);
         var parallel = RunFused(xs, ws, bs, 24, 1, 28, 28, 32, 1, true, scalar: false, inputGrad: false);
-        bool before = KernelThreads.Parallel;
-        KernelThreads.Parallel = false;
-        try
-        {
-            var serial = RunFused(xs, ws, bs, 24, 1, 28, 28, 32, 1, true, scalar: false, inputGrad: false);
-            Assert.Equal(serial.Y, parallel.Y);
-            Assert.Equal(serial.Dw, parallel.Dw);
-            Assert.Equal(serial.Db, parallel.Db);
-        }
-        finally
-        {
-            KernelThreads.Parallel = before;
-        }
+        var serial = OneWorkerRange.Run(() => RunFused(xs, ws, bs, 24, 1, 28, 28, 32, 1, true, scalar: false, inputGrad: false));
+        Assert.Equal(serial.Y, parallel.Y);
+        Assert.Equal(serial.Dw, parallel.Dw);
+        Assert.Equal(serial.Db, parallel.Db);
     }
 
     [Avx512Fact]

@@ -59,16 +59,7 @@ public sealed class ConvEpilogueTests
                 var (scale, shift) = Ops.BatchNormInference(gamma, beta, mean, variance, Eps);
                 var epilogue = new ConvEpilogue(scale, shift, withResidual ? residual : null, relu);
                 fused = Ops.Conv2dInference(x, w, b, (stride, stride), pads, (1, 1), groups, epilogue);
-                bool parallel = KernelThreads.Parallel;
-                KernelThreads.Parallel = false;
-                try
-                {
-                    fusedOneThread = Ops.Conv2dInference(x, w, b, (stride, stride), pads, (1, 1), groups, epilogue);
-                }
-                finally
-                {
-                    KernelThreads.Parallel = parallel;
-                }
+                fusedOneThread = OneWorkerRange.Run(() => Ops.Conv2dInference(x, w, b, (stride, stride), pads, (1, 1), groups, epilogue));
             }
             Assert.Equal(unfused.Shape, fused.Shape);
             Assert.Equal(unfused.ToArray(), fused.ToArray());
@@ -113,16 +104,7 @@ public sealed class ConvEpilogueTests
             var xs = Tensor.FromArray(x.ToArray()[..(count * channels * side * side)], count, channels, side, side);
             var small = Ops.Conv2d(xs, w, b, stride, pad).ToArray();
             Assertions.AllClose(large.AsSpan(0, count * per), small, 1e-5, 1e-5);
-            bool parallel = KernelThreads.Parallel;
-            KernelThreads.Parallel = false;
-            try
-            {
-                Assert.Equal(small, Ops.Conv2d(xs, w, b, stride, pad).ToArray());
-            }
-            finally
-            {
-                KernelThreads.Parallel = parallel;
-            }
+            Assert.Equal(small, OneWorkerRange.Run(() => Ops.Conv2d(xs, w, b, stride, pad).ToArray()));
         }
     }
 

@@ -91,20 +91,11 @@ public sealed class ConvMaxPoolTests
     public void SequentialAndParallelKernelsAgree(int n, int c, int o)
     {
         var parallel = Run(true, n, c, o, 8, 8, 1, relu: true);
-        bool before = KernelThreads.Parallel;
-        KernelThreads.Parallel = false;
-        try
-        {
-            var serial = Run(true, n, c, o, 8, 8, 1, relu: true);
-            Assert.Equal(serial.Y, parallel.Y);
-            Assert.Equal(serial.Dx, parallel.Dx);
-            Assert.Equal(serial.Dw, parallel.Dw);
-            Assert.Equal(serial.Db, parallel.Db);
-        }
-        finally
-        {
-            KernelThreads.Parallel = before;
-        }
+        var serial = OneWorkerRange.Run(() => Run(true, n, c, o, 8, 8, 1, relu: true));
+        Assert.Equal(serial.Y, parallel.Y);
+        Assert.Equal(serial.Dx, parallel.Dx);
+        Assert.Equal(serial.Dw, parallel.Dw);
+        Assert.Equal(serial.Db, parallel.Db);
     }
 
     [Theory]

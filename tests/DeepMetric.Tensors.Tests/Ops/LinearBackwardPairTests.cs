@@ -69,19 +69,10 @@ public sealed class LinearBackwardPairTests
     public void OneOrTwoWorkerRangesGiveTheSameBits()
     {
         var parallel = Run(64, 1100, 40);
-        bool before = KernelThreads.Parallel;
-        KernelThreads.Parallel = false;
-        try
-        {
-            var serial = Run(64, 1100, 40);
-            Assert.Equal(serial.Y, parallel.Y);
-            Assert.Equal(serial.Dx, parallel.Dx);
-            Assert.Equal(serial.Dw, parallel.Dw);
-            Assert.Equal(serial.Db, parallel.Db);
-        }
-        finally
-        {
-            KernelThreads.Parallel = before;
-        }
+        var serial = OneWorkerRange.Run(() => Run(64, 1100, 40));
+        Assert.Equal(serial.Y, parallel.Y);
+        Assert.Equal(serial.Dx, parallel.Dx);
+        Assert.Equal(serial.Dw, parallel.Dw);
+        Assert.Equal(serial.Db, parallel.Db);
     }
 }
