@@ -67,13 +67,8 @@ public sealed class ConvEpilogue
     }
 
     /// <summary>Applies the epilogue to channels [<paramref name="oc0"/>, <paramref name="oc1"/>) of one image of a whole output [N, O, P].</summary>
-    internal void ApplyChannels(Span<float> y, int image, int o, int oc0, int oc1, int p)
-    {
-        for (int plane = (image * o) + oc0; plane < (image * o) + oc1; plane++)
-        {
-            Row(y.Slice(plane * p, p), plane, o, plane * p);
-        }
-    }
+    internal void ApplyChannels(Span<float> y, int image, int o, int oc0, int oc1, int p) =>
+        ApplyRows(y, image, o, oc0, oc1, p, 0, p);
 
     /// <summary>
     /// Applies the epilogue to elements [<paramref name="from"/>, <paramref name="from"/> + <paramref name="length"/>)
