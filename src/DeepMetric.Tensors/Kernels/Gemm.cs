@@ -21,19 +21,32 @@ public static class Gemm
     // Blocks narrower than this run the micro-kernels mostly on ragged edges.
     private const int MinBlock = 32;
 
-    private static GemmBackend? s_backend;
+    // The chosen backend as an int (Unchosen until first use). Not a GemmBackend?: a nullable struct is two fields, and
+    // two workers choosing at once could read HasValue before Value and get OpenBlas (0) before OpenBLAS was loaded.
+    private const int Unchosen = -1;
+    private static int s_backend = Unchosen;
 
     /// <summary>The backend in use. Defaults to OpenBLAS when it loads, unless DEEPMETRIC_BLAS=managed.</summary>
     public static GemmBackend Backend
     {
-        get => s_backend ??= ChooseDefault();
+        get
+        {
+            int chosen = Volatile.Read(ref s_backend);
+            if (chosen == Unchosen)
+            {
+                // Every thread that gets here computes the same answer; the first to store it wins.
+                Interlocked.CompareExchange(ref s_backend, (int)ChooseDefault(), Unchosen);
+                chosen = Volatile.Read(ref s_backend);
+            }
+            return (GemmBackend)chosen;
+        }
         set
         {
             if (value == GemmBackend.OpenBlas && !OpenBlasNative.IsAvailable)
             {
                 throw new InvalidOperationException("OpenBLAS is not available on this machine (install libopenblas0-pthread); use GemmBackend.Managed.");
             }
-            s_backend = value;
+            Volatile.Write(ref s_backend, (int)value);
         }
     }
 
@@ -78,17 +91,19 @@ public static class Gemm
             ScaleC(c, m, n, ldc, beta);
             return;
         }
+        // Chosen once, here: both blocks of a split product use the same backend even if Backend is set meanwhile.
+        var backend = Backend;
         if ((long)m * n * k >= ParallelMacs && Math.Max(m, n) >= 2 * MinBlock && KernelThreads.WouldSplit(Math.Max(m, n)))
         {
-            MultiplySplit(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            MultiplySplit(backend, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
             return;
         }
-        MultiplyBlock(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        MultiplyBlock(backend, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     }
 
     // Two row blocks (or column blocks when C is wider than tall), each a product of its own. Element offsets:
     // rows i of op(A) start at a[i·lda] (or a[i] when transposed); columns j of op(B) at b[j] (or b[j·ldb]).
-    private static unsafe void MultiplySplit(bool transA, bool transB, int m, int n, int k, float alpha,
+    private static unsafe void MultiplySplit(GemmBackend backend, bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
     {
         bool byRows = m >= n;
@@ -107,21 +122,21 @@ public static class Gemm
                 if (byRows)
                 {
                     int aOff = transA ? from : from * lda;
-                    MultiplyBlock(transA, transB, to - from, n, k, alpha, sa[aOff..], lda, sb, ldb, beta, sc[(from * ldc)..], ldc);
+                    MultiplyBlock(backend, transA, transB, to - from, n, k, alpha, sa[aOff..], lda, sb, ldb, beta, sc[(from * ldc)..], ldc);
                 }
                 else
                 {
                     int bOff = transB ? from * ldb : from;
-                    MultiplyBlock(transA, transB, m, to - from, k, alpha, sa, lda, sb[bOff..], ldb, beta, sc[from..], ldc);
+                    MultiplyBlock(backend, transA, transB, m, to - from, k, alpha, sa, lda, sb[bOff..], ldb, beta, sc[from..], ldc);
                 }
             });
         }
     }
 
-    private static unsafe void MultiplyBlock(bool transA, bool transB, int m, int n, int k, float alpha,
+    private static unsafe void MultiplyBlock(GemmBackend backend, bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
     {
-        if (Backend == GemmBackend.OpenBlas)
+        if (backend == GemmBackend.OpenBlas)
         {
             fixed (float* pa = a)
             fixed (float* pb = b)

@@ -1,10 +1,15 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Text;
 
 namespace DeepMetric.Cli.Tests.FaultInjection;
 
 /// <summary>The CLI as a separate process (the DeepMetric.Cli.dll beside the tests), so a test can SIGKILL it mid-write.</summary>
 internal static class CliProcess
 {
+    // What each started process wrote to stderr, so a failed exit-code assertion can say why.
+    private static readonly ConditionalWeakTable<Process, StringBuilder> s_errors = [];
+
     private static string Dotnet => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
 
     public static Process Start(params string[] args)
@@ -21,12 +26,29 @@ internal static class CliProcess
             info.ArgumentList.Add(a);
         }
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the CLI");
-        // Drain the pipes so the child never blocks on a full pipe.
+        // Drain the pipes so the child never blocks on a full pipe; keep stderr for the assertion messages.
+        var errors = s_errors.GetValue(process, _ => new StringBuilder());
         process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            lock (errors)
+            {
+                errors.AppendLine(e.Data);
+            }
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
+    }
+
+    /// <summary>What <paramref name="process"/> (started by <see cref="Start"/>) wrote to stderr; complete once it has been waited for.</summary>
+    public static string ErrorOutput(Process process)
+    {
+        var errors = s_errors.GetValue(process, _ => new StringBuilder());
+        lock (errors)
+        {
+            return errors.ToString();
+        }
     }
 
     /// <summary>Waits until <paramref name="condition"/> holds (polling every few milliseconds), then kills the process with SIGKILL.</summary>

@@ -88,7 +88,7 @@ public sealed class FaultInjectionTests : IDisposable
         Assert.Equal("", output);
         AssertOneLineError(err, "in use by another training run");
         first.WaitForExit();
-        Assert.Equal(0, first.ExitCode);
+        Assert.True(first.ExitCode == 0, $"the first writer exited with {first.ExitCode}: {CliProcess.ErrorOutput(first)}");
         Assert.Equal(3, Checkpoint.Load(Path.Combine(run, RunDirectory.LastCheckpointFile)).Epoch);
         Assert.True(File.Exists(Path.Combine(run, RunDirectory.ModelFile)));
     }
