@@ -57,10 +57,14 @@ public sealed partial class Tensor
 
     /// <summary>
     /// Adds <paramref name="grad"/> to the gradient flowing into this tensor during a backward pass.
-    /// The first contribution is kept by reference; a second one copies before adding, so a tensor
-    /// handed to two inputs is never modified in place.
+    /// The first contribution is kept by reference; a later one is added into a buffer this tensor owns: the first one
+    /// if it was handed over as owned, else the new one if that is owned, else a copy of the first. A tensor handed to
+    /// two inputs is thus never modified in place, and no copy is made when the op gave fresh storage.
     /// </summary>
-    internal void AccumulateGrad(Tensor grad)
+    /// <param name="grad">The contribution.</param>
+    /// <param name="owned">True when <paramref name="grad"/> is fresh storage that the caller gives away (nothing else
+    /// refers to it), so it may be accumulated into.</param>
+    internal void AccumulateGrad(Tensor grad, bool owned = false)
     {
         if (!RequiresGrad)
         {
@@ -73,11 +77,19 @@ public sealed partial class Tensor
         if (PendingGrad is null)
         {
             PendingGrad = grad;
-            PendingOwned = false;
+            PendingOwned = owned;
             return;
         }
         if (!PendingOwned)
         {
+            if (owned)
+            {
+                // Float addition is commutative: new + old has the bits of old + new.
+                System.Numerics.Tensors.TensorPrimitives.Add(grad.Span, PendingGrad.ReadOnlySpan, grad.Span);
+                PendingGrad = grad;
+                PendingOwned = true;
+                return;
+            }
             var copy = TensorBuffers.Uninitialized(Size);
             PendingGrad.ReadOnlySpan.CopyTo(copy);
             PendingGrad = new Tensor(copy, Dims);

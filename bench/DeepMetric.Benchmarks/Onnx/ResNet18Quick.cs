@@ -157,53 +157,124 @@ public static class ResNet18Quick
     }
 
 
-    // Fine-tuning step split into forward, backward (summed by kind of node: the name without its trailing count) and
-    // update; the fastest repeat of each part.
+    // Fine-tuning step split into every part it has: ZeroGrad, backbone forward, head and loss, backward (summed by kind
+    // of node: the name without its trailing count; "(outside nodes)" is the rest of Backward: ordering, leaf gradients),
+    // update and the scope's disposal, with the whole step's wall and CPU time and the GC's work per step. Each part's
+    // fastest repeat, and the median over repeats for the whole step.
     private static void ProfileStep(Module tuned, Module head, Optimizer opt, Tensor x, int[] labels, int repeats)
     {
-        double fwd = double.MaxValue, bwd = double.MaxValue, upd = double.MaxValue;
         var best = new Dictionary<string, double>();
+        var kindsBest = new Dictionary<string, double>();
+        var steps = new List<double>();
+        var cpus = new List<double>();
+        double Ms(long a, long b) => Stopwatch.GetElapsedTime(a, b).TotalMilliseconds;
+        void Keep(Dictionary<string, double> d, string k, double v) => d[k] = Math.Min(d.GetValueOrDefault(k, double.MaxValue), v);
+        int gen0 = 0, gen1 = 0, gen2 = 0;
+        double pauseMs = 0;
+        long allocated = 0, fresh = 0, dropped = 0;
         for (int rep = -1; rep < repeats; rep++)
         {
             var kinds = new Dictionary<string, double>();
-            using var scope = TensorScope.Enter();
-            opt.ZeroGrad();
+            var forwardKinds = new Dictionary<string, double>();
+            int g0 = GC.CollectionCount(0), g1 = GC.CollectionCount(1), g2 = GC.CollectionCount(2);
+            var pause0 = GC.GetTotalPauseDuration();
+            long alloc0 = GC.GetTotalAllocatedBytes(precise: false);
+            long fresh0 = Tensors.TensorBuffers.FreshBytes, dropped0 = Tensors.TensorBuffers.DroppedBytes;
+            double c0 = Training.TrainStepProfile.ProcessCpuMs();
             long t0 = Stopwatch.GetTimestamp();
-            var logits = head.Forward(Ops.Reshape(tuned.Forward(x), x.Dims[0], 512));
-            var loss = Ops.CrossEntropy(logits, labels);
-            long t1 = Stopwatch.GetTimestamp();
-            Tensor.BackwardProfiler = (name, ms) =>
-            {
-                string kind = name.TrimEnd("0123456789".ToCharArray());
-                kinds[kind] = kinds.GetValueOrDefault(kind) + ms;
-            };
+            long t1, t2, t3, t4, t5;
+            var scope = TensorScope.Enter();
             try
             {
-                loss.Backward();
+                opt.ZeroGrad();
+                t1 = Stopwatch.GetTimestamp();
+                if (tuned is OnnxModule onnx)
+                {
+                    // Forward by kind of plan node (a fused chain runs its convolution and its training tail).
+                    onnx.NodeTimer = (op, where, sec) =>
+                    {
+                        string key = "forward " + (where.Contains("(fused", StringComparison.Ordinal) ? "Conv+" + where[(where.IndexOf("(fused with ", StringComparison.Ordinal) + 12)..].TrimEnd(')') : op);
+                        forwardKinds[key] = forwardKinds.GetValueOrDefault(key) + (sec * 1e3);
+                    };
+                }
+                Tensor features;
+                try
+                {
+                    features = tuned.Forward(x);
+                }
+                finally
+                {
+                    if (tuned is OnnxModule timed)
+                    {
+                        timed.NodeTimer = null;
+                    }
+                }
+                t2 = Stopwatch.GetTimestamp();
+                var logits = head.Forward(Ops.Reshape(features, x.Dims[0], 512));
+                var loss = Ops.CrossEntropy(logits, labels);
+                t3 = Stopwatch.GetTimestamp();
+                Tensor.BackwardProfiler = (name, ms) =>
+                {
+                    string kind = name.TrimEnd("0123456789".ToCharArray());
+                    kinds[kind] = kinds.GetValueOrDefault(kind) + ms;
+                };
+                try
+                {
+                    loss.Backward();
+                }
+                finally
+                {
+                    Tensor.BackwardProfiler = null;
+                }
+                t4 = Stopwatch.GetTimestamp();
+                opt.Step();
+                t5 = Stopwatch.GetTimestamp();
             }
             finally
             {
-                Tensor.BackwardProfiler = null;
+                scope.Dispose();
             }
-            long t2 = Stopwatch.GetTimestamp();
-            opt.Step();
-            long t3 = Stopwatch.GetTimestamp();
+            long t6 = Stopwatch.GetTimestamp();
+            double cpu = Training.TrainStepProfile.ProcessCpuMs() - c0;
             if (rep < 0)
             {
                 continue;
             }
-            fwd = Math.Min(fwd, Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds);
-            bwd = Math.Min(bwd, Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds);
-            upd = Math.Min(upd, Stopwatch.GetElapsedTime(t2, t3).TotalMilliseconds);
+            gen0 += GC.CollectionCount(0) - g0;
+            gen1 += GC.CollectionCount(1) - g1;
+            gen2 += GC.CollectionCount(2) - g2;
+            pauseMs += (GC.GetTotalPauseDuration() - pause0).TotalMilliseconds;
+            allocated += GC.GetTotalAllocatedBytes(precise: false) - alloc0;
+            fresh += Tensors.TensorBuffers.FreshBytes - fresh0;
+            dropped += Tensors.TensorBuffers.DroppedBytes - dropped0;
+            steps.Add(Ms(t0, t6));
+            cpus.Add(cpu);
+            Keep(best, "zero grad", Ms(t0, t1));
+            Keep(best, "forward (backbone)", Ms(t1, t2));
+            Keep(best, "head + loss", Ms(t2, t3));
+            Keep(best, "backward", Ms(t3, t4));
+            Keep(best, "update", Ms(t4, t5));
+            Keep(best, "scope dispose", Ms(t5, t6));
+            kinds["(outside nodes)"] = Ms(t3, t4) - kinds.Values.Sum();
             foreach (var (kind, ms) in kinds)
             {
-                best[kind] = Math.Min(best.GetValueOrDefault(kind, double.MaxValue), ms);
+                Keep(kindsBest, "backward " + kind, ms);
+            }
+            foreach (var (kind, ms) in forwardKinds)
+            {
+                Keep(kindsBest, kind, ms);
             }
         }
-        Console.Error.WriteLine(FormattableString.Invariant($"fine-tune step, batch {x.Dims[0]}, fastest of {repeats}: forward {fwd:F0} ms, backward {bwd:F0} ms, update {upd:F0} ms"));
-        foreach (var (kind, ms) in best.OrderByDescending(kv => kv.Value))
+        Console.Error.WriteLine(FormattableString.Invariant($"fine-tune step, batch {x.Dims[0]}, {repeats} repeats: wall {steps.Min():F0} ms min, {Measure.Median(steps):F0} median; CPU {cpus.Min():F0} ms min, {Measure.Median(cpus):F0} median"));
+        Console.Error.WriteLine(FormattableString.Invariant($"  per step: GC gen0/1/2 {(double)gen0 / repeats:F1}/{(double)gen1 / repeats:F1}/{(double)gen2 / repeats:F1}, GC pause {pauseMs / repeats:F1} ms, allocated {allocated / (double)repeats / (1 << 20):F1} MiB, of which pool misses {fresh / (double)repeats / (1 << 20):F1} MiB; turned away by the pool's cap {dropped / (double)repeats / (1 << 20):F1} MiB; pooled after the step {Tensors.TensorBuffers.PooledBytes / (double)(1 << 20):F0} MiB (gcServer {System.Runtime.GCSettings.IsServerGC})"));
+        Console.Error.WriteLine(FormattableString.Invariant($"  parts, fastest each (sum {best.Values.Sum():F0} ms):"));
+        foreach (var (part, ms) in best)
         {
-            Console.Error.WriteLine(FormattableString.Invariant($"  backward {kind,-24} {ms,8:F1} ms"));
+            Console.Error.WriteLine(FormattableString.Invariant($"  {part,-26} {ms,8:F1} ms"));
+        }
+        foreach (var (kind, ms) in kindsBest.OrderByDescending(kv => kv.Value))
+        {
+            Console.Error.WriteLine(FormattableString.Invariant($"    {kind,-50} {ms,8:F1} ms"));
         }
     }
 

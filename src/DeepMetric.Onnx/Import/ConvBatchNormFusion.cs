@@ -113,8 +113,13 @@ internal static class ConvBatchNormFusion
             {
                 return [OnnxValue.Of(fused)];
             }
-            // A gradient is wanted (or a shape the fused pass does not take): the chain's own nodes, one by one.
+            // A gradient is wanted: the convolution, then the tail as one training op; for shapes that op does not take,
+            // the chain's own nodes one by one.
             var y = conv.Kernel(values[..3], run);
+            if (BatchNormChainTraining.TryRun(y[0], values, add is not null, relu, eps) is { } tail)
+            {
+                return [OnnxValue.Of(tail)];
+            }
             y = bn.Kernel([y[0], values[3], values[4], values[5], values[6]], run);
             if (add is not null)
             {

@@ -19,6 +19,20 @@ internal static class TensorBuffers
     [ThreadStatic]
     private static long t_pooledBytes;
 
+    // Diagnostics for benchmarks (DEEPMETRIC_R18_PROFILE=step): pool-sized arrays allocated fresh inside a scope, and
+    // arrays the pool turned away at its cap. Process-wide, updated atomically.
+    private static long s_freshBytes;
+    private static long s_droppedBytes;
+
+    /// <summary>Bytes of pool-sized arrays allocated fresh inside a scope (the pool had none of that length) so far.</summary>
+    public static long FreshBytes => Interlocked.Read(ref s_freshBytes);
+
+    /// <summary>Bytes of arrays not taken back because the pool was at its cap, so far.</summary>
+    public static long DroppedBytes => Interlocked.Read(ref s_droppedBytes);
+
+    /// <summary>Bytes parked in this thread's pool now.</summary>
+    public static long PooledBytes => t_pooledBytes;
+
     /// <summary>An array of exactly <paramref name="length"/> floats with unspecified contents.</summary>
     public static float[] Uninitialized(int length)
     {
@@ -27,7 +41,7 @@ internal static class TensorBuffers
         {
             return GC.AllocateUninitializedArray<float>(length);
         }
-        var buffer = TryRent(length) ?? GC.AllocateUninitializedArray<float>(length);
+        var buffer = TryRent(length) ?? Fresh(length, clear: false);
         scope.Track(buffer);
         return buffer;
     }
@@ -43,7 +57,7 @@ internal static class TensorBuffers
         var buffer = TryRent(length);
         if (buffer is null)
         {
-            buffer = new float[length];
+            buffer = Fresh(length, clear: true);
         }
         else
         {
@@ -61,6 +75,7 @@ internal static class TensorBuffers
         long bytes = (long)buffer.Length * sizeof(float);
         if (t_pooledBytes + bytes > MaxPooledBytes)
         {
+            Interlocked.Add(ref s_droppedBytes, bytes);
             return;
         }
         t_pool ??= [];
@@ -70,6 +85,12 @@ internal static class TensorBuffers
         }
         stack.Push(buffer);
         t_pooledBytes += bytes;
+    }
+
+    private static float[] Fresh(int length, bool clear)
+    {
+        Interlocked.Add(ref s_freshBytes, (long)length * sizeof(float));
+        return clear ? new float[length] : GC.AllocateUninitializedArray<float>(length);
     }
 
     private static float[]? TryRent(int length)

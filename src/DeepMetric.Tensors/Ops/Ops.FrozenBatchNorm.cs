@@ -1,0 +1,168 @@
+using System.Numerics.Tensors;
+
+namespace DeepMetric.Tensors;
+
+public static partial class Ops
+{
+    /// <summary>
+    /// Batch normalisation with stored statistics (Ioffe &amp; Szegedy, 2015, inference form), optionally followed by the
+    /// addition of a residual and a ReLU (the tail of a residual unit, He et al., 2016), as one op:
+    /// <c>relu(x·scale + shift + residual)</c> with <c>scale = γ/√(σ² + ε)</c> and <c>shift = β − μ·scale</c>.
+    /// </summary>
+    /// <remarks>
+    /// <para>The values are those of <see cref="BatchNorm"/> with <c>training: false</c>, then <see cref="Add(Tensor, Tensor)"/>
+    /// and <see cref="Relu"/>, bit for bit, and so are the gradients of <paramref name="x"/>, γ, β and the residual; but the
+    /// forward pass reads and writes each element once (one output instead of three) and the backward pass is one pass too,
+    /// because the stored statistics make the input's gradient a per-channel multiple of the output's. This is the
+    /// training-time form of a pretrained backbone fine-tuned with frozen statistics, where γ and β still train.</para>
+    /// <para>Planes are split over the worker ranges; the per-channel sums for γ and β are combined in a fixed order, so
+    /// the result does not depend on the number of threads. Running statistics receive no gradient.</para>
+    /// </remarks>
+    /// <param name="x">[N, C, H, W] or [N, C].</param>
+    /// <param name="weight">γ [C], or null for 1.</param>
+    /// <param name="bias">β [C], or null for 0.</param>
+    /// <param name="runningMean">μ [C].</param>
+    /// <param name="runningVar">σ² [C].</param>
+    /// <param name="eps">Added to σ² (finite, ≥ 0).</param>
+    /// <param name="residual">Added after the normalisation (same shape as <paramref name="x"/>), or null.</param>
+    /// <param name="relu">Apply max(·, 0) last.</param>
+    /// <exception cref="ArgumentException">A shape does not fit.</exception>
+    public static Tensor FrozenBatchNorm(Tensor x, Tensor? weight, Tensor? bias, Tensor runningMean, Tensor runningVar,
+        float eps = 1e-5f, Tensor? residual = null, bool relu = false)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(runningMean);
+        ArgumentNullException.ThrowIfNull(runningVar);
+        if (x.Rank is not (2 or 4))
+        {
+            throw new ArgumentException($"FrozenBatchNorm: input must be [N, C] or [N, C, H, W], got {ShapeUtil.Format(x.Dims)}.", nameof(x));
+        }
+        int n = x.Dims[0], c = x.Dims[1], spatial = x.Rank == 4 ? x.Dims[2] * x.Dims[3] : 1, planes = n * c;
+        CheckChannelVector("FrozenBatchNorm", runningMean, c, nameof(runningMean));
+        CheckChannelVector("FrozenBatchNorm", runningVar, c, nameof(runningVar));
+        CheckChannelVector("FrozenBatchNorm", weight, c, nameof(weight));
+        CheckChannelVector("FrozenBatchNorm", bias, c, nameof(bias));
+        CheckEps("FrozenBatchNorm", eps);
+        if (residual is not null && !ShapeUtil.SameShape(residual.Dims, x.Dims))
+        {
+            throw new ArgumentException($"FrozenBatchNorm: the residual must have the input's shape {ShapeUtil.Format(x.Dims)}, got {ShapeUtil.Format(residual.Dims)}.", nameof(residual));
+        }
+
+        // The same per-channel constants, computed the same way, as BatchNorm in evaluation mode.
+        var mean = runningMean.ToArray();
+        var invStd = new float[c];
+        InferenceInvStd(runningVar.ReadOnlySpan, eps, invStd);
+        var scales = new float[c];
+        var shifts = new float[c];
+        BatchNormAffine(weight, bias, mean, invStd, scales, shifts);
+
+        var y = TensorBuffers.Uninitialized(x.Size);
+        float[] xb = x.Buffer;
+        int xOff = x.Offset;
+        float[]? rb = residual?.Buffer;
+        int rOff = residual?.Offset ?? 0;
+        // Each plane: the unfused ops' float operations in their order (×scale, +shift, +residual, max 0), while it is
+        // in cache, so memory sees one read of x (and the residual) and one write of y.
+        KernelThreads.For(planes, (_, start, end) =>
+        {
+            for (int p = start; p < end; p++)
+            {
+                int ch = p % c, at = p * spatial;
+                var yp = y.AsSpan(at, spatial);
+                TensorPrimitives.Multiply(new ReadOnlySpan<float>(xb, xOff + at, spatial), scales[ch], yp);
+                TensorPrimitives.Add(yp, shifts[ch], yp);
+                if (rb is not null)
+                {
+                    TensorPrimitives.Add(yp, new ReadOnlySpan<float>(rb, rOff + at, spatial), yp);
+                }
+                if (relu)
+                {
+                    TensorPrimitives.Max(yp, 0f, yp);
+                }
+            }
+        });
+
+        Tensor[] inputs = AffineInputs(x, weight, bias);
+        if (residual is not null)
+        {
+            inputs = [.. inputs, residual];
+        }
+        int[] dims = (int[])x.Dims.Clone();
+        return Tensor.Record(y, dims, "FrozenBatchNorm", inputs, g =>
+        {
+            bool needX = x.RequiresGrad, needR = residual?.RequiresGrad ?? false;
+            bool stats = (weight?.RequiresGrad ?? false) || (bias?.RequiresGrad ?? false);
+            // The gradient below the ReLU (what the residual receives): the output gradient where the output is positive.
+            // Stored for the residual when it needs it; otherwise each plane goes through a per-range temporary.
+            var dz = relu && needR ? TensorBuffers.Uninitialized(x.Size) : null;
+            var dx = needX ? TensorBuffers.Uninitialized(x.Size) : null;
+            var planeSum = stats ? new double[planes] : null;
+            var planeDot = stats ? new float[planes] : null;
+            var gains = new float[c];
+            for (int ch = 0; ch < c; ch++)
+            {
+                double gamma = weight is null ? 1.0 : weight.ReadOnlySpan[ch];
+                gains[ch] = (float)(gamma * invStd[ch]);
+            }
+            float[] gb = g.Buffer;
+            int gOff = g.Offset;
+            if (needX || stats || dz is not null)
+            {
+                KernelThreads.For(planes, (_, start, end) =>
+                {
+                    var temp = relu && dz is null ? new float[spatial] : null;
+                    for (int p = start; p < end; p++)
+                    {
+                        int ch = p % c, at = p * spatial;
+                        ReadOnlySpan<float> d = new(gb, gOff + at, spatial);
+                        if (relu)
+                        {
+                            var target = dz is null ? temp : dz.AsSpan(at, spatial);
+                            ReluGrad(new ReadOnlySpan<float>(y, at, spatial), default, d, target);
+                            d = target;
+                        }
+                        if (stats)
+                        {
+                            planeSum![p] = SumDouble(d);
+                            planeDot![p] = TensorPrimitives.Dot(d, new ReadOnlySpan<float>(xb, xOff + at, spatial));
+                        }
+                        if (dx is not null)
+                        {
+                            TensorPrimitives.Multiply(d, gains[ch], dx.AsSpan(at, spatial));
+                        }
+                    }
+                });
+            }
+            // The residual first, then the input, as the unfused Add's backward runs before the batch norm's: when the
+            // residual is the input itself, its gradients add up in the same order.
+            if (needR)
+            {
+                residual!.AccumulateGrad(dz is null ? g : new Tensor(dz, dims), owned: dz is not null);
+            }
+            if (dx is not null)
+            {
+                x.AccumulateGrad(new Tensor(dx, dims), owned: true);
+            }
+            if (stats)
+            {
+                var dGamma = new float[c];
+                var dBeta = new float[c];
+                for (int ch = 0; ch < c; ch++)
+                {
+                    // Σ over the batch in image order, as BatchNorm sums its planes: the same bits for any split.
+                    double sg = 0, sgx = 0;
+                    for (int i = 0; i < n; i++)
+                    {
+                        sg += planeSum![(i * c) + ch];
+                        sgx += planeDot![(i * c) + ch];
+                    }
+                    sgx -= mean[ch] * sg;
+                    dBeta[ch] = (float)sg;
+                    dGamma[ch] = (float)(sgx * invStd[ch]);
+                }
+                weight?.AccumulateGrad(new Tensor(dGamma, [c]), owned: true);
+                bias?.AccumulateGrad(new Tensor(dBeta, [c]), owned: true);
+            }
+        });
+    }
+}
