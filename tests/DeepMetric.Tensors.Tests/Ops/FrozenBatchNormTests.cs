@@ -1,3 +1,4 @@
+using DeepMetric.Tensors.Nn;
 using DeepMetric.Tensors.Random;
 using DeepMetric.Tensors.Tests.TestUtil;
 
