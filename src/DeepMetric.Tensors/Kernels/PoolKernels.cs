@@ -134,6 +134,95 @@ internal static class PoolKernels
         }
     }
 
+    /// <summary>
+    /// Max pooling of <paramref name="planes"/> h×w planes over k×k windows with stride s and padding pad (padding never
+    /// wins), for any window of at most 256 positions: y gets each window's maximum and <paramref name="winners"/> the
+    /// position (row·k + column within the unclipped window) of its first maximal element, the last NaN when it holds
+    /// NaNs (the rule of the indexed path in <see cref="Ops.MaxPool2d"/>). One byte per output instead of an index.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MaxPoolForward(ReadOnlySpan<float> x, Span<float> y, Span<byte> winners, int planes, in ConvGeometry geo)
+    {
+        int h = geo.H, w = geo.W, k = geo.Kh, s = geo.Stride, pad = geo.Padding, ho = geo.Ho, wo = geo.Wo, plane = h * w;
+        CheckWindow(k);
+        CheckLengths(x.Length, planes, plane, y.Length, ho * wo, nameof(y));
+        CheckLengths(x.Length, planes, plane, winners.Length, ho * wo, nameof(winners));
+        ref float x0 = ref MemoryMarshal.GetReference(x);
+        int outAt = 0;
+        for (int pl = 0; pl < planes; pl++)
+        {
+            ref float xp = ref Unsafe.Add(ref x0, pl * plane);
+            for (int oh = 0; oh < ho; oh++)
+            {
+                int h0 = (oh * s) - pad, hs = Math.Max(h0, 0), h1 = Math.Min(h0 + k, h);
+                for (int ow = 0; ow < wo; ow++, outAt++)
+                {
+                    int w0 = (ow * s) - pad, ws = Math.Max(w0, 0), w1 = Math.Min(w0 + k, w);
+                    float best = float.NegativeInfinity;
+                    int code = ((hs - h0) * k) + (ws - w0);
+                    for (int ih = hs; ih < h1; ih++)
+                    {
+                        ref float row = ref Unsafe.Add(ref xp, ih * w);
+                        int rowCode = (ih - h0) * k;
+                        for (int iw = ws; iw < w1; iw++)
+                        {
+                            float v = Unsafe.Add(ref row, iw);
+                            if (v > best || float.IsNaN(v))
+                            {
+                                best = v;
+                                code = rowCode + (iw - w0);
+                            }
+                        }
+                    }
+                    y[outAt] = best;
+                    winners[outAt] = (byte)code;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The gradient of <see cref="MaxPoolForward"/>: each plane of <paramref name="dx"/> cleared, then every output's
+    /// gradient added to its window's winner in output order (overlapping windows sum in that order).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MaxPoolBackward(ReadOnlySpan<byte> winners, ReadOnlySpan<float> g, Span<float> dx, int planes, in ConvGeometry geo)
+    {
+        int h = geo.H, w = geo.W, k = geo.Kh, s = geo.Stride, pad = geo.Padding, ho = geo.Ho, wo = geo.Wo, plane = h * w;
+        CheckWindow(k);
+        CheckLengths(dx.Length, planes, plane, g.Length, ho * wo, nameof(g));
+        CheckLengths(dx.Length, planes, plane, winners.Length, ho * wo, nameof(winners));
+        // Offset of each window position from the window's (possibly padded) top-left corner.
+        Span<int> offsets = stackalloc int[k * k];
+        for (int i = 0; i < offsets.Length; i++)
+        {
+            offsets[i] = ((i / k) * w) + (i % k);
+        }
+        ref float d0 = ref MemoryMarshal.GetReference(dx);
+        int outAt = 0;
+        for (int pl = 0; pl < planes; pl++)
+        {
+            dx.Slice(pl * plane, plane).Clear();
+            ref float dp = ref Unsafe.Add(ref d0, pl * plane);
+            for (int oh = 0; oh < ho; oh++)
+            {
+                int corner = (((oh * s) - pad) * w) - pad;
+                for (int ow = 0; ow < wo; ow++, outAt++, corner += s)
+                {
+                    Unsafe.Add(ref dp, corner + offsets[winners[outAt]]) += g[outAt];
+                }
+            }
+        }
+    }
+
+    private static void CheckWindow(int k)
+    {
+        if (k < 1 || k * k > 256)
+        {
+            throw new ArgumentOutOfRangeException(nameof(k), k, "MaxPool: a window of more than 256 positions does not fit a winner byte.");
+        }
+    }
+
     private static void CheckLengths(int inLength, int planes, int plane, int outLength, int outPlane, string outName)
     {
         if (planes < 0 || inLength < planes * plane || outLength < planes * outPlane)

@@ -3,8 +3,8 @@ using System.Runtime.InteropServices;
 namespace DeepMetric.Tensors;
 
 /// <summary>
-/// The winning position (0–3) of every 2×2 max-pool window, one byte each, kept from the forward pass for the backward
-/// pass. The bytes live in a scope-pooled float buffer, so a training step does not allocate them again.
+/// The winning position of every max-pool window (0–3 in a 2×2 window, row·k + column in a k×k one), one byte each,
+/// kept from the forward pass for the backward pass. The bytes live in a scope-pooled float buffer, so a training step does not allocate them again.
 /// </summary>
 internal sealed class PoolWinners
 {

@@ -26,6 +26,10 @@ public static partial class Ops
             MaxPoolValues(x, planes, geo, y);
             return new Tensor(y, [x.Dims[0], geo.C, ho, wo]);
         }
+        if (kernel * kernel <= 256)
+        {
+            return MaxPoolWithWinners(x, geo, planes, y);
+        }
         // Flat index into x of each output's winner, for the backward scatter.
         var arg = GC.AllocateUninitializedArray<int>(y.Length);
         var xb = x.Buffer;
@@ -69,6 +73,34 @@ public static partial class Ops
     }
 
     /// <summary>
+    /// Windows of up to 256 positions with a gradient (ResNet's 3×3 stride-2 stem pool among them): each window's winner
+    /// is kept in one byte of scope-pooled storage (not a 4-byte index in a fresh array), and both passes split the
+    /// planes over the worker ranges; the backward pass clears each input-gradient plane while it is in cache and adds
+    /// the plane's output gradients in output order, the sums of the indexed path.
+    /// </summary>
+    private static Tensor MaxPoolWithWinners(Tensor x, ConvGeometry geo, int planes, float[] y)
+    {
+        int perOut = geo.Ho * geo.Wo, perIn = geo.PlaneIn;
+        var winners = new PoolWinners(planes * perOut);
+        var xb = x.Buffer;
+        int xOff = x.Offset;
+        KernelThreads.For(planes, (_, start, end) => PoolKernels.MaxPoolForward(
+            new ReadOnlySpan<float>(xb, xOff + (start * perIn), (end - start) * perIn),
+            y.AsSpan(start * perOut, (end - start) * perOut), winners.Slice(start * perOut, (end - start) * perOut), end - start, geo));
+        int[] dims = [x.Dims[0], geo.C, geo.Ho, geo.Wo];
+        return Tensor.Record(y, dims, "MaxPool2d", x, g =>
+        {
+            var dx = TensorBuffers.Uninitialized(x.Size);
+            var gb = g.Buffer;
+            int gOff = g.Offset;
+            KernelThreads.For(planes, (_, start, end) => PoolKernels.MaxPoolBackward(
+                winners.Slice(start * perOut, (end - start) * perOut), new ReadOnlySpan<float>(gb, gOff + (start * perOut), (end - start) * perOut),
+                dx.AsSpan(start * perIn, (end - start) * perIn), end - start, geo));
+            x.AccumulateGrad(new Tensor(dx, (int[])x.Dims.Clone()), owned: true);
+        });
+    }
+
+    /// <summary>
     /// The common 2×2, stride-2 case, by <see cref="PoolKernels"/>: one pass per row pair that also records each
     /// window's winning position in a byte, so the backward pass reads only those bytes and the gradient (not the
     /// input and output) and writes every input gradient, its buffer not cleared first.
@@ -84,7 +116,7 @@ public static partial class Ops
         {
             var dx = TensorBuffers.Uninitialized(x.Size);
             PoolKernels.MaxPool2x2Backward(winners.All, g.ReadOnlySpan, dx, planes, h, w);
-            x.AccumulateGrad(new Tensor(dx, (int[])x.Dims.Clone()));
+            x.AccumulateGrad(new Tensor(dx, (int[])x.Dims.Clone()), owned: true);
         });
     }
 
