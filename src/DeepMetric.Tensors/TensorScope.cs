@@ -26,6 +26,10 @@ public sealed class TensorScope : IDisposable
     [ThreadStatic]
     private static TensorScope? t_current;
 
+    // The scope of the thread whose kernel this worker thread is running a range of (see KernelThreads.For).
+    [ThreadStatic]
+    private static TensorScope? t_borrowed;
+
     private readonly TensorScope? _parent;
     private readonly List<float[]> _owned = [];
     private readonly HashSet<float[]> _kept = new(ReferenceEqualityComparer.Instance);
@@ -36,10 +40,31 @@ public sealed class TensorScope : IDisposable
     {
         _parent = parent;
         _threadId = Environment.CurrentManagedThreadId;
+        Pool = TensorBuffers.ThreadPool;
     }
 
     /// <summary>The innermost open scope of this thread, or null.</summary>
     internal static TensorScope? Current => t_current;
+
+    /// <summary>The scope new buffers belong to: this thread's own, else the one a kernel worker borrowed from its caller.</summary>
+    internal static TensorScope? ForBuffers => t_current ?? t_borrowed;
+
+    /// <summary>The pool of the thread that opened this scope: buffers are rented from it and handed back to it.</summary>
+    internal TensorBuffers.Pool Pool { get; }
+
+    /// <summary>
+    /// Lets a kernel worker thread allocate into <paramref name="scope"/> (its caller's) until the returned value is passed
+    /// to <see cref="EndBorrow"/>; returns what the thread borrowed before.
+    /// </summary>
+    internal static TensorScope? Borrow(TensorScope? scope)
+    {
+        var before = t_borrowed;
+        t_borrowed = scope;
+        return before;
+    }
+
+    /// <summary>Restores what <see cref="Borrow"/> returned.</summary>
+    internal static void EndBorrow(TensorScope? before) => t_borrowed = before;
 
     /// <summary>Opens a scope on the current thread (scopes nest).</summary>
     public static TensorScope Enter() => t_current = new TensorScope(t_current);
@@ -78,7 +103,14 @@ public sealed class TensorScope : IDisposable
         return clear ? TensorBuffers.Zeroed(length) : TensorBuffers.Uninitialized(length);
     }
 
-    internal void Track(float[] buffer) => _owned.Add(buffer);
+    internal void Track(float[] buffer)
+    {
+        // Kernel workers borrowing this scope track their buffers concurrently with its thread.
+        lock (_owned)
+        {
+            _owned.Add(buffer);
+        }
+    }
 
     /// <summary>Stops tracking <paramref name="buffer"/> (it now belongs to a long-lived tensor such as a leaf gradient).</summary>
     internal void Release(float[] buffer)
@@ -110,7 +142,7 @@ public sealed class TensorScope : IDisposable
             }
             else
             {
-                TensorBuffers.Return(buffer);
+                Pool.Return(buffer);
             }
         }
         _owned.Clear();

@@ -1,6 +1,7 @@
 using DeepMetric.Tensors.Nn;
 using DeepMetric.Tensors.Optim;
 using DeepMetric.Tensors.Random;
+using DeepMetric.Tensors.Tests.TestUtil;
 
 namespace DeepMetric.Tensors.Tests;
 
@@ -23,6 +24,38 @@ public sealed class TensorScopeTests
             Assert.Same(first, again.Buffer);
             Assert.Equal(MathF.Exp(x[3, 4]), again[3, 4], 5);
         }
+    }
+
+    [WorkerThreadsFact]
+    public void BuffersAWorkerRangeAllocates_BelongToTheCallersScope()
+    {
+        // Each range of a split kernel allocates one buffer; the one a worker thread allocates comes from, and goes back
+        // to, the pool of the thread that opened the scope, so the next scope's allocations on that thread reuse both.
+        var seen = new float[2][];
+        var threads = new int[2];
+        using (var scope = TensorScope.Enter())
+        {
+            KernelThreads.For(8, (range, _, _) =>
+            {
+                seen[range] = TensorBuffers.Uninitialized(Big + 17);
+                threads[range] = Environment.CurrentManagedThreadId;
+            });
+            Assert.Equal(2, scope.BufferCount);
+        }
+        var again = new HashSet<float[]>(ReferenceEqualityComparer.Instance);
+        using (TensorScope.Enter())
+        {
+            again.Add(TensorBuffers.Uninitialized(Big + 17));
+            again.Add(TensorBuffers.Uninitialized(Big + 17));
+        }
+        Assert.Contains(seen[0], again);
+        Assert.Contains(seen[1], again);
+        // Outside a scope a worker's buffers stay plain GC arrays.
+        var outside = new float[2][];
+        KernelThreads.For(8, (range, _, _) => outside[range] = TensorBuffers.Uninitialized(Big + 17));
+        Assert.DoesNotContain(outside[0], again);
+        Assert.DoesNotContain(outside[1], again);
+        Assert.All(threads, t => Assert.NotEqual(0, t));
     }
 
     [Fact]

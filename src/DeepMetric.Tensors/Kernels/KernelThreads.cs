@@ -46,16 +46,20 @@ internal static class KernelThreads
             }
             return;
         }
+        // Buffers a range allocates belong to the caller's scope (and pool), whichever thread runs the range.
+        var scope = TensorScope.ForBuffers;
         System.Threading.Tasks.Parallel.For(0, ranges, r =>
         {
             bool outer = t_inWorker;
             t_inWorker = true;
+            var borrowed = TensorScope.Borrow(scope);
             try
             {
                 body(r, Start(count, r, ranges), Start(count, r + 1, ranges));
             }
             finally
             {
+                TensorScope.EndBorrow(borrowed);
                 t_inWorker = outer;
             }
         });

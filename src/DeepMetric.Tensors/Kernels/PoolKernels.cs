@@ -147,39 +147,115 @@ internal static class PoolKernels
         CheckWindow(k);
         CheckLengths(x.Length, planes, plane, y.Length, ho * wo, nameof(y));
         CheckLengths(x.Length, planes, plane, winners.Length, ho * wo, nameof(winners));
+        // 3×3 stride 2 (ResNet's stem pool): 8 outputs at a time over the columns whose windows lie inside the row and
+        // whose loads stay inside it; the others one by one.
+        bool simd = Vectorised && k == 3 && s == 2 && pad <= 1;
+        int vecFrom = pad, vecTo = simd ? Math.Min(wo, ((w - 18 + pad) / 2) + 8) : 0;
+        if (vecTo - vecFrom < 8)
+        {
+            simd = false;
+        }
         ref float x0 = ref MemoryMarshal.GetReference(x);
-        int outAt = 0;
         for (int pl = 0; pl < planes; pl++)
         {
             ref float xp = ref Unsafe.Add(ref x0, pl * plane);
             for (int oh = 0; oh < ho; oh++)
             {
+                int outAt = ((pl * ho) + oh) * wo;
                 int h0 = (oh * s) - pad, hs = Math.Max(h0, 0), h1 = Math.Min(h0 + k, h);
-                for (int ow = 0; ow < wo; ow++, outAt++)
+                if (!simd)
                 {
-                    int w0 = (ow * s) - pad, ws = Math.Max(w0, 0), w1 = Math.Min(w0 + k, w);
-                    float best = float.NegativeInfinity;
-                    int code = ((hs - h0) * k) + (ws - w0);
-                    for (int ih = hs; ih < h1; ih++)
+                    for (int ow = 0; ow < wo; ow++)
                     {
-                        ref float row = ref Unsafe.Add(ref xp, ih * w);
-                        int rowCode = (ih - h0) * k;
-                        for (int iw = ws; iw < w1; iw++)
-                        {
-                            float v = Unsafe.Add(ref row, iw);
-                            if (v > best || float.IsNaN(v))
-                            {
-                                best = v;
-                                code = rowCode + (iw - w0);
-                            }
-                        }
+                        y[outAt + ow] = Window(ref xp, w, k, h0, hs, h1, (ow * s) - pad, out winners[outAt + ow]);
                     }
-                    y[outAt] = best;
-                    winners[outAt] = (byte)code;
+                    continue;
+                }
+                for (int ow = 0; ow < vecFrom; ow++)
+                {
+                    y[outAt + ow] = Window(ref xp, w, k, h0, hs, h1, (ow * s) - pad, out winners[outAt + ow]);
+                }
+                for (int ow = vecFrom; ow < vecTo; ow += 8)
+                {
+                    int at = Math.Min(ow, vecTo - 8);
+                    Window3x3s2x8(ref xp, w, h0, hs, h1, (2 * at) - pad, ref Unsafe.Add(ref MemoryMarshal.GetReference(y), outAt + at),
+                        ref Unsafe.Add(ref MemoryMarshal.GetReference(winners), outAt + at));
+                }
+                for (int ow = vecTo; ow < wo; ow++)
+                {
+                    y[outAt + ow] = Window(ref xp, w, k, h0, hs, h1, (ow * s) - pad, out winners[outAt + ow]);
                 }
             }
         }
     }
+
+    // One window: rows [hs, h1) of the unclipped window starting at row h0 and column w0; the first maximal element wins,
+    // the last NaN when there are NaNs; the code is row·k + column within the unclipped window.
+    private static float Window(ref float plane, int w, int k, int h0, int hs, int h1, int w0, out byte code)
+    {
+        int ws = Math.Max(w0, 0), w1 = Math.Min(w0 + k, w);
+        float best = float.NegativeInfinity;
+        int win = ((hs - h0) * k) + (ws - w0);
+        for (int ih = hs; ih < h1; ih++)
+        {
+            ref float row = ref Unsafe.Add(ref plane, ih * w);
+            int rowCode = (ih - h0) * k;
+            for (int iw = ws; iw < w1; iw++)
+            {
+                float v = Unsafe.Add(ref row, iw);
+                if (v > best || float.IsNaN(v))
+                {
+                    best = v;
+                    win = rowCode + (iw - w0);
+                }
+            }
+        }
+        code = (byte)win;
+        return best;
+    }
+
+    // Eight adjacent 3×3 stride-2 windows whose columns c0 + 2t .. c0 + 2t + 2 lie inside the row (and c0 + 17 too, the
+    // last float loaded): the nine positions in the scalar order, lane by lane, so maxima and winners are Window's.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Window3x3s2x8(ref float plane, int w, int h0, int hs, int h1, int c0, ref float dst, ref byte codes)
+    {
+        var best = Vector256.Create(float.NegativeInfinity);
+        var win = Vector256.Create((hs - h0) * 3);
+        for (int ih = hs; ih < h1; ih++)
+        {
+            ref float at = ref Unsafe.Add(ref plane, (ih * w) + c0);
+            var lo = Vector256.LoadUnsafe(ref at);
+            var hi = Vector256.LoadUnsafe(ref at, 8);
+            var lo2 = Vector256.LoadUnsafe(ref at, 2);
+            var hi2 = Vector256.LoadUnsafe(ref at, 10);
+            int rowCode = (ih - h0) * 3;
+            Take(Evens(lo, hi), rowCode, ref best, ref win);
+            Take(Odds(lo, hi), rowCode + 1, ref best, ref win);
+            Take(Evens(lo2, hi2), rowCode + 2, ref best, ref win);
+        }
+        best.StoreUnsafe(ref dst);
+        var shorts = Vector128.Narrow(win.GetLower(), win.GetUpper());
+        Unsafe.WriteUnaligned(ref codes, Vector128.Narrow(shorts, shorts).AsUInt64().ToScalar());
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Take(Vector256<float> v, int code, ref Vector256<float> best, ref Vector256<int> win)
+    {
+        // v > best, or v is NaN (v ≠ v): the scalar rule.
+        var take = Vector256.GreaterThan(v, best) | ~Vector256.Equals(v, v);
+        best = Vector256.ConditionalSelect(take, v, best);
+        win = Vector256.ConditionalSelect(take.AsInt32(), Vector256.Create(code), win);
+    }
+
+    // Elements 0, 2, …, 14 of the 16 in (a, b), in order.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Evens(Vector256<float> a, Vector256<float> b) =>
+        Avx2.Permute4x64(Avx.Shuffle(a, b, 0x88).AsDouble(), 0xD8).AsSingle();
+
+    // Elements 1, 3, …, 15 of the 16 in (a, b), in order.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Odds(Vector256<float> a, Vector256<float> b) =>
+        Avx2.Permute4x64(Avx.Shuffle(a, b, 0xDD).AsDouble(), 0xD8).AsSingle();
 
     /// <summary>
     /// The gradient of <see cref="MaxPoolForward"/>: each plane of <paramref name="dx"/> cleared, then every output's

@@ -2,7 +2,9 @@ namespace DeepMetric.Tensors;
 
 /// <summary>
 /// Where ops get their float storage: plain GC arrays, or — inside a <see cref="TensorScope"/> and for buffers
-/// large enough for fresh pages to cost more than a lookup — exact-length arrays recycled through a per-thread pool.
+/// large enough for fresh pages to cost more than a lookup — exact-length arrays recycled through the pool of the
+/// thread that opened the scope. A kernel's worker range borrows its caller's scope (<see cref="KernelThreads"/>), so
+/// what it allocates is pooled too.
 /// </summary>
 internal static class TensorBuffers
 {
@@ -10,14 +12,11 @@ internal static class TensorBuffers
     // heap, where each fresh allocation costs page faults and clearing (measured ~10× a reused buffer).
     private const int MinPooledLength = 16 * 1024;
 
-    // Cap on memory parked in the pool per thread, so an unusual step cannot pin gigabytes.
+    // Cap on memory parked in one thread's pool, so an unusual step cannot pin gigabytes.
     private const long MaxPooledBytes = 2L << 30;
 
     [ThreadStatic]
-    private static Dictionary<int, Stack<float[]>>? t_pool;
-
-    [ThreadStatic]
-    private static long t_pooledBytes;
+    private static Pool? t_pool;
 
     // Diagnostics for benchmarks (DEEPMETRIC_R18_PROFILE=step): pool-sized arrays allocated fresh inside a scope, and
     // arrays the pool turned away at its cap. Process-wide, updated atomically.
@@ -31,17 +30,20 @@ internal static class TensorBuffers
     public static long DroppedBytes => Interlocked.Read(ref s_droppedBytes);
 
     /// <summary>Bytes parked in this thread's pool now.</summary>
-    public static long PooledBytes => t_pooledBytes;
+    public static long PooledBytes => t_pool?.Bytes ?? 0;
+
+    /// <summary>This thread's pool (created on first use); a scope keeps the pool of the thread that opened it.</summary>
+    internal static Pool ThreadPool => t_pool ??= new Pool();
 
     /// <summary>An array of exactly <paramref name="length"/> floats with unspecified contents.</summary>
     public static float[] Uninitialized(int length)
     {
-        var scope = TensorScope.Current;
-        if (scope is null || length < MinPooledLength)
+        var scope = length < MinPooledLength ? null : TensorScope.ForBuffers;
+        if (scope is null)
         {
             return GC.AllocateUninitializedArray<float>(length);
         }
-        var buffer = TryRent(length) ?? Fresh(length, clear: false);
+        var buffer = scope.Pool.TryRent(length) ?? Fresh(length, clear: false);
         scope.Track(buffer);
         return buffer;
     }
@@ -49,12 +51,12 @@ internal static class TensorBuffers
     /// <summary>An array of exactly <paramref name="length"/> zeros.</summary>
     public static float[] Zeroed(int length)
     {
-        var scope = TensorScope.Current;
-        if (scope is null || length < MinPooledLength)
+        var scope = length < MinPooledLength ? null : TensorScope.ForBuffers;
+        if (scope is null)
         {
             return new float[length];
         }
-        var buffer = TryRent(length);
+        var buffer = scope.Pool.TryRent(length);
         if (buffer is null)
         {
             buffer = Fresh(length, clear: true);
@@ -70,36 +72,62 @@ internal static class TensorBuffers
     /// <summary>Marks <paramref name="buffer"/> as owned by a long-lived tensor: the open scopes will not recycle it.</summary>
     public static void Persist(float[] buffer) => TensorScope.Current?.Release(buffer);
 
-    internal static void Return(float[] buffer)
-    {
-        long bytes = (long)buffer.Length * sizeof(float);
-        if (t_pooledBytes + bytes > MaxPooledBytes)
-        {
-            Interlocked.Add(ref s_droppedBytes, bytes);
-            return;
-        }
-        t_pool ??= [];
-        if (!t_pool.TryGetValue(buffer.Length, out var stack))
-        {
-            t_pool[buffer.Length] = stack = new Stack<float[]>();
-        }
-        stack.Push(buffer);
-        t_pooledBytes += bytes;
-    }
-
     private static float[] Fresh(int length, bool clear)
     {
         Interlocked.Add(ref s_freshBytes, (long)length * sizeof(float));
         return clear ? new float[length] : GC.AllocateUninitializedArray<float>(length);
     }
 
-    private static float[]? TryRent(int length)
+    /// <summary>
+    /// Arrays parked by length. Used by its thread and, through a borrowed scope, by that thread's kernel workers, so
+    /// every access takes its lock (one per array of 64 KB or more: nothing beside the allocation it saves).
+    /// </summary>
+    internal sealed class Pool
     {
-        if (t_pool is not null && t_pool.TryGetValue(length, out var stack) && stack.TryPop(out var buffer))
+        private readonly Dictionary<int, Stack<float[]>> _byLength = [];
+        private long _bytes;
+
+        public long Bytes
         {
-            t_pooledBytes -= (long)buffer.Length * sizeof(float);
-            return buffer;
+            get
+            {
+                lock (_byLength)
+                {
+                    return _bytes;
+                }
+            }
         }
-        return null;
+
+        public float[]? TryRent(int length)
+        {
+            lock (_byLength)
+            {
+                if (_byLength.TryGetValue(length, out var stack) && stack.TryPop(out var buffer))
+                {
+                    _bytes -= (long)buffer.Length * sizeof(float);
+                    return buffer;
+                }
+                return null;
+            }
+        }
+
+        public void Return(float[] buffer)
+        {
+            long bytes = (long)buffer.Length * sizeof(float);
+            lock (_byLength)
+            {
+                if (_bytes + bytes > MaxPooledBytes)
+                {
+                    Interlocked.Add(ref s_droppedBytes, bytes);
+                    return;
+                }
+                if (!_byLength.TryGetValue(buffer.Length, out var stack))
+                {
+                    _byLength[buffer.Length] = stack = new Stack<float[]>();
+                }
+                stack.Push(buffer);
+                _bytes += bytes;
+            }
+        }
     }
 }

@@ -65,6 +65,10 @@ public sealed class MaxPoolWinnersTests
         { new[] { 1, 1, 7, 9, 3, 2, 1 }, true },
         { new[] { 2, 3, 112, 112, 3, 2, 1 }, false },
         { new[] { 4, 5, 13, 11, 3, 2, 1 }, true },
+        { new[] { 1, 2, 40, 41, 3, 2, 1 }, true },
+        { new[] { 2, 1, 33, 37, 3, 2, 0 }, true },
+        { new[] { 1, 1, 25, 50, 3, 2, 1 }, false },
+        { new[] { 1, 1, 9, 36, 3, 2, 0 }, true },
         { new[] { 3, 2, 9, 10, 3, 1, 1 }, true },
         { new[] { 2, 2, 8, 8, 2, 1, 0 }, true },
         { new[] { 1, 3, 17, 17, 16, 1, 0 }, false },
@@ -85,8 +89,11 @@ public sealed class MaxPoolWinnersTests
                 xs[i] = MathF.Round(xs[i]);
             }
         }
+        // NaNs: two neighbours, and one at each edge of a row.
         xs[xs.Length / 3] = float.NaN;
         xs[(xs.Length / 3) + 1] = float.NaN;
+        xs[(xs.Length / 2) - (xs.Length / 2 % a[3])] = float.NaN;
+        xs[xs.Length - 1] = float.NaN;
         int ho = ((a[2] + (2 * a[6]) - a[4]) / a[5]) + 1, wo = ((a[3] + (2 * a[6]) - a[4]) / a[5]) + 1;
         var gs = Tensor.Rand(rng, [a[0] * a[1] * ho * wo], -1f, 1f).ToArray();
         var (yRef, dxRef) = Reference(xs, gs, a[0] * a[1], a[2], a[3], a[4], a[5], a[6]);
@@ -96,5 +103,20 @@ public sealed class MaxPoolWinnersTests
         var (y1, dx1) = OneWorkerRange.Run(() => Ours(xs, gs, shape, a[4], a[5], a[6]));
         Assert.Equal(y, y1);
         Assert.Equal(dx, dx1);
+        // The portable path (no AVX2) gives the same (one worker range: the flag is per thread).
+        var (y2, dx2) = OneWorkerRange.Run(() =>
+        {
+            PoolKernels.ForceScalar = true;
+            try
+            {
+                return Ours(xs, gs, shape, a[4], a[5], a[6]);
+            }
+            finally
+            {
+                PoolKernels.ForceScalar = false;
+            }
+        });
+        Assert.Equal(y, y2);
+        Assert.Equal(dx, dx2);
     }
 }
