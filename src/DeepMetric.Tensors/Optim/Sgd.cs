@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace DeepMetric.Tensors.Optim;
 
@@ -77,7 +79,14 @@ public sealed class Sgd : Optimizer
         }
         if (momentum != 0f)
         {
-            var buffer = GetState(MomentumBuffer, index, out bool created).AsSpan();
+            var state = GetState(MomentumBuffer, index, out bool created);
+            var buffer = state.AsSpan();
+            if (!created && !group.Nesterov!.Value)
+            {
+                // The common case in one pass over the three arrays instead of three passes.
+                MomentumStep(param, d, state, momentum, 1f - group.Dampening!.Value, -lr);
+                return;
+            }
             if (created)
             {
                 d.CopyTo(buffer);
@@ -99,6 +108,62 @@ public sealed class Sgd : Optimizer
             }
         }
         TensorPrimitives.MultiplyAdd(d, -lr, param, param);
+    }
+
+    // b ← μ·b; b ← (1 − τ)·g + b; p ← −η·b + p, element by element with the roundings of the three TensorPrimitives
+    // passes it replaces (multiply, then add: no fused multiply-add), so the result is the same bit for bit. Large
+    // parameters are split over the worker ranges (element-wise: the same bits for any split).
+    private static void MomentumStep(Span<float> param, ReadOnlySpan<float> grad, float[] buffer, float momentum, float gradScale, float step)
+    {
+        if (!KernelThreads.WouldSplit(param.Length / MomentumStepChunk))
+        {
+            MomentumStepRange(param, grad, buffer.AsSpan(0, param.Length), momentum, gradScale, step);
+            return;
+        }
+        unsafe
+        {
+            fixed (float* p = param, g = grad)
+            {
+                nint pp = (nint)p, gp = (nint)g;
+                int n = param.Length;
+                KernelThreads.For(n / MomentumStepChunk, (range, start, end) =>
+                {
+                    int from = start * MomentumStepChunk, to = end == n / MomentumStepChunk ? n : end * MomentumStepChunk;
+                    MomentumStepRange(new Span<float>((float*)pp + from, to - from), new ReadOnlySpan<float>((float*)gp + from, to - from),
+                        buffer.AsSpan(from, to - from), momentum, gradScale, step);
+                });
+            }
+        }
+    }
+
+    private const int MomentumStepChunk = 16 * 1024;
+
+    private static void MomentumStepRange(Span<float> param, ReadOnlySpan<float> grad, Span<float> buffer, float momentum, float gradScale, float step)
+    {
+        int i = 0, n = param.Length;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var mu = Vector256.Create(momentum);
+            var k = Vector256.Create(gradScale);
+            var s = Vector256.Create(step);
+            ref float p0 = ref MemoryMarshal.GetReference(param);
+            ref float g0 = ref MemoryMarshal.GetReference(grad);
+            ref float b0 = ref MemoryMarshal.GetReference(buffer);
+            for (; i <= n - 8; i += 8)
+            {
+                var b = Vector256.LoadUnsafe(ref b0, (nuint)i) * mu;
+                b = (Vector256.LoadUnsafe(ref g0, (nuint)i) * k) + b;
+                b.StoreUnsafe(ref b0, (nuint)i);
+                ((b * s) + Vector256.LoadUnsafe(ref p0, (nuint)i)).StoreUnsafe(ref p0, (nuint)i);
+            }
+        }
+        for (; i < n; i++)
+        {
+            float b = buffer[i] * momentum;
+            b = (grad[i] * gradScale) + b;
+            buffer[i] = b;
+            param[i] = (b * step) + param[i];
+        }
     }
 
     private static ParamGroup Defaults(float lr, float momentum, float dampening, bool nesterov, float weightDecay) =>
