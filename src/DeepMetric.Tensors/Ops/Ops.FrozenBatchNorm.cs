@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace DeepMetric.Tensors;
 
@@ -57,6 +59,12 @@ public static partial class Ops
         BatchNormAffine(weight, bias, mean, invStd, scales, shifts);
 
         var y = TensorBuffers.Uninitialized(x.Size);
+        // With a gradient to come, the ReLU's mask (y > 0) is kept as one bit per element, a whole number of bytes per
+        // plane, so the backward pass reads 1/32 of y's bytes instead of y.
+        bool recording = relu && Autograd.NoGradScope.GradEnabled && (x.RequiresGrad || (weight?.RequiresGrad ?? false)
+            || (bias?.RequiresGrad ?? false) || (residual?.RequiresGrad ?? false));
+        int maskBytes = (spatial + 7) / 8;
+        var maskStore = recording ? TensorBuffers.Uninitialized(((planes * maskBytes) + 3) / 4) : null;
         float[] xb = x.Buffer;
         int xOff = x.Offset;
         float[]? rb = residual?.Buffer;
@@ -78,6 +86,10 @@ public static partial class Ops
                 if (relu)
                 {
                     TensorPrimitives.Max(yp, 0f, yp);
+                    if (maskStore is not null)
+                    {
+                        PositiveBits(yp, MemoryMarshal.AsBytes(maskStore.AsSpan()).Slice(p * maskBytes, maskBytes));
+                    }
                 }
             }
         });
@@ -118,7 +130,7 @@ public static partial class Ops
                         if (relu)
                         {
                             var target = dz is null ? temp : dz.AsSpan(at, spatial);
-                            ReluGrad(new ReadOnlySpan<float>(y, at, spatial), default, d, target);
+                            PassWhereSet(MemoryMarshal.AsBytes(maskStore.AsSpan()).Slice(p * maskBytes, maskBytes), d, target);
                             d = target;
                         }
                         if (stats)
@@ -164,5 +176,46 @@ public static partial class Ops
                 bias?.AccumulateGrad(new Tensor(dBeta, [c]), owned: true);
             }
         });
+    }
+
+    // bits[i / 8] bit i % 8 = (y[i] > 0); the tail bits of the last byte are 0.
+    private static void PositiveBits(ReadOnlySpan<float> y, Span<byte> bits)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= y.Length - 8; i += 8)
+            {
+                bits[i >> 3] = (byte)Vector256.GreaterThan(Vector256.Create(y.Slice(i, 8)), Vector256<float>.Zero).ExtractMostSignificantBits();
+            }
+        }
+        if (i < y.Length)
+        {
+            int last = 0;
+            for (int j = i; j < y.Length; j++)
+            {
+                last |= (y[j] > 0 ? 1 : 0) << (j - i);
+            }
+            bits[i >> 3] = (byte)last;
+        }
+    }
+
+    // dz[i] = g[i] where bit i is set, else +0 (the ReLU's gradient, as ReluGrad gives it from y).
+    private static void PassWhereSet(ReadOnlySpan<byte> bits, ReadOnlySpan<float> g, Span<float> dz)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var lanes = Vector256.Create(1, 2, 4, 8, 16, 32, 64, 128);
+            for (; i <= g.Length - 8; i += 8)
+            {
+                var set = ~Vector256.Equals(Vector256.Create((int)bits[i >> 3]) & lanes, Vector256<int>.Zero);
+                Vector256.ConditionalSelect(set.AsSingle(), Vector256.Create(g.Slice(i, 8)), Vector256<float>.Zero).CopyTo(dz.Slice(i, 8));
+            }
+        }
+        for (; i < g.Length; i++)
+        {
+            dz[i] = ((bits[i >> 3] >> (i & 7)) & 1) != 0 ? g[i] : 0f;
+        }
     }
 }

@@ -98,6 +98,8 @@ public sealed class FrozenBatchNormTests
         { new[] { 3, 4, 5, 7 }, true, false },
         { new[] { 3, 4, 5, 7 }, true, true },
         { new[] { 8, 6, 11, 13 }, true, true },
+        { new[] { 2, 3, 8, 8 }, true, true },
+        { new[] { 3, 2, 4, 2 }, false, true },
         { new[] { 5, 3 }, true, true },
         { new[] { 5, 3 }, false, false },
     };
