@@ -157,45 +157,56 @@ public static class ResNet18Quick
     }
 
 
-    // Fine-tuning step split into every part it has: ZeroGrad, backbone forward, head and loss, backward (summed by kind
-    // of node: the name without its trailing count; "(outside nodes)" is the rest of Backward: ordering, leaf gradients),
-    // update and the scope's disposal, with the whole step's wall and CPU time and the GC's work per step. Each part's
-    // fastest repeat, and the median over repeats for the whole step.
+    // Fine-tuning step split into every part it has: ZeroGrad, backbone forward (by kind of plan node), head and loss,
+    // backward (by kind of graph node: the name without its trailing count; "(outside nodes)" is the rest of Backward:
+    // ordering, leaf gradients), update and the scope's disposal, each in wall and in process CPU time (all threads;
+    // steadier than wall time when other jobs share the cores), with the GC's and the buffer pool's work per step.
+    // Each part's fastest repeat, and min and median over repeats for the whole step.
     private static void ProfileStep(Module tuned, Module head, Optimizer opt, Tensor x, int[] labels, int repeats)
     {
-        var best = new Dictionary<string, double>();
-        var kindsBest = new Dictionary<string, double>();
+        var wallBest = new Dictionary<string, double>();
+        var cpuBest = new Dictionary<string, double>();
+        var order = new List<string>();
         var steps = new List<double>();
         var cpus = new List<double>();
-        double Ms(long a, long b) => Stopwatch.GetElapsedTime(a, b).TotalMilliseconds;
-        void Keep(Dictionary<string, double> d, string k, double v) => d[k] = Math.Min(d.GetValueOrDefault(k, double.MaxValue), v);
+        static double Cpu() => Training.TrainStepProfile.ProcessCpuMs();
+        static double Now() => Stopwatch.GetTimestamp() * 1e3 / Stopwatch.Frequency;
         int gen0 = 0, gen1 = 0, gen2 = 0;
         double pauseMs = 0;
         long allocated = 0, fresh = 0, dropped = 0;
         for (int rep = -1; rep < repeats; rep++)
         {
-            var kinds = new Dictionary<string, double>();
-            var forwardKinds = new Dictionary<string, double>();
+            // Per part (and per node kind): summed wall and CPU ms of this repeat.
+            var sums = new Dictionary<string, (double Wall, double Cpu)>();
+            double lastWall = Now(), lastCpu = Cpu();
+            // Charges the time since the previous mark to key.
+            void Mark(string key)
+            {
+                double w = Now(), c = Cpu();
+                var (sw, sc) = sums.GetValueOrDefault(key);
+                sums[key] = (sw + w - lastWall, sc + c - lastCpu);
+                lastWall = w;
+                lastCpu = c;
+                if (rep == 0 && !order.Contains(key))
+                {
+                    order.Add(key);
+                }
+            }
             int g0 = GC.CollectionCount(0), g1 = GC.CollectionCount(1), g2 = GC.CollectionCount(2);
             var pause0 = GC.GetTotalPauseDuration();
             long alloc0 = GC.GetTotalAllocatedBytes(precise: false);
             long fresh0 = Tensors.TensorBuffers.FreshBytes, dropped0 = Tensors.TensorBuffers.DroppedBytes;
-            double c0 = Training.TrainStepProfile.ProcessCpuMs();
-            long t0 = Stopwatch.GetTimestamp();
-            long t1, t2, t3, t4, t5;
+            double stepWall0 = lastWall, stepCpu0 = lastCpu;
             var scope = TensorScope.Enter();
             try
             {
                 opt.ZeroGrad();
-                t1 = Stopwatch.GetTimestamp();
+                Mark("zero grad");
                 if (tuned is OnnxModule onnx)
                 {
-                    // Forward by kind of plan node (a fused chain runs its convolution and its training tail).
-                    onnx.NodeTimer = (op, where, sec) =>
-                    {
-                        string key = "forward " + (where.Contains("(fused", StringComparison.Ordinal) ? "Conv+" + where[(where.IndexOf("(fused with ", StringComparison.Ordinal) + 12)..].TrimEnd(')') : op);
-                        forwardKinds[key] = forwardKinds.GetValueOrDefault(key) + (sec * 1e3);
-                    };
+                    // A fused chain runs its convolution and its training tail.
+                    onnx.NodeTimer = (op, where, _) => Mark("forward " + (where.Contains("(fused", StringComparison.Ordinal)
+                        ? "Conv+" + where[(where.IndexOf("(fused with ", StringComparison.Ordinal) + 12)..].TrimEnd(')') : op));
                 }
                 Tensor features;
                 try
@@ -209,14 +220,13 @@ public static class ResNet18Quick
                         timed.NodeTimer = null;
                     }
                 }
-                t2 = Stopwatch.GetTimestamp();
+                Mark("forward (rest)");
                 var logits = head.Forward(Ops.Reshape(features, x.Dims[0], 512));
                 var loss = Ops.CrossEntropy(logits, labels);
-                t3 = Stopwatch.GetTimestamp();
-                Tensor.BackwardProfiler = (name, ms) =>
+                Mark("head + loss");
+                Tensor.BackwardProfiler = (name, _) =>
                 {
-                    string kind = name.TrimEnd("0123456789".ToCharArray());
-                    kinds[kind] = kinds.GetValueOrDefault(kind) + ms;
+                    Mark("backward " + name.TrimEnd("0123456789".ToCharArray()));
                 };
                 try
                 {
@@ -226,16 +236,15 @@ public static class ResNet18Quick
                 {
                     Tensor.BackwardProfiler = null;
                 }
-                t4 = Stopwatch.GetTimestamp();
+                Mark("backward (outside nodes)");
                 opt.Step();
-                t5 = Stopwatch.GetTimestamp();
+                Mark("update");
             }
             finally
             {
                 scope.Dispose();
             }
-            long t6 = Stopwatch.GetTimestamp();
-            double cpu = Training.TrainStepProfile.ProcessCpuMs() - c0;
+            Mark("scope dispose");
             if (rep < 0)
             {
                 continue;
@@ -247,34 +256,20 @@ public static class ResNet18Quick
             allocated += GC.GetTotalAllocatedBytes(precise: false) - alloc0;
             fresh += Tensors.TensorBuffers.FreshBytes - fresh0;
             dropped += Tensors.TensorBuffers.DroppedBytes - dropped0;
-            steps.Add(Ms(t0, t6));
-            cpus.Add(cpu);
-            Keep(best, "zero grad", Ms(t0, t1));
-            Keep(best, "forward (backbone)", Ms(t1, t2));
-            Keep(best, "head + loss", Ms(t2, t3));
-            Keep(best, "backward", Ms(t3, t4));
-            Keep(best, "update", Ms(t4, t5));
-            Keep(best, "scope dispose", Ms(t5, t6));
-            kinds["(outside nodes)"] = Ms(t3, t4) - kinds.Values.Sum();
-            foreach (var (kind, ms) in kinds)
+            steps.Add(lastWall - stepWall0);
+            cpus.Add(lastCpu - stepCpu0);
+            foreach (var (key, (w, c)) in sums)
             {
-                Keep(kindsBest, "backward " + kind, ms);
-            }
-            foreach (var (kind, ms) in forwardKinds)
-            {
-                Keep(kindsBest, kind, ms);
+                wallBest[key] = Math.Min(wallBest.GetValueOrDefault(key, double.MaxValue), w);
+                cpuBest[key] = Math.Min(cpuBest.GetValueOrDefault(key, double.MaxValue), c);
             }
         }
         Console.Error.WriteLine(FormattableString.Invariant($"fine-tune step, batch {x.Dims[0]}, {repeats} repeats: wall {steps.Min():F0} ms min, {Measure.Median(steps):F0} median; CPU {cpus.Min():F0} ms min, {Measure.Median(cpus):F0} median"));
         Console.Error.WriteLine(FormattableString.Invariant($"  per step: GC gen0/1/2 {(double)gen0 / repeats:F1}/{(double)gen1 / repeats:F1}/{(double)gen2 / repeats:F1}, GC pause {pauseMs / repeats:F1} ms, allocated {allocated / (double)repeats / (1 << 20):F1} MiB, of which pool misses {fresh / (double)repeats / (1 << 20):F1} MiB; turned away by the pool's cap {dropped / (double)repeats / (1 << 20):F1} MiB; pooled after the step {Tensors.TensorBuffers.PooledBytes / (double)(1 << 20):F0} MiB (gcServer {System.Runtime.GCSettings.IsServerGC})"));
-        Console.Error.WriteLine(FormattableString.Invariant($"  parts, fastest each (sum {best.Values.Sum():F0} ms):"));
-        foreach (var (part, ms) in best)
+        Console.Error.WriteLine(FormattableString.Invariant($"  parts, fastest repeat of each: wall ms (sum {wallBest.Values.Sum():F0}), CPU ms (sum {cpuBest.Values.Sum():F0})"));
+        foreach (var key in order.OrderByDescending(k => cpuBest[k]))
         {
-            Console.Error.WriteLine(FormattableString.Invariant($"  {part,-26} {ms,8:F1} ms"));
-        }
-        foreach (var (kind, ms) in kindsBest.OrderByDescending(kv => kv.Value))
-        {
-            Console.Error.WriteLine(FormattableString.Invariant($"    {kind,-50} {ms,8:F1} ms"));
+            Console.Error.WriteLine(FormattableString.Invariant($"    {key,-50} {wallBest[key],8:F1} {cpuBest[key],8:F1}"));
         }
     }
 
