@@ -158,7 +158,10 @@ public sealed partial class Tensor
                             }
                             else
                             {
-                                t.Grad = new Tensor(g.ToArray(), (int[])t.Dims.Clone());
+                                // Every element is written: no need for the zeroing a plain new array gets.
+                                var copy = GC.AllocateUninitializedArray<float>(t.Size);
+                                g.ReadOnlySpan.CopyTo(copy);
+                                t.Grad = new Tensor(copy, (int[])t.Dims.Clone());
                             }
                             t.RecycledGrad = null;
                         }
