@@ -167,12 +167,15 @@ internal static unsafe class WinogradAvx
         Store(p + (3 * stride), x1 - x3, lanes, mask);
     }
 
-    /// <summary>See <see cref="Winograd.InputGradient"/>.</summary>
+    /// <summary>See <see cref="Winograd.InputGradient"/> (the band's halo rows start from what dx holds when ti0 &gt; 0).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void InputGradient(ReadOnlySpan<float> dv, int count, in ConvGeometry g, Span<float> dx, Span<float> scratch)
+    public static void InputGradient(ReadOnlySpan<float> dv, int count, in ConvGeometry g, Span<float> dx, Span<float> scratch, int ti0, int ti1)
     {
-        int th = Winograd.TilesH(g), tw = Winograd.TilesW(g), hq = Winograd.PlaneH(g), c = g.C, h = g.H, w = g.W, pad = g.Padding;
-        int tPer = th * tw, tAll = count * tPer, ct = c * tAll, ss = SplitStride(tw), half = hq * ss;
+        int tw = Winograd.TilesW(g), c = g.C, h = g.H, w = g.W, pad = g.Padding;
+        int tPer = (ti1 - ti0) * tw, tAll = count * tPer, ct = c * tAll, ss = SplitStride(tw);
+        // The band's padded rows [2·ti0, 2·ti1 + 2) in split planes; local row 0 = padded row 2·ti0.
+        int rows = (2 * (ti1 - ti0)) + 2, r0 = 2 * ti0, half = rows * ss;
+        int hIn0 = Math.Max(0, r0 - pad), hOut1 = Math.Min(h, r0 + rows - pad), hIn1 = ti0 > 0 ? Math.Min(h, r0 + 2 - pad) : hIn0;
         var planes = scratch[..(2 * half)];
         fixed (float* pv = dv, pdx = dx, ps = scratch)
         {
@@ -182,8 +185,20 @@ internal static unsafe class WinogradAvx
                 for (int ch = 0; ch < c; ch++)
                 {
                     planes.Clear();
+                    float* dst = pdx + (((b * c) + ch) * g.PlaneIn);
+                    // The halo rows' partial sums from the band above (none for the first band).
+                    for (int r = hIn0; r < hIn1; r++)
+                    {
+                        float* row = dst + (r * w);
+                        int at = (r + pad - r0) * ss;
+                        for (int col = 0; col < w; col++)
+                        {
+                            int xc = col + pad;
+                            ((xc & 1) == 0 ? pe : po)[at + (xc >> 1)] = row[col];
+                        }
+                    }
                     float* src = pv + (ch * tAll) + (b * tPer);
-                    for (int ti = 0; ti < th; ti++)
+                    for (int ti = 0; ti < ti1 - ti0; ti++)
                     {
                         for (int k = 0; k < tw; k += 8)
                         {
@@ -202,11 +217,10 @@ internal static unsafe class WinogradAvx
                             BAdd(o + 1, ss, a03, a13, a23, a33);
                         }
                     }
-                    float* dst = pdx + (((b * c) + ch) * g.PlaneIn);
-                    for (int r = 0; r < h; r++)
+                    for (int r = hIn0; r < hOut1; r++)
                     {
                         float* row = dst + (r * w);
-                        int at = (r + pad) * ss;
+                        int at = (r + pad - r0) * ss;
                         for (int col = 0; col < w; col++)
                         {
                             int xc = col + pad;
@@ -310,10 +324,10 @@ internal static unsafe class WinogradAvx
 
     /// <summary>See <see cref="Winograd.OutputGradient"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void OutputGradient(ReadOnlySpan<float> dy, int count, int o, in ConvGeometry g, Span<float> dm, Span<double> biasSum)
+    public static void OutputGradient(ReadOnlySpan<float> dy, int count, int o, in ConvGeometry g, Span<float> dm, Span<double> biasSum, int ti0, int ti1)
     {
-        int th = Winograd.TilesH(g), tw = Winograd.TilesW(g), ho = g.Ho, wo = g.Wo;
-        int tPer = th * tw, tAll = count * tPer, ot = o * tAll, plane = ho * wo;
+        int tw = Winograd.TilesW(g), ho = g.Ho, wo = g.Wo;
+        int tPer = (ti1 - ti0) * tw, tAll = count * tPer, ot = o * tAll, plane = ho * wo;
         fixed (float* pm = dm, py = dy)
         {
             for (int b = 0; b < count; b++)
@@ -323,7 +337,7 @@ internal static unsafe class WinogradAvx
                     float* dst = pm + (oc * tAll) + (b * tPer);
                     float* src = py + (((b * o) + oc) * plane);
                     var sum = Vector256<float>.Zero;
-                    for (int ti = 0; ti < th; ti++)
+                    for (int ti = ti0; ti < ti1; ti++)
                     {
                         bool row2 = (2 * ti) + 1 < ho;
                         for (int k = 0; k < tw; k += 8)
@@ -340,7 +354,7 @@ internal static unsafe class WinogradAvx
                             }
                             // A dY Aᵀ: rows y0, y0 + y1, y0 − y1, −y1, each expanded to [a, a + b, a − b, −b].
                             sum += (y00 + y01) + (y10 + y11);
-                            float* t = dst + (ti * tw) + k;
+                            float* t = dst + ((ti - ti0) * tw) + k;
                             Store4(t, ot, y00, y01, lanes, mask);
                             Store4(t + (4 * ot), ot, y00 + y10, y01 + y11, lanes, mask);
                             Store4(t + (8 * ot), ot, y00 - y10, y01 - y11, lanes, mask);

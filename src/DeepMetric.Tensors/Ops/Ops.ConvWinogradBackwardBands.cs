@@ -1,0 +1,94 @@
+using System.Runtime.CompilerServices;
+namespace DeepMetric.Tensors;
+
+public static partial class Ops
+{
+    // A band's GEMMs need at least this many tiles: the weight-gradient products take the band's tiles as their depth.
+    private const int WinogradBackwardMinBandTiles = 192;
+
+    /// <summary>
+    /// Tile rows per band for the backward pass when one image's transformed input and output gradient
+    /// ([16, C, T] + [16, O, T]) exceed the Winograd cache budget and bands of at least
+    /// <see cref="WinogradBackwardMinBandTiles"/> tiles still split the image, else 0 (whole images in chunks).
+    /// Depends only on the shapes and the cache size, never on the worker ranges.
+    /// </summary>
+    private static int WinogradBackwardBandRows(in ConvGeometry geo, int c, int o)
+    {
+        int th = Winograd.TilesH(geo), tw = Winograd.TilesW(geo);
+        if (Winograd.ForceBandRows > 0)
+        {
+            return Math.Min(Winograd.ForceBandRows, th);
+        }
+        long perRow = (long)Winograd.Xi * (c + o) * tw;
+        if (perRow * th <= s_winogradBudget)
+        {
+            return 0;
+        }
+        int rows = (int)Math.Max(s_winogradBudget / perRow, (WinogradBackwardMinBandTiles + tw - 1) / tw);
+        return rows >= th ? 0 : EvenChunk(th, rows);
+    }
+
+    /// <summary>
+    /// The Winograd backward pass for images [<paramref name="start"/>, <paramref name="end"/>), each image band by band
+    /// of <paramref name="bandRows"/> tile rows so that the band's dM, V and dV stay in L2: dM from the band's output
+    /// gradient rows (with the bias sums), V recomputed from the band's input rows, then per ξ
+    /// dU_ξ += dM_ξ · V_ξᵀ and dV_ξ = U_ξᵀ · dM_ξ, and dV scattered onto the band's input rows. Bands run top to
+    /// bottom, so the two halo rows a band shares with the one above are completed in a fixed order (see
+    /// <see cref="Winograd.InputGradient"/>): the input gradient has the bits of the whole-image path, and dU sums the
+    /// bands in order, whatever the worker ranges.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WinogradBackwardBands(ReadOnlySpan<float> xs, ReadOnlySpan<float> gs, PoolWinners? winners, ConvGeometry geo, int o,
+        float[]? u, Span<float> du, double[]? biasSum, float[]? dx, int start, int end, int bandRows)
+    {
+        int c = geo.C, p = geo.P, pq = p / 4, th = Winograd.TilesH(geo), tw = Winograd.TilesW(geo), tMax = bandRows * tw;
+        var plane = Scratch.Get(Scratch.WinogradPlane, Winograd.PlaneScratch(geo));
+        var dm = Scratch.Get(Scratch.WinogradM, Winograd.Xi * o * tMax);
+        var v = Scratch.Get(Scratch.WinogradV, Winograd.Xi * c * tMax);
+        var bias = biasSum is null ? default : biasSum.AsSpan();
+        bool first = true;
+        for (int i = start; i < end; i++)
+        {
+            ReadOnlySpan<float> dy;
+            if (winners is null)
+            {
+                dy = gs.Slice(i * o * p, o * p);
+            }
+            else
+            {
+                var spread = Scratch.Get(Scratch.ConvPoolChunk, o * p).AsSpan(0, o * p);
+                PoolKernels.MaxPool2x2Backward(winners.Slice(i * o * pq, o * pq), gs.Slice(i * o * pq, o * pq), spread, o, geo.Ho, geo.Wo);
+                dy = spread;
+            }
+            var image = xs.Slice(i * c * geo.PlaneIn, c * geo.PlaneIn);
+            var dxImage = dx is null ? default : dx.AsSpan(i * c * geo.PlaneIn, c * geo.PlaneIn);
+            for (int ti0 = 0; ti0 < th; ti0 += bandRows)
+            {
+                int ti1 = Math.Min(th, ti0 + bandRows), t = (ti1 - ti0) * tw;
+                Winograd.OutputGradient(dy, 1, o, geo, dm, bias, ti0, ti1);
+                if (!du.IsEmpty)
+                {
+                    Winograd.TransformInput(image, 1, geo, v, plane, ti0, ti1);
+                }
+                for (int xi = 0; xi < Winograd.Xi; xi++)
+                {
+                    var dmXi = dm.AsSpan(xi * o * t, o * t);
+                    var vXi = v.AsSpan(xi * c * t, c * t);
+                    if (!du.IsEmpty)
+                    {
+                        Gemm.Multiply(false, true, o, c, t, 1f, dmXi, t, vXi, t, first ? 0f : 1f, du.Slice(xi * o * c, o * c), c);
+                    }
+                    if (u is not null)
+                    {
+                        Gemm.Multiply(true, false, c, t, o, 1f, u.AsSpan(xi * o * c, o * c), c, dmXi, t, 0f, vXi, t);
+                    }
+                }
+                if (dx is not null)
+                {
+                    Winograd.InputGradient(v, 1, geo, dxImage, plane, ti0, ti1);
+                }
+                first = false;
+            }
+        }
+    }
+}
