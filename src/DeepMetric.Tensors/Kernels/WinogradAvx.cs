@@ -103,21 +103,17 @@ internal static unsafe class WinogradAvx
         fixed (float* px = x, pv = v, ps = scratch)
         {
             float* pe = ps, po = ps + half;
+            SplitColumns(pe, po, pad, out float* first, out float* second);
             for (int b = 0; b < count; b++)
             {
                 for (int ch = 0; ch < c; ch++)
                 {
-                    // Split the plane into even and odd padded columns; the zero border is never written.
+                    // Split the plane into even and odd padded columns; the zero border is never written (but zeros).
                     float* src = px + (((b * c) + ch) * g.PlaneIn);
                     for (int r = h0; r < h1; r++)
                     {
-                        float* row = src + (r * w);
                         int at = (r + pad) * ss;
-                        for (int col = 0; col < w; col++)
-                        {
-                            int xc = col + pad;
-                            ((xc & 1) == 0 ? pe : po)[at + (xc >> 1)] = row[col];
-                        }
+                        Deinterleave(src + (r * w), w, first + at, second + at);
                     }
                     float* dst = pv + (ch * tAll) + (b * tPer);
                     for (int ti = ti0; ti < ti1; ti++)
@@ -180,6 +176,7 @@ internal static unsafe class WinogradAvx
         fixed (float* pv = dv, pdx = dx, ps = scratch)
         {
             float* pe = ps, po = ps + half;
+            SplitColumns(pe, po, pad, out float* first, out float* second);
             for (int b = 0; b < count; b++)
             {
                 for (int ch = 0; ch < c; ch++)
@@ -189,13 +186,8 @@ internal static unsafe class WinogradAvx
                     // The halo rows' partial sums from the band above (none for the first band).
                     for (int r = hIn0; r < hIn1; r++)
                     {
-                        float* row = dst + (r * w);
                         int at = (r + pad - r0) * ss;
-                        for (int col = 0; col < w; col++)
-                        {
-                            int xc = col + pad;
-                            ((xc & 1) == 0 ? pe : po)[at + (xc >> 1)] = row[col];
-                        }
+                        Deinterleave(dst + (r * w), w, first + at, second + at);
                     }
                     float* src = pv + (ch * tAll) + (b * tPer);
                     for (int ti = 0; ti < ti1 - ti0; ti++)
@@ -219,16 +211,54 @@ internal static unsafe class WinogradAvx
                     }
                     for (int r = hIn0; r < hOut1; r++)
                     {
-                        float* row = dst + (r * w);
                         int at = (r + pad - r0) * ss;
-                        for (int col = 0; col < w; col++)
-                        {
-                            int xc = col + pad;
-                            row[col] = ((xc & 1) == 0 ? pe : po)[at + (xc >> 1)];
-                        }
+                        Interleave(dst + (r * w), first + at, second + at, w);
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Where image column j of a split plane row lives: padded column j + pad, so with even padding the image's even
+    /// columns are in E and its odd ones in O, with odd padding the other way round; image columns 2k and 2k + 1 are
+    /// first[k] and second[k].
+    /// </summary>
+    private static void SplitColumns(float* pe, float* po, int pad, out float* first, out float* second)
+    {
+        first = (pad & 1) == 0 ? pe + (pad >> 1) : po + (pad >> 1);
+        second = (pad & 1) == 0 ? po + (pad >> 1) : pe + ((pad + 1) >> 1);
+    }
+
+    /// <summary>
+    /// first[k] = row[2k], second[k] = row[2k + 1] for the first <paramref name="cols"/> floats of row, 16 at a time.
+    /// The last block also writes zeros to the split columns past the row (zero padding or slack, never read back as
+    /// image data): a split row has a vector of slack past its last tile column.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Deinterleave(float* row, int cols, float* first, float* second)
+    {
+        for (int col = 0; col < cols; col += 16)
+        {
+            LoadDeinterleaved(row + col, Math.Min(16, cols - col), out var even, out var odd);
+            Avx.Store(first + (col >> 1), even);
+            Avx.Store(second + (col >> 1), odd);
+        }
+    }
+
+    /// <summary>row[2k] = first[k], row[2k + 1] = second[k] for the first <paramref name="cols"/> floats of row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Interleave(float* row, float* first, float* second, int cols)
+    {
+        int col = 0;
+        for (; col + 16 <= cols; col += 16)
+        {
+            StoreInterleaved(row + col, Avx.LoadVector256(first + (col >> 1)), Avx.LoadVector256(second + (col >> 1)), 16);
+        }
+        if (col < cols)
+        {
+            // The split rows have a vector of slack past the last column, so these loads stay inside the scratch.
+            StoreInterleaved(row + col, Avx.LoadVector256(first + (col >> 1)), Avx.LoadVector256(second + (col >> 1)), cols - col);
         }
     }
 

@@ -22,7 +22,9 @@ public sealed class WinogradBackwardBandTests
         { 3, 4, 3, 8, 10, 2, 2 },   // padding 2: the first and last bands' halo rows are partly cropped
         { 2, 6, 5, 10, 10, 1, 5 },  // one band holds the whole image
         { 1, 2, 3, 3, 3, 1, 1 },    // two tile rows of one tile each
-        { 8, 3, 2, 20, 9, 1, 4 },   // wide tile rows (lanes past the SIMD width), ranges of 4 images
+        { 8, 3, 2, 20, 9, 1, 4 },   // ranges of 4 images
+        { 2, 3, 2, 7, 37, 0, 1 },   // wide rows: three 16-column blocks of the split and interleave, no padding
+        { 2, 2, 3, 6, 35, 3, 2 },   // padding 3 (odd, the split columns shifted by two)
     };
 
     [Theory]
