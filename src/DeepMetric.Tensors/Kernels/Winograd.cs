@@ -183,6 +183,25 @@ internal static class Winograd
     }
 
     /// <summary>
+    /// dst [cols×rows] = the transpose of the row-major <paramref name="rows"/>×<paramref name="cols"/> matrix
+    /// <paramref name="src"/>. The weight-gradient products dU_ξ += dM_ξ · V_ξᵀ take V_ξ transposed to [T×C]:
+    /// BLAS products whose second operand has its depth contiguous ran at half the speed of plain ones on these shapes.
+    /// </summary>
+    public static void Transpose(ReadOnlySpan<float> src, int rows, int cols, Span<float> dst)
+    {
+        if (src.Length < rows * cols || dst.Length < rows * cols)
+        {
+            throw new ArgumentException("Winograd.Transpose: buffers too small.", nameof(dst));
+        }
+        if (Vectorised)
+        {
+            WinogradAvx.Transpose(src, rows, cols, dst);
+            return;
+        }
+        Kernels.Transpose2D(src[..(rows * cols)], dst, rows, cols);
+    }
+
+    /// <summary>
     /// V[ξ][c][t] = (Bᵀ d B)_ξ for every 4×4 input tile d of <paramref name="count"/> images [C, H, W];
     /// <paramref name="plane"/> is scratch of at least <see cref="PlaneH"/>·<see cref="PlaneW"/> floats. With a row
     /// range only tile rows [<paramref name="ti0"/>, <paramref name="ti1"/>) are transformed (a band of the image that

@@ -44,7 +44,9 @@ public static partial class Ops
         int c = geo.C, p = geo.P, pq = p / 4, th = Winograd.TilesH(geo), tw = Winograd.TilesW(geo), tMax = bandRows * tw;
         var plane = Scratch.Get(Scratch.WinogradPlane, Winograd.PlaneScratch(geo));
         var dm = Scratch.Get(Scratch.WinogradM, Winograd.Xi * o * tMax);
-        var v = Scratch.Get(Scratch.WinogradV, Winograd.Xi * c * tMax);
+        // V's slot also holds, after the 16 ξ, one ξ's V transposed to [T×C] for the weight-gradient product.
+        var v = Scratch.Get(Scratch.WinogradV, (Winograd.Xi + 1) * c * tMax);
+        var vt = v.AsSpan(Winograd.Xi * c * tMax, c * tMax);
         var bias = biasSum is null ? default : biasSum.AsSpan();
         bool first = true;
         for (int i = start; i < end; i++)
@@ -76,7 +78,8 @@ public static partial class Ops
                     var vXi = v.AsSpan(xi * c * t, c * t);
                     if (!du.IsEmpty)
                     {
-                        Gemm.Multiply(false, true, o, c, t, 1f, dmXi, t, vXi, t, first ? 0f : 1f, du.Slice(xi * o * c, o * c), c);
+                        Winograd.Transpose(vXi, c, t, vt);
+                        Gemm.Multiply(false, false, o, c, t, 1f, dmXi, t, vt, c, first ? 0f : 1f, du.Slice(xi * o * c, o * c), c);
                     }
                     if (u is not null)
                     {

@@ -163,6 +163,43 @@ public sealed class WinogradBackwardBandTests
         Assert.Equal(oneRange.Db, banded.Db);
     }
 
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(8, 8)]
+    [InlineData(64, 196)]  // a band of 7 tile rows of a 56×56 image, 64 channels
+    [InlineData(13, 21)]   // ragged edges both ways
+    [InlineData(16, 5)]
+    [InlineData(3, 40)]
+    public void Transpose_moves_every_element_including_NaN(int rows, int cols)
+    {
+        var src = new float[rows * cols];
+        for (int i = 0; i < src.Length; i++)
+        {
+            src[i] = i + 0.5f;
+        }
+        src[src.Length / 2] = float.NaN;
+        foreach (bool scalar in new[] { false, true })
+        {
+            var dst = new float[rows * cols];
+            Winograd.ForceScalar = scalar;
+            try
+            {
+                Winograd.Transpose(src, rows, cols, dst);
+            }
+            finally
+            {
+                Winograd.ForceScalar = false;
+            }
+            for (int i = 0; i < rows; i++)
+            {
+                for (int j = 0; j < cols; j++)
+                {
+                    Assert.Equal(src[(i * cols) + j], dst[(j * rows) + i]);
+                }
+            }
+        }
+    }
+
     private static (float[] Dx, float[] Dw, float[] Db) PooledGradients(int n, int c, int o, int h, int w)
     {
         var x = Tensor.Rand(new Prng(36), [n, c, h, w], -1f, 1f);
