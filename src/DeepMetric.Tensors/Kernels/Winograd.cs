@@ -158,8 +158,9 @@ internal static class Winograd
         {
             throw new ArgumentException("Winograd.WeightGradient: buffers too small.", nameof(dw));
         }
+        int k0 = Vectorised ? WinogradAvx.WeightGradient(du, oc, dw, 0, oc) : 0;
         Span<float> t = stackalloc float[12];
-        for (int k = 0; k < oc; k++)
+        for (int k = k0; k < oc; k++)
         {
             // t = Gᵀ dU (3×4): rows x0 + (x1+x2)/2, (x1−x2)/2, (x1+x2)/2 + x3.
             for (int j = 0; j < 4; j++)

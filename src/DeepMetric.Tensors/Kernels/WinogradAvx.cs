@@ -92,6 +92,64 @@ internal static unsafe class WinogradAvx
         Avx.Store(p + at + (3 * oc), c);
     }
 
+    /// <summary>
+    /// <see cref="Winograd.WeightGradient"/> for pairs [k0, k1) eight at a time (the same operations as the scalar code,
+    /// lane by lane); returns the first pair left for the scalar loop.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static int WeightGradient(ReadOnlySpan<float> du, int oc, Span<float> dw, int k0, int k1)
+    {
+        var half = Vector256.Create(0.5f);
+        float* g = stackalloc float[72];
+        int k = k0;
+        fixed (float* pu = du, pw = dw)
+        {
+            for (; k + 8 <= k1; k += 8)
+            {
+                float* x = pu + k;
+                // t = Gᵀ dU (3×4), column by column: rows x0 + (x1+x2)/2, (x1−x2)/2, (x1+x2)/2 + x3.
+                GtColumn(x, oc, half, out var a0, out var b0, out var c0);
+                GtColumn(x + oc, oc, half, out var a1, out var b1, out var c1);
+                GtColumn(x + (2 * oc), oc, half, out var a2, out var b2, out var c2);
+                GtColumn(x + (3 * oc), oc, half, out var a3, out var b3, out var c3);
+                // (Gᵀ dU) G along each row, into g[j·8 + lane] for output j = 3i + col.
+                GtRow(g, a0, a1, a2, a3, half);
+                GtRow(g + 24, b0, b1, b2, b3, half);
+                GtRow(g + 48, c0, c1, c2, c3, half);
+                // Pair k + l's nine outputs are lane l of the nine vectors: the first eight as an 8×8 transpose.
+                float* d = pw + (k * 9);
+                Transpose8x8(g, 8, d, 9);
+                for (int l = 0; l < 8; l++)
+                {
+                    d[(l * 9) + 8] = g[64 + l];
+                }
+            }
+        }
+        return k;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GtColumn(float* x, int oc, Vector256<float> half, out Vector256<float> r0, out Vector256<float> r1, out Vector256<float> r2)
+    {
+        var x0 = Avx.LoadVector256(x);
+        var x1 = Avx.LoadVector256(x + (4 * oc));
+        var x2 = Avx.LoadVector256(x + (8 * oc));
+        var x3 = Avx.LoadVector256(x + (12 * oc));
+        var h = half * (x1 + x2);
+        r0 = x0 + h;
+        r1 = half * (x1 - x2);
+        r2 = h + x3;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GtRow(float* g, Vector256<float> x0, Vector256<float> x1, Vector256<float> x2, Vector256<float> x3, Vector256<float> half)
+    {
+        var h = half * (x1 + x2);
+        Avx.Store(g, x0 + h);
+        Avx.Store(g + 8, half * (x1 - x2));
+        Avx.Store(g + 16, h + x3);
+    }
+
     /// <summary>See <see cref="Winograd.TransformInput"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void TransformInput(ReadOnlySpan<float> x, int count, in ConvGeometry g, Span<float> v, Span<float> scratch, int ti0, int ti1)

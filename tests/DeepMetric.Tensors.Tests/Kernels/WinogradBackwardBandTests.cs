@@ -200,6 +200,58 @@ public sealed class WinogradBackwardBandTests
         }
     }
 
+    [Theory]
+    [InlineData(1, 1)]    // the scalar tail only
+    [InlineData(3, 5)]    // one vector of eight pairs and a tail of seven
+    [InlineData(64, 64)]
+    [InlineData(7, 9)]
+    public void Weight_gradient_transform_is_Gt_dU_G_the_same_bits_on_both_paths(int o, int c)
+    {
+        int oc = o * c;
+        var du = Tensor.Rand(new Prng(39), [Winograd.Xi * oc], -1f, 1f).ToArray();
+        du[Math.Min(5, oc - 1) + (6 * oc)] = float.NaN; // ξ = 6 (row 1, column 2) feeds every output of that pair
+        var fast = new float[oc * 9];
+        var scalar = new float[oc * 9];
+        Winograd.WeightGradient(du, o, c, fast);
+        Winograd.ForceScalar = true;
+        try
+        {
+            Winograd.WeightGradient(du, o, c, scalar);
+        }
+        finally
+        {
+            Winograd.ForceScalar = false;
+        }
+        Assert.Equal(scalar, fast);
+        double[,] gm = { { 1, 0, 0 }, { 0.5, 0.5, 0.5 }, { 0.5, -0.5, 0.5 }, { 0, 0, 1 } };
+        var expected = new double[oc * 9];
+        for (int k = 0; k < oc; k++)
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                for (int j = 0; j < 3; j++)
+                {
+                    double sum = 0;
+                    for (int a = 0; a < 4; a++)
+                    {
+                        for (int b = 0; b < 4; b++)
+                        {
+                            sum += gm[a, i] * du[(((4 * a) + b) * oc) + k] * gm[b, j];
+                        }
+                    }
+                    expected[(k * 9) + (3 * i) + j] = sum;
+                }
+            }
+        }
+        Assertions.AllClose(expected, fast, 1e-6, 1e-6);
+        int nanPair = Math.Min(5, oc - 1);
+        for (int i = 0; i < fast.Length; i++)
+        {
+            // gm[1, ·] is non-zero in every column, so ξ = 6 reaches all nine outputs of its pair and no other pair.
+            Assert.Equal(i / 9 == nanPair, float.IsNaN(fast[i]));
+        }
+    }
+
     private static (float[] Dx, float[] Dw, float[] Db) PooledGradients(int n, int c, int o, int h, int w)
     {
         var x = Tensor.Rand(new Prng(36), [n, c, h, w], -1f, 1f);
