@@ -166,7 +166,7 @@ public static partial class Ops
             var biasSum = needB ? new double[o] : null;
             if (bandRows > 0)
             {
-                WinogradBackwardBands(x.ReadOnlySpan, g.ReadOnlySpan, winners, geo, o, u, du, biasSum, dx, start, end, bandRows);
+                WinogradBackwardBands(x.ReadOnlySpan, g.ReadOnlySpan, winners, geo, o, u, duAll, r * duLen, biasSum, dx, start, end, bandRows);
                 if (biasParts is not null)
                 {
                     biasParts[r] = biasSum!;

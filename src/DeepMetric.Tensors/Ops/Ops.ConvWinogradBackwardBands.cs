@@ -39,14 +39,13 @@ public static partial class Ops
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WinogradBackwardBands(ReadOnlySpan<float> xs, ReadOnlySpan<float> gs, PoolWinners? winners, ConvGeometry geo, int o,
-        float[]? u, Span<float> du, double[]? biasSum, float[]? dx, int start, int end, int bandRows)
+        float[]? u, float[]? duAll, int duAt, double[]? biasSum, float[]? dx, int start, int end, int bandRows)
     {
         int c = geo.C, p = geo.P, pq = p / 4, th = Winograd.TilesH(geo), tw = Winograd.TilesW(geo), tMax = bandRows * tw;
         var plane = Scratch.Get(Scratch.WinogradPlane, Winograd.PlaneScratch(geo));
         var dm = Scratch.Get(Scratch.WinogradM, Winograd.Xi * o * tMax);
-        // V's slot also holds, after the 16 ξ, one ξ's V transposed to [T×C] for the weight-gradient product.
-        var v = Scratch.Get(Scratch.WinogradV, (Winograd.Xi + 1) * c * tMax);
-        var vt = v.AsSpan(Winograd.Xi * c * tMax, c * tMax);
+        // V's slot also holds, after the 16 ξ, room for one ξ's V transposed to [T×C] per ξ range (see BandProducts).
+        var v = Scratch.Get(Scratch.WinogradV, (Winograd.Xi + 2) * c * tMax);
         var bias = biasSum is null ? default : biasSum.AsSpan();
         bool first = true;
         for (int i = start; i < end; i++)
@@ -68,29 +67,51 @@ public static partial class Ops
             {
                 int ti1 = Math.Min(th, ti0 + bandRows), t = (ti1 - ti0) * tw;
                 Winograd.OutputGradient(dy, 1, o, geo, dm, bias, ti0, ti1);
-                if (!du.IsEmpty)
+                if (duAll is not null)
                 {
                     Winograd.TransformInput(image, 1, geo, v, plane, ti0, ti1);
                 }
-                for (int xi = 0; xi < Winograd.Xi; xi++)
+                float beta = first ? 0f : 1f;
+                if (KernelThreads.WouldSplit(Winograd.Xi))
                 {
-                    var dmXi = dm.AsSpan(xi * o * t, o * t);
-                    var vXi = v.AsSpan(xi * c * t, c * t);
-                    if (!du.IsEmpty)
-                    {
-                        Winograd.Transpose(vXi, c, t, vt);
-                        Gemm.Multiply(false, false, o, c, t, 1f, dmXi, t, vt, c, first ? 0f : 1f, du.Slice(xi * o * c, o * c), c);
-                    }
-                    if (u is not null)
-                    {
-                        Gemm.Multiply(true, false, c, t, o, 1f, u.AsSpan(xi * o * c, o * c), c, dmXi, t, 0f, vXi, t);
-                    }
+                    // Fewer images than worker ranges (a small batch): the ξ are split over the ranges instead. Each
+                    // product is the same whichever range runs it, so the bits do not depend on the split.
+                    KernelThreads.For(Winograd.Xi, (r, xi0, xi1) => BandProducts(dm, v, (Winograd.Xi + r) * c * tMax, u, duAll, duAt, o, c, t, beta, xi0, xi1));
+                }
+                else
+                {
+                    BandProducts(dm, v, Winograd.Xi * c * tMax, u, duAll, duAt, o, c, t, beta, 0, Winograd.Xi);
                 }
                 if (dx is not null)
                 {
                     Winograd.InputGradient(v, 1, geo, dxImage, plane, ti0, ti1);
                 }
                 first = false;
+            }
+        }
+    }
+
+    /// <summary>
+    /// For ξ in [<paramref name="xi0"/>, <paramref name="xi1"/>) of a band: dU_ξ = β·dU_ξ + dM_ξ · V_ξᵀ (V_ξ first
+    /// transposed to [T×C] at <paramref name="vtAt"/> in <paramref name="v"/>, so the product is a plain NN one: BLAS ran
+    /// the NT form, whose second operand has its depth contiguous, at half the speed on these shapes), then
+    /// dV_ξ = U_ξᵀ · dM_ξ into V_ξ's place.
+    /// </summary>
+    private static void BandProducts(float[] dm, float[] v, int vtAt, float[]? u, float[]? duAll, int duAt, int o, int c, int t, float beta, int xi0, int xi1)
+    {
+        var vt = v.AsSpan(vtAt, c * t);
+        for (int xi = xi0; xi < xi1; xi++)
+        {
+            var dmXi = dm.AsSpan(xi * o * t, o * t);
+            var vXi = v.AsSpan(xi * c * t, c * t);
+            if (duAll is not null)
+            {
+                Winograd.Transpose(vXi, c, t, vt);
+                Gemm.Multiply(false, false, o, c, t, 1f, dmXi, t, vt, c, beta, duAll.AsSpan(duAt + (xi * o * c), o * c), c);
+            }
+            if (u is not null)
+            {
+                Gemm.Multiply(true, false, c, t, o, 1f, u.AsSpan(xi * o * c, o * c), c, dmXi, t, 0f, vXi, t);
             }
         }
     }
