@@ -15,7 +15,8 @@ namespace DeepMetric.Tensors;
 /// The backward pass is the exact adjoint of this forward computation ("transposed Winograd"):
 /// dM = A dY Aᵀ per tile, dU_ξ = dM_ξ · V_ξᵀ (then dg = Gᵀ dU G) and dV_ξ = U_ξᵀ · dM_ξ (then dd = B dV Bᵀ,
 /// scatter-added over the overlapping tiles). Both gradients share dM, and the weight gradient needs V,
-/// which is recomputed from the input per chunk (cheaper than keeping [16, C, N·tiles] alive across the step).
+/// which is recomputed from the input per chunk, or per band of tile rows for large images (cheaper than keeping
+/// [16, C, N·tiles] alive across the step).
 /// Layouts: U and dU are [16][O][C], V and dV are [16][C][T], M and dM are [16][O][T], where tile
 /// t = (image·Th + ti)·Tw + tj within a chunk of images, so every GEMM reads and writes contiguous rows.
 /// </remarks>

@@ -3,7 +3,9 @@ namespace DeepMetric.Tensors;
 
 public static partial class Ops
 {
-    // A band's GEMMs need at least this many tiles: the weight-gradient products take the band's tiles as their depth.
+    // A band's products need at least this many tiles (the weight-gradient products take them as their depth). Measured
+    // on ResNet-18's 64-channel 56×56 layer, 8 images on one core (Xeon, 2 MiB L2): bands of 2 or 7 tile rows (56 or
+    // 196 tiles) took 21–22 ms CPU, 4 rows 24–26, two bands of 14 rows 24–25 (load 12–14, so ±10%).
     private const int WinogradBackwardMinBandTiles = 192;
 
     /// <summary>
