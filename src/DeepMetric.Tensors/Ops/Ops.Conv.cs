@@ -233,8 +233,13 @@ public static partial class Ops
         {
             return;
         }
-        var dx = needX ? TensorBuffers.Zeroed(x.Size) : null;
+        // Every float of dx is written by exactly one image's scatter (ScatterColumns), so it starts uninitialised.
+        var dx = needX ? TensorBuffers.Uninitialized(x.Size) : null;
         int ranges = KernelThreads.Ranges(n);
+        // Large images: per image, columns built and multiplied in bands of output rows (in cache). Otherwise chunks of
+        // images share one GEMM, larger than the forward's chunks so the weight gradient's GEMM is deep.
+        bool perImage = p >= ConvDirectPositions;
+        chunk = perImage ? 1 : BackwardChunk(n, k, p, chunk);
         // One weight-gradient buffer per worker range (each sums its own images), added in range order afterwards:
         // the result depends on n only, not on the machine or on which range finishes first.
         var dwParts = new float[]?[ranges];
@@ -242,75 +247,58 @@ public static partial class Ops
         var wb = weight.Buffer;
         var xb = x.Buffer;
         int gOff = g.Offset, wOff = weight.Offset, xOff = x.Offset;
+        bool vector = ConvBackwardKernels.VectorsAvailable;
         KernelThreads.For(n, (range, start, end) =>
         {
             var w = new ReadOnlySpan<float>(wb, wOff, o * k);
             var xs = new ReadOnlySpan<float>(xb, xOff, n * c * geo.PlaneIn);
             var gsr = new ReadOnlySpan<float>(gb, gOff, n * outPerImage);
             var dw = needW ? dwParts[range] = TensorBuffers.Uninitialized(o * k) : null;
+            if (perImage)
+            {
+                for (int i = start; i < end; i++)
+                {
+                    var gi = gsr.Slice(i * outPerImage, outPerImage);
+                    if (dw is not null)
+                    {
+                        WeightGradientByRows(xs.Slice(i * c * geo.PlaneIn, c * geo.PlaneIn), geo, gi, o, dw, i == start);
+                    }
+                    if (dx is not null)
+                    {
+                        // dcol[K,P] = Wᵀ · G, then scattered back onto the image.
+                        var dcol = Scratch.Get(Scratch.ConvColumns, k * p);
+                        Gemm.Multiply(true, false, k, p, o, 1f, w, k, gi, p, 0f, dcol, p);
+                        ScatterColumns(dcol, p, 1, geo, dx.AsSpan(i * c * geo.PlaneIn, c * geo.PlaneIn), vector);
+                    }
+                }
+                return;
+            }
             for (int n0 = start; n0 < end; n0 += chunk)
             {
                 int b = Math.Min(chunk, end - n0), ld = b * p;
                 var gChunk = gsr.Slice(n0 * outPerImage, b * outPerImage);
-                bool direct = b == 1 || p >= ConvDirectPositions;
-                // Batched mode needs the output gradient of the chunk as [O, B·P].
-                ReadOnlySpan<float> gc = default;
-                if (!direct)
+                // The output gradient of the chunk as [O, B·P].
+                var tmp = Scratch.Get(Scratch.ConvOutput, o * ld);
+                for (int i = 0; i < b; i++)
                 {
-                    var tmp = Scratch.Get(Scratch.ConvOutput, o * ld);
-                    for (int i = 0; i < b; i++)
+                    for (int oc = 0; oc < o; oc++)
                     {
-                        for (int oc = 0; oc < o; oc++)
-                        {
-                            gChunk.Slice((i * outPerImage) + (oc * p), p).CopyTo(tmp.AsSpan((oc * ld) + (i * p), p));
-                        }
+                        gChunk.Slice((i * outPerImage) + (oc * p), p).CopyTo(tmp.AsSpan((oc * ld) + (i * p), p));
                     }
-                    gc = tmp.AsSpan(0, o * ld);
                 }
+                var gc = tmp.AsSpan(0, o * ld);
                 if (dw is not null)
                 {
                     // dW[O,K] += G[O,BP] · colᵀ
                     var col = Columns(xs.Slice(n0 * c * geo.PlaneIn, b * c * geo.PlaneIn), b, geo);
-                    if (direct)
-                    {
-                        for (int i = 0; i < b; i++)
-                        {
-                            Gemm.Multiply(false, true, o, k, p, 1f, gChunk.Slice(i * outPerImage, outPerImage), p, col[(i * p)..], ld,
-                                n0 == start && i == 0 ? 0f : 1f, dw, k);
-                        }
-                    }
-                    else
-                    {
-                        Gemm.Multiply(false, true, o, k, ld, 1f, gc, ld, col, ld, n0 == start ? 0f : 1f, dw, k);
-                    }
+                    Gemm.Multiply(false, true, o, k, ld, 1f, gc, ld, col, ld, n0 == start ? 0f : 1f, dw, k);
                 }
                 if (dx is not null)
                 {
-                    // dcol[K,BP] = Wᵀ · G, then scattered back onto the (padded) images.
+                    // dcol[K,BP] = Wᵀ · G, then scattered back onto the images.
                     var dcol = Scratch.Get(Scratch.ConvColumns, k * ld);
-                    if (direct)
-                    {
-                        for (int i = 0; i < b; i++)
-                        {
-                            Gemm.Multiply(true, false, k, p, o, 1f, w, k, gChunk.Slice(i * outPerImage, outPerImage), p, 0f, dcol.AsSpan(i * p), ld);
-                        }
-                    }
-                    else
-                    {
-                        Gemm.Multiply(true, false, k, ld, o, 1f, w, k, gc, ld, 0f, dcol, ld);
-                    }
-                    var dxc = dx.AsSpan(n0 * c * geo.PlaneIn, b * c * geo.PlaneIn);
-                    if (geo.Padding == 0)
-                    {
-                        ConvKernels.Col2Im(dcol, b, geo, dxc);
-                    }
-                    else
-                    {
-                        var padded = Scratch.Get(Scratch.ConvPadded, b * c * geo.PlanePadded);
-                        padded.AsSpan(0, b * c * geo.PlanePadded).Clear();
-                        ConvKernels.Col2Im(dcol, b, geo, padded);
-                        ConvKernels.CropAdd(padded, b, geo, dxc);
-                    }
+                    Gemm.Multiply(true, false, k, ld, o, 1f, w, k, gc, ld, 0f, dcol, ld);
+                    ScatterColumns(dcol, ld, b, geo, dx.AsSpan(n0 * c * geo.PlaneIn, b * c * geo.PlaneIn), vector);
                 }
             }
         });

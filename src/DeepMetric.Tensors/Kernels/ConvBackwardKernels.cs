@@ -1,0 +1,194 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace DeepMetric.Tensors;
+
+/// <summary>
+/// Data movement of the im2col convolution's input gradient: the column gradient scattered back onto the images
+/// (strided adds, the 1×1 strided scatter, the crop out of a padded buffer). Pure copies and single adds, so the
+/// vector paths give the same bits as the scalar ones.
+/// </summary>
+internal static class ConvBackwardKernels
+{
+    /// <summary>True when the 256-bit paths may run; tests turn them off per call with the vector arguments.</summary>
+    public static bool VectorsAvailable => Avx2.IsSupported;
+
+    /// <summary>dst[i] += src[i] for i &lt; <paramref name="count"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddRow(ref float dst, ref float src, int count, bool vector)
+    {
+        int i = 0;
+        if (vector && Vector256.IsHardwareAccelerated)
+        {
+            for (; i + 8 <= count; i += 8)
+            {
+                (Vector256.LoadUnsafe(ref dst, (nuint)i) + Vector256.LoadUnsafe(ref src, (nuint)i)).StoreUnsafe(ref dst, (nuint)i);
+            }
+        }
+        for (; i < count; i++)
+        {
+            Unsafe.Add(ref dst, i) += Unsafe.Add(ref src, i);
+        }
+    }
+
+    /// <summary>
+    /// dst[2·i] += src[i] for i &lt; <paramref name="count"/> (the stride-2 col2im row). Blocks of eight read and
+    /// write sixteen floats, adding zero to the odd ones, only while the block ends before dst[2·count − 1]: nothing
+    /// past the row's last target is touched (the next float may belong to another worker's image).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddEvery2(ref float dst, ref float src, int count, bool vector)
+    {
+        int i = 0;
+        if (vector && Avx2.IsSupported)
+        {
+            var zero = Vector256<float>.Zero;
+            for (; i + 8 < count; i += 8)
+            {
+                var (lo, hi) = Spread2(Vector256.LoadUnsafe(ref src, (nuint)i), zero);
+                nuint d = (nuint)(2 * i);
+                (Vector256.LoadUnsafe(ref dst, d) + lo).StoreUnsafe(ref dst, d);
+                (Vector256.LoadUnsafe(ref dst, d + 8) + hi).StoreUnsafe(ref dst, d + 8);
+            }
+        }
+        for (; i < count; i++)
+        {
+            Unsafe.Add(ref dst, 2 * i) += Unsafe.Add(ref src, i);
+        }
+    }
+
+    /// <summary>
+    /// Scatter-adds a column matrix [C·kh·kw, ld] (image b's positions at columns b·P…) back into
+    /// <paramref name="count"/> padded images, which must be zeroed: the adjoint of im2col. Rows are added with
+    /// 256-bit vectors at stride 1 and 2 (unless <paramref name="vector"/> is false), elementwise otherwise.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Col2Im(ReadOnlySpan<float> col, int ld, int count, in ConvGeometry g, Span<float> padded, bool vector)
+    {
+        int ho = g.Ho, wo = g.Wo, s = g.Stride, d = g.Dilation, wp = g.Wp, p = g.P;
+        if (ld < count * p || col.Length < ((g.K - 1) * ld) + (count * p) || padded.Length < count * g.C * g.PlanePadded)
+        {
+            throw new ArgumentException("Col2Im: buffers too small.", nameof(col));
+        }
+        ref float src0 = ref MemoryMarshal.GetReference(col);
+        ref float dst0 = ref MemoryMarshal.GetReference(padded);
+        int r = 0;
+        for (int c = 0; c < g.C; c++)
+        {
+            for (int i = 0; i < g.Kh; i++)
+            {
+                for (int j = 0; j < g.Kw; j++, r++)
+                {
+                    for (int b = 0; b < count; b++)
+                    {
+                        int src = (r * ld) + (b * p);
+                        int dst = (((b * g.C) + c) * g.PlanePadded) + (i * d * wp) + (j * d);
+                        for (int oh = 0; oh < ho; oh++, src += wo)
+                        {
+                            ref float drow = ref Unsafe.Add(ref dst0, dst + (oh * s * wp));
+                            ref float srow = ref Unsafe.Add(ref src0, src);
+                            if (s == 1)
+                            {
+                                AddRow(ref drow, ref srow, wo, vector);
+                            }
+                            else if (s == 2)
+                            {
+                                AddEvery2(ref drow, ref srow, wo, vector);
+                            }
+                            else
+                            {
+                                for (int ow = 0; ow < wo; ow++)
+                                {
+                                    Unsafe.Add(ref drow, ow * s) += Unsafe.Add(ref srow, ow);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes the input gradient of <paramref name="count"/> images of a 1×1 convolution without padding from its
+    /// column gradient [C, ld] (image b's positions at columns b·P…): each input pixel on the stride grid gets its
+    /// column value, every other pixel zero. Every float of <paramref name="dx"/> is written once; no col2im.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Scatter1x1(ReadOnlySpan<float> dcol, int ld, int count, in ConvGeometry g, Span<float> dx, bool vector)
+    {
+        int s = g.Stride, h = g.H, w = g.W, ho = g.Ho, wo = g.Wo, p = g.P, c = g.C;
+        if (g.Kh != 1 || g.Kw != 1 || g.Padding != 0 || dcol.Length < ((c - 1) * ld) + (count * p) || dx.Length < count * c * g.PlaneIn)
+        {
+            throw new ArgumentException("Scatter1x1: needs a 1×1 kernel without padding and buffers of the geometry's size.", nameof(dcol));
+        }
+        ref float src0 = ref MemoryMarshal.GetReference(dcol);
+        for (int b = 0; b < count; b++)
+        {
+            for (int ch = 0; ch < c; ch++)
+            {
+                var plane = dx.Slice(((b * c) + ch) * g.PlaneIn, g.PlaneIn);
+                ref float dst0 = ref MemoryMarshal.GetReference(plane);
+                int srcPlane = (ch * ld) + (b * p);
+                for (int y = 0; y < h; y++)
+                {
+                    var row = plane.Slice(y * w, w);
+                    if (y % s != 0 || y / s >= ho)
+                    {
+                        row.Clear();
+                        continue;
+                    }
+                    ref float src = ref Unsafe.Add(ref src0, srcPlane + ((y / s) * wo));
+                    ref float dst = ref Unsafe.Add(ref dst0, y * w);
+                    if (s == 1)
+                    {
+                        MemoryMarshal.CreateReadOnlySpan(ref src, wo).CopyTo(row);
+                        continue;
+                    }
+                    int x = 0;
+                    if (s == 2 && vector && Avx2.IsSupported)
+                    {
+                        var zero = Vector256<float>.Zero;
+                        for (; x + 16 <= w && (x / 2) + 8 <= wo; x += 16)
+                        {
+                            var (lo, hi) = Spread2(Vector256.LoadUnsafe(ref src, (nuint)(x / 2)), zero);
+                            lo.StoreUnsafe(ref dst, (nuint)x);
+                            hi.StoreUnsafe(ref dst, (nuint)(x + 8));
+                        }
+                    }
+                    for (; x < w; x++)
+                    {
+                        Unsafe.Add(ref dst, x) = x % s == 0 && x / s < wo ? Unsafe.Add(ref src, x / s) : 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Copies the interior of padded planes into images [C, H, W], overwriting them (the adjoint of padding).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void CropCopy(ReadOnlySpan<float> padded, int count, in ConvGeometry g, Span<float> dst)
+    {
+        int planes = count * g.C, p = g.Padding, w = g.W, wp = g.Wp;
+        for (int pl = 0; pl < planes; pl++)
+        {
+            var s = padded.Slice(pl * g.PlanePadded, g.PlanePadded);
+            var d = dst.Slice(pl * g.PlaneIn, g.PlaneIn);
+            for (int y = 0; y < g.H; y++)
+            {
+                s.Slice(((y + p) * wp) + p, w).CopyTo(d.Slice(y * w, w));
+            }
+        }
+    }
+
+    // [c0 … c7] → [c0 0 c1 0 c2 0 c3 0] and [c4 0 c5 0 c6 0 c7 0].
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<float> Lo, Vector256<float> Hi) Spread2(Vector256<float> v, Vector256<float> zero)
+    {
+        // 64-bit pairs reordered to [c0 c1 c4 c5 | c2 c3 c6 c7]; the in-lane unpacks then interleave with zeros.
+        var perm = Avx2.Permute4x64(v.AsDouble(), 0b11_01_10_00).AsSingle();
+        return (Avx.UnpackLow(perm, zero), Avx.UnpackHigh(perm, zero));
+    }
+}
