@@ -254,14 +254,21 @@ public static partial class Ops
             var xs = new ReadOnlySpan<float>(xb, xOff, n * c * geo.PlaneIn);
             var gsr = new ReadOnlySpan<float>(gb, gOff, n * outPerImage);
             var dw = needW ? dwParts[range] = TensorBuffers.Uninitialized(o * k) : null;
+            if (start == end)
+            {
+                dw?.AsSpan().Clear();
+                return;
+            }
             if (perImage)
             {
+                bool transposed = WeightGradientTransposed(o, k);
+                var acc = dw is not null && transposed ? Scratch.Get(Scratch.ConvOutput, k * o).AsSpan(0, k * o) : dw;
                 for (int i = start; i < end; i++)
                 {
                     var gi = gsr.Slice(i * outPerImage, outPerImage);
                     if (dw is not null)
                     {
-                        WeightGradientByRows(xs.Slice(i * c * geo.PlaneIn, c * geo.PlaneIn), geo, gi, o, dw, i == start);
+                        WeightGradientByRows(xs.Slice(i * c * geo.PlaneIn, c * geo.PlaneIn), geo, gi, o, acc, i == start, transposed);
                     }
                     if (dx is not null)
                     {
@@ -270,6 +277,10 @@ public static partial class Ops
                         Gemm.Multiply(true, false, k, p, o, 1f, w, k, gi, p, 0f, dcol, p);
                         ScatterColumns(dcol, p, 1, geo, dx.AsSpan(i * c * geo.PlaneIn, c * geo.PlaneIn), vector);
                     }
+                }
+                if (dw is not null && transposed)
+                {
+                    TransposeInto(acc, k, o, dw);
                 }
                 return;
             }

@@ -64,7 +64,8 @@ public sealed class ConvIm2ColBackwardTests
         // n, c, h, w, o, kh, kw, stride, dilation, pad top, left, bottom, right
         { new[] { 2, 3, 23, 21, 4, 7, 7, 2, 1, 3, 3, 2, 2 } }, // the stem's kernel, pads and stride, small
         { new[] { 1, 3, 45, 44, 5, 7, 7, 2, 1, 3, 3, 3, 3 } }, // the stem with ≥ 400 positions: banded per-image columns
-        { new[] { 2, 64, 56, 56, 3, 3, 3, 2, 1, 1, 1, 0, 0 } }, // the 56² stride-2 layer, top/left pads, two bands
+        { new[] { 2, 64, 56, 56, 3, 3, 3, 2, 1, 1, 1, 0, 0 } }, // the 56² stride-2 layer, top/left pads, dWᵀ in bands
+        { new[] { 1, 2, 44, 44, 128, 3, 3, 2, 1, 1, 1, 1, 1 } }, // ≥ 400 positions and 128 output channels: dW, not dWᵀ
         { new[] { 3, 4, 15, 14, 5, 3, 3, 2, 1, 1, 1, 0, 0 } }, // CNTK pads, odd sizes
         { new[] { 1, 4, 15, 14, 5, 3, 3, 2, 1, 1, 1, 0, 0 } }, // batch 1
         { new[] { 9, 2, 13, 17, 3, 3, 3, 2, 1, 1, 1, 1, 1 } }, // symmetric pads, two worker ranges
