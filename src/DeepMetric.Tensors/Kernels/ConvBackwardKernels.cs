@@ -12,19 +12,34 @@ namespace DeepMetric.Tensors;
 /// </summary>
 internal static class ConvBackwardKernels
 {
+    private static readonly Vector256<int> LaneIndex = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+
     /// <summary>True when the 256-bit paths may run; tests turn them off per call with the vector arguments.</summary>
     public static bool VectorsAvailable => Avx2.IsSupported;
 
-    /// <summary>dst[i] += src[i] for i &lt; <paramref name="count"/>.</summary>
+    /// <summary>
+    /// dst[i] += src[i] for i &lt; <paramref name="count"/>. The last partial vector is masked (the 512-channel layers'
+    /// rows are 7 floats), so nothing outside the row is read or written.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void AddRow(ref float dst, ref float src, int count, bool vector)
+    public static unsafe void AddRow(ref float dst, ref float src, int count, bool vector)
     {
         int i = 0;
-        if (vector && Vector256.IsHardwareAccelerated)
+        if (vector && Avx2.IsSupported)
         {
             for (; i + 8 <= count; i += 8)
             {
                 (Vector256.LoadUnsafe(ref dst, (nuint)i) + Vector256.LoadUnsafe(ref src, (nuint)i)).StoreUnsafe(ref dst, (nuint)i);
+            }
+            if (i < count)
+            {
+                var mask = Vector256.LessThan(LaneIndex, Vector256.Create(count - i)).AsSingle();
+                fixed (float* d = &Unsafe.Add(ref dst, i))
+                fixed (float* s = &Unsafe.Add(ref src, i))
+                {
+                    Avx.MaskStore(d, mask, Avx.MaskLoad(d, mask) + Avx.MaskLoad(s, mask));
+                }
+                return;
             }
         }
         for (; i < count; i++)
@@ -39,7 +54,7 @@ internal static class ConvBackwardKernels
     /// past the row's last target is touched (the next float may belong to another worker's image).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void AddEvery2(ref float dst, ref float src, int count, bool vector)
+    public static unsafe void AddEvery2(ref float dst, ref float src, int count, bool vector)
     {
         int i = 0;
         if (vector && Avx2.IsSupported)
@@ -51,6 +66,22 @@ internal static class ConvBackwardKernels
                 nuint d = (nuint)(2 * i);
                 (Vector256.LoadUnsafe(ref dst, d) + lo).StoreUnsafe(ref dst, d);
                 (Vector256.LoadUnsafe(ref dst, d + 8) + hi).StoreUnsafe(ref dst, d + 8);
+            }
+            if (i < count)
+            {
+                // The last 1…8 values: masked loads of the source and masked adds into the even floats only.
+                int m = count - i, last = (2 * m) - 1;
+                var even = Vector256.Equals(LaneIndex & Vector256<int>.One, Vector256<int>.Zero);
+                var maskLo = (even & Vector256.LessThan(LaneIndex, Vector256.Create(last))).AsSingle();
+                var maskHi = (even & Vector256.LessThan(LaneIndex + Vector256.Create(8), Vector256.Create(last))).AsSingle();
+                fixed (float* s = &Unsafe.Add(ref src, i))
+                fixed (float* d = &Unsafe.Add(ref dst, 2 * i))
+                {
+                    var (lo, hi) = Spread2(Avx.MaskLoad(s, Vector256.LessThan(LaneIndex, Vector256.Create(m)).AsSingle()), zero);
+                    Avx.MaskStore(d, maskLo, Avx.MaskLoad(d, maskLo) + lo);
+                    Avx.MaskStore(d + 8, maskHi, Avx.MaskLoad(d + 8, maskHi) + hi);
+                }
+                return;
             }
         }
         for (; i < count; i++)

@@ -242,7 +242,13 @@ public static partial class Ops
         chunk = perImage ? 1 : BackwardChunk(n, k, p, chunk);
         // One weight-gradient buffer per worker range (each sums its own images), added in range order afterwards:
         // the result depends on n only, not on the machine or on which range finishes first.
+        // Allocated here, on the calling thread, so they come from (and go back to) its scope's buffer pool; a worker
+        // thread has no scope and would fault in fresh pages for every call.
         var dwParts = new float[]?[ranges];
+        for (int r = 0; r < ranges && needW; r++)
+        {
+            dwParts[r] = TensorBuffers.Uninitialized(o * k);
+        }
         var gb = g.Buffer;
         var wb = weight.Buffer;
         var xb = x.Buffer;
@@ -253,7 +259,7 @@ public static partial class Ops
             var w = new ReadOnlySpan<float>(wb, wOff, o * k);
             var xs = new ReadOnlySpan<float>(xb, xOff, n * c * geo.PlaneIn);
             var gsr = new ReadOnlySpan<float>(gb, gOff, n * outPerImage);
-            var dw = needW ? dwParts[range] = TensorBuffers.Uninitialized(o * k) : null;
+            var dw = dwParts[range];
             if (start == end)
             {
                 dw?.AsSpan().Clear();
