@@ -163,35 +163,50 @@ internal static class ConvBackwardKernels
                 var plane = dx.Slice(((b * c) + ch) * g.PlaneIn, g.PlaneIn);
                 ref float dst0 = ref MemoryMarshal.GetReference(plane);
                 int srcPlane = (ch * ld) + (b * p);
-                for (int y = 0; y < h; y++)
+                if (s != 1 && (s != 2 || wo < 8 || !vector || !Avx2.IsSupported))
                 {
-                    var row = plane.Slice(y * w, w);
-                    if (y % s != 0 || y / s >= ho)
+                    // Short rows (the 14² layer's 7 values) or another stride: one clear of the plane, then the grid.
+                    plane.Clear();
+                    for (int oh = 0; oh < ho; oh++)
                     {
-                        row.Clear();
-                        continue;
+                        ref float src = ref Unsafe.Add(ref src0, srcPlane + (oh * wo));
+                        ref float dst = ref Unsafe.Add(ref dst0, oh * s * w);
+                        for (int ow = 0; ow < wo; ow++)
+                        {
+                            Unsafe.Add(ref dst, ow * s) = Unsafe.Add(ref src, ow);
+                        }
                     }
-                    ref float src = ref Unsafe.Add(ref src0, srcPlane + ((y / s) * wo));
+                    continue;
+                }
+                for (int oh = 0; oh < ho; oh++)
+                {
+                    // Row y = oh·s gets the values; the rows up to the next one on the grid (or the bottom) get zeros.
+                    int y = oh * s, next = oh + 1 < ho ? y + s : h;
+                    plane.Slice((y + 1) * w, (next - y - 1) * w).Clear();
+                    var row = plane.Slice(y * w, w);
+                    ref float src = ref Unsafe.Add(ref src0, srcPlane + (oh * wo));
                     ref float dst = ref Unsafe.Add(ref dst0, y * w);
                     if (s == 1)
                     {
                         MemoryMarshal.CreateReadOnlySpan(ref src, wo).CopyTo(row);
                         continue;
                     }
-                    int x = 0;
+                    int ow = 0;
                     if (s == 2 && vector && Avx2.IsSupported)
                     {
                         var zero = Vector256<float>.Zero;
-                        for (; x + 16 <= w && (x / 2) + 8 <= wo; x += 16)
+                        for (; ow + 8 <= wo && (2 * ow) + 16 <= w; ow += 8)
                         {
-                            var (lo, hi) = Spread2(Vector256.LoadUnsafe(ref src, (nuint)(x / 2)), zero);
-                            lo.StoreUnsafe(ref dst, (nuint)x);
-                            hi.StoreUnsafe(ref dst, (nuint)(x + 8));
+                            var (lo, hi) = Spread2(Vector256.LoadUnsafe(ref src, (nuint)ow), zero);
+                            lo.StoreUnsafe(ref dst, (nuint)(2 * ow));
+                            hi.StoreUnsafe(ref dst, (nuint)((2 * ow) + 8));
                         }
                     }
-                    for (; x < w; x++)
+                    // The rest of the row: zeros, then the values on the stride grid.
+                    row[(ow * s)..].Clear();
+                    for (; ow < wo; ow++)
                     {
-                        Unsafe.Add(ref dst, x) = x % s == 0 && x / s < wo ? Unsafe.Add(ref src, x / s) : 0f;
+                        Unsafe.Add(ref dst, ow * s) = Unsafe.Add(ref src, ow);
                     }
                 }
             }
