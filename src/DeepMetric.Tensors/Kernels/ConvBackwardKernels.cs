@@ -96,12 +96,22 @@ internal static class ConvBackwardKernels
     /// 256-bit vectors at stride 1 and 2 (unless <paramref name="vector"/> is false), elementwise otherwise.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Col2Im(ReadOnlySpan<float> col, int ld, int count, in ConvGeometry g, Span<float> padded, bool vector)
+    public static void Col2Im(ReadOnlySpan<float> col, int ld, int count, in ConvGeometry g, Span<float> padded, bool vector) =>
+        Col2Im(col, ld, count, g, padded, vector, 0, g.Ho);
+
+    /// <summary>
+    /// As <see cref="Col2Im(ReadOnlySpan{float}, int, int, in ConvGeometry, Span{float}, bool)"/> for the output rows
+    /// [<paramref name="oh0"/>, <paramref name="oh0"/> + <paramref name="rows"/>) only: the column matrix is then
+    /// [C·kh·kw, ld] with image b's rows·Wo columns at b·rows·Wo (a band small enough to stay in cache).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Col2Im(ReadOnlySpan<float> col, int ld, int count, in ConvGeometry g, Span<float> padded, bool vector, int oh0, int rows)
     {
-        int ho = g.Ho, wo = g.Wo, s = g.Stride, d = g.Dilation, wp = g.Wp, p = g.P;
-        if (ld < count * p || col.Length < ((g.K - 1) * ld) + (count * p) || padded.Length < count * g.C * g.PlanePadded)
+        int ho = rows, wo = g.Wo, s = g.Stride, d = g.Dilation, wp = g.Wp, p = rows * wo;
+        if (oh0 < 0 || rows < 0 || oh0 + rows > g.Ho || ld < count * p || col.Length < ((g.K - 1) * ld) + (count * p)
+            || padded.Length < count * g.C * g.PlanePadded)
         {
-            throw new ArgumentException("Col2Im: buffers too small.", nameof(col));
+            throw new ArgumentException("Col2Im: rows outside the output or buffers too small.", nameof(col));
         }
         ref float src0 = ref MemoryMarshal.GetReference(col);
         ref float dst0 = ref MemoryMarshal.GetReference(padded);
@@ -115,7 +125,7 @@ internal static class ConvBackwardKernels
                     for (int b = 0; b < count; b++)
                     {
                         int src = (r * ld) + (b * p);
-                        int dst = (((b * g.C) + c) * g.PlanePadded) + (i * d * wp) + (j * d);
+                        int dst = (((b * g.C) + c) * g.PlanePadded) + (i * d * wp) + (j * d) + (oh0 * s * wp);
                         for (int oh = 0; oh < ho; oh++, src += wo)
                         {
                             ref float drow = ref Unsafe.Add(ref dst0, dst + (oh * s * wp));

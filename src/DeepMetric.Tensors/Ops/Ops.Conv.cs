@@ -278,10 +278,7 @@ public static partial class Ops
                     }
                     if (dx is not null)
                     {
-                        // dcol[K,P] = Wᵀ · G, then scattered back onto the image.
-                        var dcol = Scratch.Get(Scratch.ConvColumns, k * p);
-                        Gemm.Multiply(true, false, k, p, o, 1f, w, k, gi, p, 0f, dcol, p);
-                        ScatterColumns(dcol, p, 1, geo, dx.AsSpan(i * c * geo.PlaneIn, c * geo.PlaneIn), vector);
+                        InputGradientByRows(w, gi, geo, o, dx.AsSpan(i * c * geo.PlaneIn, c * geo.PlaneIn), vector);
                     }
                 }
                 if (dw is not null && transposed)

@@ -50,6 +50,37 @@ public static partial class Ops
         }
     }
 
+    /// <summary>
+    /// One image's input gradient (every float of <paramref name="dx"/>) by bands of output rows: dcol = Wᵀ · G of a
+    /// band, then its col2im while the band is still in cache.
+    /// </summary>
+    private static void InputGradientByRows(ReadOnlySpan<float> w, ReadOnlySpan<float> g, in ConvGeometry geo, int o, Span<float> dx, bool vector)
+    {
+        if (geo.Kh == 1 && geo.Kw == 1 && geo.Padding == 0)
+        {
+            // 1×1: the column gradient is only C·P floats; no col2im to keep in cache.
+            var full = Scratch.Get(Scratch.ConvColumns, geo.K * geo.P);
+            Gemm.Multiply(true, false, geo.K, geo.P, o, 1f, w, geo.K, g, geo.P, 0f, full, geo.P);
+            ConvBackwardKernels.Scatter1x1(full, geo.P, 1, geo, dx, vector);
+            return;
+        }
+        int k = geo.K, wo = geo.Wo, p = geo.P;
+        var target = geo.Padding > 0 ? Scratch.Get(Scratch.ConvPadded, geo.C * geo.PlanePadded).AsSpan(0, geo.C * geo.PlanePadded) : dx[..(geo.C * geo.PlaneIn)];
+        target.Clear();
+        int rows = Math.Clamp(ConvBackwardBandFloats / Math.Max(1, k * wo), 1, geo.Ho);
+        var dcol = Scratch.Get(Scratch.ConvColumns, k * rows * wo);
+        for (int oh0 = 0; oh0 < geo.Ho; oh0 += rows)
+        {
+            int r = Math.Min(rows, geo.Ho - oh0), cols = r * wo;
+            Gemm.Multiply(true, false, k, cols, o, 1f, w, k, g[(oh0 * wo)..], p, 0f, dcol, cols);
+            ConvBackwardKernels.Col2Im(dcol, cols, 1, geo, target, vector, oh0, r);
+        }
+        if (geo.Padding > 0)
+        {
+            ConvBackwardKernels.CropCopy(target, 1, geo, dx);
+        }
+    }
+
     /// <summary>dst[O, K] = src[K, O]ᵀ.</summary>
     private static void TransposeInto(ReadOnlySpan<float> src, int k, int o, Span<float> dst)
     {
