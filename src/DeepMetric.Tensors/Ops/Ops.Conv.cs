@@ -319,13 +319,18 @@ public static partial class Ops
         var dwSum = dwParts[0];
         if (dwSum is not null)
         {
-            for (int r = 1; r < ranges; r++)
+            if (ranges > 1)
             {
-                TensorPrimitives.Add(dwSum, dwParts[r], dwSum);
+                // Each element still sums the parts in range order; only the elements are split over the workers.
+                KernelThreads.For(o * k, (_, from, to) =>
+                {
+                    var sum = dwSum.AsSpan(from, to - from);
+                    for (int r = 1; r < ranges; r++)
+                    {
+                        TensorPrimitives.Add(sum, dwParts[r].AsSpan(from, to - from), sum);
+                    }
+                });
             }
-        }
-        if (dwSum is not null)
-        {
             weight.AccumulateGrad(new Tensor(dwSum, (int[])weight.Dims.Clone()));
         }
         if (dx is not null)
