@@ -2,15 +2,8 @@ namespace DeepMetric.Tensors;
 
 public static partial class Ops
 {
-    // Upper bound on the floats of one backward column matrix [C·kh·kw, B·P] (16 MB): deeper weight-gradient GEMMs
-    // than the forward's chunks, fewer passes over the [O, C·kh·kw] gradient they accumulate into.
-    private const int ConvBackwardColumnBudget = 1 << 22;
-
     // Floats of one band of columns of the per-image weight gradient (512 KB): the band stays in L2 for its GEMM.
     private const int ConvBackwardBandFloats = 1 << 17;
-
-    private static int BackwardChunk(int n, int k, int p, int forwardChunk) =>
-        (int)Math.Clamp(ConvBackwardColumnBudget / Math.Max(1L, (long)k * p), Math.Max(1, forwardChunk), Math.Max(1, n));
 
     // Few output channels and more column rows (the stem: 64 × 147): OpenBLAS runs the weight-gradient GEMM faster
     // as dWᵀ[K, O] = col · Gᵀ (measured 111–116 against 75–99 GFLOP/s per core), transposed once per worker range.
