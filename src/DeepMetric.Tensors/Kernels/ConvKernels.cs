@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -7,7 +6,7 @@ using System.Runtime.Intrinsics.X86;
 namespace DeepMetric.Tensors;
 
 /// <summary>
-/// im2col / col2im over a chunk of images. The column matrix is [C·kh·kw, B·Ho·Wo] (row-major), so one GEMM
+/// im2col over a chunk of images (its adjoint, col2im, is in <see cref="ConvBackwardKernels"/>). The column matrix is [C·kh·kw, B·Ho·Wo] (row-major), so one GEMM
 /// per chunk covers B images. Images are first copied into a zero-padded buffer so the inner copies need no
 /// bounds tests.
 /// </summary>
@@ -26,23 +25,6 @@ internal static class ConvKernels
             for (int h = 0; h < g.H; h++)
             {
                 s.Slice(h * w, w).CopyTo(d.Slice(((h + p) * wp) + p, w));
-            }
-        }
-    }
-
-    /// <summary>Adds the interior of padded planes into <paramref name="dst"/> images [C,H,W] (the inverse of <see cref="Pad"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void CropAdd(ReadOnlySpan<float> src, int count, in ConvGeometry g, Span<float> dst)
-    {
-        int planes = count * g.C, p = g.Padding, w = g.W, wp = g.Wp;
-        for (int pl = 0; pl < planes; pl++)
-        {
-            var s = src.Slice(pl * g.PlanePadded, g.PlanePadded);
-            var d = dst.Slice(pl * g.PlaneIn, g.PlaneIn);
-            for (int h = 0; h < g.H; h++)
-            {
-                var row = d.Slice(h * w, w);
-                TensorPrimitives.Add(row, s.Slice(((h + p) * wp) + p, w), row);
             }
         }
     }
@@ -125,48 +107,5 @@ internal static class ConvKernels
             Avx2.Permute4x64(evens.AsDouble(), 0b11_01_10_00).AsSingle().StoreUnsafe(ref dst0, (nuint)(d + ow));
         }
         return ow;
-    }
-
-    /// <summary>Scatter-adds a column matrix back into padded images (the adjoint of Im2Col); <paramref name="padded"/> must be zeroed.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Col2Im(ReadOnlySpan<float> col, int count, in ConvGeometry g, Span<float> padded)
-    {
-        int ho = g.Ho, wo = g.Wo, s = g.Stride, d = g.Dilation, wp = g.Wp, p = g.P, ld = count * p;
-        if (col.Length < g.K * ld || padded.Length < count * g.C * g.PlanePadded)
-        {
-            throw new ArgumentException("Col2Im: buffers too small.", nameof(col));
-        }
-        ref float dst0 = ref MemoryMarshal.GetReference(padded);
-        int r = 0;
-        for (int c = 0; c < g.C; c++)
-        {
-            for (int i = 0; i < g.Kh; i++)
-            {
-                for (int j = 0; j < g.Kw; j++, r++)
-                {
-                    int src = r * ld;
-                    for (int b = 0; b < count; b++)
-                    {
-                        int dst = (((b * g.C) + c) * g.PlanePadded) + (i * d * wp) + (j * d);
-                        for (int oh = 0; oh < ho; oh++, src += wo)
-                        {
-                            int dOff = dst + (oh * s * wp);
-                            if (s == 1)
-                            {
-                                var row = padded.Slice(dOff, wo);
-                                TensorPrimitives.Add(row, col.Slice(src, wo), row);
-                            }
-                            else
-                            {
-                                for (int ow = 0; ow < wo; ow++)
-                                {
-                                    Unsafe.Add(ref dst0, dOff + (ow * s)) += col[src + ow];
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
     }
 }

@@ -333,18 +333,20 @@ internal static class DirectConv3x3
                 float* r2 = r1 + rs;
                 for (int j = 0; j < wo; j += Lanes)
                 {
-                    // Masked lanes load as zeros, so the products with the padding columns vanish.
-                    var gv = j + Lanes <= wo ? Avx.LoadVector256(gRow + j) : Avx.MaskLoad(gRow + j, lastMask);
+                    // The row's last vector masks the input loads as well as the gradient: lanes past the output width
+                    // can hold real pixels (a NaN there would make 0 · NaN = NaN in a tap that never sees it).
+                    var mask = j + Lanes <= wo ? Vector256<float>.AllBitsSet : lastMask;
+                    var gv = Avx.MaskLoad(gRow + j, mask);
                     sg += gv;
-                    s00 = Fma.MultiplyAdd(gv, Avx.LoadVector256(r0 + j), s00);
-                    s01 = Fma.MultiplyAdd(gv, Avx.LoadVector256(r0 + j + 1), s01);
-                    s02 = Fma.MultiplyAdd(gv, Avx.LoadVector256(r0 + j + 2), s02);
-                    s10 = Fma.MultiplyAdd(gv, Avx.LoadVector256(r1 + j), s10);
-                    s11 = Fma.MultiplyAdd(gv, Avx.LoadVector256(r1 + j + 1), s11);
-                    s12 = Fma.MultiplyAdd(gv, Avx.LoadVector256(r1 + j + 2), s12);
-                    s20 = Fma.MultiplyAdd(gv, Avx.LoadVector256(r2 + j), s20);
-                    s21 = Fma.MultiplyAdd(gv, Avx.LoadVector256(r2 + j + 1), s21);
-                    s22 = Fma.MultiplyAdd(gv, Avx.LoadVector256(r2 + j + 2), s22);
+                    s00 = Fma.MultiplyAdd(gv, Avx.MaskLoad(r0 + j, mask), s00);
+                    s01 = Fma.MultiplyAdd(gv, Avx.MaskLoad(r0 + j + 1, mask), s01);
+                    s02 = Fma.MultiplyAdd(gv, Avx.MaskLoad(r0 + j + 2, mask), s02);
+                    s10 = Fma.MultiplyAdd(gv, Avx.MaskLoad(r1 + j, mask), s10);
+                    s11 = Fma.MultiplyAdd(gv, Avx.MaskLoad(r1 + j + 1, mask), s11);
+                    s12 = Fma.MultiplyAdd(gv, Avx.MaskLoad(r1 + j + 2, mask), s12);
+                    s20 = Fma.MultiplyAdd(gv, Avx.MaskLoad(r2 + j, mask), s20);
+                    s21 = Fma.MultiplyAdd(gv, Avx.MaskLoad(r2 + j + 1, mask), s21);
+                    s22 = Fma.MultiplyAdd(gv, Avx.MaskLoad(r2 + j + 2, mask), s22);
                 }
             }
         }

@@ -233,97 +233,105 @@ public static partial class Ops
         {
             return;
         }
-        var dx = needX ? TensorBuffers.Zeroed(x.Size) : null;
+        // Every float of dx is written by exactly one image's scatter (ScatterColumns), so it starts uninitialised.
+        var dx = needX ? TensorBuffers.Uninitialized(x.Size) : null;
         int ranges = KernelThreads.Ranges(n);
+        // Large images: per image, columns built and multiplied in bands of output rows (in cache). Otherwise chunks of
+        // images share one GEMM, as in the forward pass (16-image chunks were measured slower: 14 MB column matrices
+        // for the 512-channel layers, out of cache for im2col and col2im, and no faster GEMMs).
+        bool perImage = p >= ConvDirectPositions;
+        chunk = Math.Max(1, chunk);
         // One weight-gradient buffer per worker range (each sums its own images), added in range order afterwards:
         // the result depends on n only, not on the machine or on which range finishes first.
+        // Allocated here, on the calling thread, so they come from (and go back to) its scope's buffer pool; a worker
+        // thread has no scope and would fault in fresh pages for every call.
         var dwParts = new float[]?[ranges];
+        for (int r = 0; r < ranges && needW; r++)
+        {
+            dwParts[r] = TensorBuffers.Uninitialized(o * k);
+        }
         var gb = g.Buffer;
         var wb = weight.Buffer;
         var xb = x.Buffer;
         int gOff = g.Offset, wOff = weight.Offset, xOff = x.Offset;
+        bool vector = ConvBackwardKernels.VectorsAvailable;
         KernelThreads.For(n, (range, start, end) =>
         {
             var w = new ReadOnlySpan<float>(wb, wOff, o * k);
             var xs = new ReadOnlySpan<float>(xb, xOff, n * c * geo.PlaneIn);
             var gsr = new ReadOnlySpan<float>(gb, gOff, n * outPerImage);
-            var dw = needW ? dwParts[range] = TensorBuffers.Uninitialized(o * k) : null;
+            var dw = dwParts[range];
+            if (start == end)
+            {
+                dw?.AsSpan().Clear();
+                return;
+            }
+            if (perImage)
+            {
+                bool transposed = WeightGradientTransposed(o, k);
+                var acc = dw is not null && transposed ? Scratch.Get(Scratch.ConvOutput, k * o).AsSpan(0, k * o) : dw;
+                for (int i = start; i < end; i++)
+                {
+                    var gi = gsr.Slice(i * outPerImage, outPerImage);
+                    if (dw is not null)
+                    {
+                        WeightGradientByRows(xs.Slice(i * c * geo.PlaneIn, c * geo.PlaneIn), geo, gi, o, acc, i == start, transposed);
+                    }
+                    if (dx is not null)
+                    {
+                        InputGradientByRows(w, gi, geo, o, dx.AsSpan(i * c * geo.PlaneIn, c * geo.PlaneIn), vector);
+                    }
+                }
+                if (dw is not null && transposed)
+                {
+                    TransposeInto(acc, k, o, dw);
+                }
+                return;
+            }
             for (int n0 = start; n0 < end; n0 += chunk)
             {
                 int b = Math.Min(chunk, end - n0), ld = b * p;
                 var gChunk = gsr.Slice(n0 * outPerImage, b * outPerImage);
-                bool direct = b == 1 || p >= ConvDirectPositions;
-                // Batched mode needs the output gradient of the chunk as [O, B·P].
-                ReadOnlySpan<float> gc = default;
-                if (!direct)
+                // The output gradient of the chunk as [O, B·P].
+                var tmp = Scratch.Get(Scratch.ConvOutput, o * ld);
+                for (int i = 0; i < b; i++)
                 {
-                    var tmp = Scratch.Get(Scratch.ConvOutput, o * ld);
-                    for (int i = 0; i < b; i++)
+                    for (int oc = 0; oc < o; oc++)
                     {
-                        for (int oc = 0; oc < o; oc++)
-                        {
-                            gChunk.Slice((i * outPerImage) + (oc * p), p).CopyTo(tmp.AsSpan((oc * ld) + (i * p), p));
-                        }
+                        gChunk.Slice((i * outPerImage) + (oc * p), p).CopyTo(tmp.AsSpan((oc * ld) + (i * p), p));
                     }
-                    gc = tmp.AsSpan(0, o * ld);
                 }
+                var gc = tmp.AsSpan(0, o * ld);
                 if (dw is not null)
                 {
                     // dW[O,K] += G[O,BP] · colᵀ
                     var col = Columns(xs.Slice(n0 * c * geo.PlaneIn, b * c * geo.PlaneIn), b, geo);
-                    if (direct)
-                    {
-                        for (int i = 0; i < b; i++)
-                        {
-                            Gemm.Multiply(false, true, o, k, p, 1f, gChunk.Slice(i * outPerImage, outPerImage), p, col[(i * p)..], ld,
-                                n0 == start && i == 0 ? 0f : 1f, dw, k);
-                        }
-                    }
-                    else
-                    {
-                        Gemm.Multiply(false, true, o, k, ld, 1f, gc, ld, col, ld, n0 == start ? 0f : 1f, dw, k);
-                    }
+                    Gemm.Multiply(false, true, o, k, ld, 1f, gc, ld, col, ld, n0 == start ? 0f : 1f, dw, k);
                 }
                 if (dx is not null)
                 {
-                    // dcol[K,BP] = Wᵀ · G, then scattered back onto the (padded) images.
+                    // dcol[K,BP] = Wᵀ · G, then scattered back onto the images.
                     var dcol = Scratch.Get(Scratch.ConvColumns, k * ld);
-                    if (direct)
-                    {
-                        for (int i = 0; i < b; i++)
-                        {
-                            Gemm.Multiply(true, false, k, p, o, 1f, w, k, gChunk.Slice(i * outPerImage, outPerImage), p, 0f, dcol.AsSpan(i * p), ld);
-                        }
-                    }
-                    else
-                    {
-                        Gemm.Multiply(true, false, k, ld, o, 1f, w, k, gc, ld, 0f, dcol, ld);
-                    }
-                    var dxc = dx.AsSpan(n0 * c * geo.PlaneIn, b * c * geo.PlaneIn);
-                    if (geo.Padding == 0)
-                    {
-                        ConvKernels.Col2Im(dcol, b, geo, dxc);
-                    }
-                    else
-                    {
-                        var padded = Scratch.Get(Scratch.ConvPadded, b * c * geo.PlanePadded);
-                        padded.AsSpan(0, b * c * geo.PlanePadded).Clear();
-                        ConvKernels.Col2Im(dcol, b, geo, padded);
-                        ConvKernels.CropAdd(padded, b, geo, dxc);
-                    }
+                    Gemm.Multiply(true, false, k, ld, o, 1f, w, k, gc, ld, 0f, dcol, ld);
+                    ScatterColumns(dcol, ld, b, geo, dx.AsSpan(n0 * c * geo.PlaneIn, b * c * geo.PlaneIn), vector);
                 }
             }
         });
         var dwSum = dwParts[0];
         if (dwSum is not null)
         {
-            for (int r = 1; r < ranges; r++)
+            if (ranges > 1)
             {
-                TensorPrimitives.Add(dwSum, dwParts[r], dwSum);
+                // Each element still sums the parts in range order; only the elements are split over the workers.
+                KernelThreads.For(o * k, (_, from, to) =>
+                {
+                    var sum = dwSum.AsSpan(from, to - from);
+                    for (int r = 1; r < ranges; r++)
+                    {
+                        TensorPrimitives.Add(sum, dwParts[r].AsSpan(from, to - from), sum);
+                    }
+                });
             }
-        }
-        if (dwSum is not null)
-        {
             weight.AccumulateGrad(new Tensor(dwSum, (int[])weight.Dims.Clone()));
         }
         if (dx is not null)

@@ -132,4 +132,39 @@ public sealed class DirectConv3x3Tests
             }
         }
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ANaNPixelReachesOnlyTheWeightGradientsOfTheTapsThatSeeIt(bool scalar)
+    {
+        // 7×7, pad 1: output column ox reads input column ox + j − 1 at tap column j, so input column 6 is seen by taps
+        // j = 1 and 2 only. The row's last vector holds lanes past the output width: a masked-off gradient times the
+        // NaN there must not reach tap j = 0 (0 · NaN is NaN).
+        DirectConv3x3.ForceScalar = scalar;
+        try
+        {
+            var xs = new float[7 * 7];
+            Array.Fill(xs, 0.5f);
+            xs[(2 * 7) + 6] = float.NaN;
+            var x = Tensor.FromArray(xs, [1, 1, 7, 7]);
+            var wt = Tensor.Ones([1, 1, 3, 3]);
+            wt.RequiresGrad = true;
+            var y = Ops.Conv2d(x, wt, padding: 1);
+            y.Backward(Tensor.Ones(y.Shape));
+            var dw = wt.Grad!.ToArray();
+            for (int i = 0; i < 3; i++)
+            {
+                // Tap (i, 0): 0.5 at every position it reads inside the image (rows and columns it reaches), 0 in the padding.
+                int rows = 7 - Math.Abs(i - 1), cols = 6;
+                Assert.Equal(0.5 * rows * cols, dw[i * 3], 5);
+                Assert.True(float.IsNaN(dw[(i * 3) + 1]));
+                Assert.True(float.IsNaN(dw[(i * 3) + 2]));
+            }
+        }
+        finally
+        {
+            DirectConv3x3.ForceScalar = false;
+        }
+    }
 }
