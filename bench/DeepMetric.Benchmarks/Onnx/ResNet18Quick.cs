@@ -25,6 +25,11 @@ public static class ResNet18Quick
 
     public static IEnumerable<BenchRecord> Run()
     {
+        if (Environment.GetEnvironmentVariable("DEEPMETRIC_R18_PROFILE") == "convs1")
+        {
+            BatchOneConvs();
+            return [];
+        }
         var path = FindModel();
         if (path is null)
         {
@@ -255,6 +260,30 @@ public static class ResNet18Quick
             }
         }
         module.FuseInference = true;
+    }
+
+    // DEEPMETRIC_R18_PROFILE=convs1: single batch-1 convolutions of the shapes that dominate the batch-1 forward (no
+    // gradient, both worker ranges), fastest of 20, wall and process CPU ms; quicker than the whole model for A/B runs.
+    private static void BatchOneConvs()
+    {
+        var rng = new Prng(3);
+        foreach (var (c, o, side, kk, stride, pad) in new[] { (512, 512, 7, 3, 1, 1), (256, 256, 14, 3, 1, 1), (128, 128, 28, 3, 1, 1), (256, 512, 14, 3, 2, 1), (3, 64, 224, 7, 2, 3) })
+        {
+            var x = Tensor.Rand(rng, [1, c, side, side], -1f, 1f);
+            var w = Tensor.Rand(rng, [o, c, kk, kk], -1f, 1f);
+            double best = double.MaxValue, cpuBest = double.MaxValue;
+            for (int rep = 0; rep < 20; rep++)
+            {
+                using var scope = TensorScope.Enter();
+                using var ng = Tensor.NoGrad();
+                double c0 = Training.TrainStepProfile.ProcessCpuMs();
+                long t0 = Stopwatch.GetTimestamp();
+                _ = Ops.Conv2dGeneral(x, w, null, (stride, stride), (pad, pad, pad, pad), (1, 1));
+                best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                cpuBest = Math.Min(cpuBest, Training.TrainStepProfile.ProcessCpuMs() - c0);
+            }
+            Console.Error.WriteLine(FormattableString.Invariant($"conv {c}→{o} {kk}×{kk}/{stride} at {side}: {best:F2} ms, CPU {cpuBest:F2} ms"));
+        }
     }
 
     private static string? FindModel()

@@ -184,6 +184,43 @@ public static partial class Ops
             }
             return y;
         }
+        int bandRows = ConvBandRows(geo), bands = (geo.Ho + bandRows - 1) / bandRows;
+        if (KernelThreads.Ranges(bands) > 1)
+        {
+            // A large image (the stem at batch 1): its bands of output rows split over the ranges, every range all
+            // channels. The channel split below built each band's columns once per range and ran GEMMs of half the
+            // rows of W; the bands are those of ConvImageByRows, so the bits are the batched path's.
+            for (int i = 0; i < n; i++)
+            {
+                ReadOnlySpan<float> image = new(xb, xOff + (i * c * geo.PlaneIn), c * geo.PlaneIn);
+                float[]? padded = null;
+                if (geo.Padding > 0)
+                {
+                    padded = Scratch.Get(Scratch.ConvPadded, c * geo.PlanePadded);
+                    ConvKernels.Pad(image, 1, geo, padded);
+                }
+                int image0 = i;
+                KernelThreads.For(bands, (_, band0, band1) =>
+                {
+                    var src = padded is null ? new ReadOnlySpan<float>(xb, xOff + (image0 * c * geo.PlaneIn), c * geo.PlaneIn) : padded;
+                    var w = new ReadOnlySpan<float>(wb, wOff, o * k);
+                    var yi = y.AsSpan(image0 * o * p, o * p);
+                    int oh0 = band0 * bandRows, oh1 = Math.Min(geo.Ho, band1 * bandRows);
+                    ConvRowsRange(src, geo, w, o, yi, oh0, oh1, bandRows);
+                    int from = oh0 * geo.Wo, length = (oh1 - oh0) * geo.Wo;
+                    if (bb is not null)
+                    {
+                        for (int ch = 0; ch < o; ch++)
+                        {
+                            var row = yi.Slice((ch * p) + from, length);
+                            TensorPrimitives.Add(row, bb[bOff + ch], row);
+                        }
+                    }
+                    epilogue?.ApplyRows(y, image0, o, 0, o, p, from, length);
+                });
+            }
+            return y;
+        }
         KernelThreads.For(o, (_, o0, o1) =>
         {
             int oc = o1 - o0;
@@ -365,14 +402,22 @@ public static partial class Ops
             ConvKernels.Pad(image, 1, geo, padded);
             src = padded;
         }
+        ConvRowsRange(src, geo, w, o, y, 0, geo.Ho, ConvBandRows(geo));
+    }
+
+    // Output rows per band of ConvImageByRows: the band's columns fill ConvBandFloats.
+    private static int ConvBandRows(in ConvGeometry geo) => Math.Clamp(ConvBandFloats / Math.Max(1, geo.K * geo.Wo), 1, geo.Ho);
+
+    /// <summary>Output rows [oh0, oh1) of one padded image by bands of <paramref name="rows"/> rows (oh0 on a band boundary).</summary>
+    private static void ConvRowsRange(ReadOnlySpan<float> src, in ConvGeometry geo, ReadOnlySpan<float> w, int o, Span<float> y, int oh0, int oh1, int rows)
+    {
         int k = geo.K, wo = geo.Wo, p = geo.P;
-        int rows = Math.Clamp(ConvBandFloats / Math.Max(1, k * wo), 1, geo.Ho);
         var col = Scratch.Get(Scratch.ConvColumns, k * rows * wo);
-        for (int oh0 = 0; oh0 < geo.Ho; oh0 += rows)
+        for (int h = oh0; h < oh1; h += rows)
         {
-            int r = Math.Min(rows, geo.Ho - oh0), cols = r * wo;
-            ConvKernels.Im2Col(src, 1, geo, col, oh0, r);
-            Gemm.Multiply(false, false, o, cols, k, 1f, w, k, col, cols, 0f, y[(oh0 * wo)..], p);
+            int r = Math.Min(rows, oh1 - h), cols = r * wo;
+            ConvKernels.Im2Col(src, 1, geo, col, h, r);
+            Gemm.Multiply(false, false, o, cols, k, 1f, w, k, col, cols, 0f, y[(h * wo)..], p);
         }
     }
 

@@ -32,8 +32,17 @@ public static partial class Ops
         int n = x.Dims[0], c = geo.C, o = weight.Dims[0], p = geo.P, pq = p / 4;
         int tPer = Winograd.TilesH(geo) * Winograd.TilesW(geo);
         int chunk = WinogradChunk(n, c, o, tPer);
-        var u = Scratch.Get(Scratch.WinogradU, Winograd.Xi * o * c);
-        Winograd.TransformWeights(weight.ReadOnlySpan, o, c, u);
+        float[] u;
+        if (epilogue is not null || !NeedsGraph(x, weight, bias))
+        {
+            // Inference: the weights' U from the cache while the weights are unchanged.
+            u = WinogradWeightCache.Transformed(weight, o, c);
+        }
+        else
+        {
+            u = Scratch.Get(Scratch.WinogradU, Winograd.Xi * o * c);
+            Winograd.TransformWeights(weight.ReadOnlySpan, o, c, u);
+        }
         int bandRows = pool ? 0 : WinogradBandRows(geo, c, o);
         if (!pool && (bandRows > 0 || ByChannels(n, o)))
         {
@@ -93,6 +102,10 @@ public static partial class Ops
         return Tensor.Record(y, dims, winners is null ? "Conv2d" : relu ? "Conv2dMaxPool2dRelu" : "Conv2dMaxPool2d", inputs,
             g => Conv2dWinogradBackward(g, x, weight, bias, geo, chunk, winners));
     }
+
+    // Whether Tensor.Record would record a node for these inputs (then the weights are trained and change every step).
+    private static bool NeedsGraph(Tensor x, Tensor weight, Tensor? bias) =>
+        Autograd.NoGradScope.GradEnabled && (x.RequiresGrad || weight.RequiresGrad || (bias?.RequiresGrad ?? false));
 
     // winners: set when the forward pass pooled; g is then the pooled gradient, spread back per chunk.
     /// <summary>

@@ -1,0 +1,206 @@
+using DeepMetric.Tensors.Random;
+using DeepMetric.Tensors.Tests.TestUtil;
+
+namespace DeepMetric.Tensors.Tests;
+
+/// <summary>
+/// Forward-only convolution paths of small batches: a large image whose bands of output rows are split over the
+/// worker ranges (ResNet's stem at batch 1), and the inference cache of Winograd's transformed weights, which must
+/// follow every in-place change of the weights. Against a double-precision loop, the same bits with one worker range,
+/// and the same bits as the batched path.
+/// </summary>
+public sealed class ConvForwardPathTests
+{
+    // Cross-correlation with pads (top, left, bottom, right), in double precision.
+    private static double[] Reference(float[] x, int n, int c, int h, int w, float[] wt, float[]? bias, int o, int k, int s,
+        (int T, int L, int B, int R) p)
+    {
+        int ho = ((h + p.T + p.B - k) / s) + 1, wo = ((w + p.L + p.R - k) / s) + 1;
+        var y = new double[n * o * ho * wo];
+        for (int ni = 0; ni < n; ni++)
+        {
+            for (int oc = 0; oc < o; oc++)
+            {
+                for (int oh = 0; oh < ho; oh++)
+                {
+                    for (int ow = 0; ow < wo; ow++)
+                    {
+                        double acc = bias?[oc] ?? 0;
+                        for (int ci = 0; ci < c; ci++)
+                        {
+                            for (int i = 0; i < k; i++)
+                            {
+                                for (int j = 0; j < k; j++)
+                                {
+                                    int ih = (oh * s) - p.T + i, iw = (ow * s) - p.L + j;
+                                    if (ih >= 0 && ih < h && iw >= 0 && iw < w)
+                                    {
+                                        acc += (double)x[(((ni * c) + ci) * h + ih) * w + iw] * wt[(((oc * c) + ci) * k + i) * k + j];
+                                    }
+                                }
+                            }
+                        }
+                        y[(((ni * o) + oc) * ho + oh) * wo + ow] = acc;
+                    }
+                }
+            }
+        }
+        return y;
+    }
+
+    public static TheoryData<int, int, int, int, int, int, int, int, int> BandCases => new()
+    {
+        // c, h, w, o, k, stride, padTopLeft, padBottomRight, batch
+        { 3, 173, 171, 8, 7, 2, 3, 2, 1 },  // stem-like, odd sides, CNTK's asymmetric pads: 86×85 positions, 147 rows
+        { 1, 400, 300, 8, 7, 2, 3, 3, 1 },  // one input channel, symmetric pads
+        { 3, 200, 190, 9, 5, 1, 2, 2, 2 },  // stride 1, batch 2, odd channel count
+        { 8, 260, 250, 8, 3, 2, 1, 0, 1 },  // top/left pads only, 3×3 stride 2
+    };
+
+    [Theory]
+    [MemberData(nameof(BandCases))]
+    public void A_large_image_split_into_bands_of_rows_matches_the_definition_and_the_batched_path(int c, int h, int w, int o, int k,
+        int stride, int padTl, int padBr, int batch)
+    {
+        var rng = new Prng(17);
+        var x = Tensor.Rand(rng, [batch, c, h, w], -1f, 1f);
+        var wt = Tensor.Rand(rng, [o, c, k, k], -0.5f, 0.5f);
+        var b = Tensor.Rand(rng, [o], -0.5f, 0.5f);
+        var pads = (padTl, padTl, padBr, padBr);
+        // A NaN in the first image must reach exactly the outputs whose window covers it.
+        x.Span[(h / 2 * w) + 3] = float.NaN;
+        Tensor y, one;
+        using (Tensor.NoGrad())
+        {
+            y = Ops.Conv2dGeneral(x, wt, b, (stride, stride), pads, (1, 1));
+            one = OneWorkerRange.Run(() => Ops.Conv2dGeneral(x, wt, b, (stride, stride), pads, (1, 1)));
+        }
+        Assert.Equal(y.ToArray(), one.ToArray());
+        var expected = Reference(x.ToArray(), batch, c, h, w, wt.ToArray(), b.ToArray(), o, k, stride, pads);
+        var actual = y.ToArray();
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.Equal(double.IsNaN(expected[i]), float.IsNaN(actual[i]));
+            if (!double.IsNaN(expected[i]))
+            {
+                Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4 + (1e-4 * Math.Abs(expected[i])), $"element {i}: expected {expected[i]}, got {actual[i]}");
+            }
+        }
+
+        // The batched path (8 or more images split over the ranges, each image by the same bands of rows) gives the
+        // same bits for the same image.
+        var nine = new float[9 * c * h * w];
+        for (int i = 0; i < 9; i++)
+        {
+            x.ToArray().AsSpan(0, c * h * w).CopyTo(nine.AsSpan(i * c * h * w));
+        }
+        Tensor many;
+        using (Tensor.NoGrad())
+        {
+            many = Ops.Conv2dGeneral(Tensor.FromArray(nine, 9, c, h, w), wt, b, (stride, stride), pads, (1, 1));
+        }
+        int per = actual.Length / batch;
+        for (int i = 0; i < 9; i++)
+        {
+            Assert.Equal(actual.AsSpan(0, per).ToArray(), many.ToArray().AsSpan(i * per, per).ToArray());
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 16, 12, 16)]     // batch 1: channels split over the ranges
+    [InlineData(3, 24, 9, 20)]      // odd side, ragged last tile
+    [InlineData(9, 8, 10, 12)]      // images split over the ranges
+    public void Cached_winograd_weights_follow_in_place_changes_of_the_weights(int n, int c, int side, int o)
+    {
+        var rng = new Prng(23);
+        var x = Tensor.Rand(rng, [n, c, side, side], -1f, 1f);
+        var w = Tensor.Rand(rng, [o, c, 3, 3], -0.5f, 0.5f);
+        var b = Tensor.Rand(rng, [o], -0.5f, 0.5f);
+        var pads = (1, 1, 1, 1);
+
+        // nanChannel: the output channel of a NaN weight. Winograd's tile transforms spread it over whole 2×2 tiles (also
+        // onto outputs whose window meets it only in the zero padding), so there only NaN where expected is checked.
+        void CheckAgainstDefinition(Tensor y, int nanChannel = -1)
+        {
+            var expected = Reference(x.ToArray(), n, c, side, side, w.ToArray(), b.ToArray(), o, 3, 1, pads);
+            var actual = y.ToArray();
+            for (int i = 0; i < expected.Length; i++)
+            {
+                if (i / (side * side) % o == nanChannel)
+                {
+                    Assert.True(!double.IsNaN(expected[i]) || float.IsNaN(actual[i]), $"element {i}: expected NaN, got {actual[i]}");
+                    continue;
+                }
+                Assert.Equal(double.IsNaN(expected[i]), float.IsNaN(actual[i]));
+                if (!double.IsNaN(expected[i]))
+                {
+                    Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4 + (1e-4 * Math.Abs(expected[i])), $"element {i}: expected {expected[i]}, got {actual[i]}");
+                }
+            }
+        }
+
+        Tensor Inference()
+        {
+            using (Tensor.NoGrad())
+            {
+                return Ops.Conv2dGeneral(x, w, b, (1, 1), pads, (1, 1));
+            }
+        }
+
+        // The recorded (training) path transforms the weights itself: the cached U must give the same bits.
+        Tensor Recorded()
+        {
+            w.RequiresGrad = true;
+            try
+            {
+                return Ops.Conv2dGeneral(x, w, b, (1, 1), pads, (1, 1));
+            }
+            finally
+            {
+                w.RequiresGrad = false;
+            }
+        }
+
+        var first = Inference();
+        CheckAgainstDefinition(first);
+        Assert.Equal(first.ToArray(), Inference().ToArray());          // from the cache
+        Assert.Equal(Recorded().ToArray(), Inference().ToArray());
+        Assert.Equal(first.ToArray(), OneWorkerRange.Run(Inference).ToArray());
+
+        // An optimizer-like update in place: every weight moves.
+        var span = w.Span;
+        for (int i = 0; i < span.Length; i++)
+        {
+            span[i] = (span[i] * 0.9f) + 0.01f;
+        }
+        var second = Inference();
+        CheckAgainstDefinition(second);
+        Assert.Equal(Recorded().ToArray(), second.ToArray());
+
+        // One weight changed (the last), then a NaN: it must reach exactly the outputs of its output channel.
+        w.Span[^1] += 0.25f;
+        CheckAgainstDefinition(Inference());
+        w.Span[3] = float.NaN;
+        var withNaN = Inference();
+        CheckAgainstDefinition(withNaN, nanChannel: 0);
+        Assert.Contains(withNaN.ToArray(), float.IsNaN);
+        Assert.Equal(Recorded().ToArray(), withNaN.ToArray());
+
+        // Weights that share storage with others at another offset are not confused with them.
+        var both = Tensor.Rand(rng, [2 * o, c, 3, 3], -0.5f, 0.5f);
+        Tensor upper, lower;
+        using (Tensor.NoGrad())
+        {
+            upper = Ops.Conv2dGeneral(x, Ops.Slice(both, 0, 0, o), b, (1, 1), pads, (1, 1));
+            lower = Ops.Conv2dGeneral(x, Ops.Slice(both, 0, o, o), b, (1, 1), pads, (1, 1));
+        }
+        var wCopy = Tensor.FromArray(both.ToArray()[..(o * c * 9)], o, c, 3, 3);
+        var wCopy2 = Tensor.FromArray(both.ToArray()[(o * c * 9)..], o, c, 3, 3);
+        using (Tensor.NoGrad())
+        {
+            Assert.Equal(Ops.Conv2dGeneral(x, wCopy, b, (1, 1), pads, (1, 1)).ToArray(), upper.ToArray());
+            Assert.Equal(Ops.Conv2dGeneral(x, wCopy2, b, (1, 1), pads, (1, 1)).ToArray(), lower.ToArray());
+        }
+    }
+}
