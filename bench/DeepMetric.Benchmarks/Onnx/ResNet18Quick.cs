@@ -262,17 +262,19 @@ public static class ResNet18Quick
         module.FuseInference = true;
     }
 
-    // DEEPMETRIC_R18_PROFILE=convs1: single batch-1 convolutions of the shapes that dominate the batch-1 forward (no
-    // gradient, both worker ranges), fastest of 20, wall and process CPU ms; quicker than the whole model for A/B runs.
+    // DEEPMETRIC_R18_PROFILE=convs1: single convolutions (batch 1, or DEEPMETRIC_R18CONV_BATCH) of the shapes that dominate the batch-1 forward (no
+    // gradient, both worker ranges), fastest of 20 (5 for larger batches), wall and process CPU ms; quicker than the whole model for A/B runs.
     private static void BatchOneConvs()
     {
         var rng = new Prng(3);
-        foreach (var (c, o, side, kk, stride, pad) in new[] { (512, 512, 7, 3, 1, 1), (256, 256, 14, 3, 1, 1), (128, 128, 28, 3, 1, 1), (256, 512, 14, 3, 2, 1), (3, 64, 224, 7, 2, 3) })
+        int batch = int.TryParse(Environment.GetEnvironmentVariable("DEEPMETRIC_R18CONV_BATCH"), out int nb) && nb > 0 ? nb : 1;
+        int reps = batch == 1 ? 20 : 5;
+        foreach (var (c, o, side, kk, stride, pad) in new[] { (512, 512, 7, 3, 1, 1), (256, 256, 14, 3, 1, 1), (128, 128, 28, 3, 1, 1), (64, 64, 56, 3, 1, 1), (256, 512, 14, 3, 2, 1), (128, 256, 28, 3, 2, 1), (3, 64, 224, 7, 2, 3) })
         {
-            var x = Tensor.Rand(rng, [1, c, side, side], -1f, 1f);
+            var x = Tensor.Rand(rng, [batch, c, side, side], -1f, 1f);
             var w = Tensor.Rand(rng, [o, c, kk, kk], -1f, 1f);
             double best = double.MaxValue, cpuBest = double.MaxValue;
-            for (int rep = 0; rep < 20; rep++)
+            for (int rep = 0; rep < reps; rep++)
             {
                 using var scope = TensorScope.Enter();
                 using var ng = Tensor.NoGrad();

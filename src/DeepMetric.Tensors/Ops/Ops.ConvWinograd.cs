@@ -33,9 +33,9 @@ public static partial class Ops
         int tPer = Winograd.TilesH(geo) * Winograd.TilesW(geo);
         int chunk = WinogradChunk(n, c, o, tPer);
         float[] u;
-        if (epilogue is not null || !NeedsGraph(x, weight, bias))
+        if (epilogue is not null || !Autograd.NoGradScope.GradEnabled || !weight.RequiresGrad)
         {
-            // Inference: the weights' U from the cache while the weights are unchanged.
+            // Weights not being trained (inference, frozen layers): their U from the cache while they are unchanged.
             u = WinogradWeightCache.Transformed(weight, o, c);
         }
         else
@@ -102,10 +102,6 @@ public static partial class Ops
         return Tensor.Record(y, dims, winners is null ? "Conv2d" : relu ? "Conv2dMaxPool2dRelu" : "Conv2dMaxPool2d", inputs,
             g => Conv2dWinogradBackward(g, x, weight, bias, geo, chunk, winners));
     }
-
-    // Whether Tensor.Record would record a node for these inputs (then the weights are trained and change every step).
-    private static bool NeedsGraph(Tensor x, Tensor weight, Tensor? bias) =>
-        Autograd.NoGradScope.GradEnabled && (x.RequiresGrad || weight.RequiresGrad || (bias?.RequiresGrad ?? false));
 
     // winners: set when the forward pass pooled; g is then the pooled gradient, spread back per chunk.
     /// <summary>
