@@ -203,4 +203,84 @@ public sealed class ConvForwardPathTests
             Assert.Equal(Ops.Conv2dGeneral(x, wCopy2, b, (1, 1), pads, (1, 1)).ToArray(), lower.ToArray());
         }
     }
+
+    [Theory]
+    [InlineData(1, 16, 13, 11, 9, 3)]   // batch 1: 3 bands (3, 3, 1 of 7 tile rows), too few for two ranges: halves
+    [InlineData(1, 8, 40, 17, 12, 2)]   // batch 1, 10 bands: two ranges of bands
+    [InlineData(3, 5, 9, 9, 8, 2)]      // batch 3, 3 bands each: (image, band) pairs over the ranges, odd sides
+    public void A_small_banded_batch_splits_its_bands_and_matches_a_large_batch_bit_for_bit(int n, int c, int h, int w, int o, int rows)
+    {
+        var rng = new Prng(29);
+        var x = Tensor.Rand(rng, [n, c, h, w], -1f, 1f);
+        var wt = Tensor.Rand(rng, [o, c, 3, 3], -0.5f, 0.5f);
+        var b = Tensor.Rand(rng, [o], -0.5f, 0.5f);
+        x.Span[(h / 2 * w) + (w / 2)] = float.NaN;   // one NaN input: it reaches its tiles' outputs only
+        var residual = Tensor.Rand(rng, [9, o, h, w], -1f, 1f);
+        var nine = new float[9 * c * h * w];
+        for (int i = 0; i < 9; i++)
+        {
+            x.ToArray().AsSpan(i % n * c * h * w, c * h * w).CopyTo(nine.AsSpan(i * c * h * w));
+        }
+        var x9 = Tensor.FromArray(nine, 9, c, h, w);
+        float[] Run(Tensor input, bool parallel, bool fused)
+        {
+            bool wasParallel = KernelThreads.Parallel;
+            KernelThreads.Parallel = parallel;
+            Winograd.ForceWinograd = true;
+            Winograd.ForceBandRows = rows;
+            try
+            {
+                using (Tensor.NoGrad())
+                {
+                    if (!fused)
+                    {
+                        return Ops.Conv2d(input, wt, b, 1, 1).ToArray();
+                    }
+                    var res = Ops.Slice(residual, 0, 0, input.Dim(0));
+                    return Ops.Conv2dInference(input, wt, b, (1, 1), (1, 1, 1, 1), (1, 1), 1, new ConvEpilogue(null, null, res, relu: true)).ToArray();
+                }
+            }
+            finally
+            {
+                KernelThreads.Parallel = wasParallel;
+                Winograd.ForceWinograd = false;
+                Winograd.ForceBandRows = 0;
+            }
+        }
+
+        var small = Run(x, true, false);
+        Assert.Equal(small, Run(x, false, false));
+        var large = Run(x9, true, false);
+        int per = o * h * w;
+        for (int i = 0; i < 9; i++)
+        {
+            Assert.Equal(small.AsSpan(i % n * per, per).ToArray(), large.AsSpan(i * per, per).ToArray());
+        }
+        var expected = Reference(x.ToArray(), n, c, h, w, wt.ToArray(), b.ToArray(), o, 3, 1, (1, 1, 1, 1));
+        int nanTiles = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            if (double.IsNaN(expected[i]))
+            {
+                Assert.True(float.IsNaN(small[i]), $"element {i}: expected NaN, got {small[i]}");
+                continue;
+            }
+            if (float.IsNaN(small[i]))
+            {
+                nanTiles++;   // a NaN spreads over its 2×2 output tiles (Winograd), next to outputs that read it
+                continue;
+            }
+            Assert.True(Math.Abs(expected[i] - small[i]) <= 1e-4 + (1e-4 * Math.Abs(expected[i])), $"element {i}: expected {expected[i]}, got {small[i]}");
+        }
+        Assert.True(nanTiles < 8 * o, $"{nanTiles} outputs NaN beyond those that read the NaN input");
+
+        // With the fused epilogue (residual, ReLU) too: same bits as the large batch and as one range.
+        var fusedSmall = Run(x, true, true);
+        Assert.Equal(fusedSmall, Run(x, false, true));
+        var fusedLarge = Run(x9, true, true);
+        for (int i = 0; i < n; i++)
+        {
+            Assert.Equal(fusedSmall.AsSpan(i * per, per).ToArray(), fusedLarge.AsSpan(i * per, per).ToArray());
+        }
+    }
 }
