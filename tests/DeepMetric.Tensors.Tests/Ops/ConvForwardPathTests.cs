@@ -283,4 +283,65 @@ public sealed class ConvForwardPathTests
             Assert.Equal(fusedSmall.AsSpan(i * per, per).ToArray(), fusedLarge.AsSpan(i * per, per).ToArray());
         }
     }
+
+    [Theory]
+    [InlineData(1, 64, 112, 112, 3, 2, 1)]   // ResNet's stem pool at batch 1
+    [InlineData(2, 3, 37, 41, 3, 2, 1)]      // odd sides
+    [InlineData(1, 1, 30, 29, 3, 2, 0)]      // one channel, no padding
+    [InlineData(3, 2, 25, 26, 5, 3, 2)]      // wider window, stride 3
+    [InlineData(1, 2, 40, 9, 3, 1, 1)]       // stride 1, a row too short for the vector pass
+    public void Inference_max_pool_matches_the_definition_and_the_recorded_path(int n, int c, int h, int w, int k, int s, int pad)
+    {
+        var rng = new Prng(41);
+        var x = Tensor.Rand(rng, [n, c, h, w], -1f, 1f);
+        var xs = x.Span;
+        xs[3] = float.NaN;                        // at the left edge (a clipped window)
+        xs[(h / 2 * w) + (w / 2)] = float.NaN;    // inside
+        xs[(h * w) - 1] = float.NegativeInfinity;
+        xs[w + 5] = -0f;
+        Tensor y;
+        using (Tensor.NoGrad())
+        {
+            y = Ops.MaxPool2d(x, k, s, pad);
+        }
+        int ho = ((h + (2 * pad) - k) / s) + 1, wo = ((w + (2 * pad) - k) / s) + 1;
+        Assert.Equal([n, c, ho, wo], y.Shape);
+        var xv = x.ToArray();
+        var yv = y.ToArray();
+        for (int pl = 0; pl < n * c; pl++)
+        {
+            for (int oh = 0; oh < ho; oh++)
+            {
+                for (int ow = 0; ow < wo; ow++)
+                {
+                    double best = double.NegativeInfinity;
+                    bool nan = false;
+                    for (int i = 0; i < k; i++)
+                    {
+                        for (int j = 0; j < k; j++)
+                        {
+                            int ih = (oh * s) - pad + i, iw = (ow * s) - pad + j;
+                            if (ih >= 0 && ih < h && iw >= 0 && iw < w)
+                            {
+                                float v = xv[(pl * h * w) + (ih * w) + iw];
+                                nan |= float.IsNaN(v);
+                                best = Math.Max(best, v);
+                            }
+                        }
+                    }
+                    float got = yv[(((pl * ho) + oh) * wo) + ow];
+                    Assert.True(nan ? float.IsNaN(got) : got == best, $"plane {pl} ({oh}, {ow}): expected {(nan ? double.NaN : best)}, got {got}");
+                }
+            }
+        }
+        // The recorded path (winner indices for the backward pass) gives the same values; so does one worker range.
+        x.RequiresGrad = true;
+        var recorded = Ops.MaxPool2d(x, k, s, pad);
+        Assert.Equal(recorded.ToArray(), yv);
+        x.RequiresGrad = false;
+        using (Tensor.NoGrad())
+        {
+            Assert.Equal(yv, OneWorkerRange.Run(() => Ops.MaxPool2d(x, k, s, pad)).ToArray());
+        }
+    }
 }
