@@ -105,6 +105,23 @@ public sealed class ConvForwardPathTests
         {
             Assert.Equal(actual.AsSpan(0, per).ToArray(), many.ToArray().AsSpan(i * per, per).ToArray());
         }
+
+        // The epilogue (scale, shift, residual, ReLU) applied band by band equals the separate ops bit for bit, at
+        // batch 9 (images over the ranges) and at the small batch (bands over the ranges).
+        foreach (var input in new[] { Tensor.FromArray(nine, 9, c, h, w), x })
+        {
+            int count = input.Dim(0);
+            var residual = Tensor.Rand(rng, [count, o, y.Dim(2), y.Dim(3)], -1f, 1f);
+            var scale = Tensor.Rand(rng, [o], 0.5f, 1.5f).ToArray();
+            var shift = Tensor.Rand(rng, [o], -0.5f, 0.5f).ToArray();
+            using (Tensor.NoGrad())
+            {
+                var conv = Ops.Conv2dGeneral(input, wt, b, (stride, stride), pads, (1, 1));
+                var unfused = Ops.Relu(Ops.Add(Ops.Add(Ops.Mul(conv, Tensor.FromArray(scale, 1, o, 1, 1)), Tensor.FromArray(shift, 1, o, 1, 1)), residual));
+                var fused = Ops.Conv2dInference(input, wt, b, (stride, stride), pads, (1, 1), 1, new ConvEpilogue(scale, shift, residual, relu: true));
+                Assert.Equal(unfused.ToArray(), fused.ToArray());
+            }
+        }
     }
 
     [Theory]
