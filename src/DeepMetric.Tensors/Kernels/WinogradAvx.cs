@@ -92,6 +92,64 @@ internal static unsafe class WinogradAvx
         Avx.Store(p + at + (3 * oc), c);
     }
 
+    /// <summary>
+    /// <see cref="Winograd.WeightGradient"/> for pairs [k0, k1) eight at a time (the same operations as the scalar code,
+    /// lane by lane); returns the first pair left for the scalar loop.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static int WeightGradient(ReadOnlySpan<float> du, int oc, Span<float> dw, int k0, int k1)
+    {
+        var half = Vector256.Create(0.5f);
+        float* g = stackalloc float[72];
+        int k = k0;
+        fixed (float* pu = du, pw = dw)
+        {
+            for (; k + 8 <= k1; k += 8)
+            {
+                float* x = pu + k;
+                // t = Gᵀ dU (3×4), column by column: rows x0 + (x1+x2)/2, (x1−x2)/2, (x1+x2)/2 + x3.
+                GtColumn(x, oc, half, out var a0, out var b0, out var c0);
+                GtColumn(x + oc, oc, half, out var a1, out var b1, out var c1);
+                GtColumn(x + (2 * oc), oc, half, out var a2, out var b2, out var c2);
+                GtColumn(x + (3 * oc), oc, half, out var a3, out var b3, out var c3);
+                // (Gᵀ dU) G along each row, into g[j·8 + lane] for output j = 3i + col.
+                GtRow(g, a0, a1, a2, a3, half);
+                GtRow(g + 24, b0, b1, b2, b3, half);
+                GtRow(g + 48, c0, c1, c2, c3, half);
+                // Pair k + l's nine outputs are lane l of the nine vectors: the first eight as an 8×8 transpose.
+                float* d = pw + (k * 9);
+                Transpose8x8(g, 8, d, 9);
+                for (int l = 0; l < 8; l++)
+                {
+                    d[(l * 9) + 8] = g[64 + l];
+                }
+            }
+        }
+        return k;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GtColumn(float* x, int oc, Vector256<float> half, out Vector256<float> r0, out Vector256<float> r1, out Vector256<float> r2)
+    {
+        var x0 = Avx.LoadVector256(x);
+        var x1 = Avx.LoadVector256(x + (4 * oc));
+        var x2 = Avx.LoadVector256(x + (8 * oc));
+        var x3 = Avx.LoadVector256(x + (12 * oc));
+        var h = half * (x1 + x2);
+        r0 = x0 + h;
+        r1 = half * (x1 - x2);
+        r2 = h + x3;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GtRow(float* g, Vector256<float> x0, Vector256<float> x1, Vector256<float> x2, Vector256<float> x3, Vector256<float> half)
+    {
+        var h = half * (x1 + x2);
+        Avx.Store(g, x0 + h);
+        Avx.Store(g + 8, half * (x1 - x2));
+        Avx.Store(g + 16, h + x3);
+    }
+
     /// <summary>See <see cref="Winograd.TransformInput"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void TransformInput(ReadOnlySpan<float> x, int count, in ConvGeometry g, Span<float> v, Span<float> scratch, int ti0, int ti1)
@@ -103,21 +161,17 @@ internal static unsafe class WinogradAvx
         fixed (float* px = x, pv = v, ps = scratch)
         {
             float* pe = ps, po = ps + half;
+            SplitColumns(pe, po, pad, out float* first, out float* second);
             for (int b = 0; b < count; b++)
             {
                 for (int ch = 0; ch < c; ch++)
                 {
-                    // Split the plane into even and odd padded columns; the zero border is never written.
+                    // Split the plane into even and odd padded columns; the zero border is never written (but zeros).
                     float* src = px + (((b * c) + ch) * g.PlaneIn);
                     for (int r = h0; r < h1; r++)
                     {
-                        float* row = src + (r * w);
                         int at = (r + pad) * ss;
-                        for (int col = 0; col < w; col++)
-                        {
-                            int xc = col + pad;
-                            ((xc & 1) == 0 ? pe : po)[at + (xc >> 1)] = row[col];
-                        }
+                        Deinterleave(src + (r * w), w, first + at, second + at);
                     }
                     float* dst = pv + (ch * tAll) + (b * tPer);
                     for (int ti = ti0; ti < ti1; ti++)
@@ -167,23 +221,34 @@ internal static unsafe class WinogradAvx
         Store(p + (3 * stride), x1 - x3, lanes, mask);
     }
 
-    /// <summary>See <see cref="Winograd.InputGradient"/>.</summary>
+    /// <summary>See <see cref="Winograd.InputGradient"/> (the band's halo rows start from what dx holds when ti0 &gt; 0).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void InputGradient(ReadOnlySpan<float> dv, int count, in ConvGeometry g, Span<float> dx, Span<float> scratch)
+    public static void InputGradient(ReadOnlySpan<float> dv, int count, in ConvGeometry g, Span<float> dx, Span<float> scratch, int ti0, int ti1)
     {
-        int th = Winograd.TilesH(g), tw = Winograd.TilesW(g), hq = Winograd.PlaneH(g), c = g.C, h = g.H, w = g.W, pad = g.Padding;
-        int tPer = th * tw, tAll = count * tPer, ct = c * tAll, ss = SplitStride(tw), half = hq * ss;
+        int tw = Winograd.TilesW(g), c = g.C, h = g.H, w = g.W, pad = g.Padding;
+        int tPer = (ti1 - ti0) * tw, tAll = count * tPer, ct = c * tAll, ss = SplitStride(tw);
+        // The band's padded rows [2·ti0, 2·ti1 + 2) in split planes; local row 0 = padded row 2·ti0.
+        int rows = (2 * (ti1 - ti0)) + 2, r0 = 2 * ti0, half = rows * ss;
+        int hIn0 = Math.Max(0, r0 - pad), hOut1 = Math.Min(h, r0 + rows - pad), hIn1 = ti0 > 0 ? Math.Min(h, r0 + 2 - pad) : hIn0;
         var planes = scratch[..(2 * half)];
         fixed (float* pv = dv, pdx = dx, ps = scratch)
         {
             float* pe = ps, po = ps + half;
+            SplitColumns(pe, po, pad, out float* first, out float* second);
             for (int b = 0; b < count; b++)
             {
                 for (int ch = 0; ch < c; ch++)
                 {
                     planes.Clear();
+                    float* dst = pdx + (((b * c) + ch) * g.PlaneIn);
+                    // The halo rows' partial sums from the band above (none for the first band).
+                    for (int r = hIn0; r < hIn1; r++)
+                    {
+                        int at = (r + pad - r0) * ss;
+                        Deinterleave(dst + (r * w), w, first + at, second + at);
+                    }
                     float* src = pv + (ch * tAll) + (b * tPer);
-                    for (int ti = 0; ti < th; ti++)
+                    for (int ti = 0; ti < ti1 - ti0; ti++)
                     {
                         for (int k = 0; k < tw; k += 8)
                         {
@@ -202,19 +267,56 @@ internal static unsafe class WinogradAvx
                             BAdd(o + 1, ss, a03, a13, a23, a33);
                         }
                     }
-                    float* dst = pdx + (((b * c) + ch) * g.PlaneIn);
-                    for (int r = 0; r < h; r++)
+                    for (int r = hIn0; r < hOut1; r++)
                     {
-                        float* row = dst + (r * w);
-                        int at = (r + pad) * ss;
-                        for (int col = 0; col < w; col++)
-                        {
-                            int xc = col + pad;
-                            row[col] = ((xc & 1) == 0 ? pe : po)[at + (xc >> 1)];
-                        }
+                        int at = (r + pad - r0) * ss;
+                        Interleave(dst + (r * w), first + at, second + at, w);
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Where image column j of a split plane row lives: padded column j + pad, so with even padding the image's even
+    /// columns are in E and its odd ones in O, with odd padding the other way round; image columns 2k and 2k + 1 are
+    /// first[k] and second[k].
+    /// </summary>
+    private static void SplitColumns(float* pe, float* po, int pad, out float* first, out float* second)
+    {
+        first = (pad & 1) == 0 ? pe + (pad >> 1) : po + (pad >> 1);
+        second = (pad & 1) == 0 ? po + (pad >> 1) : pe + ((pad + 1) >> 1);
+    }
+
+    /// <summary>
+    /// first[k] = row[2k], second[k] = row[2k + 1] for the first <paramref name="cols"/> floats of row, 16 at a time.
+    /// The last block also writes zeros to the split columns past the row (zero padding or slack, never read back as
+    /// image data): a split row has a vector of slack past its last tile column.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Deinterleave(float* row, int cols, float* first, float* second)
+    {
+        for (int col = 0; col < cols; col += 16)
+        {
+            LoadDeinterleaved(row + col, Math.Min(16, cols - col), out var even, out var odd);
+            Avx.Store(first + (col >> 1), even);
+            Avx.Store(second + (col >> 1), odd);
+        }
+    }
+
+    /// <summary>row[2k] = first[k], row[2k + 1] = second[k] for the first <paramref name="cols"/> floats of row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Interleave(float* row, float* first, float* second, int cols)
+    {
+        int col = 0;
+        for (; col + 16 <= cols; col += 16)
+        {
+            StoreInterleaved(row + col, Avx.LoadVector256(first + (col >> 1)), Avx.LoadVector256(second + (col >> 1)), 16);
+        }
+        if (col < cols)
+        {
+            // The split rows have a vector of slack past the last column, so these loads stay inside the scratch.
+            StoreInterleaved(row + col, Avx.LoadVector256(first + (col >> 1)), Avx.LoadVector256(second + (col >> 1)), cols - col);
         }
     }
 
@@ -239,6 +341,80 @@ internal static unsafe class WinogradAvx
         Avx.Store(p + ld, Avx.LoadVector256(p + ld) + (x1 - x2 + x3));
         Avx.Store(p + (2 * ld), Avx.LoadVector256(p + (2 * ld)) + (x1 + x2 - x0));
         Avx.Store(p + (3 * ld), Avx.LoadVector256(p + (3 * ld)) - x3);
+    }
+
+    /// <summary>
+    /// dst[j·rows + i] = src[i·cols + j]: the transpose of a row-major rows×cols matrix, 8×8 blocks in registers and
+    /// the ragged edges element by element.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Transpose(ReadOnlySpan<float> src, int rows, int cols, Span<float> dst)
+    {
+        fixed (float* ps = src, pd = dst)
+        {
+            int i = 0;
+            for (; i + 8 <= rows; i += 8)
+            {
+                int j = 0;
+                for (; j + 8 <= cols; j += 8)
+                {
+                    Transpose8x8(ps + (i * cols) + j, cols, pd + (j * rows) + i, rows);
+                }
+                for (; j < cols; j++)
+                {
+                    for (int k = 0; k < 8; k++)
+                    {
+                        pd[(j * rows) + i + k] = ps[((i + k) * cols) + j];
+                    }
+                }
+            }
+            for (; i < rows; i++)
+            {
+                for (int j = 0; j < cols; j++)
+                {
+                    pd[(j * rows) + i] = ps[(i * cols) + j];
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(float* s, int lds, float* d, int ldd)
+    {
+        var r0 = Avx.LoadVector256(s);
+        var r1 = Avx.LoadVector256(s + lds);
+        var r2 = Avx.LoadVector256(s + (2 * lds));
+        var r3 = Avx.LoadVector256(s + (3 * lds));
+        var r4 = Avx.LoadVector256(s + (4 * lds));
+        var r5 = Avx.LoadVector256(s + (5 * lds));
+        var r6 = Avx.LoadVector256(s + (6 * lds));
+        var r7 = Avx.LoadVector256(s + (7 * lds));
+        // Pairs of rows interleaved, then pairs of pairs: each 128-bit half holds 4 rows of one column; the halves of
+        // rows 0–3 and 4–7 then pair up into whole columns.
+        var t0 = Avx.UnpackLow(r0, r1);
+        var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3);
+        var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5);
+        var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7);
+        var t7 = Avx.UnpackHigh(r6, r7);
+        var u0 = Avx.Shuffle(t0, t2, 0x44);
+        var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44);
+        var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44);
+        var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44);
+        var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(d, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(d + ldd, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(d + (2 * ldd), Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(d + (3 * ldd), Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(d + (4 * ldd), Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(d + (5 * ldd), Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(d + (6 * ldd), Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(d + (7 * ldd), Avx.Permute2x128(u3, u7, 0x31));
     }
 
     /// <summary>See <see cref="Winograd.TransformOutput"/>.</summary>
@@ -310,10 +486,10 @@ internal static unsafe class WinogradAvx
 
     /// <summary>See <see cref="Winograd.OutputGradient"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void OutputGradient(ReadOnlySpan<float> dy, int count, int o, in ConvGeometry g, Span<float> dm, Span<double> biasSum)
+    public static void OutputGradient(ReadOnlySpan<float> dy, int count, int o, in ConvGeometry g, Span<float> dm, Span<double> biasSum, int ti0, int ti1)
     {
-        int th = Winograd.TilesH(g), tw = Winograd.TilesW(g), ho = g.Ho, wo = g.Wo;
-        int tPer = th * tw, tAll = count * tPer, ot = o * tAll, plane = ho * wo;
+        int tw = Winograd.TilesW(g), ho = g.Ho, wo = g.Wo;
+        int tPer = (ti1 - ti0) * tw, tAll = count * tPer, ot = o * tAll, plane = ho * wo;
         fixed (float* pm = dm, py = dy)
         {
             for (int b = 0; b < count; b++)
@@ -323,7 +499,7 @@ internal static unsafe class WinogradAvx
                     float* dst = pm + (oc * tAll) + (b * tPer);
                     float* src = py + (((b * o) + oc) * plane);
                     var sum = Vector256<float>.Zero;
-                    for (int ti = 0; ti < th; ti++)
+                    for (int ti = ti0; ti < ti1; ti++)
                     {
                         bool row2 = (2 * ti) + 1 < ho;
                         for (int k = 0; k < tw; k += 8)
@@ -340,7 +516,7 @@ internal static unsafe class WinogradAvx
                             }
                             // A dY Aᵀ: rows y0, y0 + y1, y0 − y1, −y1, each expanded to [a, a + b, a − b, −b].
                             sum += (y00 + y01) + (y10 + y11);
-                            float* t = dst + (ti * tw) + k;
+                            float* t = dst + ((ti - ti0) * tw) + k;
                             Store4(t, ot, y00, y01, lanes, mask);
                             Store4(t + (4 * ot), ot, y00 + y10, y01 + y11, lanes, mask);
                             Store4(t + (8 * ot), ot, y00 - y10, y01 - y11, lanes, mask);

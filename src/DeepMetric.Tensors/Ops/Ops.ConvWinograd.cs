@@ -163,6 +163,8 @@ public static partial class Ops
         int duLen = Winograd.Xi * o * c;
         var duAll = needW ? Scratch.Get(Scratch.WinogradDu, ranges * duLen) : null;
         var biasParts = needB ? new double[ranges][] : null;
+        // Images too large for the cache budget go band by band of tile rows (ResNet's 64-channel layers at 56×56).
+        int bandRows = WinogradBackwardBandRows(geo, c, o);
         KernelThreads.For(n, (r, start, end) =>
         {
             var du = duAll is null ? default : duAll.AsSpan(r * duLen, duLen);
@@ -171,6 +173,15 @@ public static partial class Ops
                 du.Clear(); // an empty batch: the chunk loop below never sets dU
             }
             var biasSum = needB ? new double[o] : null;
+            if (bandRows > 0)
+            {
+                WinogradBackwardBands(x.ReadOnlySpan, g.ReadOnlySpan, winners, geo, o, u, duAll, r * duLen, biasSum, dx, start, end, bandRows);
+                if (biasParts is not null)
+                {
+                    biasParts[r] = biasSum!;
+                }
+                return;
+            }
             var plane = Scratch.Get(Scratch.WinogradPlane, Winograd.PlaneScratch(geo));
             var xs = x.ReadOnlySpan;
             var gp = g.ReadOnlySpan;
