@@ -25,6 +25,11 @@ public static class ResNet18Quick
 
     public static IEnumerable<BenchRecord> Run()
     {
+        if (Environment.GetEnvironmentVariable("DEEPMETRIC_R18_PROFILE") == "convs1")
+        {
+            BatchOneConvs();
+            return [];
+        }
         var path = FindModel();
         if (path is null)
         {
@@ -34,6 +39,11 @@ public static class ResNet18Quick
         int repeats = int.TryParse(Environment.GetEnvironmentVariable("DEEPMETRIC_BENCH_REPEATS"), out int r) && r > 0 ? r : 5;
         var module = OnnxModule.FromFile(path);
         module.SetTrainable(false);
+        if (Environment.GetEnvironmentVariable("DEEPMETRIC_R18_PROFILE") == "ours")
+        {
+            OursOnly(module);
+            return [];
+        }
         var bytes = OnnxExporter.ToBytes(module, new OnnxExportOptions(3, Side, Side));
         using var session = new InferenceSession(bytes);
         string ortInput = session.InputMetadata.Keys.First();
@@ -321,6 +331,67 @@ public static class ResNet18Quick
             }
         }
         module.FuseInference = true;
+    }
+
+    // DEEPMETRIC_R18_PROFILE=ours: our forward alone (no ONNX Runtime in the process, whose spinning threads count in
+    // the process CPU time), batch 1 and 32 interleaved; fastest wall and process-CPU ms over the repeats.
+    private static void OursOnly(OnnxModule module)
+    {
+        int repeats = int.TryParse(Environment.GetEnvironmentVariable("DEEPMETRIC_BENCH_REPEATS"), out int r) && r > 0 ? r : 5;
+        var rng = new Prng(11);
+        var inputs = new[] { Tensor.Rand(rng, [1, 3, Side, Side], -120f, 130f), Tensor.Rand(rng, [Batch, 3, Side, Side], -120f, 130f) };
+        var wall = new double[2];
+        var cpu = new double[2];
+        Array.Fill(wall, double.MaxValue);
+        Array.Fill(cpu, double.MaxValue);
+        for (int rep = -1; rep < repeats; rep++)
+        {
+            for (int i = 0; i < 2; i++)
+            {
+                for (int k = 0; k < (i == 0 ? 5 : 1); k++)
+                {
+                    double c0 = Training.TrainStepProfile.ProcessCpuMs();
+                    long t0 = Stopwatch.GetTimestamp();
+                    using (TensorScope.Enter())
+                    using (Tensor.NoGrad())
+                    {
+                        _ = module.Forward(inputs[i]);
+                    }
+                    if (rep >= 0)
+                    {
+                        wall[i] = Math.Min(wall[i], Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                        cpu[i] = Math.Min(cpu[i], Training.TrainStepProfile.ProcessCpuMs() - c0);
+                    }
+                }
+            }
+        }
+        Console.Error.WriteLine(FormattableString.Invariant($"ours only: batch 1 {wall[0]:F1} ms wall, {cpu[0]:F1} ms CPU; batch {Batch} {wall[1]:F0} ms wall, {cpu[1]:F0} ms CPU (fastest of {repeats})"));
+    }
+
+    // DEEPMETRIC_R18_PROFILE=convs1: single convolutions (batch 1, or DEEPMETRIC_R18CONV_BATCH) of the shapes that dominate the batch-1 forward (no
+    // gradient, both worker ranges), fastest of 20 (5 for larger batches), wall and process CPU ms; quicker than the whole model for A/B runs.
+    private static void BatchOneConvs()
+    {
+        var rng = new Prng(3);
+        int batch = int.TryParse(Environment.GetEnvironmentVariable("DEEPMETRIC_R18CONV_BATCH"), out int nb) && nb > 0 ? nb : 1;
+        int reps = batch == 1 ? 20 : 5;
+        foreach (var (c, o, side, kk, stride, pad) in new[] { (512, 512, 7, 3, 1, 1), (256, 256, 14, 3, 1, 1), (128, 128, 28, 3, 1, 1), (64, 64, 56, 3, 1, 1), (256, 512, 14, 3, 2, 1), (128, 256, 28, 3, 2, 1), (3, 64, 224, 7, 2, 3) })
+        {
+            var x = Tensor.Rand(rng, [batch, c, side, side], -1f, 1f);
+            var w = Tensor.Rand(rng, [o, c, kk, kk], -1f, 1f);
+            double best = double.MaxValue, cpuBest = double.MaxValue;
+            for (int rep = 0; rep < reps; rep++)
+            {
+                using var scope = TensorScope.Enter();
+                using var ng = Tensor.NoGrad();
+                double c0 = Training.TrainStepProfile.ProcessCpuMs();
+                long t0 = Stopwatch.GetTimestamp();
+                _ = Ops.Conv2dGeneral(x, w, null, (stride, stride), (pad, pad, pad, pad), (1, 1));
+                best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                cpuBest = Math.Min(cpuBest, Training.TrainStepProfile.ProcessCpuMs() - c0);
+            }
+            Console.Error.WriteLine(FormattableString.Invariant($"conv {c}→{o} {kk}×{kk}/{stride} at {side}: {best:F2} ms, CPU {cpuBest:F2} ms"));
+        }
     }
 
     private static string? FindModel()

@@ -98,25 +98,33 @@ public static partial class Ops
                 if (b == 1 || p >= ConvDirectPositions)
                 {
                     // Large images: GEMMs per image and per band of output rows, straight into [O, P] (no reordering
-                    // copy), each band's columns still in cache when its GEMM reads them.
+                    // copy), each band's columns still in cache when its GEMM reads them, and its output rows when
+                    // the bias and the epilogue run on them.
+                    int rows = ConvBandRows(geo), bands = (geo.Ho + rows - 1) / rows;
                     for (int i = n0; i < n0 + b; i++)
                     {
-                        ConvImageByRows(xs.Slice(i * c * geo.PlaneIn, c * geo.PlaneIn), geo, w, o, y.AsSpan(i * outPerImage, outPerImage));
-                    }
-                }
-                else
-                {
-                    var col = Columns(xs.Slice(n0 * c * geo.PlaneIn, b * c * geo.PlaneIn), b, geo);
-                    // [O, B·P] → [B, O, P]: one contiguous row of P per (image, channel).
-                    int ld = b * p;
-                    var tmp = Scratch.Get(Scratch.ConvOutput, o * ld);
-                    Gemm.Multiply(false, false, o, ld, k, 1f, w, k, col, ld, 0f, tmp, ld);
-                    for (int i = 0; i < b; i++)
-                    {
-                        for (int oc = 0; oc < o; oc++)
+                        var image = xs.Slice(i * c * geo.PlaneIn, c * geo.PlaneIn);
+                        ReadOnlySpan<float> src = image;
+                        if (geo.Padding > 0)
                         {
-                            tmp.AsSpan((oc * ld) + (i * p), p).CopyTo(y.AsSpan(((n0 + i) * outPerImage) + (oc * p), p));
+                            var padded = Scratch.Get(Scratch.ConvPadded, c * geo.PlanePadded);
+                            ConvKernels.Pad(image, 1, geo, padded);
+                            src = padded;
                         }
+                        ConvBands(src, geo, w, o, y, i, 0, bands, rows, bb, bOff, epilogue);
+                    }
+                    continue;
+                }
+                var col = Columns(xs.Slice(n0 * c * geo.PlaneIn, b * c * geo.PlaneIn), b, geo);
+                // [O, B·P] → [B, O, P]: one contiguous row of P per (image, channel).
+                int ld = b * p;
+                var tmp = Scratch.Get(Scratch.ConvOutput, o * ld);
+                Gemm.Multiply(false, false, o, ld, k, 1f, w, k, col, ld, 0f, tmp, ld);
+                for (int i = 0; i < b; i++)
+                {
+                    for (int oc = 0; oc < o; oc++)
+                    {
+                        tmp.AsSpan((oc * ld) + (i * p), p).CopyTo(y.AsSpan(((n0 + i) * outPerImage) + (oc * p), p));
                     }
                 }
                 if (bb is not null)
@@ -180,6 +188,30 @@ public static partial class Ops
                     var yi = y.AsSpan(((image * o) + o0) * p, oc * p);
                     Gemm.Multiply(false, false, oc, p, k, 1f, new ReadOnlySpan<float>(wb, wOff + (o0 * k), oc * k), k, col, p, 0f, yi, p);
                     AddBiasAndEpilogue(y, image, o, o0, o1, p, bb, bOff, epilogue);
+                });
+            }
+            return y;
+        }
+        int bandRows = ConvBandRows(geo), bands = (geo.Ho + bandRows - 1) / bandRows;
+        if (KernelThreads.Ranges(bands) > 1)
+        {
+            // A large image (the stem at batch 1): its bands of output rows split over the ranges, every range all
+            // channels. The channel split below built each band's columns once per range and ran GEMMs of half the
+            // rows of W; the bands are those of ConvImageByRows, so the bits are the batched path's.
+            for (int i = 0; i < n; i++)
+            {
+                ReadOnlySpan<float> image = new(xb, xOff + (i * c * geo.PlaneIn), c * geo.PlaneIn);
+                float[]? padded = null;
+                if (geo.Padding > 0)
+                {
+                    padded = Scratch.Get(Scratch.ConvPadded, c * geo.PlanePadded);
+                    ConvKernels.Pad(image, 1, geo, padded);
+                }
+                int image0 = i;
+                KernelThreads.For(bands, (_, band0, band1) =>
+                {
+                    var src = padded is null ? new ReadOnlySpan<float>(xb, xOff + (image0 * c * geo.PlaneIn), c * geo.PlaneIn) : padded;
+                    ConvBands(src, geo, new ReadOnlySpan<float>(wb, wOff, o * k), o, y, image0, band0, band1, bandRows, bb, bOff, epilogue);
                 });
             }
             return y;
@@ -373,14 +405,49 @@ public static partial class Ops
             ConvKernels.Pad(image, 1, geo, padded);
             src = padded;
         }
-        int k = geo.K, wo = geo.Wo, p = geo.P;
-        int rows = Math.Clamp(ConvBandFloats / Math.Max(1, k * wo), 1, geo.Ho);
-        var col = Scratch.Get(Scratch.ConvColumns, k * rows * wo);
-        for (int oh0 = 0; oh0 < geo.Ho; oh0 += rows)
+        ConvRowsRange(src, geo, w, o, y, 0, geo.Ho, ConvBandRows(geo));
+    }
+
+    // Output rows per band of ConvImageByRows: the band's columns fill ConvBandFloats.
+    private static int ConvBandRows(in ConvGeometry geo) => Math.Clamp(ConvBandFloats / Math.Max(1, geo.K * geo.Wo), 1, geo.Ho);
+
+    /// <summary>
+    /// Bands [<paramref name="band0"/>, <paramref name="band1"/>) of <paramref name="rows"/> output rows of image
+    /// <paramref name="image"/> (padded: <paramref name="src"/>) into the whole output <paramref name="y"/> [N, O, P],
+    /// each band's bias and epilogue applied while its rows are in cache.
+    /// </summary>
+    private static void ConvBands(ReadOnlySpan<float> src, in ConvGeometry geo, ReadOnlySpan<float> w, int o, float[] y, int image,
+        int band0, int band1, int rows, float[]? bb, int bOff, ConvEpilogue? epilogue)
+    {
+        int p = geo.P, wo = geo.Wo;
+        var yi = y.AsSpan(image * o * p, o * p);
+        for (int band = band0; band < band1; band++)
         {
-            int r = Math.Min(rows, geo.Ho - oh0), cols = r * wo;
-            ConvKernels.Im2Col(src, 1, geo, col, oh0, r);
-            Gemm.Multiply(false, false, o, cols, k, 1f, w, k, col, cols, 0f, y[(oh0 * wo)..], p);
+            int oh0 = band * rows, oh1 = Math.Min(geo.Ho, oh0 + rows);
+            ConvRowsRange(src, geo, w, o, yi, oh0, oh1, rows);
+            int from = oh0 * wo, length = (oh1 - oh0) * wo;
+            if (bb is not null)
+            {
+                for (int ch = 0; ch < o; ch++)
+                {
+                    var row = yi.Slice((ch * p) + from, length);
+                    TensorPrimitives.Add(row, bb[bOff + ch], row);
+                }
+            }
+            epilogue?.ApplyRows(y, image, o, 0, o, p, from, length);
+        }
+    }
+
+    /// <summary>Output rows [oh0, oh1) of one padded image by bands of <paramref name="rows"/> rows (oh0 on a band boundary).</summary>
+    private static void ConvRowsRange(ReadOnlySpan<float> src, in ConvGeometry geo, ReadOnlySpan<float> w, int o, Span<float> y, int oh0, int oh1, int rows)
+    {
+        int k = geo.K, wo = geo.Wo, p = geo.P;
+        var col = Scratch.Get(Scratch.ConvColumns, k * rows * wo);
+        for (int h = oh0; h < oh1; h += rows)
+        {
+            int r = Math.Min(rows, oh1 - h), cols = r * wo;
+            ConvKernels.Im2Col(src, 1, geo, col, h, r);
+            Gemm.Multiply(false, false, o, cols, k, 1f, w, k, col, cols, 0f, y[(h * wo)..], p);
         }
     }
 

@@ -65,4 +65,54 @@ public static partial class Ops
         }
         return passed;
     }
+
+    /// <summary>
+    /// yr[ow] = the maximum of row[ow·s − pad + j], j &lt; k, over the positions inside the row, each window's values
+    /// taken left to right by MathF.Max (NaN wins): the horizontal pass of an inference max-pool (ResNet's stem pool).
+    /// Windows inside the row come from k − 1 vectorised passes over the whole row, then every s-th is picked; the
+    /// clipped ones at the edges run the scalar loop. Same operations in the same order, so the same bits.
+    /// </summary>
+    internal static void WindowMaxRow(ReadOnlySpan<float> row, int k, int s, int pad, Span<float> yr, Span<float> scratch)
+    {
+        int w = row.Length, wo = yr.Length;
+        // Interior outputs: 0 ≤ ow·s − pad and ow·s − pad + k ≤ w.
+        int owLo = Math.Min(wo, (pad + s - 1) / s);
+        int owHi = w - k + pad < 0 ? owLo : Math.Clamp(((w - k + pad) / s) + 1, owLo, wo);
+        if (k > 1 && owHi - owLo >= 8)
+        {
+            int len = w - k + 1;
+            var m = scratch[..len];
+            System.Numerics.Tensors.TensorPrimitives.Max(row[..len], row.Slice(1, len), m);
+            for (int j = 2; j < k; j++)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Max(m, row.Slice(j, len), m);
+            }
+            for (int ow = owLo; ow < owHi; ow++)
+            {
+                yr[ow] = m[(ow * s) - pad];
+            }
+        }
+        else
+        {
+            owHi = owLo;
+        }
+        for (int ow = 0; ow < wo; ow++)
+        {
+            if (ow == owLo)
+            {
+                ow = owHi;
+                if (ow >= wo)
+                {
+                    break;
+                }
+            }
+            int w0 = Math.Max((ow * s) - pad, 0), w1 = Math.Min((ow * s) - pad + k, w);
+            float best = row[w0];
+            for (int iw = w0 + 1; iw < w1; iw++)
+            {
+                best = Math.Max(best, row[iw]);
+            }
+            yr[ow] = best;
+        }
+    }
 }

@@ -32,8 +32,17 @@ public static partial class Ops
         int n = x.Dims[0], c = geo.C, o = weight.Dims[0], p = geo.P, pq = p / 4;
         int tPer = Winograd.TilesH(geo) * Winograd.TilesW(geo);
         int chunk = WinogradChunk(n, c, o, tPer);
-        var u = Scratch.Get(Scratch.WinogradU, Winograd.Xi * o * c);
-        Winograd.TransformWeights(weight.ReadOnlySpan, o, c, u);
+        float[] u;
+        if (epilogue is not null || !Autograd.NoGradScope.GradEnabled || !weight.RequiresGrad)
+        {
+            // Weights not being trained (inference, frozen layers): their U from the cache while they are unchanged.
+            u = WinogradWeightCache.Transformed(weight, o, c);
+        }
+        else
+        {
+            u = Scratch.Get(Scratch.WinogradU, Winograd.Xi * o * c);
+            Winograd.TransformWeights(weight.ReadOnlySpan, o, c, u);
+        }
         int bandRows = pool ? 0 : WinogradBandRows(geo, c, o);
         if (!pool && (bandRows > 0 || ByChannels(n, o)))
         {

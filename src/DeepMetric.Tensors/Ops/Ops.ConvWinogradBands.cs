@@ -35,42 +35,67 @@ public static partial class Ops
     /// Forward Winograd convolution band by band within each image: every band of tile rows is transformed, multiplied
     /// (16 GEMMs of T = band tiles columns) and transformed back, with the epilogue on its output rows, while its V and M
     /// are in L2. Each output tile's sums are those of the whole-image path (the GEMMs' columns are independent).
-    /// With <paramref name="byChannels"/> (a small batch) the output channels are split over the worker ranges, else
-    /// the images.
+    /// A batch of 8 or more is split over the worker ranges by images; a small one (<paramref name="smallBatch"/>) by its
+    /// (image, band) pairs, every range all output channels: splitting the channels instead made each range transform
+    /// every band's input itself and run GEMMs of half the rows of U. Each band is computed alike in both modes, so
+    /// the bits do not depend on the batch size or the number of ranges.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float[] WinogradBanded(Tensor x, Tensor? bias, ConvGeometry geo, int o, float[] u, int bandRows, bool byChannels, ConvEpilogue? epilogue)
+    private static float[] WinogradBanded(Tensor x, Tensor? bias, ConvGeometry geo, int o, float[] u, int bandRows, bool smallBatch, ConvEpilogue? epilogue)
     {
-        int n = x.Dims[0], c = geo.C, p = geo.P, th = Winograd.TilesH(geo), tw = Winograd.TilesW(geo), wo = geo.Wo, ho = geo.Ho;
-        var y = TensorBuffers.Uninitialized(n * o * p);
-        KernelThreads.For(byChannels ? o : n, (_, start, end) =>
+        int n = x.Dims[0], th = Winograd.TilesH(geo), bands = (th + bandRows - 1) / bandRows;
+        var y = TensorBuffers.Uninitialized(n * o * geo.P);
+        if (!smallBatch)
         {
-            int i0 = byChannels ? 0 : start, i1 = byChannels ? n : end;
-            int o0 = byChannels ? start : 0, o1 = byChannels ? end : o, oc = o1 - o0;
-            var plane = Scratch.Get(Scratch.WinogradPlane, Winograd.PlaneScratch(geo));
-            var v = Scratch.Get(Scratch.WinogradV, Winograd.Xi * c * bandRows * tw);
-            var m = Scratch.Get(Scratch.WinogradM, Winograd.Xi * oc * bandRows * tw);
-            var xs = x.ReadOnlySpan;
-            var bs = bias is null ? default : bias.ReadOnlySpan.Slice(o0, oc);
-            for (int i = i0; i < i1; i++)
-            {
-                var image = xs.Slice(i * c * geo.PlaneIn, c * geo.PlaneIn);
-                var yImage = y.AsSpan(((i * o) + o0) * p, oc * p);
-                for (int ti0 = 0; ti0 < th; ti0 += bandRows)
-                {
-                    int ti1 = Math.Min(th, ti0 + bandRows), t = (ti1 - ti0) * tw;
-                    Winograd.TransformInput(image, 1, geo, v, plane, ti0, ti1);
-                    for (int xi = 0; xi < Winograd.Xi; xi++)
-                    {
-                        Gemm.Multiply(false, false, oc, t, c, 1f, u.AsSpan((xi * o * c) + (o0 * c), oc * c), c, v.AsSpan(xi * c * t, c * t), t,
-                            0f, m.AsSpan(xi * oc * t, oc * t), t);
-                    }
-                    Winograd.TransformOutput(m, 1, oc, geo, bs, yImage, ti0, ti1);
-                    int r0 = 2 * ti0, r1 = Math.Min(ho, 2 * ti1);
-                    epilogue?.ApplyRows(y, i, o, o0, o1, p, r0 * wo, (r1 - r0) * wo);
-                }
-            }
-        });
+            KernelThreads.For(n, (_, start, end) => WinogradBands(x, bias, geo, o, u, bandRows, start * bands, end * bands, y, epilogue));
+            return y;
+        }
+        int items = n * bands;
+        if (KernelThreads.Ranges(items) > 1)
+        {
+            KernelThreads.For(items, (_, start, end) => WinogradBands(x, bias, geo, o, u, bandRows, start, end, y, epilogue));
+        }
+        else
+        {
+            // Too few pairs for KernelThreads.For's ranges (ResNet's 64-channel layer at batch 1: 4 bands): two halves.
+            int half = items / 2;
+            KernelThreads.Pair(() => WinogradBands(x, bias, geo, o, u, bandRows, 0, half, y, epilogue),
+                () => WinogradBands(x, bias, geo, o, u, bandRows, half, items, y, epilogue));
+        }
         return y;
+    }
+
+    /// <summary>Bands [<paramref name="item0"/>, <paramref name="item1"/>) of the batch (item = image · bands + band), all output channels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WinogradBands(Tensor x, Tensor? bias, in ConvGeometry geo, int o, float[] u, int bandRows, int item0, int item1,
+        float[] y, ConvEpilogue? epilogue)
+    {
+        if (item1 <= item0)
+        {
+            return;
+        }
+        int c = geo.C, p = geo.P, th = Winograd.TilesH(geo), tw = Winograd.TilesW(geo), wo = geo.Wo, ho = geo.Ho;
+        int bands = (th + bandRows - 1) / bandRows;
+        var plane = Scratch.Get(Scratch.WinogradPlane, Winograd.PlaneScratch(geo));
+        var v = Scratch.Get(Scratch.WinogradV, Winograd.Xi * c * bandRows * tw);
+        var m = Scratch.Get(Scratch.WinogradM, Winograd.Xi * o * bandRows * tw);
+        var xs = x.ReadOnlySpan;
+        var bs = bias is null ? default : bias.ReadOnlySpan;
+        for (int item = item0; item < item1; item++)
+        {
+            int i = item / bands, ti0 = (item % bands) * bandRows;
+            var image = xs.Slice(i * c * geo.PlaneIn, c * geo.PlaneIn);
+            var yImage = y.AsSpan(i * o * p, o * p);
+            int ti1 = Math.Min(th, ti0 + bandRows), t = (ti1 - ti0) * tw;
+            Winograd.TransformInput(image, 1, geo, v, plane, ti0, ti1);
+            for (int xi = 0; xi < Winograd.Xi; xi++)
+            {
+                Gemm.Multiply(false, false, o, t, c, 1f, u.AsSpan(xi * o * c, o * c), c, v.AsSpan(xi * c * t, c * t), t,
+                    0f, m.AsSpan(xi * o * t, o * t), t);
+            }
+            Winograd.TransformOutput(m, 1, o, geo, bs, yImage, ti0, ti1);
+            int r0 = 2 * ti0, r1 = Math.Min(ho, 2 * ti1);
+            epilogue?.ApplyRows(y, i, o, 0, o, p, r0 * wo, (r1 - r0) * wo);
+        }
     }
 }

@@ -264,6 +264,7 @@ public static partial class Ops
         KernelThreads.For(planes, (_, start, end) =>
         {
             var rowMax = new float[w];
+            var windowMax = new float[w];
             for (int pl = start; pl < end; pl++)
             {
                 var plane = new ReadOnlySpan<float>(xb, xOff + (pl * h * w), h * w);
@@ -275,17 +276,7 @@ public static partial class Ops
                     {
                         TensorPrimitives.Max(rowMax, plane.Slice(ih * w, w), rowMax);
                     }
-                    var yr = y.AsSpan((((pl * ho) + oh) * wo), wo);
-                    for (int ow = 0; ow < wo; ow++)
-                    {
-                        int w0 = Math.Max((ow * s) - pad, 0), w1 = Math.Min((ow * s) - pad + k, w);
-                        float best = rowMax[w0];
-                        for (int iw = w0 + 1; iw < w1; iw++)
-                        {
-                            best = Math.Max(best, rowMax[iw]);
-                        }
-                        yr[ow] = best;
-                    }
+                    WindowMaxRow(rowMax, k, s, pad, y.AsSpan((((pl * ho) + oh) * wo), wo), windowMax);
                 }
             }
         });
