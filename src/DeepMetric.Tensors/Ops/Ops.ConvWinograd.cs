@@ -164,7 +164,7 @@ public static partial class Ops
         var duAll = needW ? Scratch.Get(Scratch.WinogradDu, ranges * duLen) : null;
         var biasParts = needB ? new double[ranges][] : null;
         // Images too large for the cache budget go band by band of tile rows (ResNet's 64-channel layers at 56×56).
-        int bandRows = WinogradBackwardBandRows(geo, c, o);
+        int bandRows = WinogradBandRows(geo, c, o);
         KernelThreads.For(n, (r, start, end) =>
         {
             var du = duAll is null ? default : duAll.AsSpan(r * duLen, duLen);

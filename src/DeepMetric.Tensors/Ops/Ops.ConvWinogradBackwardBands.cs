@@ -3,33 +3,6 @@ namespace DeepMetric.Tensors;
 
 public static partial class Ops
 {
-    // A band's products need at least this many tiles (the weight-gradient products take them as their depth). Measured
-    // on ResNet-18's 64-channel 56×56 layer, 8 images on one core (Xeon, 2 MiB L2): bands of 2 or 7 tile rows (56 or
-    // 196 tiles) took 21–22 ms CPU, 4 rows 24–26, two bands of 14 rows 24–25 (load 12–14, so ±10%).
-    private const int WinogradBackwardMinBandTiles = 192;
-
-    /// <summary>
-    /// Tile rows per band for the backward pass when one image's transformed input and output gradient
-    /// ([16, C, T] + [16, O, T]) exceed the Winograd cache budget and bands of at least
-    /// <see cref="WinogradBackwardMinBandTiles"/> tiles still split the image, else 0 (whole images in chunks).
-    /// Depends only on the shapes and the cache size, never on the worker ranges.
-    /// </summary>
-    private static int WinogradBackwardBandRows(in ConvGeometry geo, int c, int o)
-    {
-        int th = Winograd.TilesH(geo), tw = Winograd.TilesW(geo);
-        if (Winograd.ForceBandRows > 0)
-        {
-            return Math.Min(Winograd.ForceBandRows, th);
-        }
-        long perRow = (long)Winograd.Xi * (c + o) * tw;
-        if (perRow * th <= s_winogradBudget)
-        {
-            return 0;
-        }
-        int rows = (int)Math.Max(s_winogradBudget / perRow, (WinogradBackwardMinBandTiles + tw - 1) / tw);
-        return rows >= th ? 0 : EvenChunk(th, rows);
-    }
-
     /// <summary>
     /// The Winograd backward pass for images [<paramref name="start"/>, <paramref name="end"/>), each image band by band
     /// of <paramref name="bandRows"/> tile rows so that the band's dM, V and dV stay in L2: dM from the band's output

@@ -6,12 +6,15 @@ public static partial class Ops
     // A band's 16 GEMMs need at least this many columns (tiles) to stay near SGEMM speed: measured on ResNet-18's
     // 3×3 layers at batch 32 (Xeon, 2 MiB L2), 64 channels at 56×56 took 43–47 ms forward in bands of 7 tile rows
     // (196 tiles), 44–50 in bands of 3–5 rows, 51 in two bands and 64 by whole images; 128 channels at 28×28 took 38 ms
-    // by whole images (196 tiles, over budget) against 43–48 ms in bands of 70–98 tiles.
+    // by whole images (196 tiles, over budget) against 43–48 ms in bands of 70–98 tiles. The backward pass (its weight-
+    // gradient products take the tiles as their depth) uses the same bands: 8 images of the 64-channel layer on one
+    // core took 21–22 ms CPU in bands of 2 or 7 tile rows, 24–26 in bands of 4 and 24–25 in two bands of 14.
     private const int WinogradMinBandTiles = 192;
 
     /// <summary>
-    /// Tile rows per band when one image's transformed input and product ([16, C, T] + [16, O, T]) exceed the Winograd
-    /// cache budget (ResNet's 64-channel layers at 56×56: 6.4 MB an image against a 2 MiB L2) and bands of at least
+    /// Tile rows per band, forward and backward, when one image's transformed input and product ([16, C, T] +
+    /// [16, O, T]) exceed the Winograd cache budget (ResNet's 64-channel layers at 56×56: 6.4 MB an image against a
+    /// 2 MiB L2) and bands of at least
     /// <see cref="WinogradMinBandTiles"/> tiles still split the image, else 0 (whole images). Depends only on the
     /// shapes and the cache size, so the bands, like the chunks, are the same for any number of worker ranges.
     /// </summary>
