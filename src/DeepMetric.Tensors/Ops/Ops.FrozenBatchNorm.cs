@@ -32,18 +32,8 @@ public static partial class Ops
     public static Tensor FrozenBatchNorm(Tensor x, Tensor? weight, Tensor? bias, Tensor runningMean, Tensor runningVar,
         float eps = 1e-5f, Tensor? residual = null, bool relu = false)
     {
-        ArgumentNullException.ThrowIfNull(x);
-        ArgumentNullException.ThrowIfNull(runningMean);
-        ArgumentNullException.ThrowIfNull(runningVar);
-        if (x.Rank is not (2 or 4))
-        {
-            throw new ArgumentException($"FrozenBatchNorm: input must be [N, C] or [N, C, H, W], got {ShapeUtil.Format(x.Dims)}.", nameof(x));
-        }
-        int n = x.Dims[0], c = x.Dims[1], spatial = x.Rank == 4 ? x.Dims[2] * x.Dims[3] : 1, planes = n * c;
-        CheckChannelVector("FrozenBatchNorm", runningMean, c, nameof(runningMean));
-        CheckChannelVector("FrozenBatchNorm", runningVar, c, nameof(runningVar));
-        CheckChannelVector("FrozenBatchNorm", weight, c, nameof(weight));
-        CheckChannelVector("FrozenBatchNorm", bias, c, nameof(bias));
+        var (n, c, spatial) = CheckBatchNormInputs("FrozenBatchNorm", x, weight, bias, runningMean, runningVar);
+        int planes = n * c;
         CheckEps("FrozenBatchNorm", eps);
         if (residual is not null && !ShapeUtil.SameShape(residual.Dims, x.Dims))
         {

@@ -17,18 +17,8 @@ public static partial class Ops
     public static Tensor BatchNorm(Tensor x, Tensor? weight, Tensor? bias, Tensor runningMean, Tensor runningVar, bool training,
         float momentum = 0.1f, float eps = 1e-5f)
     {
-        ArgumentNullException.ThrowIfNull(x);
-        ArgumentNullException.ThrowIfNull(runningMean);
-        ArgumentNullException.ThrowIfNull(runningVar);
-        if (x.Rank is not (2 or 4))
-        {
-            throw new ArgumentException($"BatchNorm: input must be [N, C] or [N, C, H, W], got {ShapeUtil.Format(x.Dims)}.", nameof(x));
-        }
-        int n = x.Dims[0], c = x.Dims[1], spatial = x.Rank == 4 ? x.Dims[2] * x.Dims[3] : 1, m = n * spatial;
-        CheckChannelVector("BatchNorm", runningMean, c, nameof(runningMean));
-        CheckChannelVector("BatchNorm", runningVar, c, nameof(runningVar));
-        CheckChannelVector("BatchNorm", weight, c, nameof(weight));
-        CheckChannelVector("BatchNorm", bias, c, nameof(bias));
+        var (n, c, spatial) = CheckBatchNormInputs("BatchNorm", x, weight, bias, runningMean, runningVar);
+        int m = n * spatial;
         if (!(momentum >= 0f && momentum <= 1f))
         {
             throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "BatchNorm: momentum must be in [0, 1].");
@@ -271,6 +261,25 @@ public static partial class Ops
             r[i] = (float)values[i];
         }
         return r;
+    }
+
+    // The argument checks BatchNorm and FrozenBatchNorm share; returns N, C and the positions per plane (1 for [N, C]).
+    private static (int N, int C, int Spatial) CheckBatchNormInputs(string op, Tensor x, Tensor? weight, Tensor? bias, Tensor runningMean,
+        Tensor runningVar)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(runningMean);
+        ArgumentNullException.ThrowIfNull(runningVar);
+        if (x.Rank is not (2 or 4))
+        {
+            throw new ArgumentException($"{op}: input must be [N, C] or [N, C, H, W], got {ShapeUtil.Format(x.Dims)}.", nameof(x));
+        }
+        int c = x.Dims[1];
+        CheckChannelVector(op, runningMean, c, nameof(runningMean));
+        CheckChannelVector(op, runningVar, c, nameof(runningVar));
+        CheckChannelVector(op, weight, c, nameof(weight));
+        CheckChannelVector(op, bias, c, nameof(bias));
+        return (x.Dims[0], c, x.Rank == 4 ? x.Dims[2] * x.Dims[3] : 1);
     }
 
     private static void CheckChannelVector(string op, Tensor? t, int length, string name)
