@@ -93,7 +93,7 @@ public sealed class ConvBatchNormFusionTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void With_gradients_the_chain_runs_unfused_and_trains_as_before()
+    public void With_gradients_the_chain_gives_the_unfused_values_and_gradients_bit_for_bit()
     {
         var bytes = ResidualUnits(3, 8).Bytes();
         var xs = Tensor.Rand(new Prng(9), [2, 3, 12, 12], -2f, 2f).ToArray();
