@@ -37,7 +37,7 @@ public sealed class WinogradBackwardBandTests
         var bv = Tensor.Rand(rng, [o], -0.2f, 0.2f).ToArray();
         int ho = h + (2 * pad) - 2, wo = w + (2 * pad) - 2;
         var gv = Tensor.Rand(rng, [n, o, ho, wo], -1f, 1f).ToArray();
-        var (edx, edw, edb) = Reference(xv, wv, gv, n, c, o, h, w, pad);
+        var (_, edx, edw, edb) = ConvReference.Conv3x3(xv, wv, bv, gv, n, c, o, h, w, pad);
 
         foreach (bool scalar in new[] { false, true })
         {
@@ -66,10 +66,10 @@ public sealed class WinogradBackwardBandTests
         var xv = Tensor.Rand(rng, [n, c, h, w], -1f, 1f).ToArray();
         var wv = Tensor.Rand(rng, [o, c, 3, 3], -0.5f, 0.5f).ToArray();
         var gv = Tensor.Rand(rng, [n, o, h, w], -1f, 1f).ToArray();
-        var (edx, _, _) = Reference(xv, wv, gv, n, c, o, h, w, 1);
+        var (_, edx, _, _) = ConvReference.Conv3x3(xv, wv, new float[o], gv, n, c, o, h, w, 1);
         foreach (bool scalar in new[] { false, true })
         {
-            var dx = WithBands(2, scalar, !scalar, () =>
+            var dx = WinogradSwitches.Run(2, scalar, !scalar, () =>
             {
                 var x = new Tensor((float[])xv.Clone(), [n, c, h, w]) { RequiresGrad = true };
                 var wt = new Tensor((float[])wv.Clone(), [o, c, 3, 3]);
@@ -89,8 +89,8 @@ public sealed class WinogradBackwardBandTests
         var xv = Tensor.Rand(rng, [n, c, h, w], -1f, 1f).ToArray();
         var wv = Tensor.Rand(rng, [o, c, 3, 3], -0.5f, 0.5f).ToArray();
         var gv = Tensor.Rand(rng, [n, o, h, w], -1f, 1f).ToArray();
-        var (_, edw, _) = Reference(xv, wv, gv, n, c, o, h, w, 1);
-        var dw = WithBands(2, false, true, () =>
+        var (_, _, edw, _) = ConvReference.Conv3x3(xv, wv, new float[o], gv, n, c, o, h, w, 1);
+        var dw = WinogradSwitches.Run(2, false, true, () =>
         {
             var x = new Tensor((float[])xv.Clone(), [n, c, h, w]);
             var wt = new Tensor((float[])wv.Clone(), [o, c, 3, 3]) { RequiresGrad = true };
@@ -152,9 +152,9 @@ public sealed class WinogradBackwardBandTests
     {
         // conv + ReLU + 2×2 max-pool fused (the reference CNN's conv2 path), its backward in bands of 3 tile rows.
         int n = 9, c = 8, o = 8, h = 14, w = 14;
-        var banded = WithBands(3, false, true, () => PooledGradients(n, c, o, h, w));
-        var whole = WithBands(0, false, true, () => PooledGradients(n, c, o, h, w));
-        var oneRange = OneWorkerRange.Run(() => WithBands(3, false, true, () => PooledGradients(n, c, o, h, w)));
+        var banded = WinogradSwitches.Run(3, false, true, () => PooledGradients(n, c, o, h, w));
+        var whole = WinogradSwitches.Run(0, false, true, () => PooledGradients(n, c, o, h, w));
+        var oneRange = OneWorkerRange.Run(() => WinogradSwitches.Run(3, false, true, () => PooledGradients(n, c, o, h, w)));
         Assert.Equal(whole.Dx, banded.Dx);
         Assertions.AllClose(whole.Dw, banded.Dw, 1e-4, 1e-4);
         Assertions.AllClose(whole.Db, banded.Db, 1e-4, 1e-4);
@@ -264,7 +264,7 @@ public sealed class WinogradBackwardBandTests
 
     private static (float[] Dx, float[] Dw, float[] Db) Run(float[] xv, float[] wv, float[]? bv, float[] gv,
         int n, int c, int o, int h, int w, int pad, int rows, bool scalar, bool parallel) =>
-        WithBands(rows, scalar, parallel, () =>
+        WinogradSwitches.Run(rows, scalar, parallel, () =>
         {
             var x = new Tensor((float[])xv.Clone(), [n, c, h, w]) { RequiresGrad = true };
             var wt = new Tensor((float[])wv.Clone(), [o, c, 3, 3]) { RequiresGrad = true };
@@ -273,66 +273,4 @@ public sealed class WinogradBackwardBandTests
             y.Backward(new Tensor((float[])gv.Clone(), (int[])y.Dims.Clone()));
             return (x.Grad!.ToArray(), wt.Grad!.ToArray(), b?.Grad!.ToArray() ?? []);
         });
-
-    private static T WithBands<T>(int rows, bool scalar, bool parallel, Func<T> body)
-    {
-        bool wasParallel = KernelThreads.Parallel;
-        Winograd.ForceWinograd = true;
-        Winograd.ForceBandRows = rows;
-        Winograd.ForceScalar = scalar;
-        // The scalar switch is per thread: with one range everything runs on this one.
-        KernelThreads.Parallel = parallel;
-        try
-        {
-            return body();
-        }
-        finally
-        {
-            Winograd.ForceWinograd = false;
-            Winograd.ForceBandRows = 0;
-            Winograd.ForceScalar = false;
-            KernelThreads.Parallel = wasParallel;
-        }
-    }
-
-    // Input, weight and bias gradients of a 3×3, stride-1 convolution, in double precision.
-    private static (double[] Dx, double[] Dw, double[] Db) Reference(float[] x, float[] wt, float[] g, int n, int c, int o, int h, int w, int pad)
-    {
-        int ho = h + (2 * pad) - 2, wo = w + (2 * pad) - 2;
-        var dx = new double[x.Length];
-        var dw = new double[wt.Length];
-        var db = new double[o];
-        for (int i = 0; i < n; i++)
-        {
-            for (int oc = 0; oc < o; oc++)
-            {
-                for (int oy = 0; oy < ho; oy++)
-                {
-                    for (int ox = 0; ox < wo; ox++)
-                    {
-                        double gy = g[(((i * o) + oc) * ho * wo) + (oy * wo) + ox];
-                        db[oc] += gy;
-                        for (int ch = 0; ch < c; ch++)
-                        {
-                            for (int ky = 0; ky < 3; ky++)
-                            {
-                                for (int kx = 0; kx < 3; kx++)
-                                {
-                                    int iy = oy + ky - pad, ix = ox + kx - pad;
-                                    if (iy < 0 || iy >= h || ix < 0 || ix >= w)
-                                    {
-                                        continue;
-                                    }
-                                    int xi = (((i * c) + ch) * h * w) + (iy * w) + ix, wi = (((oc * c) + ch) * 9) + (ky * 3) + kx;
-                                    dx[xi] += gy * wt[wi];
-                                    dw[wi] += gy * x[xi];
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return (dx, dw, db);
-    }
 }

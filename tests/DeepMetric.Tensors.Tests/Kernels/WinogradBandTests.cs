@@ -31,7 +31,7 @@ public sealed class WinogradBandTests
         var scale = Tensor.Rand(rng, [o], 0.5f, 1.5f).ToArray();
         var shift = Tensor.Rand(rng, [o], -0.5f, 0.5f).ToArray();
         var residual = Tensor.Rand(rng, [n, o, h, w], -1f, 1f);
-        var expected = Definition(x.ToArray(), wt.ToArray(), b.ToArray(), n, c, h, w, o);
+        var expected = ConvReference.Forward(x.ToArray(), n, c, h, w, wt.ToArray(), b.ToArray(), o, 3, 1, (1, 1, 1, 1));
         var r = residual.ToArray();
         var fusedExpected = new double[expected.Length];
         for (int i = 0; i < expected.Length; i++)
@@ -57,62 +57,12 @@ public sealed class WinogradBandTests
         }
     }
 
-    private static float[] Run(Func<Tensor> conv, int rows, bool scalar, bool parallel)
-    {
-        bool wasParallel = KernelThreads.Parallel;
-        Winograd.ForceWinograd = true;
-        Winograd.ForceBandRows = rows;
-        Winograd.ForceScalar = scalar;
-        // The scalar switch is per thread: with one range everything runs on this one.
-        KernelThreads.Parallel = parallel;
-        try
+    private static float[] Run(Func<Tensor> conv, int rows, bool scalar, bool parallel) =>
+        WinogradSwitches.Run(rows, scalar, parallel, () =>
         {
             using (Tensor.NoGrad())
             {
                 return conv().ToArray();
             }
-        }
-        finally
-        {
-            Winograd.ForceWinograd = false;
-            Winograd.ForceBandRows = 0;
-            Winograd.ForceScalar = false;
-            KernelThreads.Parallel = wasParallel;
-        }
-    }
-
-    // 3×3, stride 1, padding 1, in double precision.
-    private static double[] Definition(float[] x, float[] wt, float[] b, int n, int c, int h, int w, int o)
-    {
-        var y = new double[n * o * h * w];
-        for (int i = 0; i < n; i++)
-        {
-            for (int oc = 0; oc < o; oc++)
-            {
-                for (int yy = 0; yy < h; yy++)
-                {
-                    for (int xx = 0; xx < w; xx++)
-                    {
-                        double s = b[oc];
-                        for (int ch = 0; ch < c; ch++)
-                        {
-                            for (int ky = 0; ky < 3; ky++)
-                            {
-                                for (int kx = 0; kx < 3; kx++)
-                                {
-                                    int iy = yy + ky - 1, ix = xx + kx - 1;
-                                    if (iy >= 0 && iy < h && ix >= 0 && ix < w)
-                                    {
-                                        s += (double)x[(((i * c) + ch) * h * w) + (iy * w) + ix] * wt[(((oc * c) + ch) * 9) + (ky * 3) + kx];
-                                    }
-                                }
-                            }
-                        }
-                        y[(((i * o) + oc) * h * w) + (yy * w) + xx] = s;
-                    }
-                }
-            }
-        }
-        return y;
-    }
+        });
 }

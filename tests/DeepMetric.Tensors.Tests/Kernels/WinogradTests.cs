@@ -38,7 +38,7 @@ public sealed class WinogradTests
         int ho = h + (2 * pad) - 2, wo = w + (2 * pad) - 2;
         var gv = GradCheck.Random(4, [n, o, ho, wo]).ToArray();
 
-        var (ey, edx, edw, edb) = Reference(xv, wv, bv, gv, n, c, o, h, w, pad);
+        var (ey, edx, edw, edb) = ConvReference.Conv3x3(xv, wv, bv, gv, n, c, o, h, w, pad);
         // Both the SIMD transforms (where the CPU has them) and the portable scalar ones.
         foreach (bool scalar in new[] { false, true })
         {
@@ -109,7 +109,7 @@ public sealed class WinogradTests
         var xv = GradCheck.Random(17, [2, 3, 6, 5]).ToArray();
         var wv = GradCheck.Random(18, [4, 3, 3, 3]).ToArray();
         var gv = GradCheck.Random(19, [2, 4, 6, 5]).ToArray();
-        var (_, edx, _, _) = Reference(xv, wv, new float[4], gv, 2, 3, 4, 6, 5, 1);
+        var (_, edx, _, _) = ConvReference.Conv3x3(xv, wv, new float[4], gv, 2, 3, 4, 6, 5, 1);
         Winograd.ForceWinograd = true;
         try
         {
@@ -211,51 +211,6 @@ public sealed class WinogradTests
             Winograd.ForceWinograd = false;
             Winograd.ForceIm2Col = false;
         }
-    }
-
-    private static (double[] Y, double[] Dx, double[] Dw, double[] Db) Reference(float[] x, float[] wt, float[] b, float[] g,
-        int n, int c, int o, int h, int w, int pad)
-    {
-        int ho = h + (2 * pad) - 2, wo = w + (2 * pad) - 2;
-        var y = new double[n * o * ho * wo];
-        var dx = new double[x.Length];
-        var dw = new double[wt.Length];
-        var db = new double[o];
-        for (int ni = 0; ni < n; ni++)
-        {
-            for (int oc = 0; oc < o; oc++)
-            {
-                for (int oh = 0; oh < ho; oh++)
-                {
-                    for (int ow = 0; ow < wo; ow++)
-                    {
-                        int yi = (((((ni * o) + oc) * ho) + oh) * wo) + ow;
-                        double acc = b[oc], gy = g[yi];
-                        db[oc] += gy;
-                        for (int ci = 0; ci < c; ci++)
-                        {
-                            for (int i = 0; i < 3; i++)
-                            {
-                                for (int j = 0; j < 3; j++)
-                                {
-                                    int ih = oh - pad + i, iw = ow - pad + j;
-                                    if (ih < 0 || ih >= h || iw < 0 || iw >= w)
-                                    {
-                                        continue;
-                                    }
-                                    int xi = (((((ni * c) + ci) * h) + ih) * w) + iw, wi = (((((oc * c) + ci) * 3) + i) * 3) + j;
-                                    acc += (double)x[xi] * wt[wi];
-                                    dx[xi] += gy * wt[wi];
-                                    dw[wi] += gy * x[xi];
-                                }
-                            }
-                        }
-                        y[yi] = acc;
-                    }
-                }
-            }
-        }
-        return (y, dx, dw, db);
     }
 
     private static double[] Widen(float[] a) => Array.ConvertAll(a, v => (double)v);

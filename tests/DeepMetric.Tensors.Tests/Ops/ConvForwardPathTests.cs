@@ -11,43 +11,6 @@ namespace DeepMetric.Tensors.Tests;
 /// </summary>
 public sealed class ConvForwardPathTests
 {
-    // Cross-correlation with pads (top, left, bottom, right), in double precision.
-    private static double[] Reference(float[] x, int n, int c, int h, int w, float[] wt, float[]? bias, int o, int k, int s,
-        (int T, int L, int B, int R) p)
-    {
-        int ho = ((h + p.T + p.B - k) / s) + 1, wo = ((w + p.L + p.R - k) / s) + 1;
-        var y = new double[n * o * ho * wo];
-        for (int ni = 0; ni < n; ni++)
-        {
-            for (int oc = 0; oc < o; oc++)
-            {
-                for (int oh = 0; oh < ho; oh++)
-                {
-                    for (int ow = 0; ow < wo; ow++)
-                    {
-                        double acc = bias?[oc] ?? 0;
-                        for (int ci = 0; ci < c; ci++)
-                        {
-                            for (int i = 0; i < k; i++)
-                            {
-                                for (int j = 0; j < k; j++)
-                                {
-                                    int ih = (oh * s) - p.T + i, iw = (ow * s) - p.L + j;
-                                    if (ih >= 0 && ih < h && iw >= 0 && iw < w)
-                                    {
-                                        acc += (double)x[(((ni * c) + ci) * h + ih) * w + iw] * wt[(((oc * c) + ci) * k + i) * k + j];
-                                    }
-                                }
-                            }
-                        }
-                        y[(((ni * o) + oc) * ho + oh) * wo + ow] = acc;
-                    }
-                }
-            }
-        }
-        return y;
-    }
-
     public static TheoryData<int, int, int, int, int, int, int, int, int> BandCases => new()
     {
         // c, h, w, o, k, stride, padTopLeft, padBottomRight, batch
@@ -76,7 +39,7 @@ public sealed class ConvForwardPathTests
             one = OneWorkerRange.Run(() => Ops.Conv2dGeneral(x, wt, b, (stride, stride), pads, (1, 1)));
         }
         Assert.Equal(y.ToArray(), one.ToArray());
-        var expected = Reference(x.ToArray(), batch, c, h, w, wt.ToArray(), b.ToArray(), o, k, stride, pads);
+        var expected = ConvReference.Forward(x.ToArray(), batch, c, h, w, wt.ToArray(), b.ToArray(), o, k, stride, pads);
         var actual = y.ToArray();
         Assert.Equal(expected.Length, actual.Length);
         for (int i = 0; i < expected.Length; i++)
@@ -140,7 +103,7 @@ public sealed class ConvForwardPathTests
         // onto outputs whose window meets it only in the zero padding), so there only NaN where expected is checked.
         void CheckAgainstDefinition(Tensor y, int nanChannel = -1)
         {
-            var expected = Reference(x.ToArray(), n, c, side, side, w.ToArray(), b.ToArray(), o, 3, 1, pads);
+            var expected = ConvReference.Forward(x.ToArray(), n, c, side, side, w.ToArray(), b.ToArray(), o, 3, 1, pads);
             var actual = y.ToArray();
             for (int i = 0; i < expected.Length; i++)
             {
@@ -239,13 +202,8 @@ public sealed class ConvForwardPathTests
             x.ToArray().AsSpan(i % n * c * h * w, c * h * w).CopyTo(nine.AsSpan(i * c * h * w));
         }
         var x9 = Tensor.FromArray(nine, 9, c, h, w);
-        float[] Run(Tensor input, bool parallel, bool fused)
-        {
-            bool wasParallel = KernelThreads.Parallel;
-            KernelThreads.Parallel = parallel;
-            Winograd.ForceWinograd = true;
-            Winograd.ForceBandRows = rows;
-            try
+        float[] Run(Tensor input, bool parallel, bool fused) =>
+            WinogradSwitches.Run(rows, scalar: false, parallel, () =>
             {
                 using (Tensor.NoGrad())
                 {
@@ -256,14 +214,7 @@ public sealed class ConvForwardPathTests
                     var res = Ops.Slice(residual, 0, 0, input.Dim(0));
                     return Ops.Conv2dInference(input, wt, b, (1, 1), (1, 1, 1, 1), (1, 1), 1, new ConvEpilogue(null, null, res, relu: true)).ToArray();
                 }
-            }
-            finally
-            {
-                KernelThreads.Parallel = wasParallel;
-                Winograd.ForceWinograd = false;
-                Winograd.ForceBandRows = 0;
-            }
-        }
+            });
 
         var small = Run(x, true, false);
         Assert.Equal(small, Run(x, false, false));
@@ -273,7 +224,7 @@ public sealed class ConvForwardPathTests
         {
             Assert.Equal(small.AsSpan(i % n * per, per).ToArray(), large.AsSpan(i * per, per).ToArray());
         }
-        var expected = Reference(x.ToArray(), n, c, h, w, wt.ToArray(), b.ToArray(), o, 3, 1, (1, 1, 1, 1));
+        var expected = ConvReference.Forward(x.ToArray(), n, c, h, w, wt.ToArray(), b.ToArray(), o, 3, 1, (1, 1, 1, 1));
         int nanTiles = 0;
         for (int i = 0; i < expected.Length; i++)
         {
