@@ -103,14 +103,7 @@ public static partial class Ops
                     int rows = ConvBandRows(geo), bands = (geo.Ho + rows - 1) / rows;
                     for (int i = n0; i < n0 + b; i++)
                     {
-                        var image = xs.Slice(i * c * geo.PlaneIn, c * geo.PlaneIn);
-                        ReadOnlySpan<float> src = image;
-                        if (geo.Padding > 0)
-                        {
-                            var padded = Scratch.Get(Scratch.ConvPadded, c * geo.PlanePadded);
-                            ConvKernels.Pad(image, 1, geo, padded);
-                            src = padded;
-                        }
+                        var src = PaddedImages(xs.Slice(i * c * geo.PlaneIn, c * geo.PlaneIn), 1, geo);
                         ConvBands(src, geo, w, o, y, i, 0, bands, rows, bb, bOff, epilogue);
                     }
                     continue;
@@ -396,19 +389,22 @@ public static partial class Ops
     }
 
     /// <summary>One image's convolution [O, P] by bands of output rows: im2col of a band, then its GEMM.</summary>
-    private static void ConvImageByRows(ReadOnlySpan<float> image, in ConvGeometry geo, ReadOnlySpan<float> w, int o, Span<float> y)
+    private static void ConvImageByRows(ReadOnlySpan<float> image, in ConvGeometry geo, ReadOnlySpan<float> w, int o, Span<float> y) =>
+        ConvRowsRange(PaddedImages(image, 1, geo), geo, w, o, y, 0, geo.Ho, ConvBandRows(geo));
+
+    // The images as im2col reads them: padded into the thread's scratch when the geometry pads, else as they are.
+    private static ReadOnlySpan<float> PaddedImages(ReadOnlySpan<float> images, int count, in ConvGeometry geo)
     {
-        ReadOnlySpan<float> src = image;
-        if (geo.Padding > 0)
+        if (geo.Padding == 0)
         {
-            var padded = Scratch.Get(Scratch.ConvPadded, geo.C * geo.PlanePadded);
-            ConvKernels.Pad(image, 1, geo, padded);
-            src = padded;
+            return images;
         }
-        ConvRowsRange(src, geo, w, o, y, 0, geo.Ho, ConvBandRows(geo));
+        var padded = Scratch.Get(Scratch.ConvPadded, count * geo.C * geo.PlanePadded);
+        ConvKernels.Pad(images, count, geo, padded);
+        return padded;
     }
 
-    // Output rows per band of ConvImageByRows: the band's columns fill ConvBandFloats.
+    // Output rows per band of im2col columns, forward and backward: the band's columns fill ConvBandFloats.
     private static int ConvBandRows(in ConvGeometry geo) => Math.Clamp(ConvBandFloats / Math.Max(1, geo.K * geo.Wo), 1, geo.Ho);
 
     /// <summary>
@@ -454,13 +450,7 @@ public static partial class Ops
     /// <summary>The column matrix [K, B·P] of a chunk of images, in the thread's scratch buffer.</summary>
     private static Span<float> Columns(ReadOnlySpan<float> images, int count, in ConvGeometry geo)
     {
-        ReadOnlySpan<float> src = images;
-        if (geo.Padding > 0)
-        {
-            var padded = Scratch.Get(Scratch.ConvPadded, count * geo.C * geo.PlanePadded);
-            ConvKernels.Pad(images, count, geo, padded);
-            src = padded;
-        }
+        var src = PaddedImages(images, count, geo);
         var col = Scratch.Get(Scratch.ConvColumns, geo.K * count * geo.P).AsSpan(0, geo.K * count * geo.P);
         ConvKernels.Im2Col(src, count, geo, col);
         return col;

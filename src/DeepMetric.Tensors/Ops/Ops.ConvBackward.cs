@@ -2,30 +2,21 @@ namespace DeepMetric.Tensors;
 
 public static partial class Ops
 {
-    // Floats of one band of columns of the per-image weight gradient (512 KB): the band stays in L2 for its GEMM.
-    private const int ConvBackwardBandFloats = 1 << 17;
-
     // Few output channels and more column rows (the stem: 64 × 147): OpenBLAS runs the weight-gradient GEMM faster
     // as dWᵀ[K, O] = col · Gᵀ (measured 111–116 against 75–99 GFLOP/s per core), transposed once per worker range.
     private static bool WeightGradientTransposed(int o, int k) => o < 128 && k > o;
 
     /// <summary>
     /// dW[O, K] (+)= G[O, P] · colᵀ for one image, or dWᵀ[K, O] (+)= col · Gᵀ when <paramref name="transposed"/>, its
-    /// columns built in bands of output rows so each band is still in cache when its GEMM reads it (the stem's columns
-    /// are 147 × 12,544 floats per image). <paramref name="first"/>: overwrite the sum rather than add to it.
+    /// columns built in the forward pass's bands of output rows (<see cref="ConvBandRows"/>, 512 KB of columns) so each
+    /// band is still in cache when its GEMM reads it (the stem's columns are 147 × 12,544 floats per image).
+    /// <paramref name="first"/>: overwrite the sum rather than add to it.
     /// </summary>
     private static void WeightGradientByRows(ReadOnlySpan<float> image, in ConvGeometry geo, ReadOnlySpan<float> g, int o, Span<float> acc,
         bool first, bool transposed)
     {
-        ReadOnlySpan<float> src = image;
-        if (geo.Padding > 0)
-        {
-            var padded = Scratch.Get(Scratch.ConvPadded, geo.C * geo.PlanePadded);
-            ConvKernels.Pad(image, 1, geo, padded);
-            src = padded;
-        }
-        int k = geo.K, wo = geo.Wo, p = geo.P;
-        int rows = Math.Clamp(ConvBackwardBandFloats / Math.Max(1, k * wo), 1, geo.Ho);
+        var src = PaddedImages(image, 1, geo);
+        int k = geo.K, wo = geo.Wo, p = geo.P, rows = ConvBandRows(geo);
         var col = Scratch.Get(Scratch.ConvColumns, k * rows * wo);
         for (int oh0 = 0; oh0 < geo.Ho; oh0 += rows)
         {
@@ -60,7 +51,7 @@ public static partial class Ops
         int k = geo.K, wo = geo.Wo, p = geo.P;
         var target = geo.Padding > 0 ? Scratch.Get(Scratch.ConvPadded, geo.C * geo.PlanePadded).AsSpan(0, geo.C * geo.PlanePadded) : dx[..(geo.C * geo.PlaneIn)];
         target.Clear();
-        int rows = Math.Clamp(ConvBackwardBandFloats / Math.Max(1, k * wo), 1, geo.Ho);
+        int rows = ConvBandRows(geo);
         var dcol = Scratch.Get(Scratch.ConvColumns, k * rows * wo);
         for (int oh0 = 0; oh0 < geo.Ho; oh0 += rows)
         {
