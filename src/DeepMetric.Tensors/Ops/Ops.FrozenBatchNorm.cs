@@ -40,7 +40,7 @@ public static partial class Ops
             throw new ArgumentException($"FrozenBatchNorm: the residual must have the input's shape {ShapeUtil.Format(x.Dims)}, got {ShapeUtil.Format(residual.Dims)}.", nameof(residual));
         }
 
-        // The same per-channel constants, computed the same way, as BatchNorm in evaluation mode.
+        // The per-channel constants, computed as BatchNormInference computes them (BatchNorm with training: false runs this op).
         var mean = runningMean.ToArray();
         var invStd = new float[c];
         InferenceInvStd(runningVar.ReadOnlySpan, eps, invStd);

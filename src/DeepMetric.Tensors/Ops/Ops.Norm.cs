@@ -24,47 +24,44 @@ public static partial class Ops
             throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "BatchNorm: momentum must be in [0, 1].");
         }
         CheckEps("BatchNorm", eps);
-        if (training && m < 2)
+        if (!training)
+        {
+            // The stored statistics: FrozenBatchNorm computes these values and gradients, bit for bit, in one pass each way.
+            return FrozenBatchNorm(x, weight, bias, runningMean, runningVar, eps);
+        }
+        if (m < 2)
         {
             throw new ArgumentException($"BatchNorm: training needs more than one value per channel, got input {ShapeUtil.Format(x.Dims)}.", nameof(x));
         }
 
         var xs = x.ReadOnlySpan;
-        // Per-channel centre and inverse standard deviation used by this call.
+        // Per-channel batch mean and inverse standard deviation; the running statistics move towards them.
         var mean = TensorBuffers.Zeroed(c);
         var invStd = TensorBuffers.Zeroed(c);
-        if (training)
+        var rm = runningMean.Span;
+        var rv = runningVar.Span;
+        for (int ch = 0; ch < c; ch++)
         {
-            var rm = runningMean.Span;
-            var rv = runningVar.Span;
-            for (int ch = 0; ch < c; ch++)
+            double sum = 0;
+            for (int i = 0; i < n; i++)
             {
-                double sum = 0;
-                for (int i = 0; i < n; i++)
-                {
-                    sum += SumDouble(xs.Slice(((i * c) + ch) * spatial, spatial));
-                }
-                double mu = sum / m, sq = 0;
-                for (int i = 0; i < n; i++)
-                {
-                    var row = xs.Slice(((i * c) + ch) * spatial, spatial);
-                    for (int s = 0; s < row.Length; s++)
-                    {
-                        double d = row[s] - mu;
-                        sq += d * d;
-                    }
-                }
-                double variance = sq / m;
-                mean[ch] = (float)mu;
-                invStd[ch] = (float)(1.0 / Math.Sqrt(variance + eps));
-                rm[ch] = (float)(((1.0 - momentum) * rm[ch]) + (momentum * mu));
-                rv[ch] = (float)(((1.0 - momentum) * rv[ch]) + (momentum * sq / (m - 1)));
+                sum += SumDouble(xs.Slice(((i * c) + ch) * spatial, spatial));
             }
-        }
-        else
-        {
-            runningMean.ReadOnlySpan.CopyTo(mean);
-            InferenceInvStd(runningVar.ReadOnlySpan, eps, invStd);
+            double mu = sum / m, sq = 0;
+            for (int i = 0; i < n; i++)
+            {
+                var row = xs.Slice(((i * c) + ch) * spatial, spatial);
+                for (int s = 0; s < row.Length; s++)
+                {
+                    double d = row[s] - mu;
+                    sq += d * d;
+                }
+            }
+            double variance = sq / m;
+            mean[ch] = (float)mu;
+            invStd[ch] = (float)(1.0 / Math.Sqrt(variance + eps));
+            rm[ch] = (float)(((1.0 - momentum) * rm[ch]) + (momentum * mu));
+            rv[ch] = (float)(((1.0 - momentum) * rv[ch]) + (momentum * sq / (m - 1)));
         }
 
         var y = TensorBuffers.Uninitialized(x.Size);
@@ -113,23 +110,16 @@ public static partial class Ops
                 {
                     continue;
                 }
-                // dx = a·g + b·x + k: the batch statistics add the two mean terms in training.
-                double a = gamma * inv, bx = 0, k = 0;
-                if (training)
-                {
-                    bx = -gamma * inv * inv * inv * sgx / m;
-                    k = (-gamma * inv * sg / m) - (bx * mean[ch]);
-                }
+                // dx = a·g + b·x + k: the batch statistics add the two mean terms.
+                double a = gamma * inv, bx = -gamma * inv * inv * inv * sgx / m;
+                double k = (-gamma * inv * sg / m) - (bx * mean[ch]);
                 for (int i = 0; i < n; i++)
                 {
                     int at = ((i * c) + ch) * spatial;
                     var d = dx.AsSpan(at, spatial);
                     TensorPrimitives.Multiply(gs.Slice(at, spatial), (float)a, d);
-                    if (training)
-                    {
-                        TensorPrimitives.MultiplyAdd(xv.Slice(at, spatial), (float)bx, d, d);
-                        TensorPrimitives.Add(d, (float)k, d);
-                    }
+                    TensorPrimitives.MultiplyAdd(xv.Slice(at, spatial), (float)bx, d, d);
+                    TensorPrimitives.Add(d, (float)k, d);
                 }
             }
             if (dx is not null)
