@@ -10,6 +10,9 @@ public static partial class Ops
     // once per image chunk or band, so a small batch of small images spends its time reading U.
     private const int WinogradF4MinTiles = 64;
 
+    // Tiles (GEMM columns) a chunk of images should have at least; see WinogradChunk.
+    private const int WinogradF4MinColumns = 192;
+
     /// <summary>
     /// True when the forward pass of this (not pooled) 3×3, stride-1 convolution uses F(4×4, 3×3) rather than
     /// F(2×2, 3×3) or im2col. Decided by the shape alone (C·O, output size, batch), never by timing, so the bits depend
