@@ -123,7 +123,7 @@ public sealed class ConvWinogradF4Tests
     public void The_F2_switch_keeps_F2_bits()
     {
         var rng = new Prng(6);
-        var x = Tensor.Rand(rng, [4, 64, 16, 16], -1f, 1f);
+        var x = Tensor.Rand(rng, [8, 64, 16, 16], -1f, 1f);
         var wt = Tensor.Rand(rng, [64, 64, 3, 3], -0.1f, 0.1f);
         float[] Run(bool f2, bool winograd)
         {
@@ -142,13 +142,13 @@ public sealed class ConvWinogradF4Tests
                 Winograd.ForceWinograd = false;
             }
         }
-        // This shape takes F(4×4, 3×3) by default (4 images of 16 tiles, 64×64 channels); the switch gives the F(2×2, 3×3)
+        // This shape takes F(4×4, 3×3) by default (8 images of 16 tiles, 64×64 channels); the switch gives the F(2×2, 3×3)
         // result, which forcing Winograd (F(2×2, 3×3) only) also gives.
         var byDefault = Run(false, false);
         var f2 = Run(true, false);
         Assert.Equal(Run(false, true), f2);
         Assert.NotEqual(f2, byDefault);
-        var expected = ConvReference.Forward(x.ToArray(), 4, 64, 16, 16, wt.ToArray(), new float[64], 64, 3, 1, (1, 1, 1, 1));
+        var expected = ConvReference.Forward(x.ToArray(), 8, 64, 16, 16, wt.ToArray(), new float[64], 64, 3, 1, (1, 1, 1, 1));
         Assertions.AllClose(expected, byDefault, 1e-4, 1e-4);
         Assertions.AllClose(expected, f2, 1e-4, 1e-4);
     }
