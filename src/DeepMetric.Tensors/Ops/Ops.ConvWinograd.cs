@@ -285,7 +285,7 @@ public static partial class Ops
         return Math.Max(1, (count + pieces - 1) / pieces);
     }
 
-    private static int WinogradChunk(int n, int c, int o, int tilesPerImage, bool f4)
+    private static int WinogradChunk(int n, int c, int o, int tilesPerImage, bool f4 = false)
     {
         long budget = s_winogradBudget / Math.Max(1L, (long)WinoXi(f4) * (c + o) * tilesPerImage);
         if (f4)
