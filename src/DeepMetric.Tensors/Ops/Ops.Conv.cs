@@ -195,10 +195,11 @@ public static partial class Ops
             {
                 ReadOnlySpan<float> image = new(xb, xOff + (i * c * geo.PlaneIn), c * geo.PlaneIn);
                 float[]? padded = null;
-                if (geo.Padding > 0)
+                if (geo.Padding > 0 || Stride2Phases.Applies(geo))
                 {
-                    padded = Scratch.Get(Scratch.ConvPadded, c * geo.PlanePadded);
-                    ConvKernels.Pad(image, 1, geo, padded);
+                    // Prepared once on this thread (PaddedImages fills this scratch slot), read by both ranges.
+                    PaddedImages(image, 1, geo);
+                    padded = Scratch.Get(Scratch.ConvPadded, 0);
                 }
                 int image0 = i;
                 KernelThreads.For(bands, (_, band0, band1) =>
@@ -357,11 +358,13 @@ public static partial class Ops
                     }
                 });
             }
-            weight.AccumulateGrad(new Tensor(dwSum, (int[])weight.Dims.Clone()));
+            weight.AccumulateGrad(new Tensor(dwSum, (int[])weight.Dims.Clone()), owned: true);
         }
         if (dx is not null)
         {
-            x.AccumulateGrad(new Tensor(dx, (int[])x.Dims.Clone()));
+            // Owned: nothing else holds dx, so a second gradient for x (a residual block's input feeds the 3×3 stride-2
+            // convolution and the 1×1 downsample) is added into it, and a leaf keeps it, instead of a 25 MB copy.
+            x.AccumulateGrad(new Tensor(dx, (int[])x.Dims.Clone()), owned: true);
         }
     }
 
@@ -392,9 +395,16 @@ public static partial class Ops
     private static void ConvImageByRows(ReadOnlySpan<float> image, in ConvGeometry geo, ReadOnlySpan<float> w, int o, Span<float> y) =>
         ConvRowsRange(PaddedImages(image, 1, geo), geo, w, o, y, 0, geo.Ho, ConvBandRows(geo));
 
-    // The images as im2col reads them: padded into the thread's scratch when the geometry pads, else as they are.
+    // The images as the column builders (BuildColumns) read them, in the thread's scratch: split into the four phases
+    // of the padded image for stride 2 (contiguous column rows), else padded when the geometry pads, else as they are.
     private static ReadOnlySpan<float> PaddedImages(ReadOnlySpan<float> images, int count, in ConvGeometry geo)
     {
+        if (Stride2Phases.Applies(geo))
+        {
+            var phases = Scratch.Get(Scratch.ConvPadded, count * geo.C * Stride2Phases.PlaneFloats(geo));
+            Stride2Phases.Split(images, count, geo, phases, Stride2Phases.BestVectorBits);
+            return phases;
+        }
         if (geo.Padding == 0)
         {
             return images;
@@ -402,6 +412,17 @@ public static partial class Ops
         var padded = Scratch.Get(Scratch.ConvPadded, count * geo.C * geo.PlanePadded);
         ConvKernels.Pad(images, count, geo, padded);
         return padded;
+    }
+
+    // Column rows of output rows [oh0, oh0 + rows) of images PaddedImages prepared.
+    private static void BuildColumns(ReadOnlySpan<float> src, int count, in ConvGeometry geo, Span<float> col, int oh0, int rows)
+    {
+        if (Stride2Phases.Applies(geo))
+        {
+            Stride2Phases.Im2Col(src, count, geo, col, oh0, rows, vector: true);
+            return;
+        }
+        ConvKernels.Im2Col(src, count, geo, col, oh0, rows);
     }
 
     // Output rows per band of im2col columns, forward and backward: the band's columns fill ConvBandFloats.
@@ -442,7 +463,7 @@ public static partial class Ops
         for (int h = oh0; h < oh1; h += rows)
         {
             int r = Math.Min(rows, oh1 - h), cols = r * wo;
-            ConvKernels.Im2Col(src, 1, geo, col, h, r);
+            BuildColumns(src, 1, geo, col, h, r);
             Gemm.Multiply(false, false, o, cols, k, 1f, w, k, col, cols, 0f, y[(h * wo)..], p);
         }
     }
@@ -452,7 +473,7 @@ public static partial class Ops
     {
         var src = PaddedImages(images, count, geo);
         var col = Scratch.Get(Scratch.ConvColumns, geo.K * count * geo.P).AsSpan(0, geo.K * count * geo.P);
-        ConvKernels.Im2Col(src, count, geo, col);
+        BuildColumns(src, count, geo, col, 0, geo.Ho);
         return col;
     }
 
