@@ -195,11 +195,10 @@ public static partial class Ops
             {
                 ReadOnlySpan<float> image = new(xb, xOff + (i * c * geo.PlaneIn), c * geo.PlaneIn);
                 float[]? padded = null;
-                if (geo.Padding > 0 || Stride2Phases.Applies(geo))
+                if (PadsIntoScratch(geo))
                 {
-                    // Prepared once on this thread (PaddedImages fills this scratch slot), read by both ranges.
-                    PaddedImages(image, 1, geo);
-                    padded = Scratch.Get(Scratch.ConvPadded, 0);
+                    padded = Scratch.Get(Scratch.ConvPadded, c * geo.PlanePadded);
+                    ConvKernels.Pad(image, 1, geo, padded);
                 }
                 int image0 = i;
                 KernelThreads.For(bands, (_, band0, band1) =>
@@ -395,17 +394,11 @@ public static partial class Ops
     private static void ConvImageByRows(ReadOnlySpan<float> image, in ConvGeometry geo, ReadOnlySpan<float> w, int o, Span<float> y) =>
         ConvRowsRange(PaddedImages(image, 1, geo), geo, w, o, y, 0, geo.Ho, ConvBandRows(geo));
 
-    // The images as the column builders (BuildColumns) read them, in the thread's scratch: split into the four phases
-    // of the padded image for stride 2 (contiguous column rows), else padded when the geometry pads, else as they are.
+    // The images as the column builders (BuildColumns) read them: padded into the thread's scratch when the geometry
+    // pads and its im2col needs that, else as they are (stride 2 gathers from the unpadded images).
     private static ReadOnlySpan<float> PaddedImages(ReadOnlySpan<float> images, int count, in ConvGeometry geo)
     {
-        if (Stride2Phases.Applies(geo))
-        {
-            var phases = Scratch.Get(Scratch.ConvPadded, count * geo.C * Stride2Phases.PlaneFloats(geo));
-            Stride2Phases.Split(images, count, geo, phases, Stride2Phases.BestVectorBits);
-            return phases;
-        }
-        if (geo.Padding == 0)
+        if (!PadsIntoScratch(geo))
         {
             return images;
         }
@@ -414,12 +407,14 @@ public static partial class Ops
         return padded;
     }
 
+    private static bool PadsIntoScratch(in ConvGeometry geo) => geo.Padding > 0 && !Stride2Phases.Applies(geo);
+
     // Column rows of output rows [oh0, oh0 + rows) of images PaddedImages prepared.
     private static void BuildColumns(ReadOnlySpan<float> src, int count, in ConvGeometry geo, Span<float> col, int oh0, int rows)
     {
         if (Stride2Phases.Applies(geo))
         {
-            Stride2Phases.Im2Col(src, count, geo, col, oh0, rows, vector: true);
+            Stride2Phases.Im2Col(src, count, geo, col, oh0, rows, Stride2Phases.BestVectorBits);
             return;
         }
         ConvKernels.Im2Col(src, count, geo, col, oh0, rows);

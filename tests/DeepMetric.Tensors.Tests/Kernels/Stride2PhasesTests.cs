@@ -1,12 +1,12 @@
 using DeepMetric.Tensors.Tests.TestUtil;
 
-namespace DeepMetric.Tensors.Tests;
+namespace DeepMetric.Tensors.Tests.Kernels;
 
 /// <summary>
-/// The stride-2 phase im2col and col2im (<see cref="Stride2Phases"/>) against plain index loops: the column matrix
-/// against its definition (bit for bit, NaN included), the input gradient against a double-precision sum over every
-/// column entry, for the AVX-512, AVX2 and portable paths; and stride-2 convolutions through Ops against
-/// <see cref="ConvReference"/>, with one and two worker ranges.
+/// The stride-2 im2col and phase col2im (<see cref="Stride2Phases"/>) against plain index loops: the column matrix
+/// against its definition (bit for bit, NaN and infinity included), the input gradient against a double-precision sum
+/// over every column entry and bit for bit against the padded-image col2im, for the AVX-512, AVX2 and portable paths;
+/// and stride-2 convolutions through Ops against <see cref="ConvReference"/>, with one and two worker ranges.
 /// </summary>
 public sealed class Stride2PhasesTests
 {
@@ -23,16 +23,18 @@ public sealed class Stride2PhasesTests
         [1, 2, 5, 4, 2, 2, 3],
         [3, 2, 3, 3, 3, 3, 1],
         [1, 1, 40, 33, 5, 4, 2],
+        [1, 2, 9, 28, 3, 3, 1],
+        [2, 1, 6, 50, 3, 3, 1],
     ];
 
     [Fact]
-    public void PortableColumnsMatchTheDefinition() => ColumnsMatchTheDefinition(0, false);
+    public void PortableColumnsMatchTheDefinition() => ColumnsMatchTheDefinition(0);
 
     [Avx2Fact]
-    public void Avx2ColumnsMatchTheDefinition() => ColumnsMatchTheDefinition(256, true);
+    public void Avx2ColumnsMatchTheDefinition() => ColumnsMatchTheDefinition(256);
 
     [Avx512Fact]
-    public void Avx512ColumnsMatchTheDefinition() => ColumnsMatchTheDefinition(512, true);
+    public void Avx512ColumnsMatchTheDefinition() => ColumnsMatchTheDefinition(512);
 
     [Fact]
     public void PortableInputGradientMatchesDoubleSums() => InputGradientMatchesDoubleSums(0, false);
@@ -43,7 +45,7 @@ public sealed class Stride2PhasesTests
     [Avx512Fact]
     public void Avx512InputGradientMatchesDoubleSums() => InputGradientMatchesDoubleSums(512, true);
 
-    private static void ColumnsMatchTheDefinition(int bits, bool vector)
+    private static void ColumnsMatchTheDefinition(int bits)
     {
         foreach (var s in Shapes)
         {
@@ -52,17 +54,15 @@ public sealed class Stride2PhasesTests
             var x = GradCheck.Random(7, [count, c, h, w]).ToArray();
             x[x.Length / 3] = float.NaN;
             x[^1] = float.PositiveInfinity;
-            // Garbage in the buffers: everything the split and the columns need must be written.
-            var phases = Filled(count * c * Stride2Phases.PlaneFloats(g) + 40, 12345f);
-            Stride2Phases.Split(x, count, g, phases, bits);
             foreach (var (oh0, rows) in new[] { (0, g.Ho), (0, 1), (g.Ho / 2, g.Ho - (g.Ho / 2)), (g.Ho - 1, 1) })
             {
                 int p = rows * g.Wo, ld = count * p;
                 // Exactly the matrix's size, so the last row may not overrun, and a larger one, where it may.
                 foreach (int slack in new[] { 0, 64 })
                 {
+                    // Garbage in the buffer: every float of the matrix must be written.
                     var col = Filled((g.K * ld) + slack, -777f);
-                    Stride2Phases.Im2Col(phases, count, g, col, oh0, rows, vector);
+                    Stride2Phases.Im2Col(x, count, g, col, oh0, rows, bits);
                     for (int ci = 0; ci < c; ci++)
                     {
                         for (int i = 0; i < kh; i++)
@@ -87,7 +87,7 @@ public sealed class Stride2PhasesTests
                             }
                         }
                     }
-                    Assert.All(col[(g.K * ld)..], v => Assert.True(v == -777f || slack > 0));
+                    
                 }
             }
         }
