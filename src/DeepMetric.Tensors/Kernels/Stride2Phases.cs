@@ -164,10 +164,11 @@ internal static class Stride2Phases
 
     /// <summary>
     /// Writes every float of <paramref name="count"/> images [C, H, W] from their phase planes (<see cref="Col2Im"/>),
-    /// interleaving each row's two phases; the padding is dropped.
+    /// interleaving each row's two phases; the padding is dropped. <paramref name="accumulate"/>: add to the images
+    /// instead (image + value, the sum autograd's accumulation would form, without a separate gradient buffer).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Merge(ReadOnlySpan<float> phases, int count, in ConvGeometry g, Span<float> images, int vectorBits)
+    public static void Merge(ReadOnlySpan<float> phases, int count, in ConvGeometry g, Span<float> images, int vectorBits, bool accumulate = false)
     {
         int h = g.H, w = g.W, pad = g.Padding, hq = Hq(g), wq = Wq(g), phase = hq * wq, planes = count * g.C;
         if (images.Length < planes * g.PlaneIn || phases.Length < planes * PlaneFloats(g))
@@ -187,23 +188,34 @@ internal static class Stride2Phases
                 ref float dst = ref Unsafe.Add(ref d0, dstPlane + (r * w));
                 ref float even = ref Unsafe.Add(ref s0, rowAt + (evenPhase * phase) + evenAt);
                 ref float odd = ref Unsafe.Add(ref s0, rowAt + ((1 - evenPhase) * phase) + oddAt);
-                int m = Interleave(ref even, ref odd, w, ref dst, vectorBits);
-                for (; m < odds; m++)
+                int m = Interleave(ref even, ref odd, w, ref dst, vectorBits, accumulate);
+                for (; m < evens; m++)
                 {
-                    Unsafe.Add(ref dst, 2 * m) = Unsafe.Add(ref even, m);
-                    Unsafe.Add(ref dst, (2 * m) + 1) = Unsafe.Add(ref odd, m);
-                }
-                if (evens > odds)
-                {
-                    Unsafe.Add(ref dst, 2 * odds) = Unsafe.Add(ref even, odds);
+                    Put(ref Unsafe.Add(ref dst, 2 * m), Unsafe.Add(ref even, m), accumulate);
+                    if (m < odds)
+                    {
+                        Put(ref Unsafe.Add(ref dst, (2 * m) + 1), Unsafe.Add(ref odd, m), accumulate);
+                    }
                 }
             }
         }
     }
 
-    // dst[2m] = even[m], dst[2m + 1] = odd[m] in blocks while whole vectors fit in the row; returns the pairs done.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Interleave(ref float even, ref float odd, int w, ref float dst, int vectorBits)
+    private static void Put(ref float dst, float value, bool accumulate) => dst = accumulate ? dst + value : value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Put(ref float dst, nuint at, Vector512<float> value, bool accumulate) =>
+        (accumulate ? Vector512.LoadUnsafe(ref dst, at) + value : value).StoreUnsafe(ref dst, at);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Put(ref float dst, nuint at, Vector256<float> value, bool accumulate) =>
+        (accumulate ? Vector256.LoadUnsafe(ref dst, at) + value : value).StoreUnsafe(ref dst, at);
+
+    // dst[2m] = even[m], dst[2m + 1] = odd[m] (or += when accumulating) in blocks while whole vectors fit in the row;
+    // returns the pairs done.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Interleave(ref float even, ref float odd, int w, ref float dst, int vectorBits, bool accumulate)
     {
         int m = 0;
         if (vectorBits >= 512 && Avx512F.IsSupported)
@@ -214,37 +226,38 @@ internal static class Stride2Phases
             {
                 var e = Vector512.LoadUnsafe(ref even, (nuint)m);
                 var o = Vector512.LoadUnsafe(ref odd, (nuint)m);
-                Avx512F.PermuteVar16x32x2(e, loIndex, o).StoreUnsafe(ref dst, (nuint)(2 * m));
-                Avx512F.PermuteVar16x32x2(e, hiIndex, o).StoreUnsafe(ref dst, (nuint)((2 * m) + 16));
+                Put(ref dst, (nuint)(2 * m), Avx512F.PermuteVar16x32x2(e, loIndex, o), accumulate);
+                Put(ref dst, (nuint)((2 * m) + 16), Avx512F.PermuteVar16x32x2(e, hiIndex, o), accumulate);
             }
         }
         if (vectorBits >= 256 && Avx2.IsSupported)
         {
             for (; (2 * m) + 16 <= w; m += 8)
             {
-                var e = Vector256.LoadUnsafe(ref even, (nuint)m);
-                var o = Vector256.LoadUnsafe(ref odd, (nuint)m);
-                // In-lane unpacks give [e0 o0 e1 o1 | e4 o4 e5 o5] and [e2 o2 e3 o3 | e6 o6 e7 o7]; the 128-bit halves
-                // recombined put them in sequence.
-                var lo = Avx.UnpackLow(e, o);
-                var hi = Avx.UnpackHigh(e, o);
-                Avx.Permute2x128(lo, hi, 0x20).StoreUnsafe(ref dst, (nuint)(2 * m));
-                Avx.Permute2x128(lo, hi, 0x31).StoreUnsafe(ref dst, (nuint)((2 * m) + 8));
+                Interleave8(ref even, ref odd, m, ref dst, accumulate);
             }
             int pairs = w / 2;
-            if (m < pairs && pairs >= 8)
+            if (!accumulate && m < pairs && pairs >= 8)
             {
-                // The last pairs as one more block ending at the row's last pair: it rewrites some with the same values.
-                int at = pairs - 8;
-                var e = Vector256.LoadUnsafe(ref even, (nuint)at);
-                var o = Vector256.LoadUnsafe(ref odd, (nuint)at);
-                var lo = Avx.UnpackLow(e, o);
-                var hi = Avx.UnpackHigh(e, o);
-                Avx.Permute2x128(lo, hi, 0x20).StoreUnsafe(ref dst, (nuint)(2 * at));
-                Avx.Permute2x128(lo, hi, 0x31).StoreUnsafe(ref dst, (nuint)((2 * at) + 8));
+                // The last pairs as one more block ending at the row's last pair: it rewrites some with the same values
+                // (so not when adding).
+                Interleave8(ref even, ref odd, pairs - 8, ref dst, false);
                 m = pairs;
             }
         }
         return m;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Interleave8(ref float even, ref float odd, int m, ref float dst, bool accumulate)
+    {
+        var e = Vector256.LoadUnsafe(ref even, (nuint)m);
+        var o = Vector256.LoadUnsafe(ref odd, (nuint)m);
+        // In-lane unpacks give [e0 o0 e1 o1 | e4 o4 e5 o5] and [e2 o2 e3 o3 | e6 o6 e7 o7]; the 128-bit halves
+        // recombined put them in sequence.
+        var lo = Avx.UnpackLow(e, o);
+        var hi = Avx.UnpackHigh(e, o);
+        Put(ref dst, (nuint)(2 * m), Avx.Permute2x128(lo, hi, 0x20), accumulate);
+        Put(ref dst, (nuint)((2 * m) + 8), Avx.Permute2x128(lo, hi, 0x31), accumulate);
     }
 }

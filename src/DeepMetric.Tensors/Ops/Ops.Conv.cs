@@ -258,8 +258,12 @@ public static partial class Ops
         {
             return;
         }
-        // Every float of dx is written by exactly one image's scatter (ScatterColumns), so it starts uninitialised.
-        var dx = needX ? TensorBuffers.Uninitialized(x.Size) : null;
+        // Every float of dx is written by exactly one image's scatter (ScatterColumns), so it starts uninitialised. A
+        // stride-2 input gradient is added straight into the gradient autograd already holds for x when that one may be
+        // written (owned; from another consumer of x, as the 1×1 downsample beside ResNet's 3×3 stride-2 convolution):
+        // the sums AccumulateGrad would form, without a buffer of its own and a pass to add it.
+        bool into = needX && Stride2Phases.Applies(geo) && x.PendingOwned && x.PendingGrad is { Offset: 0 } pending && pending.Buffer.Length >= x.Size;
+        var dx = !needX ? null : into ? x.PendingGrad!.Buffer : TensorBuffers.Uninitialized(x.Size);
         int ranges = KernelThreads.Ranges(n);
         // Large images: per image, columns built and multiplied in bands of output rows (in cache). Otherwise chunks of
         // images share one GEMM, as in the forward pass (16-image chunks were measured slower: 14 MB column matrices
@@ -304,7 +308,7 @@ public static partial class Ops
                     }
                     if (dx is not null)
                     {
-                        InputGradientByRows(w, gi, geo, o, dx.AsSpan(i * c * geo.PlaneIn, c * geo.PlaneIn), vector);
+                        InputGradientByRows(w, gi, geo, o, dx.AsSpan(i * c * geo.PlaneIn, c * geo.PlaneIn), vector, into);
                     }
                 }
                 if (dw is not null && transposed)
@@ -338,7 +342,7 @@ public static partial class Ops
                     // dcol[K,BP] = Wᵀ · G, then scattered back onto the images.
                     var dcol = Scratch.Get(Scratch.ConvColumns, k * ld);
                     Gemm.Multiply(true, false, k, ld, o, 1f, w, k, gc, ld, 0f, dcol, ld);
-                    ScatterColumns(dcol, ld, b, geo, dx.AsSpan(n0 * c * geo.PlaneIn, b * c * geo.PlaneIn), vector);
+                    ScatterColumns(dcol, ld, b, geo, dx.AsSpan(n0 * c * geo.PlaneIn, b * c * geo.PlaneIn), vector, into);
                 }
             }
         });
@@ -359,7 +363,7 @@ public static partial class Ops
             }
             weight.AccumulateGrad(new Tensor(dwSum, (int[])weight.Dims.Clone()), owned: true);
         }
-        if (dx is not null)
+        if (dx is not null && !into)
         {
             // Owned: nothing else holds dx, so a second gradient for x (a residual block's input feeds the 3×3 stride-2
             // convolution and the 1×1 downsample) is added into it, and a leaf keeps it, instead of a 25 MB copy.

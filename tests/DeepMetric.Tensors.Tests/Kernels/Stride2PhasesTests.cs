@@ -205,6 +205,82 @@ public sealed class Stride2PhasesTests
         Assertions.AllClose(expected.Dw, two.Dw, 1e-3, 1e-4);
     }
 
+    [Theory]
+    [InlineData(false, 9)] // the 1×1 convolution's gradient arrives second
+    [InlineData(true, 9)] // the 3×3 one's arrives second: merged straight into the held gradient (chunked images)
+    [InlineData(true, 2)] // the same with ≥ 400 positions: per-image bands
+    public void TwoConsumersOfOneInputSumTheirGradientsBitForBit(bool threeByThreeSecond, int n)
+    {
+        int c = 3, o = 4, h = n > 2 ? 14 : 44, w = n > 2 ? 12 : 46;
+        var xs = GradCheck.Random(81, [n, c, h, w]).ToArray();
+        var w3 = GradCheck.Random(82, [o, c, 3, 3]);
+        var w1 = GradCheck.Random(83, [o, c, 1, 1]);
+        var g = GradCheck.Random(84, [n, o, h / 2, w / 2]);
+        float[] Alone(bool three)
+        {
+            var x = Tensor.FromArray((float[])xs.Clone(), [n, c, h, w]);
+            x.RequiresGrad = true;
+            var y = three ? Ops.Conv2dGeneral(x, w3, null, (2, 2), (1, 1, 0, 0), (1, 1)) : Ops.Conv2dGeneral(x, w1, null, (2, 2), (0, 0, 0, 0), (1, 1));
+            y.Backward(g);
+            return x.Grad!.ToArray();
+        }
+        float[] Both()
+        {
+            var x = Tensor.FromArray((float[])xs.Clone(), [n, c, h, w]);
+            x.RequiresGrad = true;
+            var y3 = Ops.Conv2dGeneral(x, w3, null, (2, 2), (1, 1, 0, 0), (1, 1));
+            var y1 = Ops.Conv2dGeneral(x, w1, null, (2, 2), (0, 0, 0, 0), (1, 1));
+            // Backward visits the sum's second input first.
+            (threeByThreeSecond ? Ops.Add(y3, y1) : Ops.Add(y1, y3)).Backward(g);
+            return x.Grad!.ToArray();
+        }
+        var d3 = Alone(true);
+        var d1 = Alone(false);
+        var expected = new float[d3.Length];
+        for (int i = 0; i < expected.Length; i++)
+        {
+            expected[i] = d3[i] + d1[i];
+        }
+        Assert.Equal(expected, Both());
+        Assert.Equal(expected, OneWorkerRange.Run(Both));
+    }
+
+    [Fact]
+    public void MergeAddsWhenAccumulating()
+    {
+        foreach (var s in Shapes)
+        {
+            var (count, c, h, w, kh, kw, pad) = (s[0], s[1], s[2], s[3], s[4], s[5], s[6]);
+            var g = new ConvGeometry(c, h, w, kh, kw, 2, pad, 1);
+            var phases = GradCheck.Random(91, [count * c * Stride2Phases.PlaneFloats(g)]).ToArray();
+            var start = GradCheck.Random(92, [count * c * h * w]).ToArray();
+            var merged = new float[start.Length];
+            Stride2Phases.Merge(phases, count, g, merged, 0);
+            foreach (int bits in new[] { 0, 256, 512 })
+            {
+                var sum = (float[])start.Clone();
+                Stride2Phases.Merge(phases, count, g, sum, bits, accumulate: true);
+                for (int i = 0; i < sum.Length; i++)
+                {
+                    Assert.Equal(start[i] + merged[i], sum[i]);
+                }
+            }
+            // Every image float is one padded pixel of its phase plane: (y + pad, x + pad).
+            for (int b = 0; b < count * c; b++)
+            {
+                for (int y = 0; y < h; y++)
+                {
+                    for (int x = 0; x < w; x++)
+                    {
+                        int py = y + pad, px = x + pad;
+                        int at = (b * Stride2Phases.PlaneFloats(g)) + ((((2 * (py & 1)) + (px & 1)) * Stride2Phases.Hq(g)) + (py >> 1)) * Stride2Phases.Wq(g) + (px >> 1);
+                        Assert.Equal(phases[at], merged[(b * h * w) + (y * w) + x]);
+                    }
+                }
+            }
+        }
+    }
+
     [Fact]
     public void NaNInTheInputReachesExactlyTheOutputsThatReadIt()
     {
