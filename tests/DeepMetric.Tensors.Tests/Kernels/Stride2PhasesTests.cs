@@ -175,6 +175,8 @@ public sealed class Stride2PhasesTests
         { new[] { 2, 2, 12, 13, 3, 3, 2, 1, 1, 2 } }, // padding at every edge, different on each
         { new[] { 3, 2, 10, 11, 3, 3, 0, 0, 0, 0 } }, // no padding
         { new[] { 1, 2, 20, 20, 8, 7, 3, 3, 2, 2 } }, // the stem's kernel at batch 1
+        { new[] { 1, 9, 15, 14, 8, 3, 1, 1, 0, 0 } }, // batch 1: column rows built by input channel over two ranges
+        { new[] { 1, 11, 7, 9, 8, 3, 2, 1, 2, 1 } }, // the same with padding at every edge
     };
 
     [Theory]
@@ -279,6 +281,31 @@ public sealed class Stride2PhasesTests
                 }
             }
         }
+    }
+
+    [Fact]
+    public void BatchOneStrideOneColumnsBuiltOverTwoRangesMatchReference()
+    {
+        // The 512-channel 7×7 layer's path at batch 1 (im2col, output channels and column rows split over the ranges).
+        int c = 12, o = 8, h = 7, w = 7;
+        var x = GradCheck.Random(101, [1, c, h, w]);
+        var wt = GradCheck.Random(102, [o, c, 3, 3]);
+        float[] Run()
+        {
+            Winograd.ForceIm2Col = true;
+            try
+            {
+                return Ops.Conv2d(x, wt, padding: 1).ToArray();
+            }
+            finally
+            {
+                Winograd.ForceIm2Col = false;
+            }
+        }
+        var two = Run();
+        Assert.Equal(OneWorkerRange.Run(Run), two);
+        var expected = ConvReference.Conv2d(x.ToArray(), 1, c, h, w, wt.ToArray(), o, 3, 3, new float[o], 1, 1, (1, 1, 1, 1), new float[o * h * w]).Y;
+        Assertions.AllClose(expected, two, 1e-4, 1e-4);
     }
 
     [Fact]
