@@ -368,7 +368,7 @@ public static partial class Ops
                     }
                 });
             }
-            weight.AccumulateGrad(new Tensor(dwSum, (int[])weight.Dims.Clone()), owned: true);
+            weight.AccumulateGrad(new Tensor(dwSum, (int[])weight.Dims.Clone()));
         }
         if (dx is not null && !into)
         {
