@@ -168,13 +168,20 @@ public static partial class Ops
         int bOff = bias?.Offset ?? 0;
         if ((long)k * p <= ConvColumnBudget)
         {
-            // The image's whole column matrix, built once on this thread and shared by the ranges: each range used to
-            // build its own copy in bands of rows (for the 512-channel 7×7 layer, GEMMs of 28 and 21 columns).
+            // The image's whole column matrix, built once and shared by the ranges: each range used to build its own
+            // copy in bands of rows (for the 512-channel 7×7 layer, GEMMs of 28 and 21 columns). Its rows are built by
+            // input channel over the ranges too (on one core they were up to 40% of a stride-2 layer at batch 1).
+            var col = Scratch.Get(Scratch.ConvColumns, k * p);
             for (int i = 0; i < n; i++)
             {
-                Columns(new ReadOnlySpan<float>(xb, xOff + (i * c * geo.PlaneIn), c * geo.PlaneIn), 1, geo);
-                var col = Scratch.Get(Scratch.ConvColumns, k * p);
                 int image = i;
+                KernelThreads.For(c, (_, c0, c1) =>
+                {
+                    // Channels [c0, c1) of one image are an image of c1 − c0 channels; their column rows are contiguous.
+                    var part = geo with { C = c1 - c0 };
+                    var src = PaddedImages(new ReadOnlySpan<float>(xb, xOff + (((image * c) + c0) * geo.PlaneIn), (c1 - c0) * geo.PlaneIn), 1, part);
+                    BuildColumns(src, 1, part, col.AsSpan(c0 * geo.Kh * geo.Kw * p, part.K * p), 0, geo.Ho);
+                });
                 KernelThreads.For(o, (_, o0, o1) =>
                 {
                     int oc = o1 - o0;
@@ -195,7 +202,7 @@ public static partial class Ops
             {
                 ReadOnlySpan<float> image = new(xb, xOff + (i * c * geo.PlaneIn), c * geo.PlaneIn);
                 float[]? padded = null;
-                if (geo.Padding > 0)
+                if (PadsIntoScratch(geo))
                 {
                     padded = Scratch.Get(Scratch.ConvPadded, c * geo.PlanePadded);
                     ConvKernels.Pad(image, 1, geo, padded);
@@ -258,8 +265,12 @@ public static partial class Ops
         {
             return;
         }
-        // Every float of dx is written by exactly one image's scatter (ScatterColumns), so it starts uninitialised.
-        var dx = needX ? TensorBuffers.Uninitialized(x.Size) : null;
+        // Every float of dx is written by exactly one image's scatter (ScatterColumns), so it starts uninitialised. A
+        // stride-2 input gradient is added straight into the gradient autograd already holds for x when that one may be
+        // written (owned; from another consumer of x, as the 1×1 downsample beside ResNet's 3×3 stride-2 convolution):
+        // the sums AccumulateGrad would form, without a buffer of its own and a pass to add it.
+        bool into = needX && Stride2Phases.Applies(geo) && x.PendingOwned && x.PendingGrad is { Offset: 0 } pending && pending.Buffer.Length >= x.Size;
+        var dx = !needX ? null : into ? x.PendingGrad!.Buffer : TensorBuffers.Uninitialized(x.Size);
         int ranges = KernelThreads.Ranges(n);
         // Large images: per image, columns built and multiplied in bands of output rows (in cache). Otherwise chunks of
         // images share one GEMM, as in the forward pass (16-image chunks were measured slower: 14 MB column matrices
@@ -304,7 +315,7 @@ public static partial class Ops
                     }
                     if (dx is not null)
                     {
-                        InputGradientByRows(w, gi, geo, o, dx.AsSpan(i * c * geo.PlaneIn, c * geo.PlaneIn), vector);
+                        InputGradientByRows(w, gi, geo, o, dx.AsSpan(i * c * geo.PlaneIn, c * geo.PlaneIn), vector, into);
                     }
                 }
                 if (dw is not null && transposed)
@@ -338,7 +349,7 @@ public static partial class Ops
                     // dcol[K,BP] = Wᵀ · G, then scattered back onto the images.
                     var dcol = Scratch.Get(Scratch.ConvColumns, k * ld);
                     Gemm.Multiply(true, false, k, ld, o, 1f, w, k, gc, ld, 0f, dcol, ld);
-                    ScatterColumns(dcol, ld, b, geo, dx.AsSpan(n0 * c * geo.PlaneIn, b * c * geo.PlaneIn), vector);
+                    ScatterColumns(dcol, ld, b, geo, dx.AsSpan(n0 * c * geo.PlaneIn, b * c * geo.PlaneIn), vector, into);
                 }
             }
         });
@@ -359,9 +370,11 @@ public static partial class Ops
             }
             weight.AccumulateGrad(new Tensor(dwSum, (int[])weight.Dims.Clone()));
         }
-        if (dx is not null)
+        if (dx is not null && !into)
         {
-            x.AccumulateGrad(new Tensor(dx, (int[])x.Dims.Clone()));
+            // Owned: nothing else holds dx, so a second gradient for x (a residual block's input feeds the 3×3 stride-2
+            // convolution and the 1×1 downsample) is added into it, and a leaf keeps it, instead of a 25 MB copy.
+            x.AccumulateGrad(new Tensor(dx, (int[])x.Dims.Clone()), owned: true);
         }
     }
 
@@ -392,16 +405,30 @@ public static partial class Ops
     private static void ConvImageByRows(ReadOnlySpan<float> image, in ConvGeometry geo, ReadOnlySpan<float> w, int o, Span<float> y) =>
         ConvRowsRange(PaddedImages(image, 1, geo), geo, w, o, y, 0, geo.Ho, ConvBandRows(geo));
 
-    // The images as im2col reads them: padded into the thread's scratch when the geometry pads, else as they are.
+    // The images as the column builders (BuildColumns) read them: padded into the thread's scratch when the geometry
+    // pads and its im2col needs that, else as they are (stride 2 gathers from the unpadded images).
     private static ReadOnlySpan<float> PaddedImages(ReadOnlySpan<float> images, int count, in ConvGeometry geo)
     {
-        if (geo.Padding == 0)
+        if (!PadsIntoScratch(geo))
         {
             return images;
         }
         var padded = Scratch.Get(Scratch.ConvPadded, count * geo.C * geo.PlanePadded);
         ConvKernels.Pad(images, count, geo, padded);
         return padded;
+    }
+
+    private static bool PadsIntoScratch(in ConvGeometry geo) => geo.Padding > 0 && !Stride2Phases.Applies(geo);
+
+    // Column rows of output rows [oh0, oh0 + rows) of images PaddedImages prepared.
+    private static void BuildColumns(ReadOnlySpan<float> src, int count, in ConvGeometry geo, Span<float> col, int oh0, int rows)
+    {
+        if (Stride2Phases.Applies(geo))
+        {
+            Stride2Phases.Im2Col(src, count, geo, col, oh0, rows, Stride2Phases.BestVectorBits);
+            return;
+        }
+        ConvKernels.Im2Col(src, count, geo, col, oh0, rows);
     }
 
     // Output rows per band of im2col columns, forward and backward: the band's columns fill ConvBandFloats.
@@ -442,7 +469,7 @@ public static partial class Ops
         for (int h = oh0; h < oh1; h += rows)
         {
             int r = Math.Min(rows, oh1 - h), cols = r * wo;
-            ConvKernels.Im2Col(src, 1, geo, col, h, r);
+            BuildColumns(src, 1, geo, col, h, r);
             Gemm.Multiply(false, false, o, cols, k, 1f, w, k, col, cols, 0f, y[(h * wo)..], p);
         }
     }
@@ -452,7 +479,7 @@ public static partial class Ops
     {
         var src = PaddedImages(images, count, geo);
         var col = Scratch.Get(Scratch.ConvColumns, geo.K * count * geo.P).AsSpan(0, geo.K * count * geo.P);
-        ConvKernels.Im2Col(src, count, geo, col);
+        BuildColumns(src, count, geo, col, 0, geo.Ho);
         return col;
     }
 

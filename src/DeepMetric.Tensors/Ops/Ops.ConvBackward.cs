@@ -21,7 +21,7 @@ public static partial class Ops
         for (int oh0 = 0; oh0 < geo.Ho; oh0 += rows)
         {
             int r = Math.Min(rows, geo.Ho - oh0), cols = r * wo;
-            ConvKernels.Im2Col(src, 1, geo, col, oh0, r);
+            BuildColumns(src, 1, geo, col, oh0, r);
             float beta = first && oh0 == 0 ? 0f : 1f;
             if (transposed)
             {
@@ -36,9 +36,11 @@ public static partial class Ops
 
     /// <summary>
     /// One image's input gradient (every float of <paramref name="dx"/>) by bands of output rows: dcol = Wᵀ · G of a
-    /// band, then its col2im while the band is still in cache.
+    /// band, then its col2im while the band is still in cache. <paramref name="accumulate"/> (stride-2 phases only):
+    /// add it to <paramref name="dx"/>.
     /// </summary>
-    private static void InputGradientByRows(ReadOnlySpan<float> w, ReadOnlySpan<float> g, in ConvGeometry geo, int o, Span<float> dx, bool vector)
+    private static void InputGradientByRows(ReadOnlySpan<float> w, ReadOnlySpan<float> g, in ConvGeometry geo, int o, Span<float> dx, bool vector,
+        bool accumulate)
     {
         if (geo.Kh == 1 && geo.Kw == 1 && geo.Padding == 0)
         {
@@ -49,6 +51,23 @@ public static partial class Ops
             return;
         }
         int k = geo.K, wo = geo.Wo, p = geo.P;
+        if (Stride2Phases.Applies(geo))
+        {
+            // Stride 2: the bands add contiguous rows into the phase planes, merged (and cropped) into dx at the end.
+            int planes = geo.C * Stride2Phases.PlaneFloats(geo);
+            var phases = Scratch.Get(Scratch.ConvPadded, planes).AsSpan(0, planes);
+            phases.Clear();
+            int bandRows = ConvBandRows(geo);
+            var bandCol = Scratch.Get(Scratch.ConvColumns, k * bandRows * wo);
+            for (int oh0 = 0; oh0 < geo.Ho; oh0 += bandRows)
+            {
+                int r = Math.Min(bandRows, geo.Ho - oh0), cols = r * wo;
+                Gemm.Multiply(true, false, k, cols, o, 1f, w, k, g[(oh0 * wo)..], p, 0f, bandCol, cols);
+                Stride2Phases.Col2Im(bandCol, cols, 1, geo, phases, vector, oh0, r);
+            }
+            Stride2Phases.Merge(phases, 1, geo, dx, vector ? Stride2Phases.BestVectorBits : 0, accumulate);
+            return;
+        }
         var target = geo.Padding > 0 ? Scratch.Get(Scratch.ConvPadded, geo.C * geo.PlanePadded).AsSpan(0, geo.C * geo.PlanePadded) : dx[..(geo.C * geo.PlaneIn)];
         target.Clear();
         int rows = ConvBandRows(geo);
@@ -81,14 +100,24 @@ public static partial class Ops
     /// <summary>
     /// Writes the input gradient of <paramref name="count"/> images (every float of <paramref name="dx"/>) from their
     /// column gradient [C·kh·kw, ld]: a strided copy for 1×1 kernels without padding, else col2im into zeroed planes
-    /// (padded ones in scratch, then cropped).
+    /// (padded ones in scratch, then cropped). <paramref name="accumulate"/> (stride-2 phases only): add to
+    /// <paramref name="dx"/> instead.
     /// </summary>
-    private static void ScatterColumns(ReadOnlySpan<float> dcol, int ld, int count, in ConvGeometry geo, Span<float> dx, bool vector)
+    private static void ScatterColumns(ReadOnlySpan<float> dcol, int ld, int count, in ConvGeometry geo, Span<float> dx, bool vector, bool accumulate)
     {
         var images = dx[..(count * geo.C * geo.PlaneIn)];
         if (geo.Kh == 1 && geo.Kw == 1 && geo.Padding == 0)
         {
             ConvBackwardKernels.Scatter1x1(dcol, ld, count, geo, images, vector);
+            return;
+        }
+        if (Stride2Phases.Applies(geo))
+        {
+            int floats = count * geo.C * Stride2Phases.PlaneFloats(geo);
+            var phases = Scratch.Get(Scratch.ConvPadded, floats).AsSpan(0, floats);
+            phases.Clear();
+            Stride2Phases.Col2Im(dcol, ld, count, geo, phases, vector, 0, geo.Ho);
+            Stride2Phases.Merge(phases, count, geo, images, vector ? Stride2Phases.BestVectorBits : 0, accumulate);
             return;
         }
         if (geo.Padding == 0)
