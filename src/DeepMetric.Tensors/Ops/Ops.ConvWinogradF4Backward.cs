@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using F4Backward = DeepMetric.Tensors.WinogradF4Backward;
+
 namespace DeepMetric.Tensors;
 
 public static partial class Ops
@@ -9,7 +11,7 @@ public static partial class Ops
     private const int WinogradF4MinUnitTiles = 192;
 
     // Below this C·O the backward keeps F(2×2, 3×3) (as the forward's Winograd threshold: thin GEMMs).
-    private const int WinogradF4MinChannelProduct = 64 * 64;
+    private const int WinogradF4BackwardMinChannelProduct = 64 * 64;
 
     /// <summary>
     /// True when the backward pass of a (not pooled) 3×3 stride-1 convolution runs by F(4×4, 3×3): by shape only
@@ -18,10 +20,10 @@ public static partial class Ops
     /// </summary>
     private static bool UseWinogradF4Backward(in ConvGeometry geo, int o) =>
         WinogradF4.Enabled && !WinogradF4.ForceF2 && WinogradF4.Applies(geo)
-        && (WinogradF4.ForceF4 || ((long)geo.C * o >= WinogradF4MinChannelProduct && Math.Min(geo.Ho, geo.Wo) >= 7));
+        && (WinogradF4.ForceF4 || ((long)geo.C * o >= WinogradF4BackwardMinChannelProduct && Math.Min(geo.Ho, geo.Wo) >= 7));
 
     /// <summary>
-    /// The backward pass of a 3×3, stride-1 convolution by Winograd F(4×4, 3×3) (see <see cref="WinogradF4Backward"/>):
+    /// The backward pass of a 3×3, stride-1 convolution by Winograd F(4×4, 3×3) (see <see cref="F4Backward"/>):
     /// the gradient of the true convolution, whichever path computed the forward. Each worker range takes its own
     /// images, in chunks (small images) or band by band of tile rows (large ones), and keeps its own dU and bias sums,
     /// added in range order afterwards; the chunks and bands depend only on the shapes, so the bits do not depend on
@@ -95,7 +97,7 @@ public static partial class Ops
                 System.Numerics.Tensors.TensorPrimitives.Add(du, duAll.AsSpan(r * duLen, duLen), du);
             }
             var dw = TensorBuffers.Uninitialized(o * c * 9);
-            WinogradF4Backward.WeightGradient(du, o, c, dw);
+            F4Backward.WeightGradient(du, o, c, dw);
             weight.AccumulateGrad(new Tensor(dw, (int[])weight.Dims.Clone()));
         }
         if (dx is not null)
@@ -154,12 +156,12 @@ public static partial class Ops
     {
         const int xis = WinogradF4.Xi;
         int c = geo.C, p = geo.P, t = count * (ti1 - ti0) * WinogradF4.TilesW(geo);
-        var plane = Scratch.Get(Scratch.WinogradPlane, Math.Max(WinogradF4.PlaneScratch(geo), WinogradF4Backward.PlaneScratch(geo)));
+        var plane = Scratch.Get(Scratch.WinogradPlane, Math.Max(WinogradF4.PlaneScratch(geo), F4Backward.PlaneScratch(geo)));
         var dm = Scratch.Get(Scratch.WinogradM, xis * o * tMax);
         // V's slot also holds, after the 36 ξ, room for one ξ's V transposed to [T×C] per worker range.
         var v = Scratch.Get(Scratch.WinogradV, (xis + 2) * c * tMax);
         var dy = gs.Slice(n0 * o * p, count * o * p);
-        WinogradF4Backward.OutputGradient(dy, count, o, geo, dm, biasSum is null ? default : biasSum.AsSpan(), ti0, ti1);
+        F4Backward.OutputGradient(dy, count, o, geo, dm, biasSum is null ? default : biasSum.AsSpan(), ti0, ti1);
         if (duAll is not null)
         {
             WinogradF4.TransformInput(xs.Slice(n0 * c * geo.PlaneIn, count * c * geo.PlaneIn), count, geo, v, plane, ti0, ti1);
@@ -177,7 +179,7 @@ public static partial class Ops
         }
         if (dx is not null)
         {
-            WinogradF4Backward.InputGradient(v, count, geo, dx.AsSpan(n0 * c * geo.PlaneIn, count * c * geo.PlaneIn), plane, ti0, ti1);
+            F4Backward.InputGradient(v, count, geo, dx.AsSpan(n0 * c * geo.PlaneIn, count * c * geo.PlaneIn), plane, ti0, ti1);
         }
     }
 }

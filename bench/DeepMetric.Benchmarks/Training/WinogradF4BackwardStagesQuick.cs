@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using DeepMetric.Tensors;
+using DeepMetric.Tensors.Random;
+
+namespace DeepMetric.Benchmarks.Training;
+
+/// <summary>
+/// Stage timings of the Winograd backward pass, F(4×4, 3×3) beside F(2×2, 3×3), on ResNet-18's 3×3 stride-1 layers at
+/// batch 32, on the calling thread for one unit (a chunk of images or a band of one image), scaled to the batch: dM
+/// from the output gradient, V recomputed from the input, the ξ products (dU with V transposed, dV), dx from dV.
+/// DEEPMETRIC_KERNEL_THREADS=1 keeps the products on one thread; the figures are then one core's work per batch.
+/// </summary>
+public static class WinogradF4BackwardStagesQuick
+{
+    private const int Reps = 5;
+
+    public static IEnumerable<BenchRecord> Run()
+    {
+        const int n = 32;
+        var table = new System.Text.StringBuilder();
+        // c (= o), side, F(4,3) units as (images, tile rows; 0 = all), F(2,3) units likewise
+        (int C, int Side, (int B, int Rows)[] F4, (int B, int Rows)[] F2)[] layers =
+        [
+            (64, 56, [(1, 3), (1, 7), (1, 0), (2, 0)], [(1, 7), (1, 14)]),
+            (128, 28, [(1, 0), (2, 0), (4, 0), (8, 0)], [(1, 0), (2, 0)]),
+            (256, 14, [(2, 0), (4, 0), (8, 0), (16, 0)], [(2, 0), (4, 0)]),
+            (512, 7, [(8, 0), (16, 0), (32, 0)], [(4, 0), (16, 0)]),
+        ];
+        var rng = new Prng(9);
+        foreach (var (c, side, f4Units, f2Units) in layers)
+        {
+            int o = c;
+            var geo = new ConvGeometry(c, side, side, 3, 3, 1, 1, 1);
+            var x = Tensor.Rand(rng, [n, c, side, side], -1f, 1f).ToArray();
+            var wt = Tensor.Rand(rng, [o, c, 3, 3], -0.1f, 0.1f).ToArray();
+            var dy = Tensor.Rand(rng, [n, o, side, side], -1f, 1f).ToArray();
+            foreach (bool f4 in new[] { true, false })
+            {
+                int xis = f4 ? WinogradF4.Xi : Winograd.Xi;
+                int th = f4 ? WinogradF4.TilesH(geo) : Winograd.TilesH(geo), tw = f4 ? WinogradF4.TilesW(geo) : Winograd.TilesW(geo);
+                var u = new float[xis * o * c];
+                var du = new float[xis * o * c];
+                if (f4)
+                {
+                    WinogradF4.TransformWeights(wt, o, c, u);
+                }
+                else
+                {
+                    Winograd.TransformWeights(wt, o, c, u);
+                }
+                var plane = new float[Math.Max(Math.Max(WinogradF4.PlaneScratch(geo), WinogradF4Backward.PlaneScratch(geo)), Winograd.PlaneScratch(geo))];
+                var dx = new float[n * c * side * side];
+                foreach (var (b, rowsIn) in f4 ? f4Units : f2Units)
+                {
+                    int rows = rowsIn == 0 ? th : rowsIn, t = b * rows * tw;
+                    double scale = n * th / (double)(b * rows);
+                    var dm = new float[xis * o * t];
+                    var v = new float[xis * c * t];
+                    var vt = new float[c * t];
+                    var bias = new double[o];
+                    var dySlice = dy.AsSpan(0, b * o * side * side).ToArray();
+                    var xSlice = x.AsSpan(0, b * c * side * side).ToArray();
+                    double og = Time(scale, () =>
+                    {
+                        if (f4)
+                        {
+                            WinogradF4Backward.OutputGradient(dySlice, b, o, geo, dm, bias, 0, rows);
+                        }
+                        else
+                        {
+                            Winograd.OutputGradient(dySlice, b, o, geo, dm, bias, 0, rows);
+                        }
+                    });
+                    double ti = Time(scale, () =>
+                    {
+                        if (f4)
+                        {
+                            WinogradF4.TransformInput(xSlice, b, geo, v, plane, 0, rows);
+                        }
+                        else
+                        {
+                            Winograd.TransformInput(xSlice, b, geo, v, plane, 0, rows);
+                        }
+                    });
+                    double dwg = Time(scale, () =>
+                    {
+                        for (int xi = 0; xi < xis; xi++)
+                        {
+                            Winograd.Transpose(v.AsSpan(xi * c * t, c * t), c, t, vt);
+                            DeepMetric.Tensors.Gemm.Multiply(false, false, o, c, t, 1f, dm.AsSpan(xi * o * t, o * t), t, vt, c, 1f, du.AsSpan(xi * o * c, o * c), c);
+                        }
+                    });
+                    double dxg = Time(scale, () =>
+                    {
+                        for (int xi = 0; xi < xis; xi++)
+                        {
+                            DeepMetric.Tensors.Gemm.Multiply(true, false, c, t, o, 1f, u.AsSpan(xi * o * c, o * c), c, dm.AsSpan(xi * o * t, o * t), t, 0f, v.AsSpan(xi * c * t, c * t), t);
+                        }
+                    });
+                    double ig = Time(scale, () =>
+                    {
+                        if (f4)
+                        {
+                            WinogradF4Backward.InputGradient(v, b, geo, dx, plane, 0, rows);
+                        }
+                        else
+                        {
+                            Winograd.InputGradient(v, b, geo, dx, plane, 0, rows);
+                        }
+                    });
+                    double wg = Time(1, () =>
+                    {
+                        var dw = new float[o * c * 9];
+                        if (f4)
+                        {
+                            WinogradF4Backward.WeightGradient(du, o, c, dw);
+                        }
+                        else
+                        {
+                            Winograd.WeightGradient(du, o, c, dw);
+                        }
+                    });
+                    string name = FormattableString.Invariant($"{(f4 ? "f4" : "f2")}_{c}_{side}_b{b}_r{rows}");
+                    double total = og + ti + dwg + dxg + ig + wg;
+                    table.AppendLine(FormattableString.Invariant(
+                        $"{name,-20} T {t,5}  dM {og,6:F1}  V {ti,6:F1}  dU {dwg,6:F1}  dV {dxg,6:F1}  dx {ig,6:F1}  dW {wg,5:F1}  total {total,6:F1} ms"));
+                    yield return new BenchRecord(name + "_total_ms", total, "ms");
+                }
+            }
+        }
+        Console.Error.Write(table.ToString());
+    }
+
+    // The fastest of the process CPU times (one thread's work with DEEPMETRIC_KERNEL_THREADS=1), scaled to the batch.
+    private static double Time(double scale, Action action)
+    {
+        action();
+        double best = double.MaxValue;
+        for (int i = 0; i < Reps; i++)
+        {
+            double c0 = TrainStepProfile.ProcessCpuMs();
+            action();
+            best = Math.Min(best, (TrainStepProfile.ProcessCpuMs() - c0) * scale);
+        }
+        return best;
+    }
+}
