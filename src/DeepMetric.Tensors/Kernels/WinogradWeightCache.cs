@@ -15,22 +15,35 @@ internal static class WinogradWeightCache
 {
     private sealed record Entry(int Offset, int O, int C, float[] Weights, float[] U);
 
+    // One table per transform, so a weight used by both F(2×2, 3×3) and F(4×4, 3×3) keeps both.
     private static readonly ConditionalWeakTable<float[], Entry> s_entries = new();
+    private static readonly ConditionalWeakTable<float[], Entry> s_entriesF4 = new();
 
-    /// <summary>U [16, O, C] of <paramref name="weight"/> [O, C, 3, 3]; read-only for the caller.</summary>
-    public static float[] Transformed(Tensor weight, int o, int c)
+    /// <summary>
+    /// U [16, O, C] (<see cref="Winograd.TransformWeights"/>), or with <paramref name="f4"/> U [36, O, C]
+    /// (<see cref="WinogradF4.TransformWeights"/>), of <paramref name="weight"/> [O, C, 3, 3]; read-only for the caller.
+    /// </summary>
+    public static float[] Transformed(Tensor weight, int o, int c, bool f4 = false)
     {
         var w = weight.ReadOnlySpan;
-        if (s_entries.TryGetValue(weight.Buffer, out var e) && e.Offset == weight.Offset && e.O == o && e.C == c
+        var entries = f4 ? s_entriesF4 : s_entries;
+        if (entries.TryGetValue(weight.Buffer, out var e) && e.Offset == weight.Offset && e.O == o && e.C == c
             && MemoryMarshal.AsBytes(w).SequenceEqual(MemoryMarshal.AsBytes(e.Weights.AsSpan())))
         {
             return e.U;
         }
         var copy = w.ToArray();
-        var u = GC.AllocateUninitializedArray<float>(Winograd.Xi * o * c);
-        Winograd.TransformWeights(copy, o, c, u);
+        var u = GC.AllocateUninitializedArray<float>((f4 ? WinogradF4.Xi : Winograd.Xi) * o * c);
+        if (f4)
+        {
+            WinogradF4.TransformWeights(copy, o, c, u);
+        }
+        else
+        {
+            Winograd.TransformWeights(copy, o, c, u);
+        }
         // A new entry rather than an update: a forward pass on another thread may still be reading the old U.
-        s_entries.AddOrUpdate(weight.Buffer, new Entry(weight.Offset, o, c, copy, u));
+        entries.AddOrUpdate(weight.Buffer, new Entry(weight.Offset, o, c, copy, u));
         return u;
     }
 }

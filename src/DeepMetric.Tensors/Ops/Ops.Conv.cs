@@ -69,7 +69,7 @@ public static partial class Ops
             epilogue?.ApplyAll(direct.Buffer, x.Dims[0], o, geo.P);
             return direct;
         }
-        if (UseWinograd(geo, o))
+        if (UseWinograd(geo, o) || UseWinogradF4(geo, o, n))
         {
             return Conv2dWinograd(x, weight, bias, geo, epilogue: epilogue);
         }

@@ -22,37 +22,49 @@ public static partial class Ops
         && (Winograd.ForceWinograd || (geo.C * o >= WinogradMinChannelProduct && Math.Min(geo.Ho, geo.Wo) >= WinogradMinSide));
 
     /// <summary>
-    /// 3×3, stride-1 convolution by Winograd F(2×2, 3×3); see <see cref="Winograd"/>. With <paramref name="pool"/> the
-    /// result is the 2×2 max-pool of the convolution, each chunk's convolution pooled while it is still in cache.
+    /// 3×3, stride-1 convolution by Winograd F(2×2, 3×3) (see <see cref="Winograd"/>), or F(4×4, 3×3) (see
+    /// <see cref="WinogradF4"/>) where <see cref="UseWinogradF4"/> says so. With <paramref name="pool"/> the result is the
+    /// 2×2 max-pool of the convolution by F(2×2, 3×3), each chunk's convolution pooled while it is still in cache.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Tensor Conv2dWinograd(Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo, bool pool = false, ConvEpilogue? epilogue = null,
         bool relu = false)
     {
         int n = x.Dims[0], c = geo.C, o = weight.Dims[0], p = geo.P, pq = p / 4;
-        int tPer = Winograd.TilesH(geo) * Winograd.TilesW(geo);
-        int chunk = WinogradChunk(n, c, o, tPer);
+        bool f4 = !pool && UseWinogradF4(geo, o, n);
+        int xiCount = WinoXi(f4);
+        int tPer = WinoTilesH(geo, f4) * WinoTilesW(geo, f4);
+        int chunk = WinogradChunk(n, c, o, tPer, f4);
         float[] u;
         if (epilogue is not null || !Autograd.NoGradScope.GradEnabled || !weight.RequiresGrad)
         {
             // Weights not being trained (inference, frozen layers): their U from the cache while they are unchanged.
-            u = WinogradWeightCache.Transformed(weight, o, c);
+            u = WinogradWeightCache.Transformed(weight, o, c, f4);
         }
         else
         {
-            u = Scratch.Get(Scratch.WinogradU, Winograd.Xi * o * c);
-            Winograd.TransformWeights(weight.ReadOnlySpan, o, c, u);
+            u = Scratch.Get(Scratch.WinogradU, xiCount * o * c);
+            if (f4)
+            {
+                WinogradF4.TransformWeights(weight.ReadOnlySpan, o, c, u);
+            }
+            else
+            {
+                Winograd.TransformWeights(weight.ReadOnlySpan, o, c, u);
+            }
         }
-        int bandRows = pool ? 0 : WinogradBandRows(geo, c, o);
+        // What the backward pass needs: F(4×4, 3×3) forwards record the backward of the path they replace.
+        Action<Tensor> backward = f4 ? WinogradF4Backward(x, weight, bias, geo) : g => Conv2dWinogradBackward(g, x, weight, bias, geo, chunk, null);
+        int bandRows = pool ? 0 : WinogradBandRows(geo, c, o, f4);
         if (!pool && (bandRows > 0 || ByChannels(n, o)))
         {
-            var yc = bandRows > 0 ? WinogradBanded(x, bias, geo, o, u, bandRows, ByChannels(n, o), epilogue) : WinogradByChannels(x, bias, geo, o, u, epilogue);
+            var yc = bandRows > 0 ? WinogradBanded(x, bias, geo, o, u, bandRows, ByChannels(n, o), epilogue, f4) : WinogradByChannels(x, bias, geo, o, u, epilogue, f4);
             if (epilogue is not null)
             {
                 return new Tensor(yc, [n, o, geo.Ho, geo.Wo]);
             }
             Tensor[] args = bias is null ? [x, weight] : [x, weight, bias];
-            return Tensor.Record(yc, [n, o, geo.Ho, geo.Wo], "Conv2d", args, g => Conv2dWinogradBackward(g, x, weight, bias, geo, chunk, null));
+            return Tensor.Record(yc, [n, o, geo.Ho, geo.Wo], "Conv2d", args, backward);
         }
         var y = TensorBuffers.Uninitialized(n * o * (pool ? pq : p));
         var winners = pool ? new PoolWinners(n * o * pq) : null;
@@ -60,24 +72,24 @@ public static partial class Ops
         // cache-sized chunks (the GEMMs single-threaded inside the range), sharing only the transformed weights U.
         KernelThreads.For(n, (_, start, end) =>
         {
-            var plane = Scratch.Get(Scratch.WinogradPlane, Winograd.PlaneScratch(geo));
+            var plane = Scratch.Get(Scratch.WinogradPlane, WinoPlaneScratch(geo, f4));
             var xs = x.ReadOnlySpan;
             var bs = bias is null ? default : bias.ReadOnlySpan;
             int step = EvenChunk(end - start, chunk);
             for (int n0 = start; n0 < end; n0 += step)
             {
                 int b = Math.Min(step, end - n0), t = b * tPer;
-                var v = Scratch.Get(Scratch.WinogradV, Winograd.Xi * c * t);
-                var m = Scratch.Get(Scratch.WinogradM, Winograd.Xi * o * t);
-                Winograd.TransformInput(xs.Slice(n0 * c * geo.PlaneIn, b * c * geo.PlaneIn), b, geo, v, plane);
-                for (int xi = 0; xi < Winograd.Xi; xi++)
+                var v = Scratch.Get(Scratch.WinogradV, xiCount * c * t);
+                var m = Scratch.Get(Scratch.WinogradM, xiCount * o * t);
+                WinoTransformInput(f4, xs.Slice(n0 * c * geo.PlaneIn, b * c * geo.PlaneIn), b, geo, v, plane);
+                for (int xi = 0; xi < xiCount; xi++)
                 {
                     Gemm.Multiply(false, false, o, t, c, 1f, u.AsSpan(xi * o * c, o * c), c, v.AsSpan(xi * c * t, c * t), t,
                         0f, m.AsSpan(xi * o * t, o * t), t);
                 }
                 if (winners is null)
                 {
-                    Winograd.TransformOutput(m, b, o, geo, bs, y.AsSpan(n0 * o * p, b * o * p));
+                    WinoTransformOutput(f4, m, b, o, geo, bs, y.AsSpan(n0 * o * p, b * o * p));
                     epilogue?.Apply(y.AsSpan(n0 * o * p, b * o * p), n0, n0, b, o, p);
                 }
                 else
@@ -100,36 +112,36 @@ public static partial class Ops
         }
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
         return Tensor.Record(y, dims, winners is null ? "Conv2d" : relu ? "Conv2dMaxPool2dRelu" : "Conv2dMaxPool2d", inputs,
-            g => Conv2dWinogradBackward(g, x, weight, bias, geo, chunk, winners));
+            winners is null ? backward : g => Conv2dWinogradBackward(g, x, weight, bias, geo, chunk, winners));
     }
 
     // winners: set when the forward pass pooled; g is then the pooled gradient, spread back per chunk.
     /// <summary>
     /// Winograd convolution of a small batch with the output channels split over the worker ranges, image by image:
-    /// each range transforms the image itself (a small share of the work) and runs the 16 products for its rows of U.
+    /// each range transforms the image itself (a small share of the work) and runs the 16 (or 36) products for its rows of U.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float[] WinogradByChannels(Tensor x, Tensor? bias, ConvGeometry geo, int o, float[] u, ConvEpilogue? epilogue)
+    private static float[] WinogradByChannels(Tensor x, Tensor? bias, ConvGeometry geo, int o, float[] u, ConvEpilogue? epilogue, bool f4)
     {
-        int n = x.Dims[0], c = geo.C, p = geo.P, t = Winograd.TilesH(geo) * Winograd.TilesW(geo);
+        int n = x.Dims[0], c = geo.C, p = geo.P, t = WinoTilesH(geo, f4) * WinoTilesW(geo, f4), xiCount = WinoXi(f4);
         var y = TensorBuffers.Uninitialized(n * o * p);
         KernelThreads.For(o, (_, o0, o1) =>
         {
             int oc = o1 - o0;
-            var plane = Scratch.Get(Scratch.WinogradPlane, Winograd.PlaneScratch(geo));
-            var v = Scratch.Get(Scratch.WinogradV, Winograd.Xi * c * t);
-            var m = Scratch.Get(Scratch.WinogradM, Winograd.Xi * oc * t);
+            var plane = Scratch.Get(Scratch.WinogradPlane, WinoPlaneScratch(geo, f4));
+            var v = Scratch.Get(Scratch.WinogradV, xiCount * c * t);
+            var m = Scratch.Get(Scratch.WinogradM, xiCount * oc * t);
             var xs = x.ReadOnlySpan;
             var bs = bias is null ? default : bias.ReadOnlySpan.Slice(o0, oc);
             for (int i = 0; i < n; i++)
             {
-                Winograd.TransformInput(xs.Slice(i * c * geo.PlaneIn, c * geo.PlaneIn), 1, geo, v, plane);
-                for (int xi = 0; xi < Winograd.Xi; xi++)
+                WinoTransformInput(f4, xs.Slice(i * c * geo.PlaneIn, c * geo.PlaneIn), 1, geo, v, plane);
+                for (int xi = 0; xi < xiCount; xi++)
                 {
                     Gemm.Multiply(false, false, oc, t, c, 1f, u.AsSpan((xi * o * c) + (o0 * c), oc * c), c, v.AsSpan(xi * c * t, c * t), t,
                         0f, m.AsSpan(xi * oc * t, oc * t), t);
                 }
-                Winograd.TransformOutput(m, 1, oc, geo, bs, y.AsSpan(((i * o) + o0) * p, oc * p));
+                WinoTransformOutput(f4, m, 1, oc, geo, bs, y.AsSpan(((i * o) + o0) * p, oc * p));
                 epilogue?.ApplyChannels(y, i, o, o0, o1, p);
             }
         });
@@ -280,6 +292,6 @@ public static partial class Ops
         return Math.Max(1, (count + pieces - 1) / pieces);
     }
 
-    private static int WinogradChunk(int n, int c, int o, int tilesPerImage) =>
-        (int)Math.Clamp(s_winogradBudget / Math.Max(1L, (long)Winograd.Xi * (c + o) * tilesPerImage), 1, Math.Max(1, n));
+    private static int WinogradChunk(int n, int c, int o, int tilesPerImage, bool f4) =>
+        (int)Math.Clamp(s_winogradBudget / Math.Max(1L, (long)WinoXi(f4) * (c + o) * tilesPerImage), 1, Math.Max(1, n));
 }

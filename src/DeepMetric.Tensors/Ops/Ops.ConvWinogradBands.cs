@@ -11,6 +11,9 @@ public static partial class Ops
     // core took 21–22 ms CPU in bands of 2 or 7 tile rows, 24–26 in bands of 4 and 24–25 in two bands of 14.
     private const int WinogradMinBandTiles = 192;
 
+    // The same floor for F(4×4, 3×3)'s 36 GEMMs.
+    private const int WinogradF4MinBandTiles = 192;
+
     /// <summary>
     /// Tile rows per band, forward and backward, when one image's transformed input and product ([16, C, T] +
     /// [16, O, T]) exceed the Winograd cache budget (ResNet's 64-channel layers at 56×56: 6.4 MB an image against a
@@ -18,19 +21,20 @@ public static partial class Ops
     /// <see cref="WinogradMinBandTiles"/> tiles still split the image, else 0 (whole images). Depends only on the
     /// shapes and the cache size, so the bands, like the chunks, are the same for any number of worker ranges.
     /// </summary>
-    private static int WinogradBandRows(in ConvGeometry geo, int c, int o)
+    private static int WinogradBandRows(in ConvGeometry geo, int c, int o, bool f4 = false)
     {
-        int th = Winograd.TilesH(geo), tw = Winograd.TilesW(geo);
+        int th = WinoTilesH(geo, f4), tw = WinoTilesW(geo, f4);
         if (Winograd.ForceBandRows > 0)
         {
             return Math.Min(Winograd.ForceBandRows, th);
         }
-        long perRow = (long)Winograd.Xi * (c + o) * tw;
+        long perRow = (long)WinoXi(f4) * (c + o) * tw;
         if (perRow * th <= s_winogradBudget)
         {
             return 0;
         }
-        int rows = (int)Math.Max(s_winogradBudget / perRow, (WinogradMinBandTiles + tw - 1) / tw);
+        int minTiles = f4 ? WinogradF4MinBandTiles : WinogradMinBandTiles;
+        int rows = (int)Math.Max(s_winogradBudget / perRow, (minTiles + tw - 1) / tw);
         return rows >= th ? 0 : EvenChunk(th, rows);
     }
 
@@ -44,26 +48,27 @@ public static partial class Ops
     /// the bits do not depend on the batch size or the number of ranges.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float[] WinogradBanded(Tensor x, Tensor? bias, ConvGeometry geo, int o, float[] u, int bandRows, bool smallBatch, ConvEpilogue? epilogue)
+    private static float[] WinogradBanded(Tensor x, Tensor? bias, ConvGeometry geo, int o, float[] u, int bandRows, bool smallBatch, ConvEpilogue? epilogue,
+        bool f4)
     {
-        int n = x.Dims[0], th = Winograd.TilesH(geo), bands = (th + bandRows - 1) / bandRows;
+        int n = x.Dims[0], th = WinoTilesH(geo, f4), bands = (th + bandRows - 1) / bandRows;
         var y = TensorBuffers.Uninitialized(n * o * geo.P);
         if (!smallBatch)
         {
-            KernelThreads.For(n, (_, start, end) => WinogradBands(x, bias, geo, o, u, bandRows, start * bands, end * bands, y, epilogue));
+            KernelThreads.For(n, (_, start, end) => WinogradBands(x, bias, geo, o, u, bandRows, start * bands, end * bands, y, epilogue, f4));
             return y;
         }
         int items = n * bands;
         if (KernelThreads.Ranges(items) > 1)
         {
-            KernelThreads.For(items, (_, start, end) => WinogradBands(x, bias, geo, o, u, bandRows, start, end, y, epilogue));
+            KernelThreads.For(items, (_, start, end) => WinogradBands(x, bias, geo, o, u, bandRows, start, end, y, epilogue, f4));
         }
         else
         {
             // Too few pairs for KernelThreads.For's ranges (ResNet's 64-channel layer at batch 1: 4 bands): two halves.
             int half = items / 2;
-            KernelThreads.Pair(() => WinogradBands(x, bias, geo, o, u, bandRows, 0, half, y, epilogue),
-                () => WinogradBands(x, bias, geo, o, u, bandRows, half, items, y, epilogue));
+            KernelThreads.Pair(() => WinogradBands(x, bias, geo, o, u, bandRows, 0, half, y, epilogue, f4),
+                () => WinogradBands(x, bias, geo, o, u, bandRows, half, items, y, epilogue, f4));
         }
         return y;
     }
@@ -71,17 +76,17 @@ public static partial class Ops
     /// <summary>Bands [<paramref name="item0"/>, <paramref name="item1"/>) of the batch (item = image · bands + band), all output channels.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WinogradBands(Tensor x, Tensor? bias, in ConvGeometry geo, int o, float[] u, int bandRows, int item0, int item1,
-        float[] y, ConvEpilogue? epilogue)
+        float[] y, ConvEpilogue? epilogue, bool f4)
     {
         if (item1 <= item0)
         {
             return;
         }
-        int c = geo.C, p = geo.P, th = Winograd.TilesH(geo), tw = Winograd.TilesW(geo), wo = geo.Wo, ho = geo.Ho;
-        int bands = (th + bandRows - 1) / bandRows;
-        var plane = Scratch.Get(Scratch.WinogradPlane, Winograd.PlaneScratch(geo));
-        var v = Scratch.Get(Scratch.WinogradV, Winograd.Xi * c * bandRows * tw);
-        var m = Scratch.Get(Scratch.WinogradM, Winograd.Xi * o * bandRows * tw);
+        int c = geo.C, p = geo.P, th = WinoTilesH(geo, f4), tw = WinoTilesW(geo, f4), wo = geo.Wo, ho = geo.Ho;
+        int bands = (th + bandRows - 1) / bandRows, xiCount = WinoXi(f4), side = WinoTileSide(f4);
+        var plane = Scratch.Get(Scratch.WinogradPlane, WinoPlaneScratch(geo, f4));
+        var v = Scratch.Get(Scratch.WinogradV, xiCount * c * bandRows * tw);
+        var m = Scratch.Get(Scratch.WinogradM, xiCount * o * bandRows * tw);
         var xs = x.ReadOnlySpan;
         var bs = bias is null ? default : bias.ReadOnlySpan;
         for (int item = item0; item < item1; item++)
@@ -90,14 +95,14 @@ public static partial class Ops
             var image = xs.Slice(i * c * geo.PlaneIn, c * geo.PlaneIn);
             var yImage = y.AsSpan(i * o * p, o * p);
             int ti1 = Math.Min(th, ti0 + bandRows), t = (ti1 - ti0) * tw;
-            Winograd.TransformInput(image, 1, geo, v, plane, ti0, ti1);
-            for (int xi = 0; xi < Winograd.Xi; xi++)
+            WinoTransformInput(f4, image, 1, geo, v, plane, ti0, ti1);
+            for (int xi = 0; xi < xiCount; xi++)
             {
                 Gemm.Multiply(false, false, o, t, c, 1f, u.AsSpan(xi * o * c, o * c), c, v.AsSpan(xi * c * t, c * t), t,
                     0f, m.AsSpan(xi * o * t, o * t), t);
             }
-            Winograd.TransformOutput(m, 1, o, geo, bs, yImage, ti0, ti1);
-            int r0 = 2 * ti0, r1 = Math.Min(ho, 2 * ti1);
+            WinoTransformOutput(f4, m, 1, o, geo, bs, yImage, ti0, ti1);
+            int r0 = side * ti0, r1 = Math.Min(ho, side * ti1);
             epilogue?.ApplyRows(y, i, o, 0, o, p, r0 * wo, (r1 - r0) * wo);
         }
     }

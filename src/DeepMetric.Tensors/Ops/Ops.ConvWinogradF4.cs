@@ -1,0 +1,75 @@
+using System.Runtime.CompilerServices;
+namespace DeepMetric.Tensors;
+
+public static partial class Ops
+{
+    // F(4×4, 3×3) needs at least this C·O: below it the 36 GEMMs are too thin for the transforms' cost.
+    private const int WinogradF4MinChannelProduct = 64 * 64;
+
+    // And at least this many tiles per forward (batch × tiles per image): U [36, O, C] is 2.25× F(2×2, 3×3)'s and is read
+    // once per image chunk or band, so a small batch of small images spends its time reading U.
+    private const int WinogradF4MinTiles = 64;
+
+    /// <summary>
+    /// True when the forward pass of this (not pooled) 3×3, stride-1 convolution uses F(4×4, 3×3) rather than
+    /// F(2×2, 3×3) or im2col. Decided by the shape alone (C·O, output size, batch), never by timing, so the bits depend
+    /// only on the shapes. DEEPMETRIC_WINOGRAD=f2 (<see cref="WinogradF4.Enabled"/>) and the test switches turn it off.
+    /// </summary>
+    private static bool UseWinogradF4(in ConvGeometry geo, int o, int n) =>
+        WinogradF4.Enabled && !WinogradF4.ForceF2 && !Winograd.ForceIm2Col && WinogradF4.Applies(geo)
+        && (WinogradF4.ForceF4 || (!Winograd.ForceWinograd && geo.C * o >= WinogradF4MinChannelProduct
+            && Math.Min(geo.Ho, geo.Wo) >= 7 && (long)n * WinogradF4.TilesH(geo) * WinogradF4.TilesW(geo) >= WinogradF4MinTiles));
+
+    // The F(2×2, 3×3) and F(4×4, 3×3) forward paths share their chunk, band and channel-split loops: these pick the transform.
+    private static int WinoXi(bool f4) => f4 ? WinogradF4.Xi : Winograd.Xi;
+
+    private static int WinoTilesH(in ConvGeometry geo, bool f4) => f4 ? WinogradF4.TilesH(geo) : Winograd.TilesH(geo);
+
+    private static int WinoTilesW(in ConvGeometry geo, bool f4) => f4 ? WinogradF4.TilesW(geo) : Winograd.TilesW(geo);
+
+    private static int WinoPlaneScratch(in ConvGeometry geo, bool f4) => f4 ? WinogradF4.PlaneScratch(geo) : Winograd.PlaneScratch(geo);
+
+    /// <summary>Output rows per tile row.</summary>
+    private static int WinoTileSide(bool f4) => f4 ? 4 : 2;
+
+    private static void WinoTransformInput(bool f4, ReadOnlySpan<float> x, int count, in ConvGeometry geo, Span<float> v, Span<float> plane, int ti0 = 0, int ti1 = -1)
+    {
+        if (f4)
+        {
+            WinogradF4.TransformInput(x, count, geo, v, plane, ti0, ti1);
+        }
+        else
+        {
+            Winograd.TransformInput(x, count, geo, v, plane, ti0, ti1);
+        }
+    }
+
+    private static void WinoTransformOutput(bool f4, ReadOnlySpan<float> m, int count, int o, in ConvGeometry geo, ReadOnlySpan<float> bias, Span<float> y,
+        int ti0 = 0, int ti1 = -1)
+    {
+        if (f4)
+        {
+            WinogradF4.TransformOutput(m, count, o, geo, bias, y, ti0, ti1);
+        }
+        else
+        {
+            Winograd.TransformOutput(m, count, o, geo, bias, y, ti0, ti1);
+        }
+    }
+
+    /// <summary>
+    /// The backward pass a forward by F(4×4, 3×3) records: the one the F(2×2, 3×3) or im2col forward of this shape would
+    /// have recorded (the gradient of a convolution does not depend on how its forward was computed).
+    /// </summary>
+    private static Action<Tensor> WinogradF4Backward(Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo)
+    {
+        int n = x.Dims[0], o = weight.Dims[0];
+        if (UseWinograd(geo, o))
+        {
+            int chunk = WinogradChunk(n, geo.C, o, Winograd.TilesH(geo) * Winograd.TilesW(geo), false);
+            return g => Conv2dWinogradBackward(g, x, weight, bias, geo, chunk, null);
+        }
+        int im2colChunk = ConvChunk(n, geo.K, geo.P);
+        return g => Conv2dBackward(g, x, weight, bias, geo, im2colChunk);
+    }
+}
