@@ -12,7 +12,7 @@ namespace DeepMetric.Benchmarks.Training;
 /// </summary>
 public static class WinogradF4BackwardStagesQuick
 {
-    private const int Reps = 5;
+    private const int Reps = 7;
 
     public static IEnumerable<BenchRecord> Run()
     {
@@ -131,16 +131,24 @@ public static class WinogradF4BackwardStagesQuick
         Console.Error.Write(table.ToString());
     }
 
-    // The fastest of the process CPU times (one thread's work with DEEPMETRIC_KERNEL_THREADS=1), scaled to the batch.
+    // The fastest wall-clock time of one call (each sample runs the call often enough to take ≥ 20 ms, the least disturbed
+    // of 7 samples on a shared machine), scaled to the batch; run with DEEPMETRIC_KERNEL_THREADS=1 for one core's work.
     private static double Time(double scale, Action action)
     {
         action();
+        long t0 = Stopwatch.GetTimestamp();
+        action();
+        double once = Math.Max(1e-3, Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+        int inner = (int)Math.Clamp(20 / once, 1, 1000);
         double best = double.MaxValue;
         for (int i = 0; i < Reps; i++)
         {
-            double c0 = TrainStepProfile.ProcessCpuMs();
-            action();
-            best = Math.Min(best, (TrainStepProfile.ProcessCpuMs() - c0) * scale);
+            long s0 = Stopwatch.GetTimestamp();
+            for (int k = 0; k < inner; k++)
+            {
+                action();
+            }
+            best = Math.Min(best, Stopwatch.GetElapsedTime(s0).TotalMilliseconds / inner * scale);
         }
         return best;
     }

@@ -22,6 +22,19 @@ internal static class WinogradF4Backward
     /// <summary>Transformed elements per tile (6×6).</summary>
     public const int Xi = 36;
 
+    [ThreadStatic]
+    private static bool t_force;
+
+    /// <summary>
+    /// When true on this thread, every unpooled Winograd backward pass of a 3×3 stride-1 convolution uses F(4×4, 3×3),
+    /// whatever its shape (tests reach it with small shapes; <see cref="WinogradF4.ForceF2"/> still wins).
+    /// </summary>
+    internal static bool Force
+    {
+        get => t_force;
+        set => t_force = value;
+    }
+
     private static bool Vectorised => WinogradF4BackwardAvx.IsSupported && !Winograd.ForceScalar;
 
     /// <summary>Tile rows per image.</summary>

@@ -6,21 +6,27 @@ namespace DeepMetric.Tensors;
 public static partial class Ops
 {
     // The 36 GEMMs of a unit (a chunk of images or a band of one image) take its tiles as their columns (dV) and depth
-    // (dU); F(4×4, 3×3) has a quarter of F(2×2, 3×3)'s tiles, so a unit gathers at least this many tiles even when its
-    // transformed data then outgrows the L2 budget (the 36 slices are each read while in cache, the rest waits in L3).
-    private const int WinogradF4MinUnitTiles = 192;
+    // (dU): a unit gathers at least this many tiles even when its transformed data then outgrows the L2 budget. Measured
+    // per core on ResNet-18 at batch 32 (Xeon, 2 MiB L2), units that fit the budget won: 128 channels at 28×28 took
+    // 52 ms a batch by single images (49 tiles) against 56–81 by 2–8 images, 64 at 56×56 62–65 ms in bands of 3–7 tile
+    // rows against 73 by whole images.
+    private const int WinogradF4MinUnitTiles = 48;
 
-    // Below this C·O the backward keeps F(2×2, 3×3) (as the forward's Winograd threshold: thin GEMMs).
+    // Below this C·O the backward keeps F(2×2, 3×3) (thin GEMMs). It also keeps F(2×2, 3×3) where F(4×4, 3×3)'s
+    // tiles waste so much that it saves less than 40% of the GEMM flops: 14×14 pads to 16×16 (0.73 of F(2×2, 3×3)'s
+    // products), where on ResNet-18's 256-channel layers (batch 32, one core) F(4×4, 3×3) took 73–88 ms against
+    // 63–66: the larger transforms ate the saving. 56, 28 and 7 pad alike for both (0.56).
     private const int WinogradF4BackwardMinChannelProduct = 64 * 64;
 
     /// <summary>
     /// True when the backward pass of a (not pooled) 3×3 stride-1 convolution runs by F(4×4, 3×3): by shape only
     /// (never by timing), unless DEEPMETRIC_WINOGRAD=f2 or <see cref="WinogradF4.ForceF2"/> keeps F(2×2, 3×3), or
-    /// <see cref="WinogradF4.ForceF4"/> asks for it whatever the shape.
+    /// <see cref="F4Backward.Force"/> asks for it whatever the shape.
     /// </summary>
     private static bool UseWinogradF4Backward(in ConvGeometry geo, int o) =>
         WinogradF4.Enabled && !WinogradF4.ForceF2 && WinogradF4.Applies(geo)
-        && (WinogradF4.ForceF4 || ((long)geo.C * o >= WinogradF4BackwardMinChannelProduct && Math.Min(geo.Ho, geo.Wo) >= 7));
+        && (F4Backward.Force || ((long)geo.C * o >= WinogradF4BackwardMinChannelProduct && Math.Min(geo.Ho, geo.Wo) >= 7
+            && 10L * WinogradF4.Xi * WinogradF4.TilesH(geo) * WinogradF4.TilesW(geo) <= 6L * Winograd.Xi * Winograd.TilesH(geo) * Winograd.TilesW(geo)));
 
     /// <summary>
     /// The backward pass of a 3×3, stride-1 convolution by Winograd F(4×4, 3×3) (see <see cref="F4Backward"/>):

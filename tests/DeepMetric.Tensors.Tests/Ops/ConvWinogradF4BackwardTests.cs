@@ -175,14 +175,14 @@ public sealed class ConvWinogradF4BackwardTests(ITestOutputHelper output)
 
     private static T WithF4<T>(int rows, bool scalar, bool parallel, Func<T> body)
     {
-        WinogradF4.ForceF4 = true;
+        WinogradF4Backward.Force = true;
         try
         {
             return WinogradSwitches.Run(rows, scalar, parallel, body);
         }
         finally
         {
-            WinogradF4.ForceF4 = false;
+            WinogradF4Backward.Force = false;
         }
     }
 
