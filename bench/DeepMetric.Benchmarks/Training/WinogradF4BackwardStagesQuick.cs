@@ -34,6 +34,38 @@ public static class WinogradF4BackwardStagesQuick
             var x = Tensor.Rand(rng, [n, c, side, side], -1f, 1f).ToArray();
             var wt = Tensor.Rand(rng, [o, c, 3, 3], -0.1f, 0.1f).ToArray();
             var dy = Tensor.Rand(rng, [n, o, side, side], -1f, 1f).ToArray();
+            // The whole op, forward recorded then backward timed, by F(4,3) and by F(2,3) (ForceF2), batch 32.
+            var xt = new Tensor(x, [n, c, side, side]) { RequiresGrad = true };
+            var wtt = new Tensor(wt, [o, c, 3, 3]) { RequiresGrad = true };
+            var gt = new Tensor(dy, [n, o, side, side]);
+            foreach (bool f2 in new[] { false, true, false, true })
+            {
+                WinogradF4.ForceF2 = f2;
+                try
+                {
+                    double best = double.MaxValue;
+                    for (int rep = 0; rep < 4; rep++)
+                    {
+                        using var scope = TensorScope.Enter();
+                        xt.Grad = null;
+                        wtt.Grad = null;
+                        var y = Ops.Conv2d(xt, wtt, null, 1, 1);
+                        long s0 = Stopwatch.GetTimestamp();
+                        y.Backward(gt);
+                        best = Math.Min(best, Stopwatch.GetElapsedTime(s0).TotalMilliseconds);
+                    }
+                    table.AppendLine(FormattableString.Invariant($"op {c}@{side} backward {(f2 ? "F(2,3)" : "F(4,3)")}: {best,6:F1} ms (min of 4)"));
+                    yield return new BenchRecord(FormattableString.Invariant($"op_{c}_{side}_{(f2 ? "f2" : "f4")}_bwd_ms"), best, "ms");
+                }
+                finally
+                {
+                    WinogradF4.ForceF2 = false;
+                }
+            }
+            if (Environment.GetEnvironmentVariable("DEEPMETRIC_F4B_OPONLY") == "1")
+            {
+                continue;
+            }
             foreach (bool f4 in new[] { true, false })
             {
                 int xis = f4 ? WinogradF4.Xi : Winograd.Xi;

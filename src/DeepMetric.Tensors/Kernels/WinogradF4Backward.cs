@@ -274,9 +274,22 @@ internal static class WinogradF4Backward
         {
             throw new ArgumentException("WinogradF4Backward.WeightGradient: buffers too small.", nameof(dw));
         }
-        int k0 = Vectorised ? WinogradF4BackwardAvx.WeightGradient(du, oc, dw, 0, oc) : 0;
+        WeightGradientRange(du, oc, dw, 0, oc);
+    }
+
+    /// <summary>
+    /// <see cref="WeightGradient"/> for the (o, c) pairs [<paramref name="k0"/>, <paramref name="k1"/>) of
+    /// <paramref name="oc"/> (the pairs are independent: ranges of them can run on different threads).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void WeightGradientRange(ReadOnlySpan<float> du, int oc, Span<float> dw, int k0, int k1)
+    {
+        if (Vectorised)
+        {
+            k0 = WinogradF4BackwardAvx.WeightGradient(du, oc, dw, k0, k1);
+        }
         Span<float> t = stackalloc float[18];
-        for (int k = k0; k < oc; k++)
+        for (int k = k0; k < k1; k++)
         {
             // t = Gᵀ dU (3×6), down each column s; then (·) G along each row.
             for (int s = 0; s < 6; s++)

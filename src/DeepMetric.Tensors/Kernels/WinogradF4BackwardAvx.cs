@@ -42,10 +42,14 @@ internal static unsafe class WinogradF4BackwardAvx
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void LoadTiles(float* p, int cols, out Vector256<float> y0, out Vector256<float> y1, out Vector256<float> y2, out Vector256<float> y3)
     {
-        var v0 = Load(p, cols);           // tiles 0, 1
-        var v1 = Load(p + 8, cols - 8);   // tiles 2, 3
-        var v2 = Load(p + 16, cols - 16); // tiles 4, 5
-        var v3 = Load(p + 24, cols - 24); // tiles 6, 7
+        SplitTiles(Load(p, cols), Load(p + 8, cols - 8), Load(p + 16, cols - 16), Load(p + 24, cols - 24), out y0, out y1, out y2, out y3);
+    }
+
+    /// <summary>y_j[2k + h] = element 4h + j of v_k: four vectors of two 4-wide tiles each, as column j of each of the 8 tiles.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SplitTiles(Vector256<float> v0, Vector256<float> v1, Vector256<float> v2, Vector256<float> v3,
+        out Vector256<float> y0, out Vector256<float> y1, out Vector256<float> y2, out Vector256<float> y3)
+    {
         var w0 = Avx.Permute2x128(v0, v2, 0x20); // tiles 0 | 4
         var w1 = Avx.Permute2x128(v0, v2, 0x31); // tiles 1 | 5
         var w2 = Avx.Permute2x128(v1, v3, 0x20); // tiles 2 | 6
@@ -122,6 +126,11 @@ internal static unsafe class WinogradF4BackwardAvx
         int tPer = (ti1 - ti0) * tw, tAll = count * tPer, ot = o * tAll, plane = ho * wo;
         var r = stackalloc Vector256<float>[24];
         var m = stackalloc Vector256<float>[6];
+        if ((tw & 1) == 0 && tw < 8)
+        {
+            OutputGradientPairs(dy, count, o, g, dm, biasSum, ti0, ti1);
+            return;
+        }
         fixed (float* pm = dm, py = dy)
         {
             for (int b = 0; b < count; b++)
@@ -170,6 +179,77 @@ internal static unsafe class WinogradF4BackwardAvx
         }
     }
 
+    /// <summary>
+    /// <see cref="OutputGradient"/> for an even number of tile columns below 8 (7×7 and 14×14 outputs: 2 and 4 tiles a
+    /// row, which would fill a quarter or half of each vector): 8 consecutive tiles t of the unit at a time, across tile
+    /// rows and images, as four pairs of horizontally neighbouring tiles (an even column count keeps a pair in one row).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void OutputGradientPairs(ReadOnlySpan<float> dy, int count, int o, in ConvGeometry g, Span<float> dm, Span<double> biasSum, int ti0, int ti1)
+    {
+        int tw = WinogradF4Backward.TilesW(g), ho = g.Ho, wo = g.Wo;
+        int tPer = (ti1 - ti0) * tw, tAll = count * tPer, ot = o * tAll, plane = ho * wo;
+        var r = stackalloc Vector256<float>[24];
+        var m = stackalloc Vector256<float>[6];
+        // Per pair of a block: its offset in an output channel's planes, its valid columns (0: past the unit) and rows.
+        var at = stackalloc int[4];
+        var cols = stackalloc int[4];
+        var rowsIn = stackalloc int[4];
+        fixed (float* pm = dm, py = dy)
+        {
+            for (int t0 = 0; t0 < tAll; t0 += 8)
+            {
+                int lanes = Math.Min(8, tAll - t0);
+                var mask = Mask(lanes);
+                for (int k = 0; k < 4; k++)
+                {
+                    int t = t0 + (2 * k);
+                    if (t >= tAll)
+                    {
+                        at[k] = 0;
+                        cols[k] = 0;
+                        rowsIn[k] = 0;
+                        continue;
+                    }
+                    int img = t / tPer, rem = t - (img * tPer), ti = ti0 + (rem / tw), tj = rem % tw;
+                    at[k] = (img * o * plane) + (4 * ti * wo) + (4 * tj);
+                    cols[k] = Math.Min(8, wo - (4 * tj));
+                    rowsIn[k] = Math.Min(4, ho - (4 * ti));
+                }
+                for (int oc = 0; oc < o; oc++)
+                {
+                    float* src = py + (oc * plane);
+                    var sum = Vector256<float>.Zero;
+                    for (int i = 0; i < 4; i++)
+                    {
+                        var v0 = i < rowsIn[0] ? Load(src + at[0] + (i * wo), cols[0]) : Vector256<float>.Zero;
+                        var v1 = i < rowsIn[1] ? Load(src + at[1] + (i * wo), cols[1]) : Vector256<float>.Zero;
+                        var v2 = i < rowsIn[2] ? Load(src + at[2] + (i * wo), cols[2]) : Vector256<float>.Zero;
+                        var v3 = i < rowsIn[3] ? Load(src + at[3] + (i * wo), cols[3]) : Vector256<float>.Zero;
+                        sum += (v0 + v1) + (v2 + v3);
+                        SplitTiles(v0, v1, v2, v3, out var y0, out var y1, out var y2, out var y3);
+                        A(y0, y1, y2, y3, r + (6 * i));
+                    }
+                    if (!biasSum.IsEmpty)
+                    {
+                        biasSum[oc] += Vector256.Sum(sum);
+                    }
+                    float* dst = pm + (oc * tAll) + t0;
+                    for (int s = 0; s < 6; s++)
+                    {
+                        A(r[s], r[6 + s], r[12 + s], r[18 + s], m);
+                        Store(dst + (s * ot), m[0], lanes, mask);
+                        Store(dst + ((6 + s) * ot), m[1], lanes, mask);
+                        Store(dst + ((12 + s) * ot), m[2], lanes, mask);
+                        Store(dst + ((18 + s) * ot), m[3], lanes, mask);
+                        Store(dst + ((24 + s) * ot), m[4], lanes, mask);
+                        Store(dst + ((30 + s) * ot), m[5], lanes, mask);
+                    }
+                }
+            }
+        }
+    }
+
     /// <summary>See <see cref="WinogradF4Backward.InputGradient"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void InputGradient(ReadOnlySpan<float> dv, int count, in ConvGeometry g, Span<float> dx, Span<float> plane, int ti0, int ti1)
@@ -180,7 +260,8 @@ internal static unsafe class WinogradF4BackwardAvx
         var pl = plane[..(rows * ps)];
         var q = stackalloc Vector256<float>[36];
         var p = stackalloc Vector256<float>[36];
-        var carry = stackalloc float[12];
+        // Per tile row i: the previous block's P4 and P5 shifted one lane up (lane 0 holds its last tile's columns).
+        var carry = stackalloc Vector256<float>[12];
         // Lane l takes lane l − 1: column j of tile l gets the right-hand column j + 4 of tile l − 1.
         var shift = Vector256.Create(7, 0, 1, 2, 3, 4, 5, 6);
         fixed (float* pv = dv, pp = plane)
@@ -195,10 +276,14 @@ internal static unsafe class WinogradF4BackwardAvx
                     float* src = pv + (ch * tAll) + (b * tPer);
                     for (int ti = 0; ti < ti1 - ti0; ti++)
                     {
-                        new Span<float>(carry, 12).Clear();
+                        for (int i = 0; i < 12; i++)
+                        {
+                            carry[i] = Vector256<float>.Zero;
+                        }
+                        int lanes = 8;
                         for (int k = 0; k < tw; k += 8)
                         {
-                            int lanes = Math.Min(8, tw - k);
+                            lanes = Math.Min(8, tw - k);
                             float* s = src + (ti * tw) + k;
                             for (int rr = 0; rr < 6; rr++)
                             {
@@ -214,23 +299,28 @@ internal static unsafe class WinogradF4BackwardAvx
                             for (int i = 0; i < 6; i++)
                             {
                                 var pi = p + (6 * i);
-                                var c4 = Avx.Blend(Avx2.PermuteVar8x32(pi[4], shift), Vector256.Create(carry[2 * i]), 1);
-                                var c5 = Avx.Blend(Avx2.PermuteVar8x32(pi[5], shift), Vector256.Create(carry[(2 * i) + 1]), 1);
-                                carry[2 * i] = pi[4].GetElement(lanes - 1);
-                                carry[(2 * i) + 1] = pi[5].GetElement(lanes - 1);
+                                var s4 = Avx2.PermuteVar8x32(pi[4], shift);
+                                var s5 = Avx2.PermuteVar8x32(pi[5], shift);
+                                var c4 = Avx.Blend(s4, carry[2 * i], 1);
+                                var c5 = Avx.Blend(s5, carry[(2 * i) + 1], 1);
+                                carry[2 * i] = s4;
+                                carry[(2 * i) + 1] = s5;
                                 InterleaveTiles(pi[0] + c4, pi[1] + c5, pi[2], pi[3], out var o0, out var o1, out var o2, out var o3);
-                                float* row = pp + ((4 * ti) + i) * ps + (4 * k);
+                                float* row = pp + (((4 * ti) + i) * ps) + (4 * k);
                                 AddMasked(row, o0, cols);
                                 AddMasked(row + 8, o1, cols - 8);
                                 AddMasked(row + 16, o2, cols - 16);
                                 AddMasked(row + 24, o3, cols - 24);
                             }
                         }
+                        // The last tile's two right columns: lane lanes − 1 of the last block's P4 and P5, which the shift
+                        // moved to lane lanes (mod 8).
+                        int last = lanes & 7;
                         for (int i = 0; i < 6; i++)
                         {
-                            float* at = pp + ((4 * ti) + i) * ps + (4 * tw);
-                            at[0] += 0f + carry[2 * i];
-                            at[1] += 0f + carry[(2 * i) + 1];
+                            float* at = pp + (((4 * ti) + i) * ps) + (4 * tw);
+                            at[0] += 0f + carry[2 * i].GetElement(last);
+                            at[1] += 0f + carry[(2 * i) + 1].GetElement(last);
                         }
                     }
                     WinogradF4Backward.StoreRows(pl, ps, g, dst, r0, rows);

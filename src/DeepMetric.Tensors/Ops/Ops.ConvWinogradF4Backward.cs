@@ -97,13 +97,22 @@ public static partial class Ops
         });
         if (duAll is not null)
         {
-            var du = duAll.AsSpan(0, duLen);
-            for (int r = 1; r < ranges; r++)
-            {
-                System.Numerics.Tensors.TensorPrimitives.Add(du, duAll.AsSpan(r * duLen, duLen), du);
-            }
+            // The ranges' dU summed in range order and transformed back, both split over the (o, c) pairs: 512×512
+            // weights have 9.4 M floats of dU per range.
             var dw = TensorBuffers.Uninitialized(o * c * 9);
-            F4Backward.WeightGradient(du, o, c, dw);
+            int oc = o * c;
+            KernelThreads.For(oc, (_, k0, k1) =>
+            {
+                for (int r = 1; r < ranges; r++)
+                {
+                    for (int xi = 0; xi < xis; xi++)
+                    {
+                        var part = duAll.AsSpan((xi * oc) + k0, k1 - k0);
+                        System.Numerics.Tensors.TensorPrimitives.Add(part, duAll.AsSpan((r * duLen) + (xi * oc) + k0, k1 - k0), part);
+                    }
+                }
+                F4Backward.WeightGradientRange(duAll, oc, dw, k0, k1);
+            });
             weight.AccumulateGrad(new Tensor(dw, (int[])weight.Dims.Clone()));
         }
         if (dx is not null)
@@ -140,7 +149,9 @@ public static partial class Ops
         long perTile = (long)WinogradF4.Xi * (c + o);
         int tPer = th * tw;
         int fit = (int)Math.Max(1, s_winogradBudget / perTile);
-        int tiles = Math.Max(fit, WinogradF4MinUnitTiles);
+        // U and dU ([36, O, C] each) are read and written once per unit: wide layers (512 channels: 38 MB each) want
+        // units of at least about O·C / (O + C) tiles, so that this traffic stays below that of the unit's own data.
+        int tiles = Math.Max(fit, (int)Math.Max(WinogradF4MinUnitTiles, (long)c * o / (c + o)));
         if (tPer > tiles)
         {
             int rows = Math.Max(1, tiles / tw);

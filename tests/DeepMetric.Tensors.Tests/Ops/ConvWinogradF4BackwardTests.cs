@@ -26,6 +26,9 @@ public sealed class ConvWinogradF4BackwardTests(ITestOutputHelper output)
         { 1, 2, 3, 6, 35, 3, 2 },    // padding 3
         { 8, 3, 3, 16, 16, 1, 0 },   // ranges of 4 images, Wo divisible by 4
         { 3, 8, 8, 7, 7, 1, 0 },     // ResNet's last stage in miniature (7×7: 2×2 tiles)
+        { 2, 3, 4, 14, 14, 1, 1 },   // 4 tile columns (pairs of tiles across rows and images), single-row bands
+        { 5, 2, 3, 7, 5, 1, 1 },     // 2 tile columns, 5 images: blocks of 8 tiles straddle images
+        { 3, 2, 2, 9, 21, 0, 0 },    // 5 tile columns (odd: the row-by-row path), no padding
     };
 
     [Theory]
