@@ -29,6 +29,8 @@ public static class QuickRegistry
         new("resnet18", Onnx.ResNet18Quick.Run),
         new("r18convs", Training.ResNetConvQuick.Run),
         new("onnximport", Onnx.OnnxImportQuick.Run),
+        new("winoerr", Onnx.WinogradErrorQuick.Run),
+        new("wino43", Training.WinogradF4Quick.Run),
     ];
 
     /// <summary>Runs the benchmarks whose name contains <paramref name="filter"/> (all when null), printing each record as it is produced.</summary>

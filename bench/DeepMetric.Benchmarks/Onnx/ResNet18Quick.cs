@@ -394,7 +394,7 @@ public static class ResNet18Quick
         }
     }
 
-    private static string? FindModel()
+    internal static string? FindModel()
     {
         var env = Environment.GetEnvironmentVariable("DEEPMETRIC_RESNET18");
         if (!string.IsNullOrEmpty(env))

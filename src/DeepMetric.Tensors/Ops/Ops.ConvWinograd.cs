@@ -292,6 +292,16 @@ public static partial class Ops
         return Math.Max(1, (count + pieces - 1) / pieces);
     }
 
-    private static int WinogradChunk(int n, int c, int o, int tilesPerImage, bool f4) =>
-        (int)Math.Clamp(s_winogradBudget / Math.Max(1L, (long)WinoXi(f4) * (c + o) * tilesPerImage), 1, Math.Max(1, n));
+    private static int WinogradChunk(int n, int c, int o, int tilesPerImage, bool f4 = false)
+    {
+        long budget = s_winogradBudget / Math.Max(1L, (long)WinoXi(f4) * (c + o) * tilesPerImage);
+        if (f4)
+        {
+            // F(4×4, 3×3)'s U (36·O·C) is read once per chunk, and for 256 or 512 channels it is far larger than L2: chunks
+            // of at least WinogradF4MinColumns tiles, even when their V and M spill out of L2, read it fewer times and
+            // give the 36 GEMMs enough columns.
+            budget = Math.Max(budget, (WinogradF4MinColumns + tilesPerImage - 1) / tilesPerImage);
+        }
+        return (int)Math.Clamp(budget, 1, Math.Max(1, n));
+    }
 }

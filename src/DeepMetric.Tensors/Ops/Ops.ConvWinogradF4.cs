@@ -6,9 +6,16 @@ public static partial class Ops
     // F(4×4, 3×3) needs at least this C·O: below it the 36 GEMMs are too thin for the transforms' cost.
     private const int WinogradF4MinChannelProduct = 64 * 64;
 
-    // And at least this many tiles per forward (batch × tiles per image): U [36, O, C] is 2.25× F(2×2, 3×3)'s and is read
-    // once per image chunk or band, so a small batch of small images spends its time reading U.
-    private const int WinogradF4MinTiles = 64;
+    // And at least this many tiles per forward (batch × tiles per image), with the images split over the worker ranges:
+    // U [36, O, C] is 2.25× F(2×2, 3×3)'s and is read once per chunk of images, so small batches spend their time reading
+    // it, and a batch split by output channels transforms every image once per range. Measured (Xeon, 2 vCPUs, loaded,
+    // CPU ms F(4,3) / F(2,3) or im2col): batch 1 64@56 1.4 / 1.1, 128@28 1.2 / 1.3, 256@14 1.8 / 1.5, 512@7 5.5 / 2.5;
+    // batch 4 64@56 5.2 / 4.5, 512@7 13.9 / 10.1; batch 32 64@56 35 / 38, 128@28 28.5 / 35, 256@14 32.5 / 37,
+    // 512@7 38 / 58.5 (im2col).
+    private const int WinogradF4MinTiles = 128;
+
+    // Tiles (GEMM columns) a chunk of images should have at least; see WinogradChunk.
+    private const int WinogradF4MinColumns = 192;
 
     /// <summary>
     /// True when the forward pass of this (not pooled) 3×3, stride-1 convolution uses F(4×4, 3×3) rather than
@@ -18,7 +25,8 @@ public static partial class Ops
     private static bool UseWinogradF4(in ConvGeometry geo, int o, int n) =>
         WinogradF4.Enabled && !WinogradF4.ForceF2 && !Winograd.ForceIm2Col && WinogradF4.Applies(geo)
         && (WinogradF4.ForceF4 || (!Winograd.ForceWinograd && geo.C * o >= WinogradF4MinChannelProduct
-            && Math.Min(geo.Ho, geo.Wo) >= 7 && (long)n * WinogradF4.TilesH(geo) * WinogradF4.TilesW(geo) >= WinogradF4MinTiles));
+            && Math.Min(geo.Ho, geo.Wo) >= 7 && !ByChannels(n, o)
+            && (long)n * WinogradF4.TilesH(geo) * WinogradF4.TilesW(geo) >= WinogradF4MinTiles));
 
     // The F(2×2, 3×3) and F(4×4, 3×3) forward paths share their chunk, band and channel-split loops: these pick the transform.
     private static int WinoXi(bool f4) => f4 ? WinogradF4.Xi : Winograd.Xi;

@@ -93,28 +93,18 @@ public sealed class ConvEpilogueTests
         // Batches under 8 split the output channels over the worker ranges, batches of 8 or more the images: every
         // image's output agrees either way (GEMMs of other shapes may round differently), and is the same bits with
         // one thread.
-        // F(4×4, 3×3) is chosen by the batch size too (9 images here, not 1 or 3) and rounds differently: this test compares
-        // the two splits of one algorithm, so it keeps F(2×2, 3×3) (ConvWinogradF4Tests covers F(4×4, 3×3)'s splits).
-        WinogradF4.ForceF2 = true;
-        try
+        var rng = new Prng(5);
+        var x = Tensor.Rand(rng, [9, channels, side, side], -1f, 1f);
+        var w = Tensor.Rand(rng, [channels + 3, channels, k, k], -0.3f, 0.3f);
+        var b = Tensor.Rand(rng, [channels + 3], -0.3f, 0.3f);
+        var large = Ops.Conv2d(x, w, b, stride, pad).ToArray();
+        int per = large.Length / 9;
+        foreach (int count in new[] { 1, 3 })
         {
-            var rng = new Prng(5);
-            var x = Tensor.Rand(rng, [9, channels, side, side], -1f, 1f);
-            var w = Tensor.Rand(rng, [channels + 3, channels, k, k], -0.3f, 0.3f);
-            var b = Tensor.Rand(rng, [channels + 3], -0.3f, 0.3f);
-            var large = Ops.Conv2d(x, w, b, stride, pad).ToArray();
-            int per = large.Length / 9;
-            foreach (int count in new[] { 1, 3 })
-            {
-                var xs = Tensor.FromArray(x.ToArray()[..(count * channels * side * side)], count, channels, side, side);
-                var small = Ops.Conv2d(xs, w, b, stride, pad).ToArray();
-                Assertions.AllClose(large.AsSpan(0, count * per), small, 1e-5, 1e-5);
-                Assert.Equal(small, OneWorkerRange.Run(() => Ops.Conv2d(xs, w, b, stride, pad).ToArray()));
-            }
-        }
-        finally
-        {
-            WinogradF4.ForceF2 = false;
+            var xs = Tensor.FromArray(x.ToArray()[..(count * channels * side * side)], count, channels, side, side);
+            var small = Ops.Conv2d(xs, w, b, stride, pad).ToArray();
+            Assertions.AllClose(large.AsSpan(0, count * per), small, 1e-5, 1e-5);
+            Assert.Equal(small, OneWorkerRange.Run(() => Ops.Conv2d(xs, w, b, stride, pad).ToArray()));
         }
     }
 

@@ -123,7 +123,7 @@ public sealed class ConvWinogradF4Tests
     public void The_F2_switch_keeps_F2_bits()
     {
         var rng = new Prng(6);
-        var x = Tensor.Rand(rng, [4, 64, 16, 16], -1f, 1f);
+        var x = Tensor.Rand(rng, [8, 64, 16, 16], -1f, 1f);
         var wt = Tensor.Rand(rng, [64, 64, 3, 3], -0.1f, 0.1f);
         float[] Run(bool f2, bool winograd)
         {
@@ -142,15 +142,68 @@ public sealed class ConvWinogradF4Tests
                 Winograd.ForceWinograd = false;
             }
         }
-        // This shape takes F(4×4, 3×3) by default (4 images of 16 tiles, 64×64 channels); the switch gives the F(2×2, 3×3)
+        // This shape takes F(4×4, 3×3) by default (8 images of 16 tiles, 64×64 channels); the switch gives the F(2×2, 3×3)
         // result, which forcing Winograd (F(2×2, 3×3) only) also gives.
         var byDefault = Run(false, false);
         var f2 = Run(true, false);
         Assert.Equal(Run(false, true), f2);
         Assert.NotEqual(f2, byDefault);
-        var expected = ConvReference.Forward(x.ToArray(), 4, 64, 16, 16, wt.ToArray(), new float[64], 64, 3, 1, (1, 1, 1, 1));
+        var expected = ConvReference.Forward(x.ToArray(), 8, 64, 16, 16, wt.ToArray(), new float[64], 64, 3, 1, (1, 1, 1, 1));
         Assertions.AllClose(expected, byDefault, 1e-4, 1e-4);
         Assertions.AllClose(expected, f2, 1e-4, 1e-4);
+    }
+
+    [Fact]
+    public void Cached_F4_weights_are_kept_apart_from_F2_and_follow_in_place_changes()
+    {
+        var rng = new Prng(8);
+        var x = Tensor.Rand(rng, [9, 6, 10, 11], -1f, 1f);
+        var w = Tensor.Rand(rng, [5, 6, 3, 3], -0.5f, 0.5f);
+        float[] Conv(bool f4, bool recorded)
+        {
+            WinogradF4.ForceF4 = f4;
+            WinogradF4.ForceF2 = !f4;
+            Winograd.ForceWinograd = !f4;
+            w.RequiresGrad = recorded;
+            try
+            {
+                if (recorded)
+                {
+                    // With gradients the weights are transformed afresh, never taken from the cache.
+                    return Ops.Conv2d(x, w, null, 1, 1).ToArray();
+                }
+                using (Tensor.NoGrad())
+                {
+                    return Ops.Conv2d(x, w, null, 1, 1).ToArray();
+                }
+            }
+            finally
+            {
+                WinogradF4.ForceF4 = false;
+                WinogradF4.ForceF2 = false;
+                Winograd.ForceWinograd = false;
+                w.RequiresGrad = false;
+            }
+        }
+        for (int round = 0; round < 2; round++)
+        {
+            // Alternating F(2,3) and F(4,3) inference on one weight: each from its own cache entry.
+            var f2 = Conv(false, false);
+            var f4 = Conv(true, false);
+            Assert.Equal(Conv(false, true), f2);
+            Assert.Equal(Conv(true, true), f4);
+            Assert.Equal(f2, Conv(false, false));
+            Assert.Equal(f4, Conv(true, false));
+            Assert.NotEqual(f2, f4);
+            var expected = ConvReference.Forward(x.ToArray(), 9, 6, 10, 11, w.ToArray(), new float[5], 5, 3, 1, (1, 1, 1, 1));
+            Assertions.AllClose(expected, f4, 1e-4, 1e-4);
+            // An optimizer-like update in place.
+            var span = w.Span;
+            for (int i = 0; i < span.Length; i++)
+            {
+                span[i] = (span[i] * 0.9f) + 0.01f;
+            }
+        }
     }
 
     private static float[] RunF4(Func<Tensor> conv, int rows, bool scalar, bool parallel) =>
