@@ -72,7 +72,7 @@ public static partial class Ops
     private static Action<Tensor> WinogradF4Backward(Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo)
     {
         int n = x.Dims[0], o = weight.Dims[0];
-        if (UseWinogradF4Backward(geo, o))
+        if (UseWinogradF4Backward(geo, o, n))
         {
             return g => Conv2dWinogradF4Backward(g, x, weight, bias, geo);
         }

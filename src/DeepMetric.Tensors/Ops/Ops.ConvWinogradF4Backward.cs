@@ -18,14 +18,19 @@ public static partial class Ops
     // 63–66: the larger transforms ate the saving. 56, 28 and 7 pad alike for both (0.56).
     private const int WinogradF4BackwardMinChannelProduct = 64 * 64;
 
+    // And at least this many tiles a batch (as the forward's rule): small batches keep F(2×2, 3×3) or im2col, whose
+    // smaller U and dU are read and written once per unit.
+    private const int WinogradF4BackwardMinTiles = 128;
+
     /// <summary>
     /// True when the backward pass of a (not pooled) 3×3 stride-1 convolution runs by F(4×4, 3×3): by shape only
     /// (never by timing), unless DEEPMETRIC_WINOGRAD=f2 or <see cref="WinogradF4.ForceF2"/> keeps F(2×2, 3×3), or
     /// <see cref="F4Backward.Force"/> asks for it whatever the shape.
     /// </summary>
-    private static bool UseWinogradF4Backward(in ConvGeometry geo, int o) =>
+    private static bool UseWinogradF4Backward(in ConvGeometry geo, int o, int n) =>
         WinogradF4.Enabled && !WinogradF4.ForceF2 && WinogradF4.Applies(geo)
         && (F4Backward.Force || ((long)geo.C * o >= WinogradF4BackwardMinChannelProduct && Math.Min(geo.Ho, geo.Wo) >= 7
+            && (long)n * WinogradF4.TilesH(geo) * WinogradF4.TilesW(geo) >= WinogradF4BackwardMinTiles
             && 10L * WinogradF4.Xi * WinogradF4.TilesH(geo) * WinogradF4.TilesW(geo) <= 6L * Winograd.Xi * Winograd.TilesH(geo) * Winograd.TilesW(geo)));
 
     /// <summary>

@@ -132,8 +132,8 @@ public sealed class ConvWinogradF4BackwardTests(ITestOutputHelper output)
     [Fact]
     public void ResNet_shaped_layer_takes_F4_by_shape_and_F2_when_asked_both_within_float_error()
     {
-        // 64 → 64 channels at 12×12, batch 2: C·O reaches the F(4×4, 3×3) rule without forcing it.
-        int n = 2, c = 64, o = 64, h = 12, w = 12;
+        // 64 → 64 channels at 24×24, batch 4 (144 tiles): C·O and the tile count reach the F(4×4, 3×3) rule unforced.
+        int n = 4, c = 64, o = 64, h = 24, w = 24;
         var rng = new Prng(64);
         var xv = Tensor.Rand(rng, [n, c, h, w], -1f, 1f).ToArray();
         var wv = Tensor.Rand(rng, [o, c, 3, 3], -0.1f, 0.1f).ToArray();
@@ -143,11 +143,66 @@ public sealed class ConvWinogradF4BackwardTests(ITestOutputHelper output)
         var f2 = Gradients(xv, wv, gv, n, c, o, h, w, forceF2: true);
         var (f4x, f4w) = (MaxError(edx, f4.Dx), MaxError(edw, f4.Dw));
         var (f2x, f2w) = (MaxError(edx, f2.Dx), MaxError(edw, f2.Dw));
-        output.WriteLine($"max |error| 64→64 12×12 batch 2: F(4,3) dx {f4x:G3} dW {f4w:G3}; F(2,3) dx {f2x:G3} dW {f2w:G3}");
+        output.WriteLine($"max |error| 64→64 24×24 batch 4: F(4,3) dx {f4x:G3} dW {f4w:G3}; F(2,3) dx {f2x:G3} dW {f2w:G3}");
         Assert.True(f4x < 1e-4 && f4w < 1e-3, $"F(4,3): dx {f4x}, dW {f4w}");
         Assert.True(f2x < 1e-4 && f2w < 1e-3, $"F(2,3): dx {f2x}, dW {f2w}");
         // Different algorithms, different roundings: the switch did change the path.
         Assert.NotEqual(f2.Dx, f4.Dx);
+    }
+
+    [Theory]
+    [InlineData(2, 64, 56)]
+    [InlineData(2, 128, 28)]
+    [InlineData(2, 256, 14)]
+    [InlineData(2, 512, 7)]
+    public void Error_on_ResNet_shapes_against_double_both_algorithms(int n, int c, int side)
+    {
+        // ResNet-18's 3×3 layers: post-ReLU inputs in [0, 1), He-scaled weights, output gradients of ±1e-3.
+        var rng = new Prng(65);
+        var xv = Tensor.Rand(rng, [n, c, side, side], 0f, 1f).ToArray();
+        float scale = MathF.Sqrt(6f / (9 * c));
+        var wv = Tensor.Rand(rng, [c, c, 3, 3], -scale, scale).ToArray();
+        var gv = Tensor.Rand(rng, [n, c, side, side], -1e-3f, 1e-3f).ToArray();
+        var (_, edx, edw, _) = ConvReference.Conv3x3(xv, wv, new float[c], gv, n, c, c, side, side, 1);
+        var f4 = ForcedGradients(xv, wv, gv, n, c, side, f4: true);
+        var f2 = ForcedGradients(xv, wv, gv, n, c, side, f4: false);
+        double dxScale = MaxAbs(edx), dwScale = MaxAbs(edw);
+        double f4x = MaxError(edx, f4.Dx) / dxScale, f4w = MaxError(edw, f4.Dw) / dwScale;
+        double f2x = MaxError(edx, f2.Dx) / dxScale, f2w = MaxError(edw, f2.Dw) / dwScale;
+        output.WriteLine(FormattableString.Invariant(
+            $"{c}@{side} batch {n}, max |error| / max |exact|: F(4,3) dx {f4x:G3} dW {f4w:G3}; F(2,3) dx {f2x:G3} dW {f2w:G3}"));
+        Assert.True(f4x < 1e-4 && f4w < 1e-4, $"F(4,3): dx {f4x}, dW {f4w}");
+        Assert.True(f2x < 1e-4 && f2w < 1e-4, $"F(2,3): dx {f2x}, dW {f2w}");
+    }
+
+    private static (float[] Dx, float[] Dw) ForcedGradients(float[] xv, float[] wv, float[] gv, int n, int c, int side, bool f4)
+    {
+        WinogradF4Backward.Force = f4;
+        WinogradF4.ForceF2 = !f4;
+        Winograd.ForceWinograd = true;
+        try
+        {
+            var x = new Tensor((float[])xv.Clone(), [n, c, side, side]) { RequiresGrad = true };
+            var wt = new Tensor((float[])wv.Clone(), [c, c, 3, 3]) { RequiresGrad = true };
+            Ops.Conv2d(x, wt, padding: 1).Backward(new Tensor((float[])gv.Clone(), [n, c, side, side]));
+            return (x.Grad!.ToArray(), wt.Grad!.ToArray());
+        }
+        finally
+        {
+            WinogradF4Backward.Force = false;
+            WinogradF4.ForceF2 = false;
+            Winograd.ForceWinograd = false;
+        }
+    }
+
+    private static double MaxAbs(double[] values)
+    {
+        double max = 0;
+        foreach (double v in values)
+        {
+            max = Math.Max(max, Math.Abs(v));
+        }
+        return max;
     }
 
     private static (float[] Dx, float[] Dw) Gradients(float[] xv, float[] wv, float[] gv, int n, int c, int o, int h, int w, bool forceF2)
