@@ -9,6 +9,8 @@ namespace DeepMetric.Benchmarks.Training;
 /// batch 32, on the calling thread for one unit (a chunk of images or a band of one image), scaled to the batch: dM
 /// from the output gradient, V recomputed from the input, the ξ products (dU with V transposed, dV), dx from dV.
 /// DEEPMETRIC_KERNEL_THREADS=1 keeps the products on one thread; the figures are then one core's work per batch.
+/// First the whole op's backward by F(4,3) and by F(2,3) (DEEPMETRIC_F4B_FORCE=1: F(4,3) even where the shape rule
+/// keeps F(2,3); DEEPMETRIC_F4B_OPONLY=1: only these).
 /// </summary>
 public static class WinogradF4BackwardStagesQuick
 {
@@ -41,6 +43,7 @@ public static class WinogradF4BackwardStagesQuick
             foreach (bool f2 in new[] { false, true, false, true })
             {
                 WinogradF4.ForceF2 = f2;
+                WinogradF4Backward.Force = !f2 && Environment.GetEnvironmentVariable("DEEPMETRIC_F4B_FORCE") == "1";
                 try
                 {
                     double best = double.MaxValue;
@@ -60,6 +63,7 @@ public static class WinogradF4BackwardStagesQuick
                 finally
                 {
                     WinogradF4.ForceF2 = false;
+                    WinogradF4Backward.Force = false;
                 }
             }
             if (Environment.GetEnvironmentVariable("DEEPMETRIC_F4B_OPONLY") == "1")

@@ -14,8 +14,9 @@ public static partial class Ops
 
     // Below this C·O the backward keeps F(2×2, 3×3) (thin GEMMs). It also keeps F(2×2, 3×3) where F(4×4, 3×3)'s
     // tiles waste so much that it saves less than 40% of the GEMM flops: 14×14 pads to 16×16 (0.73 of F(2×2, 3×3)'s
-    // products), where on ResNet-18's 256-channel layers (batch 32, one core) F(4×4, 3×3) took 73–88 ms against
-    // 63–66: the larger transforms ate the saving. 56, 28 and 7 pad alike for both (0.56).
+    // products), where on ResNet-18's 256-channel layers (batch 32, one core, 6 interleaved pairs) F(4×4, 3×3) took
+    // 0.99× F(2×2, 3×3)'s time (median; 0.75–1.34): the larger transforms eat the saving. 56, 28 and 7 pad alike for
+    // both (0.56); there F(4×4, 3×3) took 0.74× (64@56), 0.77× (128@28) and 0.79× (512@7, against im2col).
     private const int WinogradF4BackwardMinChannelProduct = 64 * 64;
 
     // And at least this many tiles a batch (as the forward's rule): small batches keep F(2×2, 3×3) or im2col, whose
