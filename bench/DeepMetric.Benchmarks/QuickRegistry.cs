@@ -18,6 +18,7 @@ public static class QuickRegistry
         new("layers", Training.LayerQuick.Run),
         new("stepprofile", Training.TrainStepProfile.Run),
         new("winostages", Training.WinogradStagesQuick.Run),
+        new("f4bwdstages", Training.WinogradF4BackwardStagesQuick.Run),
         new("poolops", Training.PoolQuick.Run),
         new("ann", Search.AnnQuick.Run),
         new("dedup", Search.DedupQuick.Run),

@@ -151,6 +151,13 @@ public static partial class Ops
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Conv2dWinogradBackward(Tensor g, Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo, int chunk, PoolWinners? winners)
     {
+        if (winners is null && UseWinogradF4Backward(geo, weight.Dims[0], x.Dims[0]))
+        {
+            // F(4×4, 3×3): 36 products per 16 outputs instead of 16 per 4. Pooled calls keep F(2×2, 3×3), whose chunks
+            // spread the pooled gradient.
+            Conv2dWinogradF4Backward(g, x, weight, bias, geo);
+            return;
+        }
         int n = x.Dims[0], c = geo.C, o = weight.Dims[0], p = geo.P, pq = p / 4;
         var gs = g.ReadOnlySpan;
         bool needW = weight.RequiresGrad, needX = x.RequiresGrad, needB = bias is not null && bias.RequiresGrad;

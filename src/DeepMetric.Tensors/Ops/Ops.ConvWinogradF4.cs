@@ -75,6 +75,10 @@ public static partial class Ops
     private static Action<Tensor> WinogradF4Backward(Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo)
     {
         int n = x.Dims[0], o = weight.Dims[0];
+        if (UseWinogradF4Backward(geo, o, n))
+        {
+            return g => Conv2dWinogradF4Backward(g, x, weight, bias, geo);
+        }
         if (UseWinograd(geo, o))
         {
             int chunk = WinogradChunk(n, geo.C, o, Winograd.TilesH(geo) * Winograd.TilesW(geo), false);
