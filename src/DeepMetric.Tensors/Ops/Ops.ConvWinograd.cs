@@ -265,19 +265,27 @@ public static partial class Ops
             Winograd.WeightGradient(du, o, c, dw);
             weight.AccumulateGrad(new Tensor(dw, (int[])weight.Dims.Clone()));
         }
+        AccumulateWinogradGrads(x, dx, bias, biasParts);
+    }
+
+    // The input gradient (a fresh buffer, handed over so a second consumer of x adds into it instead of copying it) and
+    // the bias gradient, the ranges' double sums added in range order: the same bits for any split.
+    private static void AccumulateWinogradGrads(Tensor x, float[]? dx, Tensor? bias, double[][]? biasParts)
+    {
         if (dx is not null)
         {
-            x.AccumulateGrad(new Tensor(dx, (int[])x.Dims.Clone()));
+            x.AccumulateGrad(new Tensor(dx, (int[])x.Dims.Clone()), owned: true);
         }
         if (biasParts is not null)
         {
+            int o = biasParts[0].Length;
             var gb = TensorBuffers.Uninitialized(o);
             for (int oc = 0; oc < o; oc++)
             {
                 double sum = 0;
-                for (int r = 0; r < ranges; r++)
+                foreach (var part in biasParts)
                 {
-                    sum += biasParts[r][oc];
+                    sum += part[oc];
                 }
                 gb[oc] = (float)sum;
             }

@@ -121,24 +121,7 @@ public static partial class Ops
             });
             weight.AccumulateGrad(new Tensor(dw, (int[])weight.Dims.Clone()));
         }
-        if (dx is not null)
-        {
-            x.AccumulateGrad(new Tensor(dx, (int[])x.Dims.Clone()));
-        }
-        if (biasParts is not null)
-        {
-            var gb = TensorBuffers.Uninitialized(o);
-            for (int oc = 0; oc < o; oc++)
-            {
-                double sum = 0;
-                for (int r = 0; r < ranges; r++)
-                {
-                    sum += biasParts[r][oc];
-                }
-                gb[oc] = (float)sum;
-            }
-            bias!.AccumulateGrad(new Tensor(gb, [o]));
-        }
+        AccumulateWinogradGrads(x, dx, bias, biasParts);
     }
 
     /// <summary>
