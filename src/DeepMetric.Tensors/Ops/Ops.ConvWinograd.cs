@@ -54,7 +54,7 @@ public static partial class Ops
             }
         }
         // What the backward pass needs: F(4×4, 3×3) forwards record the backward of the path they replace.
-        Action<Tensor> backward = f4 ? WinogradF4Backward(x, weight, bias, geo) : g => Conv2dWinogradBackward(g, x, weight, bias, geo, chunk, null);
+        Action<Tensor> backward = f4 ? BackwardAfterF4Forward(x, weight, bias, geo) : g => Conv2dWinogradBackward(g, x, weight, bias, geo, chunk, null);
         int bandRows = pool ? 0 : WinogradBandRows(geo, c, o, f4);
         if (!pool && (bandRows > 0 || ByChannels(n, o)))
         {

@@ -69,10 +69,11 @@ public static partial class Ops
     }
 
     /// <summary>
-    /// The backward pass a forward by F(4×4, 3×3) records: the one the F(2×2, 3×3) or im2col forward of this shape would
-    /// have recorded (the gradient of a convolution does not depend on how its forward was computed).
+    /// The backward pass a forward by F(4×4, 3×3) records: F(4×4, 3×3) where its own shape rule holds, else the one the
+    /// F(2×2, 3×3) or im2col forward of this shape would have recorded (the gradient of a convolution does not depend on
+    /// how its forward was computed).
     /// </summary>
-    private static Action<Tensor> WinogradF4Backward(Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo)
+    private static Action<Tensor> BackwardAfterF4Forward(Tensor x, Tensor weight, Tensor? bias, ConvGeometry geo)
     {
         int n = x.Dims[0], o = weight.Dims[0];
         if (UseWinogradF4Backward(geo, o, n))

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using F4Backward = DeepMetric.Tensors.WinogradF4Backward;
 
 namespace DeepMetric.Tensors;
 
@@ -26,11 +25,11 @@ public static partial class Ops
     /// <summary>
     /// True when the backward pass of a (not pooled) 3×3 stride-1 convolution runs by F(4×4, 3×3): by shape only
     /// (never by timing), unless DEEPMETRIC_WINOGRAD=f2 or <see cref="WinogradF4.ForceF2"/> keeps F(2×2, 3×3), or
-    /// <see cref="F4Backward.Force"/> asks for it whatever the shape.
+    /// <see cref="WinogradF4Backward.Force"/> asks for it whatever the shape.
     /// </summary>
     private static bool UseWinogradF4Backward(in ConvGeometry geo, int o, int n) =>
         WinogradF4.Enabled && !WinogradF4.ForceF2 && WinogradF4.Applies(geo)
-        && (F4Backward.Force || ((long)geo.C * o >= WinogradF4BackwardMinChannelProduct && Math.Min(geo.Ho, geo.Wo) >= 7
+        && (WinogradF4Backward.Force || ((long)geo.C * o >= WinogradF4BackwardMinChannelProduct && Math.Min(geo.Ho, geo.Wo) >= 7
             && (long)n * WinogradF4.TilesH(geo) * WinogradF4.TilesW(geo) >= WinogradF4BackwardMinTiles
             && 10L * WinogradF4.Xi * WinogradF4.TilesH(geo) * WinogradF4.TilesW(geo) <= 6L * Winograd.Xi * Winograd.TilesH(geo) * Winograd.TilesW(geo)));
 
@@ -117,7 +116,7 @@ public static partial class Ops
                         System.Numerics.Tensors.TensorPrimitives.Add(part, duAll.AsSpan((r * duLen) + (xi * oc) + k0, k1 - k0), part);
                     }
                 }
-                F4Backward.WeightGradientRange(duAll, oc, dw, k0, k1);
+                WinogradF4Backward.WeightGradientRange(duAll, oc, dw, k0, k1);
             });
             weight.AccumulateGrad(new Tensor(dw, (int[])weight.Dims.Clone()));
         }
@@ -162,12 +161,12 @@ public static partial class Ops
     {
         const int xis = WinogradF4.Xi;
         int c = geo.C, p = geo.P, t = count * (ti1 - ti0) * WinogradF4.TilesW(geo);
-        var plane = Scratch.Get(Scratch.WinogradPlane, Math.Max(WinogradF4.PlaneScratch(geo), F4Backward.PlaneScratch(geo)));
+        var plane = Scratch.Get(Scratch.WinogradPlane, Math.Max(WinogradF4.PlaneScratch(geo), WinogradF4Backward.PlaneScratch(geo)));
         var dm = Scratch.Get(Scratch.WinogradM, xis * o * tMax);
         // V's slot also holds, after the 36 ξ, room for one ξ's V transposed to [T×C] per worker range.
         var v = Scratch.Get(Scratch.WinogradV, (xis + 2) * c * tMax);
         var dy = gs.Slice(n0 * o * p, count * o * p);
-        F4Backward.OutputGradient(dy, count, o, geo, dm, biasSum is null ? default : biasSum.AsSpan(), ti0, ti1);
+        WinogradF4Backward.OutputGradient(dy, count, o, geo, dm, biasSum is null ? default : biasSum.AsSpan(), ti0, ti1);
         if (duAll is not null)
         {
             WinogradF4.TransformInput(xs.Slice(n0 * c * geo.PlaneIn, count * c * geo.PlaneIn), count, geo, v, plane, ti0, ti1);
@@ -185,7 +184,7 @@ public static partial class Ops
         }
         if (dx is not null)
         {
-            F4Backward.InputGradient(v, count, geo, dx.AsSpan(n0 * c * geo.PlaneIn, count * c * geo.PlaneIn), plane, ti0, ti1);
+            WinogradF4Backward.InputGradient(v, count, geo, dx.AsSpan(n0 * c * geo.PlaneIn, count * c * geo.PlaneIn), plane, ti0, ti1);
         }
     }
 }
