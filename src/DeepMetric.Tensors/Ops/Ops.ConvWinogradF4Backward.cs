@@ -34,7 +34,7 @@ public static partial class Ops
             && 10L * WinogradF4.Xi * WinogradF4.TilesH(geo) * WinogradF4.TilesW(geo) <= 6L * Winograd.Xi * Winograd.TilesH(geo) * Winograd.TilesW(geo)));
 
     /// <summary>
-    /// The backward pass of a 3×3, stride-1 convolution by Winograd F(4×4, 3×3) (see <see cref="F4Backward"/>):
+    /// The backward pass of a 3×3, stride-1 convolution by Winograd F(4×4, 3×3) (see <see cref="WinogradF4Backward"/>):
     /// the gradient of the true convolution, whichever path computed the forward. Each worker range takes its own
     /// images, in chunks (small images) or band by band of tile rows (large ones), and keeps its own dU and bias sums,
     /// added in range order afterwards; the chunks and bands depend only on the shapes, so the bits do not depend on
