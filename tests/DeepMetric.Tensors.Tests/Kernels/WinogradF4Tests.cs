@@ -74,6 +74,9 @@ public sealed class WinogradF4Tests
     [InlineData(1, 2, 13, 5, 1, 1, 3)]     // a band of tile rows in the middle
     [InlineData(3, 1, 8, 8, 2, 2, -1)]     // padding 2, a band at the bottom
     [InlineData(2, 4, 56, 37, 1, 0, 5)]    // many tile columns (vector blocks and a partial block), top band
+    [InlineData(2, 3, 14, 14, 1, 0, -1)]   // 4 tiles a row (ResNet's 14×14), vector blocks spanning rows and images
+    [InlineData(1, 2, 29, 29, 1, 6, -1)]   // 8 tiles a row, bottom band
+    [InlineData(1, 1, 7, 7, 1, 0, -1)]     // 2 tiles a row (ResNet's 7×7)
     public void Input_transform_is_Bt_d_B(int n, int c, int h, int w, int pad, int ti0, int ti1)
     {
         var g = Geo(c, h, w, pad);
