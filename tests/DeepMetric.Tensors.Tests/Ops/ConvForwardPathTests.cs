@@ -91,6 +91,7 @@ public sealed class ConvForwardPathTests
     [InlineData(1, 16, 12, 16)]     // batch 1: channels split over the ranges
     [InlineData(3, 24, 9, 20)]      // odd side, ragged last tile
     [InlineData(9, 8, 10, 12)]      // images split over the ranges
+    [InlineData(1, 176, 8, 176)]    // 278,784 weights: compared in blocks over the worker ranges
     public void Cached_winograd_weights_follow_in_place_changes_of_the_weights(int n, int c, int side, int o)
     {
         var rng = new Prng(23);
@@ -182,6 +183,33 @@ public sealed class ConvForwardPathTests
             Assert.Equal(Ops.Conv2dGeneral(x, wCopy, b, (1, 1), pads, (1, 1)).ToArray(), upper.ToArray());
             Assert.Equal(Ops.Conv2dGeneral(x, wCopy2, b, (1, 1), pads, (1, 1)).ToArray(), lower.ToArray());
         }
+    }
+
+    [Theory]
+    [InlineData(0)]                 // first block
+    [InlineData(131_072)]           // the first block of the second range
+    [InlineData(299_999)]           // the last float
+    public void The_block_compare_of_large_weights_sees_one_changed_bit_anywhere(int changed)
+    {
+        const int len = 300_000;
+        Assert.True(len >= WinogradWeightCache.ParallelCompareFloats);
+        var rng = new Prng(31);
+        var copy = Tensor.Rand(rng, [len], -1f, 1f).ToArray();
+        var buffer = new float[len + 5];
+        copy.CopyTo(buffer, 5);
+        Assert.True(WinogradWeightCache.SameBits(buffer, 5, copy));
+        Assert.True(OneWorkerRange.Run(() => WinogradWeightCache.SameBits(buffer, 5, copy)));
+
+        buffer[5 + changed] = BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(buffer[5 + changed]) ^ 1);
+        Assert.False(WinogradWeightCache.SameBits(buffer, 5, copy));
+        Assert.False(OneWorkerRange.Run(() => WinogradWeightCache.SameBits(buffer, 5, copy)));
+
+        // −0 and +0 are equal values but different weights' bits.
+        copy[changed] = 0f;
+        buffer[5 + changed] = -0f;
+        Assert.False(WinogradWeightCache.SameBits(buffer, 5, copy));
+        buffer[5 + changed] = 0f;
+        Assert.True(WinogradWeightCache.SameBits(buffer, 5, copy));
     }
 
     [Theory]
