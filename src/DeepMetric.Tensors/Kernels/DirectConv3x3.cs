@@ -183,7 +183,7 @@ internal static class DirectConv3x3
     {
         var bv = Vector256.Create(b);
         // Lanes of the row's last vector that belong to the row (all of them when wo is a multiple of 8).
-        var lastMask = TailMask(wo - ((wo - 1) / Lanes * Lanes));
+        var lastMask = AvxLanes.Mask(wo - ((wo - 1) / Lanes * Lanes));
         fixed (float* x0 = padded, w0 = wk, y0 = plane)
         {
             int h = 0;
@@ -287,10 +287,6 @@ internal static class DirectConv3x3
         }
     }
 
-    /// <summary>A mask whose first <paramref name="count"/> lanes (1 to 8) are set.</summary>
-    private static Vector256<float> TailMask(int count) =>
-        Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(count)).AsSingle();
-
     private static void ForwardPlaneScalar(ReadOnlySpan<float> padded, int c, int planeP, int rs, int ho, int wo,
         ReadOnlySpan<float> wk, float b, Span<float> plane)
     {
@@ -322,7 +318,7 @@ internal static class DirectConv3x3
     {
         Vector256<float> s00 = default, s01 = default, s02 = default, s10 = default, s11 = default, s12 = default,
             s20 = default, s21 = default, s22 = default, sg = default;
-        var lastMask = TailMask(wo - ((wo - 1) / Lanes * Lanes));
+        var lastMask = AvxLanes.Mask(wo - ((wo - 1) / Lanes * Lanes));
         fixed (float* x0 = xp, g0 = gPlane)
         {
             for (int h = 0; h < ho; h++)

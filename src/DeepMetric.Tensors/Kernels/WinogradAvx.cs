@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using static DeepMetric.Tensors.AvxLanes;
 
 namespace DeepMetric.Tensors;
 
@@ -20,27 +21,6 @@ internal static unsafe class WinogradAvx
 
     /// <summary>Scratch floats needed by <see cref="TransformInput"/> and <see cref="InputGradient"/>.</summary>
     public static int PlaneScratch(in ConvGeometry g) => 2 * Winograd.PlaneH(g) * SplitStride(Winograd.TilesW(g));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Mask(int lanes) =>
-        Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(lanes)).AsSingle();
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Load(float* p, int lanes, Vector256<float> mask) =>
-        lanes >= 8 ? Avx.LoadVector256(p) : Avx.MaskLoad(p, mask);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* p, Vector256<float> v, int lanes, Vector256<float> mask)
-    {
-        if (lanes >= 8)
-        {
-            Avx.Store(p, v);
-        }
-        else
-        {
-            Avx.MaskStore(p, mask, v);
-        }
-    }
 
     /// <summary>
     /// <see cref="Winograd.TransformWeights"/> for pairs [k0, k1) eight at a time (the same operations as the scalar

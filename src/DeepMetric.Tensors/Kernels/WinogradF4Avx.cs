@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using static DeepMetric.Tensors.AvxLanes;
 
 namespace DeepMetric.Tensors;
 
@@ -20,10 +21,6 @@ internal static unsafe class WinogradF4Avx
 
     /// <summary>Scratch floats the vectorised <see cref="WinogradF4.TransformInput"/> needs: the zero-padded plane, as the scalar path.</summary>
     public static int PlaneScratch(in ConvGeometry g) => WinogradF4.PlaneH(g) * WinogradF4.PlaneW(g);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Mask(int lanes) =>
-        Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(lanes)).AsSingle();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Ld(float* p) => Avx.LoadVector256(p);
@@ -125,19 +122,6 @@ internal static unsafe class WinogradF4Avx
                     }
                 }
             }
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* p, Vector256<float> v, int lanes, Vector256<float> mask)
-    {
-        if (lanes >= L)
-        {
-            Avx.Store(p, v);
-        }
-        else
-        {
-            Avx.MaskStore(p, mask, v);
         }
     }
 
@@ -266,10 +250,6 @@ internal static unsafe class WinogradF4Avx
         Avx.Store(d + (6 * ldd), Avx.Permute2x128(u2, u6, 0x31));
         Avx.Store(d + (7 * ldd), Avx.Permute2x128(u3, u7, 0x31));
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Load(float* p, int lanes, Vector256<float> mask) =>
-        lanes >= L ? Avx.LoadVector256(p) : Avx.MaskLoad(p, mask);
 
     // WinogradF4.At on vectors.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

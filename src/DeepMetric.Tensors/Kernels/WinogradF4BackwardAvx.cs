@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using static DeepMetric.Tensors.AvxLanes;
 
 namespace DeepMetric.Tensors;
 
@@ -13,27 +14,6 @@ namespace DeepMetric.Tensors;
 internal static unsafe class WinogradF4BackwardAvx
 {
     public static bool IsSupported => Avx2.IsSupported;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Mask(int lanes) =>
-        Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(lanes)).AsSingle();
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Load(float* p, int lanes) =>
-        lanes >= 8 ? Avx.LoadVector256(p) : lanes <= 0 ? Vector256<float>.Zero : Avx.MaskLoad(p, Mask(lanes));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* p, Vector256<float> v, int lanes, Vector256<float> mask)
-    {
-        if (lanes >= 8)
-        {
-            Avx.Store(p, v);
-        }
-        else
-        {
-            Avx.MaskStore(p, mask, v);
-        }
-    }
 
     /// <summary>
     /// Reads the first <paramref name="cols"/> of 32 floats (zeros past them) as 8 tiles of 4 and returns column j of
