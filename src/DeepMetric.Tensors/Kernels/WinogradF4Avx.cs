@@ -190,8 +190,8 @@ internal static unsafe class WinogradF4Avx
                             Avx.Store(res + (((4 * r) + 3) * L), q3 + bv);
                         }
                         // Lane by lane (tr[16·l + 4·r + j]), then each lane's tile, cropped to the output, row by row.
-                        Transpose8x8(res, tr, 2 * L);
-                        Transpose8x8(res + (8 * L), tr + L, 2 * L);
+                        Transpose8x8(res, L, tr, 2 * L);
+                        Transpose8x8(res + (8 * L), L, tr + L, 2 * L);
                         for (int l = 0; l < lanes; l++)
                         {
                             int rows = Math.Min(4, ho - (4 * ti)), cols = Math.Min(4, wo - (4 * tj));
@@ -219,36 +219,6 @@ internal static unsafe class WinogradF4Avx
                 }
             }
         }
-    }
-
-    /// <summary>The 8×8 block at <paramref name="s"/> (rows 8 floats apart) transposed into rows <paramref name="ldd"/> apart at <paramref name="d"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8x8(float* s, float* d, int ldd)
-    {
-        var t0 = Avx.UnpackLow(Ld(s), Ld(s + L));
-        var t1 = Avx.UnpackHigh(Ld(s), Ld(s + L));
-        var t2 = Avx.UnpackLow(Ld(s + (2 * L)), Ld(s + (3 * L)));
-        var t3 = Avx.UnpackHigh(Ld(s + (2 * L)), Ld(s + (3 * L)));
-        var t4 = Avx.UnpackLow(Ld(s + (4 * L)), Ld(s + (5 * L)));
-        var t5 = Avx.UnpackHigh(Ld(s + (4 * L)), Ld(s + (5 * L)));
-        var t6 = Avx.UnpackLow(Ld(s + (6 * L)), Ld(s + (7 * L)));
-        var t7 = Avx.UnpackHigh(Ld(s + (6 * L)), Ld(s + (7 * L)));
-        var u0 = Avx.Shuffle(t0, t2, 0x44);
-        var u1 = Avx.Shuffle(t0, t2, 0xEE);
-        var u2 = Avx.Shuffle(t1, t3, 0x44);
-        var u3 = Avx.Shuffle(t1, t3, 0xEE);
-        var u4 = Avx.Shuffle(t4, t6, 0x44);
-        var u5 = Avx.Shuffle(t4, t6, 0xEE);
-        var u6 = Avx.Shuffle(t5, t7, 0x44);
-        var u7 = Avx.Shuffle(t5, t7, 0xEE);
-        Avx.Store(d, Avx.Permute2x128(u0, u4, 0x20));
-        Avx.Store(d + ldd, Avx.Permute2x128(u1, u5, 0x20));
-        Avx.Store(d + (2 * ldd), Avx.Permute2x128(u2, u6, 0x20));
-        Avx.Store(d + (3 * ldd), Avx.Permute2x128(u3, u7, 0x20));
-        Avx.Store(d + (4 * ldd), Avx.Permute2x128(u0, u4, 0x31));
-        Avx.Store(d + (5 * ldd), Avx.Permute2x128(u1, u5, 0x31));
-        Avx.Store(d + (6 * ldd), Avx.Permute2x128(u2, u6, 0x31));
-        Avx.Store(d + (7 * ldd), Avx.Permute2x128(u3, u7, 0x31));
     }
 
     // WinogradF4.At on vectors.
