@@ -51,24 +51,11 @@ public static partial class Ops
             return;
         }
         int k = geo.K, wo = geo.Wo, p = geo.P;
-        if (Stride2Phases.Applies(geo))
-        {
-            // Stride 2: the bands add contiguous rows into the phase planes, merged (and cropped) into dx at the end.
-            int planes = geo.C * Stride2Phases.PlaneFloats(geo);
-            var phases = Scratch.Get(Scratch.ConvPadded, planes).AsSpan(0, planes);
-            phases.Clear();
-            int bandRows = ConvBandRows(geo);
-            var bandCol = Scratch.Get(Scratch.ConvColumns, k * bandRows * wo);
-            for (int oh0 = 0; oh0 < geo.Ho; oh0 += bandRows)
-            {
-                int r = Math.Min(bandRows, geo.Ho - oh0), cols = r * wo;
-                Gemm.Multiply(true, false, k, cols, o, 1f, w, k, g[(oh0 * wo)..], p, 0f, bandCol, cols);
-                Stride2Phases.Col2Im(bandCol, cols, 1, geo, phases, vector, oh0, r);
-            }
-            Stride2Phases.Merge(phases, 1, geo, dx, vector ? Stride2Phases.BestVectorBits : 0, accumulate);
-            return;
-        }
-        var target = geo.Padding > 0 ? Scratch.Get(Scratch.ConvPadded, geo.C * geo.PlanePadded).AsSpan(0, geo.C * geo.PlanePadded) : dx[..(geo.C * geo.PlaneIn)];
+        // Stride 2: the bands add contiguous rows into the phase planes, merged (and cropped) into dx at the end. Otherwise
+        // into the padded image (cropped into dx at the end), or straight into dx when there is no padding.
+        bool phased = Stride2Phases.Applies(geo);
+        int planes = geo.C * (phased ? Stride2Phases.PlaneFloats(geo) : geo.PlanePadded);
+        var target = phased || geo.Padding > 0 ? Scratch.Get(Scratch.ConvPadded, planes).AsSpan(0, planes) : dx[..(geo.C * geo.PlaneIn)];
         target.Clear();
         int rows = ConvBandRows(geo);
         var dcol = Scratch.Get(Scratch.ConvColumns, k * rows * wo);
@@ -76,9 +63,20 @@ public static partial class Ops
         {
             int r = Math.Min(rows, geo.Ho - oh0), cols = r * wo;
             Gemm.Multiply(true, false, k, cols, o, 1f, w, k, g[(oh0 * wo)..], p, 0f, dcol, cols);
-            ConvBackwardKernels.Col2Im(dcol, cols, 1, geo, target, vector, oh0, r);
+            if (phased)
+            {
+                Stride2Phases.Col2Im(dcol, cols, 1, geo, target, vector, oh0, r);
+            }
+            else
+            {
+                ConvBackwardKernels.Col2Im(dcol, cols, 1, geo, target, vector, oh0, r);
+            }
         }
-        if (geo.Padding > 0)
+        if (phased)
+        {
+            Stride2Phases.Merge(target, 1, geo, dx, vector ? Stride2Phases.BestVectorBits : 0, accumulate);
+        }
+        else if (geo.Padding > 0)
         {
             ConvBackwardKernels.CropCopy(target, 1, geo, dx);
         }
