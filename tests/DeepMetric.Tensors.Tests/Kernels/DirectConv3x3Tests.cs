@@ -37,48 +37,7 @@ public sealed class DirectConv3x3Tests
             var g = GradCheck.Random(14, y.Shape);
             y.Backward(g);
 
-            var xs = x.ToArray();
-            var ws = wt.ToArray();
-            var bs = b.ToArray();
-            var gs = g.ToArray();
-            var yRef = new double[n * o * ho * wo];
-            var dx = new double[xs.Length];
-            var dw = new double[ws.Length];
-            var db = new double[o];
-            for (int ni = 0; ni < n; ni++)
-            {
-                for (int oc = 0; oc < o; oc++)
-                {
-                    for (int oh = 0; oh < ho; oh++)
-                    {
-                        for (int ow = 0; ow < wo; ow++)
-                        {
-                            int yi = (((ni * o) + oc) * ho + oh) * wo + ow;
-                            double acc = bs[oc], go = gs[yi];
-                            db[oc] += go;
-                            for (int ci = 0; ci < c; ci++)
-                            {
-                                for (int i = 0; i < 3; i++)
-                                {
-                                    for (int j = 0; j < 3; j++)
-                                    {
-                                        int ih = oh - p + i, iw = ow - p + j;
-                                        if (ih < 0 || ih >= h || iw < 0 || iw >= w)
-                                        {
-                                            continue;
-                                        }
-                                        int xi = (((ni * c) + ci) * h + ih) * w + iw, wi = (((oc * c) + ci) * 3 + i) * 3 + j;
-                                        acc += (double)xs[xi] * ws[wi];
-                                        dx[xi] += go * ws[wi];
-                                        dw[wi] += go * xs[xi];
-                                    }
-                                }
-                            }
-                            yRef[yi] = acc;
-                        }
-                    }
-                }
-            }
+            var (yRef, dx, dw, db) = ConvReference.Conv3x3(x.ToArray(), wt.ToArray(), b.ToArray(), g.ToArray(), n, c, o, h, w, p);
             Assertions.AllClose(yRef, y.ToArray(), 1e-5, 1e-5);
             Assertions.AllClose(dw, wt.Grad!.ToArray(), 1e-4, 1e-5);
             Assertions.AllClose(db, b.Grad!.ToArray(), 1e-4, 1e-5);
