@@ -79,6 +79,21 @@ internal static class Winograd
     /// <summary>Tile columns per image.</summary>
     public static int TilesW(in ConvGeometry g) => (g.Wo + 1) / 2;
 
+    /// <summary>
+    /// The end of a range of tile rows [<paramref name="ti0"/>, <paramref name="ti1"/>) of the <paramref name="th"/>
+    /// an image has (a negative <paramref name="ti1"/> means all of them), checked for <paramref name="caller"/>; shared
+    /// by the F(2×2, 3×3) and F(4×4, 3×3) transforms.
+    /// </summary>
+    internal static int TileRows(int ti0, int ti1, int th, string caller)
+    {
+        ti1 = ti1 < 0 ? th : ti1;
+        if (ti0 < 0 || ti1 > th || ti0 >= ti1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ti0), $"{caller}: tile rows [{ti0}, {ti1}) outside [0, {th}).");
+        }
+        return ti1;
+    }
+
     /// <summary>Side lengths of the zero-padded plane that holds every input tile of one image channel.</summary>
     public static int PlaneH(in ConvGeometry g) => (2 * TilesH(g)) + 2;
 
@@ -213,11 +228,7 @@ internal static class Winograd
     public static void TransformInput(ReadOnlySpan<float> x, int count, in ConvGeometry g, Span<float> v, Span<float> plane, int ti0 = 0, int ti1 = -1)
     {
         int th = TilesH(g), tw = TilesW(g), hq = PlaneH(g), wq = PlaneW(g), c = g.C;
-        ti1 = ti1 < 0 ? th : ti1;
-        if (ti0 < 0 || ti1 > th || ti0 >= ti1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(ti0), $"Winograd.TransformInput: tile rows [{ti0}, {ti1}) outside [0, {th}).");
-        }
+        ti1 = TileRows(ti0, ti1, th, "Winograd.TransformInput");
         int tPer = (ti1 - ti0) * tw, tAll = count * tPer, ct = c * tAll;
         if (x.Length < count * c * g.PlaneIn || v.Length < Xi * ct || plane.Length < PlaneScratch(g))
         {
@@ -306,11 +317,7 @@ internal static class Winograd
     public static void InputGradient(ReadOnlySpan<float> dv, int count, in ConvGeometry g, Span<float> dx, Span<float> plane, int ti0 = 0, int ti1 = -1)
     {
         int th = TilesH(g), tw = TilesW(g), wq = PlaneW(g), c = g.C;
-        ti1 = ti1 < 0 ? th : ti1;
-        if (ti0 < 0 || ti1 > th || ti0 >= ti1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(ti0), $"Winograd.InputGradient: tile rows [{ti0}, {ti1}) outside [0, {th}).");
-        }
+        ti1 = TileRows(ti0, ti1, th, "Winograd.InputGradient");
         int tPer = (ti1 - ti0) * tw, tAll = count * tPer, ct = c * tAll;
         if (dx.Length < count * c * g.PlaneIn || dv.Length < Xi * ct || plane.Length < PlaneScratch(g))
         {
@@ -401,11 +408,7 @@ internal static class Winograd
     public static void TransformOutput(ReadOnlySpan<float> m, int count, int o, in ConvGeometry g, ReadOnlySpan<float> bias, Span<float> y, int ti0 = 0, int ti1 = -1)
     {
         int th = TilesH(g), tw = TilesW(g), ho = g.Ho, wo = g.Wo;
-        ti1 = ti1 < 0 ? th : ti1;
-        if (ti0 < 0 || ti1 > th || ti0 >= ti1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(ti0), $"Winograd.TransformOutput: tile rows [{ti0}, {ti1}) outside [0, {th}).");
-        }
+        ti1 = TileRows(ti0, ti1, th, "Winograd.TransformOutput");
         int tPer = (ti1 - ti0) * tw, tAll = count * tPer, ot = o * tAll, plane = ho * wo;
         if (m.Length < Xi * ot || y.Length < count * o * plane)
         {
@@ -470,11 +473,7 @@ internal static class Winograd
         int ti0 = 0, int ti1 = -1)
     {
         int th = TilesH(g), tw = TilesW(g), ho = g.Ho, wo = g.Wo;
-        ti1 = ti1 < 0 ? th : ti1;
-        if (ti0 < 0 || ti1 > th || ti0 >= ti1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(ti0), $"Winograd.OutputGradient: tile rows [{ti0}, {ti1}) outside [0, {th}).");
-        }
+        ti1 = TileRows(ti0, ti1, th, "Winograd.OutputGradient");
         int tPer = (ti1 - ti0) * tw, tAll = count * tPer, ot = o * tAll, plane = ho * wo;
         if (dm.Length < Xi * ot || dy.Length < count * o * plane)
         {

@@ -155,11 +155,7 @@ internal static class WinogradF4
     public static void TransformInput(ReadOnlySpan<float> x, int count, in ConvGeometry g, Span<float> v, Span<float> plane, int ti0 = 0, int ti1 = -1)
     {
         int th = TilesH(g), tw = TilesW(g), hq = PlaneH(g), wq = PlaneW(g), c = g.C;
-        ti1 = ti1 < 0 ? th : ti1;
-        if (ti0 < 0 || ti1 > th || ti0 >= ti1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(ti0), $"WinogradF4.TransformInput: tile rows [{ti0}, {ti1}) outside [0, {th}).");
-        }
+        ti1 = Winograd.TileRows(ti0, ti1, th, "WinogradF4.TransformInput");
         int tPer = (ti1 - ti0) * tw, tAll = count * tPer, ct = c * tAll;
         if (x.Length < count * c * g.PlaneIn || v.Length < Xi * ct || plane.Length < PlaneScratch(g))
         {
@@ -242,11 +238,7 @@ internal static class WinogradF4
     public static void TransformOutput(ReadOnlySpan<float> m, int count, int o, in ConvGeometry g, ReadOnlySpan<float> bias, Span<float> y, int ti0 = 0, int ti1 = -1)
     {
         int th = TilesH(g), tw = TilesW(g), ho = g.Ho, wo = g.Wo;
-        ti1 = ti1 < 0 ? th : ti1;
-        if (ti0 < 0 || ti1 > th || ti0 >= ti1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(ti0), $"WinogradF4.TransformOutput: tile rows [{ti0}, {ti1}) outside [0, {th}).");
-        }
+        ti1 = Winograd.TileRows(ti0, ti1, th, "WinogradF4.TransformOutput");
         int tPer = (ti1 - ti0) * tw, tAll = count * tPer, ot = o * tAll, plane = ho * wo;
         if (m.Length < Xi * ot || y.Length < count * o * plane || (!bias.IsEmpty && bias.Length < o))
         {

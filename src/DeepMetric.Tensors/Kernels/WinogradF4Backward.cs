@@ -59,11 +59,7 @@ internal static class WinogradF4Backward
         int ti0 = 0, int ti1 = -1)
     {
         int th = TilesH(g), tw = TilesW(g), ho = g.Ho, wo = g.Wo;
-        ti1 = ti1 < 0 ? th : ti1;
-        if (ti0 < 0 || ti1 > th || ti0 >= ti1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(ti0), $"WinogradF4Backward.OutputGradient: tile rows [{ti0}, {ti1}) outside [0, {th}).");
-        }
+        ti1 = Winograd.TileRows(ti0, ti1, th, "WinogradF4Backward.OutputGradient");
         int tPer = (ti1 - ti0) * tw, tAll = count * tPer, ot = o * tAll, plane = ho * wo;
         if (dm.Length < (long)Xi * ot || dy.Length < (long)count * o * plane)
         {
@@ -169,11 +165,7 @@ internal static class WinogradF4Backward
     public static void InputGradient(ReadOnlySpan<float> dv, int count, in ConvGeometry g, Span<float> dx, Span<float> plane, int ti0 = 0, int ti1 = -1)
     {
         int th = TilesH(g), tw = TilesW(g), c = g.C, ps = PlaneStride(g);
-        ti1 = ti1 < 0 ? th : ti1;
-        if (ti0 < 0 || ti1 > th || ti0 >= ti1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(ti0), $"WinogradF4Backward.InputGradient: tile rows [{ti0}, {ti1}) outside [0, {th}).");
-        }
+        ti1 = Winograd.TileRows(ti0, ti1, th, "WinogradF4Backward.InputGradient");
         int tPer = (ti1 - ti0) * tw, tAll = count * tPer, ct = c * tAll;
         if (dx.Length < (long)count * c * g.PlaneIn || dv.Length < (long)Xi * ct || plane.Length < PlaneScratch(g))
         {
